@@ -1,0 +1,64 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from webapp.audit.routes import bp as audit_bp
+from webapp.auth.routes import bp as auth_bp
+from webapp.config import Settings
+from webapp.db import Database
+from webapp.errors import ConfigError
+from webapp.health.routes import bp as health_bp
+from webapp.http.envelope import register_error_handlers
+from webapp.http.jsonio import ApiJSONProvider
+from webapp.http.jwt import init_jwt
+from webapp.http.limits import init_limits
+from webapp.http.middleware import configure_logging, init_middleware
+from webapp.http.openapi import build_document
+from webapp.tenants.routes import bp as team_bp
+
+BLUEPRINTS = (health_bp, auth_bp, team_bp, audit_bp)
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> Flask:
+    """Build the app: settings, pool, envelope, middleware, JWT, blueprints, limits."""
+    settings = settings or Settings.from_env()
+    if database is None:
+        if not settings.database_url:
+            raise ConfigError(
+                "DATABASE_URL is not set. `messageflow up` / `messageflow serve` start an "
+                "embedded PostgreSQL for you; or export DATABASE_URL=postgresql://..."
+            )
+        database = Database(settings.database_url, min_size=settings.pool_min,
+                            max_size=settings.pool_max)
+        database.open()
+    configure_logging(settings.log_level)
+
+    app = Flask(__name__)
+    app.json = ApiJSONProvider(app)
+    app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
+    if settings.trusted_proxies > 0:
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    app.extensions["mf_db"] = database
+    app.extensions["mf_settings"] = settings
+
+    register_error_handlers(app)
+    init_middleware(app, settings)
+    init_jwt(app, settings)
+    for bp in BLUEPRINTS:
+        app.register_blueprint(bp)
+    init_limits(app, settings)
+
+    @app.get("/api/v1/openapi.json")
+    def openapi() -> Response:
+        return jsonify(build_document())
+
+    return app
+
+
+def close_app(app: Flask) -> None:
+    """Close the app's pool (tests and CLI shutdown)."""
+    app.extensions["mf_db"].close()

@@ -1,0 +1,55 @@
+"""Audit log endpoints (admin+)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint
+from pydantic import BaseModel, ConfigDict, Field
+
+from webapp.audit import service
+from webapp.http.api import Call, endpoint
+from webapp.http.context import db
+from webapp.pagination import PageQuery
+
+bp = Blueprint("audit", __name__, url_prefix="/api/v1")
+
+
+class AuditQuery(PageQuery):
+    """Filters for the audit log."""
+
+    actor: int | None = None
+    action: str | None = Field(None, max_length=100)
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+
+class ClientAuditEntry(BaseModel):
+    """An audit entry recorded by a client (for example an export it performed)."""
+
+    model_config = ConfigDict(extra="forbid")
+    action: str = Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=100)
+    target_type: str | None = Field(None, max_length=50)
+    target_id: str | None = Field(None, max_length=100)
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+@endpoint(bp, "/audit-logs", permission="audit.read", query=AuditQuery)
+def list_audit_logs(call: Call[None, AuditQuery]) -> dict[str, Any]:
+    """The tenant's audit log, newest first (filters: actor, action, since, until)."""
+    q = call.query
+    p = call.who
+    return service.list_logs(db(), p.tenant_id, p.user_id, limit=q.limit, cursor=q.cursor,
+                             actor=q.actor, action=q.action, since=q.since, until=q.until)
+
+
+@endpoint(bp, "/audit-logs", method="POST", permission="audit.write", body=ClientAuditEntry,
+          status=201)
+def create_audit_log(call: Call[ClientAuditEntry, None]) -> dict[str, Any]:
+    """Record a client-side audit entry; stored as `client.<action>`."""
+    b = call.body
+    return service.record_client_entry(
+        db(), call.who, b.action, call.meta, target_type=b.target_type,
+        target_id=b.target_id, details=b.details,
+    )

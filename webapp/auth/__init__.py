@@ -1,0 +1,1 @@
+"""Sign-up, sign-in, token rotation and sign-out."""

@@ -1,0 +1,80 @@
+"""Request and response models of the auth endpoints."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class RegisterRequest(_Strict):
+    """Create a tenant and its owner, or join a tenant with an invitation token."""
+
+    email: str = Field(pattern=EMAIL_PATTERN, max_length=254)
+    password: str = Field(min_length=10, max_length=256)
+    name: str = Field(min_length=1, max_length=200)
+    tenant_name: str | None = Field(default=None, min_length=1, max_length=200)
+    invitation_token: str | None = Field(default=None, min_length=16, max_length=200)
+    use_cookies: bool = False
+
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, v: str) -> str:
+        return v.lower()
+
+
+class LoginRequest(_Strict):
+    """Sign in; `tenant_id` picks one tenant when the user belongs to several."""
+
+    email: str = Field(max_length=254)
+    password: str = Field(min_length=1, max_length=256)
+    tenant_id: int | None = None
+    use_cookies: bool = False
+
+
+class RefreshRequest(_Strict):
+    """Nothing in the body: the refresh token comes as Bearer header or cookie."""
+
+    use_cookies: bool = False
+
+
+class UserOut(BaseModel):
+    """A user as the API shows them."""
+
+    id: int
+    email: str
+    name: str
+    role: str
+
+
+class TenantOut(BaseModel):
+    """A tenant as the API shows it."""
+
+    id: int
+    name: str
+
+
+class AuthResponse(BaseModel):
+    """Tokens (null in cookie mode, where they travel as HttpOnly cookies) plus who signed in."""
+
+    access_token: str | None
+    refresh_token: str | None
+    user: UserOut
+    tenant: TenantOut
+
+
+class MeResponse(BaseModel):
+    """The signed-in user and tenant."""
+
+    user: UserOut
+    tenant: TenantOut
+
+
+class StatusResponse(BaseModel):
+    """A plain acknowledgement."""
+
+    status: str

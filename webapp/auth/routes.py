@@ -1,0 +1,103 @@
+"""Auth endpoints: register, login, refresh, logout, me."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify
+from flask_jwt_extended import (
+    create_access_token,
+    create_refresh_token,
+    get_jwt,
+    get_jwt_request_location,
+    set_access_cookies,
+    set_refresh_cookies,
+    unset_jwt_cookies,
+    verify_jwt_in_request,
+)
+
+from webapp.auth import models as m
+from webapp.auth import service
+from webapp.config import Settings
+from webapp.http.api import Call, endpoint
+from webapp.http.context import db
+
+bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth")
+
+
+def _settings() -> Settings:
+    settings: Settings = current_app.extensions["mf_settings"]
+    return settings
+
+
+def _issue(grant: service.Grant, use_cookies: bool, status: int) -> Response:
+    """Mint the JWT pair for a grant: in the body (Bearer) or as HttpOnly cookies."""
+    claims = {"tid": grant.tenant_id, "sid": grant.session_id}
+    access = create_access_token(identity=str(grant.user_id), additional_claims=claims)
+    refresh = create_refresh_token(
+        identity=str(grant.user_id), additional_claims={**claims, "rid": grant.refresh_id}
+    )
+    body: dict[str, Any] = {"access_token": None, "refresh_token": None, **grant.body()}
+    if not use_cookies:
+        body["access_token"], body["refresh_token"] = access, refresh
+    resp = jsonify(body)
+    resp.status_code = status
+    if use_cookies:
+        set_access_cookies(resp, access)
+        set_refresh_cookies(resp, refresh)
+    return resp
+
+
+@endpoint(bp, "/register", method="POST", permission=None, auth=False, body=m.RegisterRequest,
+          response=m.AuthResponse, status=201, auth_rate_limited=True)
+def register(call: Call[m.RegisterRequest, None]) -> Response:
+    """Create a tenant and its owner, or join a tenant with an invitation token."""
+    b = call.body
+    grant = service.register(
+        db(), email=b.email, password=b.password, name=b.name, tenant_name=b.tenant_name,
+        invitation_token=b.invitation_token, meta=call.meta,
+        ttl_s=_settings().refresh_token_ttl_s,
+    )
+    return _issue(grant, b.use_cookies, 201)
+
+
+@endpoint(bp, "/login", method="POST", permission=None, auth=False, body=m.LoginRequest,
+          response=m.AuthResponse, auth_rate_limited=True)
+def login(call: Call[m.LoginRequest, None]) -> Response:
+    """Sign in with email and password."""
+    b = call.body
+    grant = service.login(db(), email=b.email, password=b.password, tenant_id=b.tenant_id,
+                          meta=call.meta, ttl_s=_settings().refresh_token_ttl_s)
+    return _issue(grant, b.use_cookies, 200)
+
+
+@endpoint(bp, "/refresh", method="POST", permission=None, auth=False, response=m.AuthResponse)
+def refresh(call: Call[None, None]) -> Response:
+    """Rotate: spend the refresh token (Bearer or cookie) for a new access/refresh pair."""
+    verify_jwt_in_request(refresh=True, locations=["headers", "cookies"])
+    claims = get_jwt()
+    grant = service.rotate_refresh(
+        db(), tenant_id=int(claims["tid"]), user_id=int(claims["sub"]),
+        session_id=str(claims["sid"]), refresh_id=str(claims.get("rid", "")),
+        meta=call.meta, ttl_s=_settings().refresh_token_ttl_s,
+    )
+    return _issue(grant, get_jwt_request_location() == "cookies", 200)
+
+
+@endpoint(bp, "/logout", method="POST", permission=None, response=m.StatusResponse)
+def logout(call: Call[None, None]) -> Response:
+    """Sign out: the session's access and refresh tokens stop working."""
+    service.logout(db(), call.who, call.meta)
+    resp = jsonify({"status": "signed_out"})
+    unset_jwt_cookies(resp)
+    return resp
+
+
+@endpoint(bp, "/me", permission=None, response=m.MeResponse)
+def me(call: Call[None, None]) -> dict[str, Any]:
+    """The signed-in user and their tenant."""
+    p = call.who
+    return {
+        "user": {"id": p.user_id, "email": p.email, "name": p.name, "role": p.role},
+        "tenant": {"id": p.tenant_id, "name": p.tenant_name},
+    }

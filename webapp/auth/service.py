@@ -1,0 +1,192 @@
+"""Sign-up, sign-in, refresh rotation with reuse detection, sign-out (Flask-free)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg import errors as pg
+
+from webapp.audit import service as audit
+from webapp.db import Database, set_tenant
+from webapp.db.pool import Conn
+from webapp.db.queries import load
+from webapp.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from webapp.security.passwords import hash_password, verify_password
+from webapp.security.principal import Principal, RequestMeta
+
+Q = load(__file__)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A new session: who, where, and the ids the tokens will carry."""
+
+    user_id: int
+    email: str
+    name: str
+    role: str
+    tenant_id: int
+    tenant_name: str
+    session_id: str
+    refresh_id: str
+
+    def body(self) -> dict[str, Any]:
+        """The `user` and `tenant` parts of an auth response."""
+        return {
+            "user": {"id": self.user_id, "email": self.email, "name": self.name,
+                     "role": self.role},
+            "tenant": {"id": self.tenant_id, "name": self.tenant_name},
+        }
+
+
+def token_hash(token: str) -> bytes:
+    """Invitation tokens are stored hashed."""
+    return hashlib.sha256(token.encode()).digest()
+
+
+def _open_session(conn: Conn, user_id: int, meta: RequestMeta, ttl_s: int) -> tuple[str, str]:
+    session_id, refresh_id = str(uuid.uuid4()), str(uuid.uuid4())
+    conn.execute(Q.insert_session, {"id": session_id, "user_id": user_id, "ttl": ttl_s,
+                                    "ip": meta.ip, "user_agent": meta.user_agent})
+    conn.execute(Q.insert_refresh_token, {"id": refresh_id, "session_id": session_id,
+                                          "ttl": ttl_s})
+    return session_id, refresh_id
+
+
+def create_user(conn: Conn, email: str, name: str, password: str) -> int:
+    """A new global user (409 when the email is taken)."""
+    row = conn.execute(
+        "select mf_create_user(%s, %s, %s) as id", (email.lower(), name, hash_password(password))
+    ).fetchone()
+    assert row is not None
+    return int(row["id"])
+
+
+def register(
+    db: Database, *, email: str, password: str, name: str, tenant_name: str | None,
+    invitation_token: str | None, meta: RequestMeta, ttl_s: int,
+) -> Grant:
+    """A new tenant with its owner, or a new member of the inviting tenant."""
+    if bool(tenant_name) == bool(invitation_token):
+        raise ValidationFailed(
+            "Give either tenant_name (new team) or invitation_token (join a team).",
+            details={"fields": {"tenant_name": "one of tenant_name or invitation_token",
+                                "invitation_token": "one of tenant_name or invitation_token"}},
+        )
+    with db.system() as conn:
+        if invitation_token:
+            tenant_id, role, invitation_id = _check_invitation(conn, invitation_token, email)
+        else:
+            row = conn.execute("select mf_create_tenant(%s) as id", (tenant_name,)).fetchone()
+            assert row is not None
+            tenant_id, role, invitation_id = int(row["id"]), "owner", None
+        try:
+            user_id = create_user(conn, email, name, password)
+        except pg.UniqueViolation as exc:
+            raise Conflict("An account with this email already exists; sign in.",
+                           code="email_taken") from exc
+        set_tenant(conn, tenant_id, user_id)
+        conn.execute(Q.insert_membership, {"user_id": user_id, "role": role})
+        if invitation_id is not None:
+            conn.execute(Q.accept_invitation, {"id": invitation_id, "user_id": user_id})
+        session_id, refresh_id = _open_session(conn, user_id, meta, ttl_s)
+        tname = conn.execute("select name from tenants where id = %s", (tenant_id,)).fetchone()
+        audit.record(conn, tenant_id, user_id, "auth.register", meta, target_type="user",
+                     target_id=user_id, after={"email": email, "role": role})
+        audit.activity(conn, user_id, "register", meta)
+    assert tname is not None
+    return Grant(user_id, email, name, role, tenant_id, tname["name"], session_id, refresh_id)
+
+
+def _check_invitation(conn: Conn, token: str, email: str) -> tuple[int, str, int]:
+    row = conn.execute("select * from mf_find_invitation(%s)", (token_hash(token),)).fetchone()
+    now = dt.datetime.now(dt.UTC)
+    if row is None or row["accepted_at"] is not None or row["expires_at"] <= now:
+        raise NotFound("This invitation is not valid (unknown, used or expired).",
+                       code="invalid_invitation")
+    if row["email"].lower() != email.lower():
+        raise ValidationFailed("This invitation was sent to another email address.",
+                               details={"fields": {"email": "does not match the invitation"}})
+    return int(row["tenant_id"]), str(row["role"]), int(row["id"])
+
+
+def login(
+    db: Database, *, email: str, password: str, tenant_id: int | None, meta: RequestMeta,
+    ttl_s: int,
+) -> Grant:
+    """Check the password (argon2) and open a session in one of the user's tenants."""
+    with db.system() as conn:
+        user = conn.execute("select * from mf_login_lookup(%s)", (email,)).fetchone()
+        if not verify_password(user["password_hash"] if user else None, password) or not user:
+            raise Unauthorized("Wrong email or password.", code="invalid_credentials")
+        user_id = int(user["user_id"])
+        tenants = conn.execute("select * from mf_user_tenants(%s)", (user_id,)).fetchall()
+        chosen = [t for t in tenants if tenant_id is None or t["tenant_id"] == tenant_id]
+        if not chosen:
+            raise Unauthorized("You are not a member of that tenant.", code="no_membership")
+        tenant = chosen[0]
+        conn.execute("select mf_touch_login(%s)", (user_id,))
+        set_tenant(conn, tenant["tenant_id"], user_id)
+        session_id, refresh_id = _open_session(conn, user_id, meta, ttl_s)
+        audit.activity(conn, user_id, "login", meta)
+    return Grant(user_id, email.lower(), user["name"], tenant["role"], int(tenant["tenant_id"]),
+                 tenant["tenant_name"], session_id, refresh_id)
+
+
+def rotate_refresh(
+    db: Database, *, tenant_id: int, user_id: int, session_id: str, refresh_id: str,
+    meta: RequestMeta, ttl_s: int,
+) -> Grant:
+    """Spend a refresh token for a new one; a reused token signs the whole session out."""
+    reused = False
+    with db.tenant(tenant_id, user_id) as conn:
+        row = conn.execute(Q.lock_refresh_token, {"id": refresh_id}).fetchone()
+        if row is None or str(row["session_id"]) != session_id or row["user_id"] != user_id:
+            raise Unauthorized("Unknown refresh token.", code="invalid_token")
+        if row["revoked_at"] is not None:
+            raise Unauthorized("This session has been signed out.", code="token_revoked")
+        if row["used_at"] is not None:
+            conn.execute(Q.revoke_session, {"id": session_id, "reason": "refresh_reuse"})
+            audit.record(conn, tenant_id, user_id, "auth.refresh_reuse", meta,
+                         outcome="denied", target_type="session", target_id=session_id)
+            reused = True
+        else:
+            new_id = str(uuid.uuid4())
+            conn.execute(Q.insert_refresh_token, {"id": new_id, "session_id": session_id,
+                                                  "ttl": ttl_s})
+            conn.execute(Q.mark_refresh_used, {"id": refresh_id, "new_id": new_id})
+            audit.activity(conn, user_id, "refresh", meta)
+    if reused:  # raised after commit so the revocation sticks
+        raise Unauthorized("This refresh token was already used; the session is signed out.",
+                           code="token_reused")
+    principal = load_principal(db, tenant_id, user_id, session_id)
+    if principal is None:
+        raise Unauthorized("This session has been signed out.", code="token_revoked")
+    return Grant(user_id, principal.email, principal.name, principal.role, tenant_id,
+                 principal.tenant_name, session_id, new_id)
+
+
+def logout(db: Database, principal: Principal, meta: RequestMeta) -> None:
+    """Revoke the session: its access and refresh tokens stop working at once."""
+    with db.tenant(principal.tenant_id, principal.user_id) as conn:
+        conn.execute(Q.revoke_session, {"id": principal.session_id, "reason": "logout"})
+        audit.activity(conn, principal.user_id, "logout", meta)
+
+
+def load_principal(db: Database, tenant_id: int, user_id: int, session_id: str) -> Principal | None:
+    """The member behind a live session (None when revoked, expired or no longer a member)."""
+    try:
+        uuid.UUID(session_id)
+    except ValueError:
+        return None
+    with db.tenant(tenant_id, user_id) as conn:
+        row = conn.execute(Q.select_principal, {"sid": session_id, "uid": user_id}).fetchone()
+    if row is None:
+        return None
+    return Principal(user_id=user_id, tenant_id=tenant_id, role=row["role"],
+                     session_id=session_id, email=row["email"], name=row["name"],
+                     tenant_name=row["tenant_name"])

@@ -1,0 +1,111 @@
+"""Settings: read once from the environment into a frozen dataclass; production fails fast."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from webapp.errors import ConfigError
+
+PRODUCTION_REQUIRED = ("DATABASE_URL", "JWT_SECRET", "MASTER_KEY")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the processes need to know; build it directly in tests."""
+
+    env: str = "development"
+    database_url: str | None = None
+    jwt_secret: str = ""
+    master_key: str = ""
+    port: int = 8080
+    frontend_origin: str | None = None
+    redis_url: str | None = None
+    home: Path = field(default_factory=lambda: Path(".messageflow"))
+    access_token_ttl_s: int = 900
+    refresh_token_ttl_s: int = 30 * 86400
+    rate_limit: str = "60/minute"
+    auth_rate_limit: str = "10/minute"
+    max_body_bytes: int = 1 << 20
+    trusted_proxies: int = 0
+    pool_min: int = 2
+    pool_max: int = 20
+    log_level: str = "INFO"
+
+    @property
+    def production(self) -> bool:
+        """True when MESSAGEFLOW_ENV=production: secure cookies, no generated secrets."""
+        return self.env == "production"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the environment; in production refuse to start without the required secrets."""
+        env = dict(os.environ if environ is None else environ)
+        mode = env.get("MESSAGEFLOW_ENV", "development")
+        if mode == "production":
+            missing = [name for name in PRODUCTION_REQUIRED if not env.get(name)]
+            if missing:
+                raise ConfigError(
+                    "MESSAGEFLOW_ENV=production requires these environment variables: "
+                    + ", ".join(missing)
+                )
+        home = Path(env.get("MESSAGEFLOW_HOME", ".messageflow"))
+        values: dict[str, Any] = {
+            "env": mode,
+            "database_url": env.get("DATABASE_URL") or None,
+            "jwt_secret": env.get("JWT_SECRET", ""),
+            "master_key": env.get("MASTER_KEY", ""),
+            "port": _int(env, "PORT", 8080),
+            "frontend_origin": env.get("FRONTEND_ORIGIN") or None,
+            "redis_url": env.get("REDIS_URL") or None,
+            "home": home,
+            "access_token_ttl_s": _int(env, "ACCESS_TOKEN_TTL", 900),
+            "refresh_token_ttl_s": _int(env, "REFRESH_TOKEN_TTL", 30 * 86400),
+            "rate_limit": env.get("RATE_LIMIT", "60/minute"),
+            "auth_rate_limit": env.get("AUTH_RATE_LIMIT", "10/minute"),
+            "max_body_bytes": _int(env, "MAX_BODY_BYTES", 1 << 20),
+            "trusted_proxies": _int(env, "TRUSTED_PROXIES", 0),
+            "pool_min": _int(env, "DB_POOL_MIN", 2),
+            "pool_max": _int(env, "DB_POOL_MAX", 20),
+            "log_level": env.get("LOG_LEVEL", "INFO"),
+        }
+        settings = cls(**values)
+        if mode != "production" and not (settings.jwt_secret and settings.master_key):
+            dev = load_dev_secrets(home)
+            settings = replace(
+                settings,
+                jwt_secret=settings.jwt_secret or dev["JWT_SECRET"],
+                master_key=settings.master_key or dev["MASTER_KEY"],
+            )
+        return settings
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def load_dev_secrets(home: Path) -> dict[str, str]:
+    """Generate JWT_SECRET and MASTER_KEY once and keep them under MESSAGEFLOW_HOME (mode 600)."""
+    path = home / "secrets.json"
+    if path.exists():
+        data: dict[str, str] = json.loads(path.read_text())
+        if data.get("JWT_SECRET") and data.get("MASTER_KEY"):
+            return data
+    home.mkdir(parents=True, exist_ok=True)
+    data = {"JWT_SECRET": secrets.token_urlsafe(48), "MASTER_KEY": secrets.token_urlsafe(32)}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data))
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    return data

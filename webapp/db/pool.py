@@ -1,0 +1,69 @@
+"""One connection pool per process; every unit of work is a tenant or system transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from psycopg import Connection, sql
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from webapp.db.errors import translate_errors
+
+APP_ROLE = "messageflow_app"
+
+Conn = Connection[dict[str, Any]]
+
+
+def set_tenant(conn: Conn, tenant_id: int, user_id: int | None = None) -> None:
+    """The one place the tenant is set: transaction-local GUCs read by the RLS policies."""
+    conn.execute(
+        "select set_config('app.tenant_id', %s, true), set_config('app.user_id', %s, true)",
+        (str(int(tenant_id)), "" if user_id is None else str(int(user_id))),
+    )
+
+
+class Database:
+    """A psycopg pool whose connections run as the non-superuser app role."""
+
+    def __init__(self, dsn: str, *, min_size: int = 1, max_size: int = 10, name: str = "mf"):
+        self.dsn = dsn
+        self.pool: ConnectionPool[Conn] = ConnectionPool(
+            dsn,
+            min_size=min_size,
+            max_size=max_size,
+            open=False,
+            name=name,
+            configure=self._configure,
+            kwargs={"autocommit": True, "row_factory": dict_row},
+            timeout=10,
+        )
+
+    @staticmethod
+    def _configure(conn: Conn) -> None:
+        # Even when DATABASE_URL names a superuser, queries run as the RLS-bound role.
+        conn.execute(sql.SQL("set role {}").format(sql.Identifier(APP_ROLE)))
+
+    def open(self) -> None:
+        """Open the pool and wait for its first connection (fails fast when the DB is down)."""
+        self.pool.open(wait=True, timeout=15)
+
+    def close(self) -> None:
+        """Close every connection."""
+        self.pool.close()
+
+    @contextmanager
+    def tenant(self, tenant_id: int, user_id: int | None = None) -> Iterator[Conn]:
+        """A transaction scoped to one tenant: RLS shows and accepts only its rows."""
+        with translate_errors(), self.pool.connection() as conn, conn.transaction():
+            set_tenant(conn, tenant_id, user_id)
+            yield conn
+
+    @contextmanager
+    def system(self) -> Iterator[Conn]:
+        """A transaction with no tenant: tenant rows are invisible; only the named
+        SECURITY DEFINER functions (mf_*) reach across tenants."""
+        with translate_errors(), self.pool.connection() as conn, conn.transaction():
+            yield conn

@@ -1,0 +1,1 @@
+"""The shared HTTP edge (Flask-bound): envelope, endpoint declarations, OpenAPI, JWT, limits."""

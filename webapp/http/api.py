@@ -1,0 +1,174 @@
+"""Declaring an endpoint: authenticate -> authorize (one permission table) -> validate -> call.
+
+Every API route is declared with `endpoint(...)`; the declarations also feed the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from flask import Blueprint, Response, g, jsonify, request
+from flask_jwt_extended import verify_jwt_in_request
+from pydantic import BaseModel, ValidationError
+
+from webapp.errors import Forbidden, Unauthorized, ValidationFailed
+from webapp.http.context import audit_denial, request_meta
+from webapp.security import rbac
+from webapp.security.principal import Principal, RequestMeta
+
+B = TypeVar("B")
+Q = TypeVar("Q")
+
+
+@dataclass
+class Call(Generic[B, Q]):
+    """What a view receives: the caller, the validated body and query, request metadata."""
+
+    principal: Principal | None
+    body: B
+    query: Q
+    meta: RequestMeta
+
+    @property
+    def who(self) -> Principal:
+        """The signed-in principal (declared routes with auth=True always have one)."""
+        if self.principal is None:
+            raise Unauthorized("Sign in first.")
+        return self.principal
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    """One declared route, as the OpenAPI generator sees it."""
+
+    path: str
+    method: str
+    name: str
+    summary: str
+    permission: str | None
+    auth: bool
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: Any
+    status: int
+    tags: tuple[str, ...] = field(default_factory=tuple)
+    rate_limited: bool = False
+
+
+REGISTRY: list[EndpointSpec] = []
+
+
+def endpoint(
+    bp: Blueprint,
+    rule: str,
+    *,
+    method: str = "GET",
+    permission: str | None,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: Any = None,
+    status: int = 200,
+    auth: bool = True,
+    summary: str = "",
+    auth_rate_limited: bool = False,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a view on bp; views take (call, **url_args) and return data or a Response."""
+    if auth and permission is not None and permission not in rbac.PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}")
+
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def view(**kwargs: Any) -> Any:
+            principal = authenticate() if auth else None
+            if principal is not None and permission is not None:
+                authorize(principal, permission)
+            call = Call(
+                principal=principal,
+                body=parse_body(body) if body is not None else None,
+                query=parse_query(query) if query is not None else None,
+                meta=request_meta(),
+            )
+            result = fn(call, **kwargs)
+            if isinstance(result, Response):
+                return result
+            resp = jsonify(result)
+            resp.status_code = status
+            return resp
+
+        bp.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=[method])
+        REGISTRY.append(
+            EndpointSpec(
+                path=(bp.url_prefix or "") + rule, method=method.lower(),
+                name=f"{bp.name}.{fn.__name__}", summary=summary or (fn.__doc__ or "").strip(),
+                permission=permission, auth=auth, body=body, query=query, response=response,
+                status=status, tags=(bp.name,), rate_limited=auth_rate_limited,
+            )
+        )
+        return view
+
+    return deco
+
+
+def authenticate() -> Principal:
+    """Verify the access token (Bearer header or cookie + CSRF) and return the principal."""
+    verify_jwt_in_request(locations=["headers", "cookies"])
+    principal: Principal | None = g.get("principal")
+    if principal is None:
+        raise Unauthorized("Sign in again.", code="token_revoked")
+    return principal
+
+
+def authorize(principal: Principal, action: str) -> None:
+    """Raise Forbidden (and audit the denial) unless the principal's role allows the action."""
+    if not rbac.allowed(principal.role, action):
+        audit_denial(principal, action)
+        need = rbac.PERMISSIONS[action]
+        raise Forbidden(
+            f"Your role ({principal.role}) cannot do this; it needs {need} or higher.",
+            details={"action": action, "required_role": need},
+        )
+
+
+def _field_errors(exc: ValidationError) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "body"
+        msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
+        out.setdefault(loc, msg)
+    return out
+
+
+def parse_body(model: type[BaseModel]) -> BaseModel:
+    """The JSON body validated against the model, or a 400 naming the fields."""
+    if not request.is_json:
+        raise ValidationFailed(
+            "Send a JSON body with Content-Type: application/json.", code="invalid_content_type"
+        )
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ValidationFailed("The request body is not valid JSON.", code="malformed_json")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        fields = _field_errors(exc)
+        raise ValidationFailed(
+            "Invalid fields: " + ", ".join(sorted(fields)), details={"fields": fields}
+        ) from exc
+
+
+def parse_query(model: type[BaseModel]) -> BaseModel:
+    """Query-string arguments validated against the model, or a 400 naming them."""
+    raw: dict[str, Any] = {}
+    for key in request.args:
+        values = request.args.getlist(key)
+        raw[key] = values if len(values) > 1 else values[0]
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        fields = _field_errors(exc)
+        raise ValidationFailed(
+            "Invalid query parameters: " + ", ".join(sorted(fields)), details={"fields": fields}
+        ) from exc

@@ -1,0 +1,36 @@
+"""Per-request helpers shared by routes: the database, request metadata, denial auditing."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app, request
+
+from webapp.audit import service as audit
+from webapp.db import Database
+from webapp.security.principal import Principal, RequestMeta
+
+log = logging.getLogger(__name__)
+
+
+def db() -> Database:
+    """The process's database (opened by create_app)."""
+    database: Database = current_app.extensions["mf_db"]
+    return database
+
+
+def request_meta() -> RequestMeta:
+    """The real peer address (ProxyFix applies TRUSTED_PROXIES) and user agent."""
+    return RequestMeta(ip=request.remote_addr, user_agent=request.headers.get("User-Agent"))
+
+
+def audit_denial(principal: Principal, action: str) -> None:
+    """Write a `denied` audit row in its own transaction (the request is about to fail)."""
+    try:
+        with db().tenant(principal.tenant_id, principal.user_id) as conn:
+            audit.record(
+                conn, principal.tenant_id, principal.user_id, action, request_meta(),
+                outcome="denied", details={"method": request.method, "path": request.path},
+            )
+    except Exception:  # noqa: BLE001 - a failed audit write must not mask the 403
+        log.exception("could not audit a denial")

@@ -1,0 +1,74 @@
+"""The one JSON error envelope for every error the app can produce."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from flask_jwt_extended.exceptions import CSRFError
+from flask_limiter.errors import RateLimitExceeded
+from werkzeug.exceptions import HTTPException
+
+from webapp.errors import DomainError
+
+log = logging.getLogger("webapp.errors")
+
+_HTTP_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+    415: "unsupported_media_type", 422: "unprocessable", 429: "rate_limited",
+    503: "dependency_unavailable",
+}
+
+
+def error_response(
+    status: int, code: str, message: str, details: dict[str, Any] | None = None
+) -> Response:
+    """`{"error": {"code", "message", "details"}}` with the given status."""
+    resp = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
+    resp.status_code = status
+    return resp
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Route domain errors, HTTP errors, CSRF, rate limits and crashes into the envelope."""
+
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError) -> Response:
+        return error_response(exc.status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError) -> Response:
+        return error_response(403, "csrf_failed", f"CSRF check failed: {exc}.")
+
+    @app.errorhandler(RateLimitExceeded)
+    def _limited(exc: RateLimitExceeded) -> Response:
+        resp = error_response(
+            429, "rate_limited", f"Too many requests: limit is {exc.description}.",
+            {"limit": str(exc.description)},
+        )
+        resp.headers["Retry-After"] = str(_retry_after(exc))
+        return resp
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        code = _HTTP_CODES.get(status, "http_error")
+        resp = error_response(status, code, exc.description or exc.name)
+        if status == 405 and exc.valid_methods:  # type: ignore[attr-defined]
+            resp.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+        return resp
+
+    @app.errorhandler(Exception)
+    def _crash(exc: Exception) -> Response:
+        log.exception("unhandled error")
+        return error_response(500, "internal_error", "Something went wrong on our side.")
+
+
+def _retry_after(exc: RateLimitExceeded) -> int:
+    """Seconds until the window resets (at least 1)."""
+    try:
+        return max(1, int(exc.limit.limit.get_expiry()))
+    except Exception:  # noqa: BLE001 - the header must not fail the response
+        return 60

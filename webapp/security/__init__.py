@@ -1,0 +1,1 @@
+"""Flask-free security primitives: passwords, RBAC, secret encryption."""
