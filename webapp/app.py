@@ -45,9 +45,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.extensions["mf_db"] = database
     app.extensions["mf_settings"] = settings
 
-    register_error_handlers(app)
     init_middleware(app, settings)
     init_jwt(app, settings)
+    register_error_handlers(app)  # after JWTManager, so its CSRF handler is replaced (403)
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     init_limits(app, settings)

@@ -62,19 +62,18 @@ def change_role(db: Database, p: Principal, user_id: int, role: str, meta: Reque
         if member is None:
             raise NotFound("No such member.")
         current = member["role"]
-        if not rbac.can_assign(p.role, current, role):
-            audit.record(conn, p.tenant_id, p.user_id, "members.role_change", meta,
-                         outcome="denied", target_type="user", target_id=user_id,
-                         before={"role": current}, after={"role": role})
-            raise Forbidden("Only an owner can grant, change or remove the owner role.",
-                            code="owner_only")
-        if current == "owner" and role != "owner" and owners == [user_id]:
+        allowed = rbac.can_assign(p.role, current, role)
+        if allowed and current == "owner" and role != "owner" and owners == [user_id]:
             raise Conflict("The last owner cannot be demoted; make someone else owner first.",
                            code="last_owner")
-        conn.execute(Q.update_member_role, {"user_id": user_id, "role": role})
+        if allowed:
+            conn.execute(Q.update_member_role, {"user_id": user_id, "role": role})
         audit.record(conn, p.tenant_id, p.user_id, "members.role_change", meta,
-                     target_type="user", target_id=user_id, before={"role": current},
-                     after={"role": role})
+                     outcome="allowed" if allowed else "denied", target_type="user",
+                     target_id=user_id, before={"role": current}, after={"role": role})
+    if not allowed:  # raised after commit so the denial stays in the audit log
+        raise Forbidden("Only an owner can grant, change or remove the owner role.",
+                        code="owner_only")
 
 
 def remove_member(db: Database, p: Principal, user_id: int, meta: RequestMeta) -> None:

@@ -1,0 +1,40 @@
+# MessageFlow: `make up` runs the platform, `make test` runs the whole suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+# neonize's generated protobuf code needs protobuf >= 7.34.1, while dagster 1.13.27 (pinned to
+# match dagster-postgres 0.29.27) caps protobuf < 7. dagster 1.13.28 lifted that cap with the same
+# generated code, so protobuf 7 is installed over the cap (see docs/architecture.md).
+PROTOBUF := protobuf==7.36.2
+
+export LITELLM_LOCAL_MODEL_COST_MAP := True
+export LITELLM_OFFLINE_MODE := true
+export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
+
+.PHONY: install up test lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q --no-deps '$(PROTOBUF)'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+up: install
+	$(BIN)/messageflow up
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check webapp pipelines analytics streamlit_app tests bench
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python -m pytest bench -m bench -p no:randomly -s $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache
