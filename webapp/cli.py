@@ -109,7 +109,8 @@ def up(port: int | None, host: str) -> None:
 
 def _banner(host: str, port: int, login: tuple[str, str] | None) -> None:
     base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
-    lines = ["", "MessageFlow is starting:", f"  web app + API   {base}/  (API under {base}/api/v1)",
+    lines = ["", "MessageFlow is starting:",
+             f"  web app + API   {base}/  (API under {base}/api/v1)",
              f"  OpenAPI         {base}/api/v1/openapi.json"]
     if login:
         lines += ["", "Demo login (shown only this once; keep it):",

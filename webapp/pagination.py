@@ -36,7 +36,9 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
             "The cursor is not valid.", details={"fields": {"cursor": "invalid cursor"}}
         ) from exc
     if not isinstance(value, dict):
-        raise ValidationFailed("The cursor is not valid.", details={"fields": {"cursor": "invalid"}})
+        raise ValidationFailed(
+            "The cursor is not valid.", details={"fields": {"cursor": "invalid cursor"}}
+        )
     return value
 
 

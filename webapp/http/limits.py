@@ -46,7 +46,8 @@ def init_limits(app: Flask, settings: Settings) -> Limiter:
 
     for spec in REGISTRY:
         if spec.rate_limited and spec.name in app.view_functions:
-            app.view_functions[spec.name] = limiter.limit(
+            wrapped = limiter.limit(
                 settings.auth_rate_limit, key_func=get_remote_address, override_defaults=False
             )(app.view_functions[spec.name])
+            app.view_functions[spec.name] = wrapped  # type: ignore[assignment]
     return limiter

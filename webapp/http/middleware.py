@@ -10,7 +10,6 @@ import uuid
 from typing import Any
 
 from flask import Flask, Response, g, request
-
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from webapp.config import Settings

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -20,7 +20,10 @@ _ERROR = {
 }
 
 
-def _schema(model: type[BaseModel], components: dict[str, Any], mode: str) -> dict[str, Any]:
+def _schema(
+    model: type[BaseModel], components: dict[str, Any],
+    mode: Literal["validation", "serialization"],
+) -> dict[str, Any]:
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode=mode)
     for name, sub in schema.pop("$defs", {}).items():
         components[name] = sub

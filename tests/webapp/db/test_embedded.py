@@ -1,0 +1,32 @@
+"""The embedded PostgreSQL that `make up` / `make test` start when no server is configured."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from webapp.db.embedded import ensure_server, find_bin_dir
+from webapp.db.migrate import migrate
+
+
+@pytest.mark.skipif(find_bin_dir() is None, reason="no system initdb/pg_ctl on this machine")
+def test_system_binaries_start_migrate_restart_and_stop(tmp_path: Path) -> None:
+    # A short path, reachable by the postgres OS user when running as root.
+    data = Path("/tmp") / f"mf-embedded-test-{os.getpid()}"
+    server = ensure_server(data, mode="system")
+    try:
+        assert server.started_here
+        assert migrate(server.dsn())  # RLS schema applies on the embedded server too
+        again = ensure_server(data, mode="system")  # already running: reused, not restarted
+        assert not again.started_here and again.base_dsn == server.base_dsn
+        with psycopg.connect(server.dsn()) as conn:
+            assert conn.execute("select count(*) from tenants").fetchone() == (0,)
+    finally:
+        server.stop()
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(server.dsn(), connect_timeout=2)
+    shutil.rmtree(data, ignore_errors=True)
