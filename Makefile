@@ -30,7 +30,7 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff check webapp pipelines analytics streamlit_app tests bench
+	$(BIN)/ruff check webapp pipelines analytics streamlit_app tests $(wildcard bench)
 	$(BIN)/mypy
 
 bench: install
