@@ -8,33 +8,17 @@ import sys
 
 import click
 
+from webapp.commands.common import load_settings, resolve_database
+from webapp.commands.traffic import replay, simulate
 from webapp.config import Settings
 from webapp.db import Database
-from webapp.db.embedded import EmbeddedServer, ensure_server
 from webapp.db.migrate import MigrationError, migrate
-from webapp.errors import ConfigError, DomainError
+from webapp.errors import DomainError
 from webapp.security.rbac import ROLES
 from webapp.supervisor import Child, run_all
 
 DEMO_TENANT = "Demo Ops"
 DEMO_EMAIL = "demo@messageflow.local"
-
-
-def _settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
-def resolve_database(settings: Settings) -> tuple[str, EmbeddedServer | None]:
-    """DATABASE_URL when set; otherwise start the embedded server under MESSAGEFLOW_HOME."""
-    if settings.database_url:
-        return settings.database_url, None
-    click.echo(f"DATABASE_URL is unset: starting embedded PostgreSQL in {settings.home}/pg",
-               err=True)
-    server = ensure_server(settings.home / "pg")
-    return server.dsn(), server
 
 
 def _migrate(dsn: str) -> None:
@@ -93,7 +77,7 @@ def main() -> None:
 @click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default=True)
 def up(port: int | None, host: str) -> None:
     """Start everything: database (embedded if needed), migrations, demo data, web app."""
-    settings = _settings()
+    settings = load_settings()
     dsn, server = resolve_database(settings)
     try:
         _migrate(dsn)
@@ -128,7 +112,7 @@ def _banner(host: str, port: int, login: tuple[str, str] | None) -> None:
 @click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default=True)
 def serve(port: int | None, host: str) -> None:
     """Run only the web app (gunicorn, gthread workers)."""
-    settings = _settings()
+    settings = load_settings()
     dsn, server = resolve_database(settings)
     try:
         if server is not None:
@@ -144,7 +128,7 @@ def serve(port: int | None, host: str) -> None:
 @main.command("migrate")
 def migrate_cmd() -> None:
     """Apply pending migrations."""
-    dsn, server = resolve_database(_settings())
+    dsn, server = resolve_database(load_settings())
     try:
         _migrate(dsn)
     finally:
@@ -159,7 +143,7 @@ def create_tenant_cmd(name: str, timezone: str) -> None:
     """Create a tenant and print its id."""
     from webapp.tenants import service as tenants
 
-    dsn, server = resolve_database(_settings())
+    dsn, server = resolve_database(load_settings())
     try:
         db = _open(dsn)
         click.echo(tenants.create_tenant(db, name, timezone))
@@ -181,7 +165,7 @@ def create_user_cmd(tenant_id: int, email: str, name: str, role: str,
     """Create a user in a tenant with a role."""
     from webapp.tenants import service as tenants
 
-    dsn, server = resolve_database(_settings())
+    dsn, server = resolve_database(load_settings())
     shown = password is None
     password = password or secrets.token_urlsafe(12)
     try:
@@ -199,6 +183,9 @@ def create_user_cmd(tenant_id: int, email: str, name: str, role: str,
         if server is not None:
             server.stop()
 
+
+main.add_command(replay)
+main.add_command(simulate)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,1 @@
+"""Subcommands of the `messageflow` console script, grouped by domain (Flask-free)."""

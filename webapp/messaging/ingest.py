@@ -1,0 +1,226 @@
+"""Lossless, idempotent ingest of traffic records: one transaction and a handful of set-based
+statements per batch, whatever mix of messages, edits, revokes, reactions and receipts it holds."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from webapp.db import Database
+from webapp.db.pool import Conn
+from webapp.db.queries import load
+from webapp.messaging import contacts
+from webapp.messaging.operations import apply_operations
+from webapp.messaging.records import (
+    EditRecord,
+    InvalidRecord,
+    MessageRecord,
+    PresenceRecord,
+    ReactionRecord,
+    ReceiptRecord,
+    Record,
+    RevokeRecord,
+    validate_record,
+)
+
+Q = load(__file__)
+BATCH_SIZE = 1000
+OpRecord = EditRecord | RevokeRecord | ReactionRecord | ReceiptRecord
+
+
+@dataclass
+class IngestResult:
+    """What a call to ingest did: counts, and each rejected input with its reason."""
+
+    ingested: int = 0
+    duplicates: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+    presence: int = 0
+    pending_operations: int = 0
+    message_ids: list[int] = field(default_factory=list)
+
+    def add(self, other: IngestResult) -> None:
+        """Fold another batch's result into this one."""
+        self.ingested += other.ingested
+        self.duplicates += other.duplicates
+        self.rejected += other.rejected
+        self.presence += other.presence
+        self.pending_operations += other.pending_operations
+        self.message_ids += other.message_ids
+
+
+def ingest(db: Database, tenant_id: int, records: Iterable[Record | dict[str, Any]], *,
+           device_id: int | None = None, batch_size: int = BATCH_SIZE) -> IngestResult:
+    """Validate and store records for one tenant and device, in batches; idempotent."""
+    total = IngestResult()
+    if device_id is None:
+        device_id = default_device(db, tenant_id)
+    for batch in _batches(_validated(records, total), batch_size):
+        with db.tenant(tenant_id) as conn:
+            total.add(ingest_batch(conn, device_id, batch))
+    return total
+
+
+def default_device(db: Database, tenant_id: int) -> int:
+    """The tenant's first device, creating a simulator device when it has none."""
+    with db.tenant(tenant_id) as conn:
+        row = conn.execute(Q.select_default_device).fetchone()
+        if row is None:
+            row = conn.execute(Q.insert_simulator_device, {"name": "Simulator"}).fetchone()
+    assert row is not None
+    return int(row["id"])
+
+
+def _validated(
+    records: Iterable[Record | dict[str, Any]], result: IngestResult
+) -> Iterator[Record]:
+    for index, item in enumerate(records, start=1):
+        try:
+            yield validate_record(item)
+        except InvalidRecord as exc:
+            result.rejected.append((index, exc.reason))
+
+
+def _batches(items: Iterator[Record], size: int) -> Iterator[list[Record]]:
+    while chunk := list(islice(items, size)):
+        yield chunk
+
+
+def ingest_batch(conn: Conn, device_id: int, batch: list[Record]) -> IngestResult:
+    """Store one batch inside the caller's tenant transaction."""
+    result = IngestResult()
+    all_messages = [r for r in batch if isinstance(r, MessageRecord)]
+    messages = _dedupe(all_messages)
+    ops = [r for r in batch if isinstance(r, EditRecord | RevokeRecord | ReactionRecord
+                                          | ReceiptRecord)]
+    people = [(m.sender, m.sender_alt, m.sender_name) for m in messages if not m.from_me]
+    people += [(m.chat, m.chat_alt, None if m.from_me else m.sender_name)
+               for m in messages if not m.chat.endswith("@g.us")]
+    contact_ids = contacts.resolve(conn, people)
+    inserted: list[dict[str, Any]] = []
+    if messages:
+        chat_ids = _upsert_conversations(conn, device_id, messages, contact_ids)
+        inserted = _insert_messages(conn, device_id, messages, chat_ids, contact_ids)
+    result.ingested = len(inserted)
+    result.duplicates = len(all_messages) - len(inserted)
+    result.presence = _count_presence(conn, batch)
+    result.message_ids = [int(r["id"]) for r in inserted]
+    touched = _apply_ops(conn, device_id, ops, [r["wa_message_id"] for r in inserted], result)
+    if inserted:
+        conn.execute(Q.bump_conversations, {
+            "conversation_ids": [r["conversation_id"] for r in inserted],
+            "sent_at": [r["sent_at"] for r in inserted],
+            "from_me": [r["from_me"] for r in inserted]})
+        conn.execute(Q.insert_message_events,
+                     {"type": "message.created", "ids": result.message_ids})
+    updated = sorted(touched - set(result.message_ids))
+    if updated:
+        conn.execute(Q.insert_message_events, {"type": "message.updated", "ids": updated})
+    conversations = sorted({int(r["conversation_id"]) for r in inserted})
+    if conversations:
+        conn.execute(Q.insert_conversation_events, {"ids": conversations})
+    return result
+
+
+def _dedupe(messages: list[MessageRecord]) -> list[MessageRecord]:
+    """Within a batch the first copy of a message id counts (the rest are duplicates)."""
+    seen: dict[str, MessageRecord] = {}
+    for m in messages:
+        seen.setdefault(m.id, m)
+    return list(seen.values())
+
+
+def _count_presence(conn: Conn, batch: list[Record]) -> int:
+    presence = [r for r in batch if isinstance(r, PresenceRecord)]
+    for p in presence:
+        if p.state == "available" or p.last_seen:
+            conn.execute(Q.touch_presence, {"jid": p.sender, "at": p.last_seen or p.timestamp})
+    return len(presence)
+
+
+def chat_key(m: MessageRecord, contact_ids: dict[str, int]) -> str:
+    """The conversation key: the group JID, or the contact (stable across LID switches)."""
+    if m.chat.endswith("@g.us"):
+        return f"g:{m.chat}"
+    return f"c:{contact_ids[m.chat]}"
+
+
+def _upsert_conversations(conn: Conn, device_id: int, messages: list[MessageRecord],
+                          contact_ids: dict[str, int]) -> dict[str, int]:
+    rows: dict[str, tuple[str, bool, int | None, str | None]] = {}
+    for m in sorted(messages, key=lambda r: r.timestamp):
+        group = m.chat.endswith("@g.us")
+        title = m.chat_name if group else (None if m.from_me else m.sender_name)
+        contact = None if group else contact_ids.get(m.chat)
+        key = chat_key(m, contact_ids)
+        prev = rows.get(key)
+        rows[key] = (m.chat, group, contact, title or (prev[3] if prev else None))
+    keys = sorted(rows)
+    found = conn.execute(Q.upsert_conversations, {
+        "device_id": device_id, "keys": keys, "jids": [rows[k][0] for k in keys],
+        "groups": [rows[k][1] for k in keys], "contacts": [rows[k][2] for k in keys],
+        "titles": [rows[k][3] for k in keys]}).fetchall()
+    return {r["chat_key"]: int(r["id"]) for r in found}
+
+
+def _insert_messages(conn: Conn, device_id: int, messages: list[MessageRecord],
+                     chat_ids: dict[str, int], contact_ids: dict[str, int]) -> list[dict[str, Any]]:
+    return conn.execute(Q.insert_messages, {
+        "device_id": device_id,
+        "conversation_ids": [chat_ids[chat_key(m, contact_ids)] for m in messages],
+        "wa_ids": [m.id for m in messages],
+        "senders": [m.sender for m in messages],
+        "sender_contacts": [None if m.from_me else contact_ids.get(m.sender) for m in messages],
+        "sender_names": [m.sender_name for m in messages],
+        "from_me": [m.from_me for m in messages],
+        "sent_at": [m.timestamp for m in messages],
+        "bodies": [m.text for m in messages],
+        "medias": [None if m.media is None else Jsonb(m.media.model_dump(exclude_none=True))
+                   for m in messages],
+        "quoted": [m.quoted_id for m in messages],
+        "forwarded": [m.forwarded for m in messages],
+    }).fetchall()
+
+
+def _op_rows(ops: list[OpRecord]) -> list[tuple[str, str, str, str]]:
+    rows: list[tuple[str, str, str, str]] = []
+    for op in ops:
+        targets = op.target_ids if isinstance(op, ReceiptRecord) else [op.target_id]
+        for target in targets:
+            rows.append((op.id, op.kind, target, op.model_dump_json(exclude_none=True)))
+    return rows
+
+
+def _apply_ops(conn: Conn, device_id: int, ops: list[OpRecord], new_wa_ids: list[str],
+               result: IngestResult) -> set[int]:
+    """Record new operations, then apply every unapplied one whose message is now stored."""
+    rows = _op_rows(ops)
+    fresh_keys: set[tuple[str, str, str]] = set()
+    if rows:
+        fresh = conn.execute(Q.insert_ops, {
+            "device_id": device_id, "op_ids": [r[0] for r in rows],
+            "kinds": [r[1] for r in rows], "targets": [r[2] for r in rows],
+            "records": [Jsonb(json.loads(r[3])) for r in rows]}).fetchall()
+        fresh_keys = {(f["kind"], f["op_id"], f["target_wa_id"]) for f in fresh}
+        new_ops = len({(f["kind"], f["op_id"]) for f in fresh})
+        result.ingested += new_ops
+        result.duplicates += len(ops) - new_ops
+    targets = sorted({r[2] for r in rows} | set(new_wa_ids))
+    if not targets:
+        return set()
+    applicable = conn.execute(Q.select_applicable_ops,
+                              {"device_id": device_id, "targets": targets}).fetchall()
+    touched = apply_operations(conn, applicable)
+    if applicable:
+        conn.execute(Q.mark_ops_applied, {
+            "device_id": device_id, "kinds": [a["kind"] for a in applicable],
+            "op_ids": [a["op_id"] for a in applicable],
+            "targets": [a["target_wa_id"] for a in applicable]})
+    applied_keys = {(a["kind"], a["op_id"], a["target_wa_id"]) for a in applicable}
+    result.pending_operations = len(fresh_keys - applied_keys)
+    return touched

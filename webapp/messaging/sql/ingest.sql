@@ -1,0 +1,191 @@
+-- name: select_contacts_by_jids
+-- Contacts known by any of these phone JIDs or LIDs.
+select id, phone_jid, lid_jid from contacts
+where phone_jid = any(%(jids)s) or lid_jid = any(%(jids)s)
+
+-- name: insert_contacts
+-- New contacts, one per person.
+insert into contacts (tenant_id, phone_jid, lid_jid, push_name)
+select mf_current_tenant(), u.phone, u.lid, u.name
+from unnest(%(phones)s::text[], %(lids)s::text[], %(names)s::text[]) as u(phone, lid, name)
+returning id, phone_jid, lid_jid
+
+-- name: complete_contacts
+-- Fill in an identifier or a push name a contact did not have yet.
+update contacts c
+set phone_jid = coalesce(c.phone_jid, u.phone), lid_jid = coalesce(c.lid_jid, u.lid),
+    push_name = coalesce(u.name, c.push_name), updated_at = now()
+from unnest(%(ids)s::bigint[], %(phones)s::text[], %(lids)s::text[], %(names)s::text[])
+     as u(id, phone, lid, name)
+where c.id = u.id
+  and (c.phone_jid is distinct from coalesce(c.phone_jid, u.phone)
+       or c.lid_jid is distinct from coalesce(c.lid_jid, u.lid)
+       or (u.name is not null and c.push_name is distinct from u.name))
+
+-- name: upsert_conversations
+-- One conversation per (device, chat); a group subject or contact name becomes its title.
+insert into conversations (tenant_id, device_id, chat_key, chat_jid, is_group, contact_id, title)
+select mf_current_tenant(), %(device_id)s, u.chat_key, u.chat_jid, u.is_group, u.contact_id,
+       coalesce(u.title, '')
+from unnest(%(keys)s::text[], %(jids)s::text[], %(groups)s::boolean[], %(contacts)s::bigint[],
+            %(titles)s::text[]) as u(chat_key, chat_jid, is_group, contact_id, title)
+on conflict (tenant_id, device_id, chat_key) do update
+set chat_jid = excluded.chat_jid,
+    title = case when excluded.title <> '' and (conversations.is_group or conversations.title = '')
+                 then excluded.title else conversations.title end
+returning id, chat_key
+
+-- name: insert_messages
+-- New messages; ones already stored (same device and WhatsApp id) are skipped.
+insert into messages (tenant_id, device_id, conversation_id, wa_message_id, sender_jid,
+                      sender_contact_id, sender_name, from_me, sent_at, original_text, text,
+                      media, quoted_wa_id, forwarded, status)
+select mf_current_tenant(), %(device_id)s, u.conversation_id, u.wa_id, u.sender_jid,
+       u.sender_contact_id, u.sender_name, u.from_me, u.sent_at, u.body, u.body, u.media,
+       u.quoted, u.forwarded, case when u.from_me then 'sent' else 'received' end
+from unnest(%(conversation_ids)s::bigint[], %(wa_ids)s::text[], %(senders)s::text[],
+            %(sender_contacts)s::bigint[], %(sender_names)s::text[], %(from_me)s::boolean[],
+            %(sent_at)s::timestamptz[], %(bodies)s::text[], %(medias)s::jsonb[],
+            %(quoted)s::text[], %(forwarded)s::boolean[])
+     as u(conversation_id, wa_id, sender_jid, sender_contact_id, sender_name, from_me, sent_at,
+          body, media, quoted, forwarded)
+on conflict (tenant_id, device_id, wa_message_id) do nothing
+returning id, wa_message_id, conversation_id, from_me, sent_at
+
+-- name: insert_ops
+-- Operations by their own id; ones seen before are skipped (idempotent replays).
+insert into message_ops (tenant_id, device_id, op_id, kind, target_wa_id, record)
+select mf_current_tenant(), %(device_id)s, u.op_id, u.kind, u.target, u.record
+from unnest(%(op_ids)s::text[], %(kinds)s::text[], %(targets)s::text[], %(records)s::jsonb[])
+     as u(op_id, kind, target, record)
+on conflict do nothing
+returning op_id, kind, target_wa_id
+
+-- name: select_applicable_ops
+-- Unapplied operations whose target message is now stored.
+select o.op_id, o.kind, o.target_wa_id, o.record, m.id as message_id
+from message_ops o
+join messages m on m.tenant_id = o.tenant_id and m.device_id = o.device_id
+               and m.wa_message_id = o.target_wa_id
+where o.device_id = %(device_id)s and o.applied_at is null and o.target_wa_id = any(%(targets)s)
+
+-- name: mark_ops_applied
+-- Operations that have been applied.
+update message_ops set applied_at = now()
+where device_id = %(device_id)s and applied_at is null
+  and (kind, op_id, target_wa_id) in (
+      select * from unnest(%(kinds)s::text[], %(op_ids)s::text[], %(targets)s::text[]))
+
+-- name: insert_versions
+-- Edit history: one row per edit.
+insert into message_versions (tenant_id, message_id, op_id, text, edited_at)
+select mf_current_tenant(), u.message_id, u.op_id, u.text, u.edited_at
+from unnest(%(message_ids)s::bigint[], %(op_ids)s::text[], %(texts)s::text[],
+            %(edited_at)s::timestamptz[]) as u(message_id, op_id, text, edited_at)
+on conflict (message_id, op_id) do nothing
+
+-- name: refresh_edited_text
+-- The current text is the latest edit (by its timestamp), whatever order edits arrived in.
+update messages m
+set text = coalesce(v.text, m.original_text), edited_at = v.edited_at
+from (select distinct on (message_id) message_id, text, edited_at from message_versions
+      where message_id = any(%(message_ids)s)
+      order by message_id, edited_at desc, op_id desc) v
+where m.id = v.message_id
+
+-- name: apply_revokes
+-- Deleted for everyone (the earliest revoke time wins).
+update messages m set revoked_at = least(coalesce(m.revoked_at, u.at), u.at)
+from unnest(%(message_ids)s::bigint[], %(at)s::timestamptz[]) as u(message_id, at)
+where m.id = u.message_id
+
+-- name: upsert_reactions
+-- One reaction per person per message; the latest wins ('' = removed).
+insert into message_reactions (tenant_id, message_id, reactor_jid, emoji, reacted_at)
+select mf_current_tenant(), u.message_id, u.reactor, u.emoji, u.at
+from unnest(%(message_ids)s::bigint[], %(reactors)s::text[], %(emojis)s::text[],
+            %(at)s::timestamptz[]) as u(message_id, reactor, emoji, at)
+on conflict (message_id, reactor_jid) do update
+set emoji = excluded.emoji, reacted_at = excluded.reacted_at
+where (excluded.reacted_at, excluded.emoji) > (message_reactions.reacted_at,
+                                               message_reactions.emoji)
+
+-- name: apply_receipts
+-- Delivery and read times (earliest wins); outbound status follows them.
+update messages m
+set delivered_at = least(coalesce(m.delivered_at, u.delivered), u.delivered),
+    read_at = least(coalesce(m.read_at, u.read), u.read),
+    status = case when m.status in ('queued', 'sending', 'failed', 'received') then m.status
+                  when u.read is not null or m.read_at is not null then 'read'
+                  else 'delivered' end
+from unnest(%(message_ids)s::bigint[], %(delivered)s::timestamptz[], %(read)s::timestamptz[])
+     as u(message_id, delivered, read)
+where m.id = u.message_id
+
+-- name: bump_conversations
+-- New messages: latest activity, last message, unread count; inbound traffic reopens.
+update conversations c
+set last_message_at = greatest(c.last_message_at, s.max_at),
+    last_message_id = (select m.id from messages m where m.conversation_id = c.id
+                       order by m.sent_at desc, m.id desc limit 1),
+    unread_count = c.unread_count + s.inbound,
+    status = case when s.inbound > 0 and c.status in ('resolved', 'snoozed') then 'open'
+                  else c.status end,
+    updated_at = now()
+from (select u.conversation_id, max(u.sent_at) as max_at,
+             count(*) filter (where not u.from_me) as inbound
+      from unnest(%(conversation_ids)s::bigint[], %(sent_at)s::timestamptz[],
+                  %(from_me)s::boolean[]) as u(conversation_id, sent_at, from_me)
+      group by u.conversation_id) s
+where c.id = s.conversation_id
+
+-- name: insert_message_events
+-- Realtime: one event per message, carrying its serialized form.
+insert into events (tenant_id, type, data)
+select mf_current_tenant(), %(type)s, mf_message_json(m)
+from messages m where m.id = any(%(ids)s) order by m.id
+
+-- name: insert_conversation_events
+-- Realtime: one event per touched conversation.
+insert into events (tenant_id, type, data)
+select mf_current_tenant(), 'conversation.updated', mf_conversation_json(c)
+from conversations c where c.id = any(%(ids)s) order by c.id
+
+-- name: touch_presence
+-- Presence: when a contact was last seen online.
+update contacts set last_seen_at = greatest(last_seen_at, %(at)s)
+where phone_jid = %(jid)s or lid_jid = %(jid)s
+
+-- name: select_default_device
+-- The tenant's first device.
+select id from devices order by id limit 1
+
+-- name: insert_simulator_device
+-- A simulator device for demo traffic and replays.
+insert into devices (tenant_id, kind, display_name, status, jid, last_seen)
+values (mf_current_tenant(), 'simulator', %(name)s, 'connected', null, now())
+returning id
+
+-- name: merge_contact
+-- Two contacts turned out to be one person: keep the older one.
+with moved as (
+    update messages set sender_contact_id = %(keep)s where sender_contact_id = %(drop)s
+)
+update conversations set contact_id = %(keep)s where contact_id = %(drop)s
+
+-- name: merge_contact_conversations
+-- The dropped contact's direct chats become the kept contact's (unless it has one there).
+update conversations set chat_key = %(keep)s
+where chat_key = %(drop)s
+  and not exists (select 1 from conversations c2
+                  where c2.chat_key = %(keep)s and c2.device_id = conversations.device_id)
+
+-- name: absorb_contact
+-- Delete the duplicate contact and keep its identifiers on the survivor.
+with gone as (
+    delete from contacts where id = %(drop)s returning phone_jid, lid_jid, push_name
+)
+update contacts c
+set phone_jid = coalesce(c.phone_jid, gone.phone_jid), lid_jid = coalesce(c.lid_jid, gone.lid_jid),
+    push_name = coalesce(c.push_name, gone.push_name), updated_at = now()
+from gone where c.id = %(keep)s
