@@ -80,6 +80,7 @@ def resolve(conn: Conn, pairs: list[tuple[str, str | None, str | None]]) -> dict
             "ids": [c for c, _ in complete], "phones": [_split(p.jids)[0] for _, p in complete],
             "lids": [_split(p.jids)[1] for _, p in complete],
             "names": [p.name for _, p in complete]})
+        conn.execute(Q.sync_conversation_jids, {"ids": [c for c, _ in complete]})
     if new:
         known.update(_index(conn.execute(Q.insert_contacts, {
             "phones": [_split(p.jids)[0] for p in new], "lids": [_split(p.jids)[1] for p in new],

@@ -25,8 +25,10 @@ where c.id = u.id
 -- name: upsert_conversations
 -- One conversation per (device, chat); a group subject or contact name becomes its title.
 insert into conversations (tenant_id, device_id, chat_key, chat_jid, is_group, contact_id, title)
-select mf_current_tenant(), %(device_id)s, u.chat_key, u.chat_jid, u.is_group, u.contact_id,
-       coalesce(u.title, '')
+select mf_current_tenant(), %(device_id)s, u.chat_key,
+       coalesce((select coalesce(ct.phone_jid, ct.lid_jid) from contacts ct
+                 where ct.id = u.contact_id), u.chat_jid),
+       u.is_group, u.contact_id, coalesce(u.title, '')
 from unnest(%(keys)s::text[], %(jids)s::text[], %(groups)s::boolean[], %(contacts)s::bigint[],
             %(titles)s::text[]) as u(chat_key, chat_jid, is_group, contact_id, title)
 on conflict (tenant_id, device_id, chat_key) do update
@@ -189,3 +191,10 @@ update contacts c
 set phone_jid = coalesce(c.phone_jid, gone.phone_jid), lid_jid = coalesce(c.lid_jid, gone.lid_jid),
     push_name = coalesce(c.push_name, gone.push_name), updated_at = now()
 from gone where c.id = %(keep)s
+
+-- name: sync_conversation_jids
+-- A direct chat is addressed by its contact's phone JID when known, else by the LID.
+update conversations c set chat_jid = coalesce(ct.phone_jid, ct.lid_jid)
+from contacts ct
+where ct.id = c.contact_id and ct.id = any(%(ids)s) and not c.is_group
+  and c.chat_jid is distinct from coalesce(ct.phone_jid, ct.lid_jid)
