@@ -1,0 +1,1 @@
+"""Fakes for tests and benchmarks: loopback LLM provider servers (and, later, traffic)."""
