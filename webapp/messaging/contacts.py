@@ -76,11 +76,12 @@ def resolve(conn: Conn, pairs: list[tuple[str, str | None, str | None]]) -> dict
         complete.append((ids[0], person))
         known.update(dict.fromkeys(person.jids, ids[0]))
     if complete:
-        conn.execute(Q.complete_contacts, {
+        changed = conn.execute(Q.complete_contacts, {
             "ids": [c for c, _ in complete], "phones": [_split(p.jids)[0] for _, p in complete],
             "lids": [_split(p.jids)[1] for _, p in complete],
-            "names": [p.name for _, p in complete]})
-        conn.execute(Q.sync_conversation_jids, {"ids": [c for c, _ in complete]})
+            "names": [p.name for _, p in complete]}).fetchall()
+        if changed:
+            conn.execute(Q.sync_conversation_jids, {"ids": [r["id"] for r in changed]})
     if new:
         known.update(_index(conn.execute(Q.insert_contacts, {
             "phones": [_split(p.jids)[0] for p in new], "lids": [_split(p.jids)[1] for p in new],

@@ -114,13 +114,15 @@ def ingest_batch(conn: Conn, device_id: int, batch: list[Record]) -> IngestResul
     if inserted:
         conn.execute(Q.bump_conversations, {
             "conversation_ids": [r["conversation_id"] for r in inserted],
+            "ids": result.message_ids, "wa_ids": [r["wa_message_id"] for r in inserted],
             "sent_at": [r["sent_at"] for r in inserted],
             "from_me": [r["from_me"] for r in inserted]})
-        conn.execute(Q.insert_message_events,
-                     {"type": "message.created", "ids": result.message_ids})
+        conn.execute(Q.insert_message_events, {
+            "type": "message.created", "ids": result.message_ids,
+            "conversation_ids": [r["conversation_id"] for r in inserted]})
     updated = sorted(touched - set(result.message_ids))
     if updated:
-        conn.execute(Q.insert_message_events, {"type": "message.updated", "ids": updated})
+        conn.execute(Q.insert_message_update_events, {"ids": updated})
     conversations = sorted({int(r["conversation_id"]) for r in inserted})
     if conversations:
         conn.execute(Q.insert_conversation_events, {"ids": conversations})
@@ -152,20 +154,33 @@ def chat_key(m: MessageRecord, contact_ids: dict[str, int]) -> str:
 
 def _upsert_conversations(conn: Conn, device_id: int, messages: list[MessageRecord],
                           contact_ids: dict[str, int]) -> dict[str, int]:
+    """Conversation ids by chat key: existing ones are read, missing ones created, titles kept
+    current (a group's subject; the first known name of a direct chat)."""
     rows: dict[str, tuple[str, bool, int | None, str | None]] = {}
     for m in sorted(messages, key=lambda r: r.timestamp):
         group = m.chat.endswith("@g.us")
         title = m.chat_name if group else (None if m.from_me else m.sender_name)
-        contact = None if group else contact_ids.get(m.chat)
         key = chat_key(m, contact_ids)
         prev = rows.get(key)
-        rows[key] = (m.chat, group, contact, title or (prev[3] if prev else None))
+        rows[key] = (m.chat, group, None if group else contact_ids.get(m.chat),
+                     title or (prev[3] if prev else None))
     keys = sorted(rows)
-    found = conn.execute(Q.upsert_conversations, {
-        "device_id": device_id, "keys": keys, "jids": [rows[k][0] for k in keys],
-        "groups": [rows[k][1] for k in keys], "contacts": [rows[k][2] for k in keys],
-        "titles": [rows[k][3] for k in keys]}).fetchall()
-    return {r["chat_key"]: int(r["id"]) for r in found}
+    params = {"device_id": device_id, "keys": keys}
+    found = {r["chat_key"]: r for r in conn.execute(Q.select_conversations, params).fetchall()}
+    missing = [k for k in keys if k not in found]
+    if missing:
+        conn.execute(Q.insert_conversations, {
+            "device_id": device_id, "keys": missing, "jids": [rows[k][0] for k in missing],
+            "groups": [rows[k][1] for k in missing], "contacts": [rows[k][2] for k in missing],
+            "titles": [rows[k][3] for k in missing]})
+        found = {r["chat_key"]: r for r in conn.execute(Q.select_conversations, params).fetchall()}
+    retitle = [(found[k]["id"], rows[k][3]) for k in keys if rows[k][3] and k not in missing
+               and (found[k]["is_group"] or not found[k]["title"])
+               and found[k]["title"] != rows[k][3]]
+    if retitle:
+        conn.execute(Q.retitle_conversations, {"ids": [r[0] for r in retitle],
+                                               "titles": [r[1] for r in retitle]})
+    return {k: int(r["id"]) for k, r in found.items()}
 
 
 def _insert_messages(conn: Conn, device_id: int, messages: list[MessageRecord],

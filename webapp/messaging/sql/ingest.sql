@@ -21,9 +21,15 @@ where c.id = u.id
   and (c.phone_jid is distinct from coalesce(c.phone_jid, u.phone)
        or c.lid_jid is distinct from coalesce(c.lid_jid, u.lid)
        or (u.name is not null and c.push_name is distinct from u.name))
+returning c.id
 
--- name: upsert_conversations
--- One conversation per (device, chat); a group subject or contact name becomes its title.
+-- name: select_conversations
+-- Conversations of a device by chat key.
+select id, chat_key, chat_jid, title, is_group from conversations
+where device_id = %(device_id)s and chat_key = any(%(keys)s)
+
+-- name: insert_conversations
+-- New conversations (a concurrent insert of the same chat is left to the other writer).
 insert into conversations (tenant_id, device_id, chat_key, chat_jid, is_group, contact_id, title)
 select mf_current_tenant(), %(device_id)s, u.chat_key,
        coalesce((select coalesce(ct.phone_jid, ct.lid_jid) from contacts ct
@@ -31,11 +37,14 @@ select mf_current_tenant(), %(device_id)s, u.chat_key,
        u.is_group, u.contact_id, coalesce(u.title, '')
 from unnest(%(keys)s::text[], %(jids)s::text[], %(groups)s::boolean[], %(contacts)s::bigint[],
             %(titles)s::text[]) as u(chat_key, chat_jid, is_group, contact_id, title)
-on conflict (tenant_id, device_id, chat_key) do update
-set chat_jid = excluded.chat_jid,
-    title = case when excluded.title <> '' and (conversations.is_group or conversations.title = '')
-                 then excluded.title else conversations.title end
+on conflict (tenant_id, device_id, chat_key) do nothing
 returning id, chat_key
+
+-- name: retitle_conversations
+-- A group's new subject, or a first known name for a direct chat.
+update conversations c set title = u.title, updated_at = now()
+from unnest(%(ids)s::bigint[], %(titles)s::text[]) as u(id, title)
+where c.id = u.id and c.title is distinct from u.title
 
 -- name: insert_messages
 -- New messages; ones already stored (same device and WhatsApp id) are skipped.
@@ -127,31 +136,42 @@ where m.id = u.message_id
 -- name: bump_conversations
 -- New messages: latest activity, last message, unread count; inbound traffic reopens.
 update conversations c
-set last_message_at = greatest(c.last_message_at, s.max_at),
-    last_message_id = (select m.id from messages m where m.conversation_id = c.id
-                       order by m.sent_at desc, m.id desc limit 1),
+set last_message_id = case when c.last_message_at is null or s.max_at >= c.last_message_at
+                           then s.newest_id else c.last_message_id end,
+    last_message_at = greatest(c.last_message_at, s.max_at),
     unread_count = c.unread_count + s.inbound,
     status = case when s.inbound > 0 and c.status in ('resolved', 'snoozed') then 'open'
                   else c.status end,
     updated_at = now()
 from (select u.conversation_id, max(u.sent_at) as max_at,
+             (array_agg(u.id order by u.sent_at desc, u.wa_id desc))[1] as newest_id,
              count(*) filter (where not u.from_me) as inbound
-      from unnest(%(conversation_ids)s::bigint[], %(sent_at)s::timestamptz[],
-                  %(from_me)s::boolean[]) as u(conversation_id, sent_at, from_me)
+      from unnest(%(conversation_ids)s::bigint[], %(ids)s::bigint[], %(wa_ids)s::text[],
+                  %(sent_at)s::timestamptz[], %(from_me)s::boolean[])
+           as u(conversation_id, id, wa_id, sent_at, from_me)
       group by u.conversation_id) s
 where c.id = s.conversation_id
 
 -- name: insert_message_events
--- Realtime: one event per message, carrying its serialized form.
+-- Realtime: one event per message (ids only; frames are built by mf_event_frame).
 insert into events (tenant_id, type, data)
-select mf_current_tenant(), %(type)s, mf_message_json(m)
+select mf_current_tenant(), %(type)s,
+       jsonb_build_object('id', u.id, 'conversation_id', u.conversation_id)
+from unnest(%(ids)s::bigint[], %(conversation_ids)s::bigint[]) as u(id, conversation_id)
+order by u.id
+
+-- name: insert_message_update_events
+-- Realtime: messages changed by edits, revokes, reactions or receipts.
+insert into events (tenant_id, type, data)
+select mf_current_tenant(), 'message.updated',
+       jsonb_build_object('id', m.id, 'conversation_id', m.conversation_id)
 from messages m where m.id = any(%(ids)s) order by m.id
 
 -- name: insert_conversation_events
 -- Realtime: one event per touched conversation.
 insert into events (tenant_id, type, data)
-select mf_current_tenant(), 'conversation.updated', mf_conversation_json(c)
-from conversations c where c.id = any(%(ids)s) order by c.id
+select mf_current_tenant(), 'conversation.updated', jsonb_build_object('id', u.id)
+from unnest(%(ids)s::bigint[]) as u(id) order by u.id
 
 -- name: touch_presence
 -- Presence: when a contact was last seen online.
