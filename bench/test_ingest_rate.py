@@ -56,7 +56,7 @@ def test_ingest_vs_copy(database_url: str) -> None:
         copy_s = time.perf_counter() - started
         records = _records("I")
         started = time.perf_counter()
-        result = ingest(db, tenant, records, device_id=device, batch_size=2000)
+        result = ingest(db, tenant, records, device_id=device)
         ingest_s = time.perf_counter() - started
         assert result.ingested == N
     finally:

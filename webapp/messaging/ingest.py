@@ -29,7 +29,7 @@ from webapp.messaging.records import (
 )
 
 Q = load(__file__)
-BATCH_SIZE = 1000
+BATCH_SIZE = 5000
 OpRecord = EditRecord | RevokeRecord | ReactionRecord | ReceiptRecord
 
 
@@ -117,9 +117,6 @@ def ingest_batch(conn: Conn, device_id: int, batch: list[Record]) -> IngestResul
             "ids": result.message_ids, "wa_ids": [r["wa_message_id"] for r in inserted],
             "sent_at": [r["sent_at"] for r in inserted],
             "from_me": [r["from_me"] for r in inserted]})
-        conn.execute(Q.insert_message_events, {
-            "type": "message.created", "ids": result.message_ids,
-            "conversation_ids": [r["conversation_id"] for r in inserted]})
     updated = sorted(touched - set(result.message_ids))
     if updated:
         conn.execute(Q.insert_message_update_events, {"ids": updated})

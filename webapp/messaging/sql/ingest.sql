@@ -47,21 +47,30 @@ from unnest(%(ids)s::bigint[], %(titles)s::text[]) as u(id, title)
 where c.id = u.id and c.title is distinct from u.title
 
 -- name: insert_messages
--- New messages; ones already stored (same device and WhatsApp id) are skipped.
+-- New messages (ones already stored for the device are skipped), each with its
+-- message.created event (ids only; frames are built by mf_event_frame).
+with inserted as (
 insert into messages (tenant_id, device_id, conversation_id, wa_message_id, sender_jid,
                       sender_contact_id, sender_name, from_me, sent_at, original_text, text,
                       media, quoted_wa_id, forwarded, status)
 select mf_current_tenant(), %(device_id)s, u.conversation_id, u.wa_id, u.sender_jid,
        u.sender_contact_id, u.sender_name, u.from_me, u.sent_at, u.body, u.body, u.media,
        u.quoted, u.forwarded, case when u.from_me then 'sent' else 'received' end
-from unnest(%(conversation_ids)s::bigint[], %(wa_ids)s::text[], %(senders)s::text[],
-            %(sender_contacts)s::bigint[], %(sender_names)s::text[], %(from_me)s::boolean[],
-            %(sent_at)s::timestamptz[], %(bodies)s::text[], %(medias)s::jsonb[],
-            %(quoted)s::text[], %(forwarded)s::boolean[])
+from unnest(%(conversation_ids)b::bigint[], %(wa_ids)b::text[], %(senders)b::text[],
+            %(sender_contacts)b::bigint[], %(sender_names)b::text[], %(from_me)b::boolean[],
+            %(sent_at)b::timestamptz[], %(bodies)b::text[], %(medias)b::jsonb[],
+            %(quoted)b::text[], %(forwarded)b::boolean[])
      as u(conversation_id, wa_id, sender_jid, sender_contact_id, sender_name, from_me, sent_at,
           body, media, quoted, forwarded)
 on conflict (tenant_id, device_id, wa_message_id) do nothing
 returning id, wa_message_id, conversation_id, from_me, sent_at
+), created as (
+    insert into events (tenant_id, type, data)
+    select mf_current_tenant(), 'message.created',
+           jsonb_build_object('id', i.id, 'conversation_id', i.conversation_id)
+    from inserted i order by i.id
+)
+select * from inserted order by id
 
 -- name: insert_ops
 -- Operations by their own id; ones seen before are skipped (idempotent replays).
@@ -146,19 +155,11 @@ set last_message_id = case when c.last_message_at is null or s.max_at >= c.last_
 from (select u.conversation_id, max(u.sent_at) as max_at,
              (array_agg(u.id order by u.sent_at desc, u.wa_id desc))[1] as newest_id,
              count(*) filter (where not u.from_me) as inbound
-      from unnest(%(conversation_ids)s::bigint[], %(ids)s::bigint[], %(wa_ids)s::text[],
-                  %(sent_at)s::timestamptz[], %(from_me)s::boolean[])
+      from unnest(%(conversation_ids)b::bigint[], %(ids)b::bigint[], %(wa_ids)b::text[],
+                  %(sent_at)b::timestamptz[], %(from_me)b::boolean[])
            as u(conversation_id, id, wa_id, sent_at, from_me)
       group by u.conversation_id) s
 where c.id = s.conversation_id
-
--- name: insert_message_events
--- Realtime: one event per message (ids only; frames are built by mf_event_frame).
-insert into events (tenant_id, type, data)
-select mf_current_tenant(), %(type)s,
-       jsonb_build_object('id', u.id, 'conversation_id', u.conversation_id)
-from unnest(%(ids)s::bigint[], %(conversation_ids)s::bigint[]) as u(id, conversation_id)
-order by u.id
 
 -- name: insert_message_update_events
 -- Realtime: messages changed by edits, revokes, reactions or receipts.
