@@ -24,13 +24,13 @@ def test_migrate_is_idempotent(env: dict[str, str]) -> None:
 
 def test_demo_is_created_only_when_there_is_no_tenant(database_url: str,
                                                       client: FlaskClient) -> None:
-    login = ensure_demo(database_url)
-    assert login is not None and login[0] == DEMO_EMAIL
+    demo, login = ensure_demo(database_url)
+    assert demo is not None and login is not None and login[0] == DEMO_EMAIL
     r = client.post("/api/v1/auth/login", json={"email": login[0], "password": login[1]})
     assert r.status_code == 200
     assert r.get_json()["tenant"]["name"] == "Demo Ops"
     assert r.get_json()["user"]["role"] == "owner"
-    assert ensure_demo(database_url) is None
+    assert ensure_demo(database_url) == (demo, None)
 
 
 def test_create_tenant_and_user(env: dict[str, str], client: FlaskClient) -> None:

@@ -48,6 +48,14 @@ def tenant_count(db: Database) -> int:
     return int(row["n"]) if row else 0
 
 
+def find_tenant_by_name(db: Database, name: str) -> int | None:
+    """The id of the oldest tenant with this name (the demo tenant), if any."""
+    with db.system() as conn:
+        row = conn.execute("select id from mf_list_tenants() where name = %s order by id limit 1",
+                           (name,)).fetchone()
+    return int(row["id"]) if row else None
+
+
 def list_members(db: Database, p: Principal) -> list[dict[str, Any]]:
     """Everyone in the principal's tenant."""
     with db.tenant(p.tenant_id, p.user_id) as conn:
