@@ -141,6 +141,17 @@ def _field_errors(exc: ValidationError) -> dict[str, str]:
     return out
 
 
+def validate(model: type[BaseModel], data: Any, what: str) -> BaseModel:
+    """Validate data against a model, or raise a 400 naming every bad field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        fields = _field_errors(exc)
+        raise ValidationFailed(
+            f"Invalid {what}: " + ", ".join(sorted(fields)), details={"fields": fields}
+        ) from exc
+
+
 def parse_body(model: type[BaseModel]) -> BaseModel:
     """The JSON body validated against the model, or a 400 naming the fields."""
     if not request.is_json:
@@ -150,13 +161,7 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
     data = request.get_json(silent=True)
     if data is None:
         raise ValidationFailed("The request body is not valid JSON.", code="malformed_json")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        fields = _field_errors(exc)
-        raise ValidationFailed(
-            "Invalid fields: " + ", ".join(sorted(fields)), details={"fields": fields}
-        ) from exc
+    return validate(model, data, "fields")
 
 
 def parse_query(model: type[BaseModel]) -> BaseModel:
@@ -165,10 +170,4 @@ def parse_query(model: type[BaseModel]) -> BaseModel:
     for key in request.args:
         values = request.args.getlist(key)
         raw[key] = values if len(values) > 1 else values[0]
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        fields = _field_errors(exc)
-        raise ValidationFailed(
-            "Invalid query parameters: " + ", ".join(sorted(fields)), details={"fields": fields}
-        ) from exc
+    return validate(model, raw, "query parameters")
