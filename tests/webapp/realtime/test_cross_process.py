@@ -1,0 +1,150 @@
+"""Fan-out across processes: two gunicorn (gthread) servers on one database, each with its own
+LISTEN connection; events, typing and presence reach the clients of both."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.webapp.conftest import Member, add_member, make_settings, register_owner
+from tests.webapp.realtime.conftest import Client, connect, fence, send_traffic
+from webapp.db import Database
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    """A port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_healthy(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
+    """Poll /healthz until the worker answers (or fail with its log)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"gunicorn exited: {log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.1)
+    pytest.fail(f"gunicorn did not come up: {log.read_text()[-2000:]}")
+
+
+@pytest.fixture(scope="module")
+def servers(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
+    """Two independent app processes (gunicorn -k gthread) over the module's database."""
+    home = tmp_path_factory.mktemp("xproc")
+    settings = make_settings(database_url, home)
+    env = {**os.environ, "DATABASE_URL": database_url, "JWT_SECRET": settings.jwt_secret,
+           "MASTER_KEY": settings.master_key, "MESSAGEFLOW_ENV": "test",
+           "MESSAGEFLOW_HOME": str(home), "RATE_LIMIT": settings.rate_limit,
+           "AUTH_RATE_LIMIT": settings.auth_rate_limit, "LOG_LEVEL": "WARNING",
+           "DB_POOL_MIN": "1", "DB_POOL_MAX": "4"}
+    procs, ports = [], []
+    for i in range(2):
+        port, log = free_port(), home / f"gunicorn-{i}.log"
+        with log.open("wb") as out:
+            procs.append(subprocess.Popen(
+                [str(BIN / "gunicorn"), "-k", "gthread", "-w", "1", "--threads", "16",
+                 "-b", f"127.0.0.1:{port}", "--graceful-timeout", "2", "webapp.wsgi:app"],
+                env=env, stdout=out, stderr=subprocess.STDOUT))
+        ports.append((port, log))
+    try:
+        for proc, (port, log) in zip(procs, ports, strict=True):
+            wait_healthy(port, proc, log)
+        yield [f"ws://127.0.0.1:{port}" for port, _ in ports]
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+
+
+@pytest.fixture(scope="module")
+def db(database_url: str) -> Iterator[Database]:
+    """A pool of the test process itself: a third writer, like the gateway."""
+    database = Database(database_url, min_size=1, max_size=4)
+    database.open()
+    yield database
+    database.close()
+
+
+def ready(base: str, member: Member) -> Client:
+    """A client whose subscription is in place."""
+    ws = connect(base, member.access)
+    ws.first(lambda f: f["type"] == "presence" and f["data"]["user_id"] == member.user_id)
+    return ws
+
+
+def patch(base: str, member: Member, path: str, body: dict[str, object]) -> int:
+    """PATCH through one of the server processes; the status code."""
+    req = urllib.request.Request(
+        base.replace("ws://", "http://") + path, method="PATCH", data=json.dumps(body).encode(),
+        headers={**member.headers, "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return int(resp.status)
+
+
+def test_events_typing_and_presence_cross_processes(
+    servers: list[str], client: FlaskClient, db: Database
+) -> None:
+    one, two = servers
+    a = register_owner(client, "Cross A")
+    mate = add_member(client, a, "member")
+    b = register_owner(client, "Cross B")
+    ws_a1, ws_b2 = ready(one, a), ready(two, b)
+    ws_mate2 = ready(two, mate)
+    assert ws_a1.first(lambda f: f["type"] == "presence")["data"] == {
+        "user_id": mate.user_id, "online": True}  # announced by process two to process one
+
+    sent = send_traffic(db, a.tenant_id, seed=50, count=20)  # committed by a third process
+    assert ws_a1.events_until(set(sent)) == sent
+    assert ws_mate2.events_until(set(sent)) == sent
+
+    with db.tenant(a.tenant_id) as conn:
+        row = conn.execute("select id from conversations order by id limit 1").fetchone()
+    assert row is not None
+    before = max(sent)
+    assert patch(one, a, f"/api/v1/conversations/{row['id']}", {"status": "pending"}) == 200
+    with db.tenant(a.tenant_id) as conn:
+        by_one = [r["id"] for r in conn.execute(
+            "select id from events where id > %s order by id", (before,))]
+    assert by_one  # conversation.updated, committed inside process one
+    assert ws_mate2.events_until(set(by_one)) == by_one
+    assert ws_a1.events_until(set(by_one)) == by_one
+
+    ws_a1.send({"type": "typing", "conversation_id": row["id"], "state": "start"})
+    typing = ws_mate2.first(lambda f: f["type"] == "typing")
+    assert typing["data"] == {"conversation_id": row["id"], "user_id": a.user_id,
+                              "state": "start"}
+
+    stop_b = fence(db, b.tenant_id)
+    assert ws_b2.events_until(stop_b) == sorted(stop_b)
+    assert not [f for f in ws_b2.frames if f["type"] == "typing"
+                or (f["type"] == "presence" and f["data"]["user_id"] != b.user_id)]
+    stop_a = fence(db, a.tenant_id)
+    for ws in (ws_a1, ws_mate2):
+        ws.events_until(stop_a)
+        ids = [f["id"] for f in ws.frames if "id" in f]
+        assert len(ids) == len(set(ids))  # nothing doubled on either process
+    for ws in (ws_a1, ws_b2, ws_mate2):
+        ws.close()

@@ -1,0 +1,159 @@
+"""The Flask-free pieces on their own: dedupe and overflow, presence, client frames."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+
+import pytest
+from wsproto import ConnectionType, WSConnection
+from wsproto.events import AcceptConnection, Request, TextMessage
+
+from webapp.realtime import subscriber as subscriber_mod
+from webapp.realtime.connection import RateLimit
+from webapp.realtime.frames import BadFrame, PingFrame, TypingFrame, parse_client_frame, wire
+from webapp.realtime.presence import Change, PresenceBoard
+from webapp.realtime.subscriber import Subscriber
+from webapp.realtime.writer import Outbox
+
+
+def test_each_event_id_is_delivered_once_even_out_of_order() -> None:
+    sent: list[bytes] = []
+    sub = Subscriber(1, 1, floor=10, send=sent.append)
+    sub.go_live()
+    assert not sub.offer(10, b"old")  # at or below the floor: the client has it
+    assert sub.offer(12, b"b") and sub.offer(11, b"a")  # a late commit of a lower id still goes
+    assert not sub.offer(12, b"b again") and not sub.accept(11)
+    sub.push(b"typing")
+    assert sent == [b"b", b"a", b"typing"] and sub.last_id == 12
+    assert sub.wants(13) and not sub.wants(12)
+
+
+def test_live_frames_wait_for_the_replay_then_follow_it() -> None:
+    sent: list[bytes] = []
+    sub = Subscriber(1, 1, floor=0, send=sent.append)
+    assert sub.offer(7, b"live 7")  # arrives while the socket replays 1..6
+    for i in range(1, 8):
+        if sub.accept(i):  # what the replay does
+            sent.append(b"replay %d" % i)
+    assert sent == [b"replay %d" % i for i in range(1, 7)]
+    sub.go_live()
+    assert sub.offer(8, b"live 8")
+    assert sent[-2:] == [b"live 7", b"live 8"]
+
+
+def test_the_remembered_ids_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(subscriber_mod, "SEEN_MAX", 8)
+    sub = Subscriber(1, 1, floor=0)
+    for i in range(1, 21):
+        assert sub.accept(i)
+    assert 0 < sub.floor < 20 and not any(sub.accept(i) for i in range(1, 21))
+
+
+def _drain(sock: socket.socket, into: bytearray, stop: threading.Event) -> None:
+    sock.settimeout(0.05)
+    while not stop.is_set():
+        try:
+            chunk = sock.recv(1 << 16)
+        except TimeoutError:
+            continue
+        if not chunk:
+            return
+        into += chunk
+
+
+def test_the_outbox_never_blocks_the_fan_out_and_keeps_frames_in_order() -> None:
+    a, b = socket.socketpair()
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    wakes: list[int] = []
+    box = Outbox(a, wake=lambda: wakes.append(1))
+    frames = [bytes([65 + i % 26]) * 1000 for i in range(200)]  # far more than the buffer
+    started = time.monotonic()
+    for frame in frames[:150]:
+        box.write_nowait(frame)  # nobody reads yet: must not block
+    assert time.monotonic() - started < 1 and wakes  # the socket's thread was asked to flush
+    # simple_websocket's own write (a ping) blocks its thread behind the queued frames...
+    pinger = threading.Thread(target=box.send, args=(b"<ping>",))
+    pinger.start()
+    deadline = time.monotonic() + 5
+    while not box._busy and time.monotonic() < deadline:
+        time.sleep(0.001)
+    for frame in frames[150:]:
+        box.write_nowait(frame)  # ...while the fan-out still never blocks
+    assert time.monotonic() - started < 2
+    got, stop = bytearray(), threading.Event()
+    reader = threading.Thread(target=_drain, args=(b, got, stop))
+    reader.start()
+    pinger.join(5)
+    box.flush()
+    deadline = time.monotonic() + 5
+    want = b"".join(frames[:150]) + b"<ping>" + b"".join(frames[150:])
+    while len(got) < len(want) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stop.set()
+    reader.join()
+    assert bytes(got) == want
+    a.close()
+    b.close()
+
+
+def test_a_socket_too_far_behind_overflows() -> None:
+    a, b = socket.socketpair()
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    box = Outbox(a, queue_max=10)
+    for _ in range(100):
+        box.write_nowait(b"x" * 1000)
+    assert box.overflowed
+    a.close()
+    b.close()
+
+
+def test_presence_counts_sockets_and_processes() -> None:
+    now = [0.0]
+    board = PresenceBoard(clock=lambda: now[0], ttl_s=10)
+    assert board.connect(1, 7) == (True, Change(1, 7, True))
+    assert board.connect(1, 7) == (False, None)  # a second tab
+    assert board.disconnect(1, 7) == (False, None)
+    assert board.apply("other", 1, [7], True) == []  # still online here
+    assert board.disconnect(1, 7) == (True, None)  # online on the other process
+    assert board.online_users(1) == [7] and board.online_users(2) == []
+    assert board.apply("other", 1, [7, 8], True) == [Change(1, 8, True)]
+    now[0] = 5.0
+    assert board.apply("other", 1, [8], False) == [Change(1, 8, False)]
+    now[0] = 11.0  # "other" stopped heartbeating for user 7
+    assert board.expire() == [Change(1, 7, False)] and board.online_users(1) == []
+    assert board.local_users() == {}
+
+
+def test_client_frames_are_validated() -> None:
+    assert isinstance(parse_client_frame('{"type":"ping"}'), PingFrame)
+    frame = parse_client_frame(json.dumps({"type": "typing", "conversation_id": 3,
+                                           "state": "stop"}))
+    assert isinstance(frame, TypingFrame) and frame.conversation_id == 3
+    for raw, code in [("[", "malformed_json"), ('{"type":"typing","conversation_id":true,'
+                                                '"state":"start"}', "invalid_frame"),
+                      ('{"type":"typing","conversation_id":0,"state":"start"}',
+                       "invalid_frame"), ('"ping"', "invalid_frame")]:
+        with pytest.raises(BadFrame) as info:
+            parse_client_frame(raw)
+        assert info.value.code == code
+
+
+@pytest.mark.parametrize("size", [0, 125, 126, 65535, 65536])
+def test_shared_wire_frames_match_wsproto(size: int) -> None:
+    server = WSConnection(ConnectionType.SERVER)
+    server.receive_data(WSConnection(ConnectionType.CLIENT).send(Request(host="h", target="/")))
+    list(server.events())
+    server.send(AcceptConnection())
+    text = "é" * (size // 2) + "x" * (size % 2)
+    assert wire(text) == server.send(TextMessage(data=text))
+
+
+def test_typing_is_rate_limited() -> None:
+    now = [0.0]
+    limit = RateLimit(rate=1, burst=2, clock=lambda: now[0])
+    assert [limit.allow() for _ in range(3)] == [True, True, False]
+    now[0] = 1.0
+    assert limit.allow() and not limit.allow()

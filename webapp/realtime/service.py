@@ -1,0 +1,75 @@
+"""Realtime reads and relays (Flask-free): event frames under the tenant's RLS context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from webapp.db import Database
+from webapp.db.queries import load
+
+Q = load(__file__)
+
+EVENTS_CHANNEL = "mf_events"
+EPHEMERAL_CHANNEL = "mf_ephemeral"
+
+Frame = dict[str, Any]
+
+
+def _frame(row: dict[str, Any]) -> Frame:
+    return {"id": int(row["id"]), "type": row["type"], "data": row["data"]}
+
+
+def events_since(db: Database, tenant_id: int, since_id: int, limit: int) -> list[Frame]:
+    """Up to `limit` of the tenant's frames with id > since_id, in id order."""
+    with db.tenant(tenant_id) as conn:
+        rows = conn.execute(Q.select_events_since, {"since": since_id, "limit": limit}).fetchall()
+    return [_frame(r) for r in rows]
+
+
+def events_by_ids(db: Database, tenant_id: int, ids: list[int]) -> list[Frame]:
+    """The tenant's frames among these event ids, in id order (one query for all)."""
+    if not ids:
+        return []
+    with db.tenant(tenant_id) as conn:
+        rows = conn.execute(Q.select_events_by_ids, {"ids": ids}).fetchall()
+    return [_frame(r) for r in rows]
+
+
+def event_by_id(db: Database, tenant_id: int, event_id: int) -> Frame | None:
+    """One of the tenant's frames, or None (unknown id, or another tenant's)."""
+    found = events_by_ids(db, tenant_id, [event_id])
+    return found[0] if found else None
+
+
+def event_ids_since(db: Database, tenant_id: int, since_id: int, limit: int) -> list[int]:
+    """Up to `limit` of the tenant's event ids after since_id, in id order."""
+    with db.tenant(tenant_id) as conn:
+        rows = conn.execute(Q.select_event_ids_since,
+                            {"since": since_id, "limit": limit}).fetchall()
+    return [int(r["id"]) for r in rows]
+
+
+def last_event_id(db: Database, tenant_id: int) -> int:
+    """The tenant's latest event id (0 when it has none)."""
+    with db.tenant(tenant_id) as conn:
+        row = conn.execute(Q.select_last_event_id).fetchone()
+    return int(row["id"]) if row else 0
+
+
+def relay_typing(db: Database, tenant_id: int, user_id: int, conversation_id: int,
+                 payload: str) -> bool:
+    """NOTIFY a typing payload; False when the conversation is not the tenant's."""
+    with db.tenant(tenant_id, user_id) as conn:
+        row = conn.execute(Q.notify_typing,
+                           {"payload": payload, "conversation_id": conversation_id}).fetchone()
+    return row is not None
+
+
+def relay_ephemeral(db: Database, tenant_id: int | None, payload: str) -> None:
+    """NOTIFY a small presence payload (in the tenant's context, or none for process sync)."""
+    if tenant_id is None:
+        with db.system() as conn:
+            conn.execute(Q.notify_ephemeral, {"payload": payload})
+        return
+    with db.tenant(tenant_id) as conn:
+        conn.execute(Q.notify_ephemeral, {"payload": payload})

@@ -1,0 +1,83 @@
+"""One connected client as the hub sees it: the event ids it has had, and where frames go."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+
+SEEN_MAX = 4096  # ids remembered exactly; older ones are folded into `floor`
+HELD_MAX = 5000  # live frames held during a replay before the client is told to reconnect
+
+
+class Subscriber:
+    """Dedupes event frames by id and hands them to `send` (the socket's Outbox.write_nowait,
+    which never blocks the fan-out thread)."""
+
+    def __init__(self, tenant_id: int, user_id: int, floor: int,
+                 send: Callable[[bytes], None] = lambda _: None,
+                 wake: Callable[[], None] = lambda: None):
+        self.id = uuid.uuid4().hex[:16]
+        self.tenant_id = tenant_id
+        self.user_id = user_id
+        self.floor = floor  # every id <= floor counts as delivered
+        self.last_id = floor
+        self.closed = False
+        self.overflowed = False
+        self._held: list[bytes] | None = []  # live frames held while the socket replays
+        self._send = send
+        self._wake = wake
+        self._seen: set[int] = set()
+        self._lock = threading.Lock()
+
+    def accept(self, event_id: int) -> bool:
+        """Claim an event id for delivery: True exactly once per id (dedupe)."""
+        with self._lock:
+            return self._accept(event_id)
+
+    def _accept(self, event_id: int) -> bool:
+        if event_id <= self.floor or event_id in self._seen:
+            return False
+        self._seen.add(event_id)
+        self.last_id = max(self.last_id, event_id)
+        if len(self._seen) > SEEN_MAX:
+            old = sorted(self._seen)[: SEEN_MAX // 2]
+            self._seen.difference_update(old)
+            self.floor = old[-1]
+        return True
+
+    def wants(self, event_id: int) -> bool:
+        """Whether this id has not been delivered yet (no claim is made)."""
+        with self._lock:
+            return event_id > self.floor and event_id not in self._seen
+
+    def offer(self, event_id: int, frame: bytes) -> bool:
+        """Send an event frame (wire bytes) unless already delivered; while the socket is still
+        replaying history, hold it so that live frames follow the replay. True when taken."""
+        with self._lock:  # sending under the lock keeps this subscriber's frames in order
+            if self.overflowed or not self._accept(event_id):
+                return False
+            if self._held is None:
+                self._send(frame)
+            elif len(self._held) < HELD_MAX:
+                self._held.append(frame)
+            else:
+                self.overflowed = True  # live traffic outran the replay: reconnect with since
+                self._held.clear()
+        return True
+
+    def go_live(self) -> None:
+        """The replay is done: send the held live frames, then send live frames as they come."""
+        with self._lock:
+            held, self._held = self._held or [], None
+            for frame in held:
+                self._send(frame)
+
+    def push(self, frame: bytes) -> None:
+        """Send an ephemeral frame (typing, presence): no id, no dedupe."""
+        self._send(frame)
+
+    def close(self) -> None:
+        """Mark closed (the hub is stopping) and wake the socket's thread."""
+        self.closed = True
+        self._wake()
