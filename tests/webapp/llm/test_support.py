@@ -1,0 +1,129 @@
+"""Shared builders of the LLM platform tests (no tests here): tenants, messages, providers.
+
+Imported by the other platform test modules and by bench/test_llm_*.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+import pytest
+
+from tests.fakes.llm_server import FakeLLMServer
+from webapp.db import Database
+from webapp.llm.models import ProviderCreate
+from webapp.llm.providers import create_provider
+from webapp.llm.routing import LLMContext
+from webapp.messaging.service import ingest
+from webapp.security.crypto import SecretBox
+from webapp.security.principal import Principal
+from webapp.tenants.service import add_user, create_tenant
+
+MASTER_KEY = "test-master-key-" + "y" * 32  # the key tests/webapp/conftest.make_settings uses
+T0 = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
+URGENT = "URGENT: the payment terminal is down, we cannot sell anything. Call me asap!"
+CHATTER = ("thanks, all good", "ok see you", "good morning!", "👍")
+
+
+def box(master_key: str = MASTER_KEY) -> SecretBox:
+    """The secret box of a MASTER_KEY."""
+    return SecretBox(master_key)
+
+
+def owner_principal(db: Database, name: str = "LLM tenant") -> Principal:
+    """A new tenant and its owner, as a principal for service calls."""
+    tenant = create_tenant(db, name)
+    email = f"owner-{uuid.uuid4().hex[:10]}@example.com"
+    user = add_user(db, tenant, email, "Olivia Owner", "correct horse battery", "owner")
+    return Principal(user, tenant, "owner", str(uuid.uuid4()), email, "Olivia Owner", name)
+
+
+def records(texts: Sequence[str], *, chat: str = "5511999990001@s.whatsapp.net",
+            start: dt.datetime = T0, prefix: str | None = None) -> list[dict[str, Any]]:
+    """Inbound traffic records of one chat, a minute apart."""
+    tag = prefix or uuid.uuid4().hex[:8].upper()
+    return [{"kind": "message", "id": f"{tag}{i:06d}", "chat": chat, "sender": chat,
+             "sender_name": "Ana", "from_me": False,
+             "timestamp": (start + dt.timedelta(minutes=i)).isoformat(), "text": text}
+            for i, text in enumerate(texts)]
+
+
+def seed_messages(db: Database, tenant_id: int, texts: Sequence[str], **kw: Any) -> list[int]:
+    """Ingest messages into one conversation; their ids in order."""
+    result = ingest(db, tenant_id, records(texts, **kw))
+    assert not result.rejected, result.rejected
+    return result.message_ids
+
+
+def conversation_of(db: Database, tenant_id: int, message_id: int) -> int:
+    """The conversation of a message."""
+    with db.tenant(tenant_id) as conn:
+        row = conn.execute("select conversation_id from messages where id = %s",
+                           (message_id,)).fetchone()
+    assert row is not None
+    return int(row["conversation_id"])
+
+
+def mixed_texts(n: int) -> list[str]:
+    """n message texts, every fifth one urgent."""
+    return [URGENT if i % 5 == 0 else f"{CHATTER[i % len(CHATTER)]} #{i}" for i in range(n)]
+
+
+def provider_body(fake: FakeLLMServer, name: str, **over: Any) -> ProviderCreate:
+    """An openai_compatible provider pointing at the fake server."""
+    fields: dict[str, Any] = {"name": name, "kind": "openai_compatible",
+                              "model": f"model-{name.lower()}", "api_base": fake.openai_base,
+                              "api_key": f"sk-{name.lower()}-secret-{uuid.uuid4().hex[:12]}",
+                              "timeout_s": 5, "price_input_per_mtok": Decimal("10"),
+                              "price_output_per_mtok": Decimal("30")}
+    fields.update(over)
+    return ProviderCreate(**fields)
+
+
+def add_provider(ctx: LLMContext, p: Principal, fake: FakeLLMServer, name: str,
+                 **over: Any) -> dict[str, Any]:
+    """Create a provider through the service; returns its public shape plus the plain key."""
+    body = provider_body(fake, name, **over)
+    return {**create_provider(ctx.db, ctx.box, p, body), "api_key": body.api_key}
+
+
+def as_owner(database_url: str, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """Run SQL as the superuser (to inspect or age rows across RLS)."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        cur = conn.execute(sql, params)  # type: ignore[arg-type]
+        return cur.fetchall() if cur.description else []
+
+
+def ledger(db: Database, tenant_id: int) -> list[dict[str, Any]]:
+    """A tenant's ledger rows, oldest first."""
+    with db.tenant(tenant_id) as conn:
+        return conn.execute("select * from llm_usage_logs order by id").fetchall()
+
+
+@pytest.fixture(scope="module")
+def platform_db(database_url: str) -> Iterator[Database]:
+    """A pool over the module's database."""
+    database = Database(database_url, min_size=1, max_size=12)
+    database.open()
+    yield database
+    database.close()
+
+
+@pytest.fixture(scope="module")
+def second_fake(litellm_module: Any) -> Iterator[FakeLLMServer]:
+    """A second fake provider server (a different 'vendor' than `fake`)."""
+    with FakeLLMServer(hang_s=2.0) as server:
+        yield server
+
+
+@pytest.fixture
+def fake2(second_fake: FakeLLMServer) -> Iterator[FakeLLMServer]:
+    """The second fake, reset to defaults around each test."""
+    second_fake.reset()
+    yield second_fake
+    second_fake.reset()

@@ -1,0 +1,94 @@
+"""Feature routes: which providers serve a feature, in which order (audited changes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from webapp.audit import service as audit
+from webapp.db import Database
+from webapp.db.queries import load
+from webapp.errors import NotFound
+from webapp.llm.prompts import PROMPTS
+from webapp.llm.providers import get_row
+from webapp.llm.routing import LOCAL_NAME
+from webapp.llm.schemas import FEATURES
+from webapp.security.principal import Principal, RequestMeta
+
+Q = load(__file__)
+
+
+def check_feature(name: str) -> str:
+    """The feature name, or NotFound for an unknown one."""
+    if name not in FEATURES:
+        raise NotFound(f"No feature named {name!r}.", code="feature_not_found",
+                       details={"features": list(FEATURES)})
+    return name
+
+
+def _route_row(r: dict[str, Any]) -> dict[str, Any]:
+    return {"provider_id": r["provider_id"], "name": r["name"], "kind": r["kind"],
+            "model": r["model"], "priority": r["priority"], "active": r["active"]}
+
+
+def _shape(name: str, routes: list[dict[str, Any]], default: dict[str, Any] | None
+           ) -> dict[str, Any]:
+    return {
+        "name": name, "prompt_version": PROMPTS[name].version,
+        "providers": [_route_row(r) for r in routes if r["feature"] == name],
+        "fallback": {"default_provider_id": default["id"] if default else None,
+                     "default_provider_name": default["name"] if default else None,
+                     "local": LOCAL_NAME},
+    }
+
+
+def _load(db: Database, p: Principal) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    with db.tenant(p.tenant_id, p.user_id) as conn:
+        routes = conn.execute(Q.list_feature_routes).fetchall()
+        default = next((r for r in conn.execute(Q.list_providers).fetchall()
+                        if r["is_default"] and r["active"]), None)
+    return routes, default
+
+
+def list_features(db: Database, p: Principal) -> list[dict[str, Any]]:
+    """Every feature with its route: assigned providers, then the default, then local."""
+    routes, default = _load(db, p)
+    return [_shape(name, routes, default) for name in FEATURES]
+
+
+def feature_providers(db: Database, p: Principal, name: str) -> dict[str, Any]:
+    """One feature's route."""
+    check_feature(name)
+    routes, default = _load(db, p)
+    return _shape(name, routes, default)
+
+
+def assign(db: Database, p: Principal, name: str, provider_id: int, priority: int,
+           meta: RequestMeta | None = None) -> dict[str, Any]:
+    """Put a provider of this tenant on a feature's route (or change its priority)."""
+    check_feature(name)
+    with db.tenant(p.tenant_id, p.user_id) as conn:
+        provider = get_row(conn, provider_id)
+        row = conn.execute(Q.upsert_feature_route, {
+            "feature": name, "provider_id": provider_id, "priority": priority}).fetchone()
+        assert row is not None
+        audit.record(conn, p.tenant_id, p.user_id, "llm.routes.assign", meta,
+                     target_type="llm_provider", target_id=provider_id,
+                     after={"feature": name, "priority": priority,
+                            "provider": provider["name"]})
+    return {**row, "name": provider["name"], "kind": provider["kind"],
+            "model": provider["model"]}
+
+
+def unassign(db: Database, p: Principal, name: str, provider_id: int,
+             meta: RequestMeta | None = None) -> None:
+    """Take a provider off a feature's route."""
+    check_feature(name)
+    with db.tenant(p.tenant_id, p.user_id) as conn:
+        gone = conn.execute(Q.delete_feature_route,
+                            {"feature": name, "provider_id": provider_id}).fetchone()
+        if gone is None:
+            raise NotFound("That provider is not on this feature's route.",
+                           code="route_not_found")
+        audit.record(conn, p.tenant_id, p.user_id, "llm.routes.unassign", meta,
+                     target_type="llm_provider", target_id=provider_id,
+                     before={"feature": name})

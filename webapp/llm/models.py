@@ -1,0 +1,117 @@
+"""Request and query models of the LLM endpoints (pydantic; Flask-free, shared with services)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from webapp.pagination import PageQuery
+
+Kind = Literal["anthropic", "openai", "cohere", "openai_compatible", "local"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ProviderFields(_Strict):
+    """Settings shared by create and update (all optional here)."""
+
+    model: str | None = Field(None, min_length=1, max_length=200)
+    api_base: str | None = Field(None, max_length=500, pattern=r"^https?://\S+$")
+    temperature: float | None = Field(None, ge=0, le=2)
+    max_tokens: int | None = Field(None, ge=1, le=200_000)
+    timeout_s: float | None = Field(None, gt=0, le=600)
+    requests_per_minute: int | None = Field(None, ge=1, le=1_000_000)
+    requests_per_day: int | None = Field(None, ge=1, le=100_000_000)
+    monthly_budget_usd: Decimal | None = Field(None, ge=0, le=Decimal("100000000"),
+                                             decimal_places=6)
+    price_input_per_mtok: Decimal | None = Field(None, ge=0, le=Decimal("100000"),
+                                               decimal_places=6)
+    price_output_per_mtok: Decimal | None = Field(None, ge=0, le=Decimal("100000"),
+                                                decimal_places=6)
+    active: bool | None = None
+    is_default: bool | None = None
+
+
+class ProviderCreate(ProviderFields):
+    """A new provider; `api_key` is required except for `local` and `openai_compatible`."""
+
+    name: str = Field(min_length=1, max_length=100)
+    kind: Kind
+    api_key: str | None = Field(None, min_length=1, max_length=1000)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ProviderCreate:
+        if self.kind == "local" and (self.api_key or self.api_base):
+            raise ValueError("the local provider takes no api_key or api_base")
+        if self.kind == "openai_compatible" and not self.api_base:
+            raise ValueError("openai_compatible providers need an api_base")
+        if self.kind in ("anthropic", "openai", "cohere") and not self.api_key:
+            raise ValueError(f"{self.kind} providers need an api_key")
+        if (self.price_input_per_mtok is None) != (self.price_output_per_mtok is None):
+            raise ValueError("give both price overrides or neither")
+        return self
+
+
+class ProviderUpdate(ProviderFields):
+    """Changes to a provider; `api_key` rotates the key (null clears it where allowed)."""
+
+    name: str | None = Field(None, min_length=1, max_length=100)
+    api_key: str | None = Field(None, min_length=1, max_length=1000)
+
+
+class AssignProvider(_Strict):
+    """Put a provider on a feature's route (lower priority runs first)."""
+
+    provider_id: int
+    priority: int = Field(100, ge=0, le=10_000)
+
+
+class RangeQuery(_Strict):
+    """A UTC date range, both days included (default: the last 30 days), and filters."""
+
+    start: dt.date | None = Field(None, alias="from")
+    end: dt.date | None = Field(None, alias="to")
+    provider_id: int | None = None
+    feature: str | None = Field(None, max_length=50)
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class UsageQuery(RangeQuery, PageQuery):
+    """Ledger rows (newest first) in a range, with filters and keyset pagination."""
+
+    status: Literal["ok", "error", "timeout", "rate_limited", "invalid_output"] | None = None
+
+
+class AnalyzeRequest(_Strict):
+    """Analyse one message now."""
+
+    message_id: int
+
+
+class BatchAnalyzeRequest(_Strict):
+    """Queue analysis of messages by ids, by conversation, or since a time (exactly one)."""
+
+    message_ids: list[int] | None = Field(None, min_length=1, max_length=5000)
+    conversation_id: int | None = None
+    since: dt.datetime | None = None
+    reanalyze: bool = False
+
+    @model_validator(mode="after")
+    def _one_scope(self) -> BatchAnalyzeRequest:
+        given = [x is not None for x in (self.message_ids, self.conversation_id, self.since)]
+        if sum(given) != 1:
+            raise ValueError("give exactly one of message_ids, conversation_id or since")
+        return self
+
+
+class SummarizeRequest(_Strict):
+    """Summarise a conversation (optionally only the messages since a time)."""
+
+    conversation_id: int
+    since: dt.datetime | None = None

@@ -1,0 +1,245 @@
+"""A tenant's LLM providers: create, read, change, delete (audited, with history); keys at rest.
+
+Keys are encrypted with SecretBox under MASTER_KEY, bound to the tenant by associated data, and
+never leave this module except inside a ProviderConfig handed to the client adapter.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from psycopg import errors as pg
+from psycopg.types.json import Jsonb
+
+from webapp.audit import service as audit
+from webapp.db import Database
+from webapp.db.pool import Conn
+from webapp.db.queries import load
+from webapp.errors import Conflict, DependencyDown, NotFound, ValidationFailed
+from webapp.llm.client import DEFAULT_MODELS, ProviderConfig
+from webapp.llm.models import ProviderCreate, ProviderUpdate
+from webapp.llm.money import money
+from webapp.security.crypto import SecretBox, WrongMasterKey, mask
+from webapp.security.principal import Principal, RequestMeta
+
+Q = load(__file__)
+
+# API field -> column, for everything PATCH may change besides the key.
+FIELDS: dict[str, str] = {
+    "name": "name", "model": "model", "api_base": "api_base", "temperature": "temperature",
+    "max_tokens": "max_tokens", "timeout_s": "timeout_s", "requests_per_minute": "rpm",
+    "requests_per_day": "rpd", "monthly_budget_usd": "monthly_budget_usd",
+    "price_input_per_mtok": "price_input_per_mtok",
+    "price_output_per_mtok": "price_output_per_mtok", "active": "active",
+    "is_default": "is_default",
+}
+NOT_NULL = {"name", "model", "temperature", "max_tokens", "timeout_s", "active", "is_default"}
+AUDIT_ACTIONS = {"created": "llm.providers.create", "updated": "llm.providers.update",
+                 "deleted": "llm.providers.delete"}
+DEFAULTS: dict[str, Any] = {"temperature": 0, "max_tokens": 2048, "timeout_s": 30,
+                            "active": True, "is_default": False}
+
+
+class SecretUnreadable(DependencyDown):
+    """A stored key cannot be decrypted with this MASTER_KEY (503, never a silent fallback)."""
+
+    code = "secret_unreadable"
+
+
+def key_aad(tenant_id: int) -> str:
+    """Associated data binding a provider key to its tenant."""
+    return f"llm_provider_key:tenant:{int(tenant_id)}"
+
+
+def decrypt_key(box: SecretBox, row: dict[str, Any]) -> str | None:
+    """The plaintext key of a provider row, or SecretUnreadable."""
+    token = row.get("api_key_encrypted")
+    if not token:
+        return None
+    try:
+        return box.decrypt(token, key_aad(row["tenant_id"]))
+    except WrongMasterKey as exc:
+        raise SecretUnreadable(
+            f"The API key of provider {row['name']!r} cannot be decrypted: MASTER_KEY does not "
+            "match the key it was stored under. Restore the right MASTER_KEY or re-enter the key.",
+            details={"provider_id": row["id"]},
+        ) from exc
+
+
+def to_config(box: SecretBox, row: dict[str, Any]) -> ProviderConfig:
+    """The call configuration of a provider row (decrypts its key)."""
+    return ProviderConfig(
+        kind=row["kind"], model=row["model"], api_key=decrypt_key(box, row),
+        api_base=row["api_base"], temperature=float(row["temperature"]),
+        max_tokens=int(row["max_tokens"]), timeout_s=float(row["timeout_s"]),
+        price_in=row["price_input_per_mtok"], price_out=row["price_output_per_mtok"],
+    )
+
+
+def public(row: dict[str, Any]) -> dict[str, Any]:
+    """The API shape of a provider: the key only as a masked hint."""
+    return {
+        "id": row["id"], "name": row["name"], "kind": row["kind"], "model": row["model"],
+        "api_base": row["api_base"], "api_key_hint": row["api_key_hint"],
+        "has_api_key": row["api_key_encrypted"] is not None,
+        "temperature": float(row["temperature"]), "max_tokens": row["max_tokens"],
+        "timeout_s": float(row["timeout_s"]), "requests_per_minute": row["rpm"],
+        "requests_per_day": row["rpd"], "monthly_budget_usd": money(row["monthly_budget_usd"]),
+        "price_input_per_mtok": money(row["price_input_per_mtok"]),
+        "price_output_per_mtok": money(row["price_output_per_mtok"]),
+        "active": row["active"], "is_default": row["is_default"],
+        "created_at": row["created_at"], "updated_at": row["updated_at"],
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    return format(value, "f") if isinstance(value, Decimal) else value
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """Field-by-field changes between two public shapes (the key appears as its hint)."""
+    skip = {"created_at", "updated_at", "id"}
+    return {k: {"before": _jsonable(before.get(k)), "after": _jsonable(v)}
+            for k, v in after.items() if k not in skip and before.get(k) != v}
+
+
+def _params(values: dict[str, Any]) -> dict[str, Any]:
+    return {col: values.get(col)
+            for col in (*FIELDS.values(), "api_key_encrypted", "api_key_hint")}
+
+
+def _write_history(conn: Conn, p: Principal, provider_id: int, action: str,
+                   changes: dict[str, Any], meta: RequestMeta | None) -> None:
+    conn.execute(Q.insert_history, {"provider_id": provider_id, "actor": p.user_id,
+                                    "action": action, "changes": Jsonb(changes)})
+    audit.record(conn, p.tenant_id, p.user_id, AUDIT_ACTIONS[action], meta,
+                 target_type="llm_provider", target_id=provider_id,
+                 details={"changes": changes})
+
+
+def _name_taken(exc: pg.UniqueViolation) -> Conflict:
+    if exc.diag.constraint_name == "llm_providers_name_key":
+        return Conflict("A provider with that name already exists.", code="provider_name_taken")
+    return Conflict("That already exists.")
+
+
+def create_provider(db: Database, box: SecretBox, p: Principal, body: ProviderCreate,
+                    meta: RequestMeta | None = None) -> dict[str, Any]:
+    """Store a new provider (key encrypted), its health row, history and audit entry."""
+    values: dict[str, Any] = {**DEFAULTS}
+    for field, col in FIELDS.items():
+        if getattr(body, field) is not None:
+            values[col] = getattr(body, field)
+    values["kind"] = body.kind
+    values["model"] = body.model or DEFAULT_MODELS.get(body.kind)
+    if not values["model"]:
+        raise ValidationFailed("openai_compatible providers need a model.",
+                               details={"fields": {"model": "required for this kind"}})
+    if body.api_key:
+        values["api_key_encrypted"] = box.encrypt(body.api_key, key_aad(p.tenant_id))
+        values["api_key_hint"] = mask(body.api_key)
+    with db.tenant(p.tenant_id, p.user_id) as conn:
+        if values["is_default"]:
+            conn.execute(Q.clear_default, {"id": 0})
+        try:
+            with conn.transaction():
+                row = conn.execute(Q.insert_provider,
+                                   {**_params(values), "kind": body.kind}).fetchone()
+        except pg.UniqueViolation as exc:
+            raise _name_taken(exc) from exc
+        assert row is not None
+        conn.execute(Q.insert_health, {"id": row["id"]})
+        shape = public(row)
+        _write_history(conn, p, row["id"], "created", _diff({}, shape), meta)
+    return shape
+
+
+def list_providers(db: Database, p: Principal) -> list[dict[str, Any]]:
+    """The tenant's providers."""
+    with db.tenant(p.tenant_id, p.user_id) as conn:
+        return [public(r) for r in conn.execute(Q.list_providers).fetchall()]
+
+
+def get_row(conn: Conn, provider_id: int, *, lock: bool = False) -> dict[str, Any]:
+    """A provider row of the current tenant, or NotFound (also for another tenant's id)."""
+    row = conn.execute(Q.lock_provider if lock else Q.get_provider,
+                       {"id": provider_id}).fetchone()
+    if row is None:
+        raise NotFound("No such provider.", code="provider_not_found")
+    return row
+
+
+def get_provider(db: Database, p: Principal, provider_id: int) -> dict[str, Any]:
+    """One provider."""
+    with db.tenant(p.tenant_id, p.user_id) as conn:
+        return public(get_row(conn, provider_id))
+
+
+def _apply(box: SecretBox, tenant_id: int, row: dict[str, Any],
+           body: ProviderUpdate) -> dict[str, Any]:
+    """The row with the PATCH applied, validated as a whole."""
+    values = dict(row)
+    for field in body.model_fields_set - {"api_key"}:
+        value = getattr(body, field)
+        if value is None and field in NOT_NULL:
+            raise ValidationFailed(f"{field} cannot be null.",
+                                   details={"fields": {field: "cannot be null"}})
+        values[FIELDS[field]] = value
+    if "api_key" in body.model_fields_set:
+        if body.api_key is None and row["kind"] in ("anthropic", "openai", "cohere"):
+            raise ValidationFailed("This kind of provider needs an API key.",
+                                   details={"fields": {"api_key": "cannot be removed"}})
+        if body.api_key is not None and row["kind"] == "local":
+            raise ValidationFailed("The local provider takes no API key.",
+                                   details={"fields": {"api_key": "not allowed for local"}})
+        values["api_key_encrypted"] = (box.encrypt(body.api_key, key_aad(tenant_id))
+                                       if body.api_key else None)
+        values["api_key_hint"] = mask(body.api_key) if body.api_key else None
+    if (values["price_input_per_mtok"] is None) != (values["price_output_per_mtok"] is None):
+        raise ValidationFailed("Give both price overrides or neither.",
+                               details={"fields": {"price_input_per_mtok": "both or neither"}})
+    if row["kind"] == "openai_compatible" and not values["api_base"]:
+        raise ValidationFailed("openai_compatible providers need an api_base.",
+                               details={"fields": {"api_base": "required for this kind"}})
+    if row["kind"] == "local" and values["api_base"]:
+        raise ValidationFailed("The local provider takes no api_base.",
+                               details={"fields": {"api_base": "not allowed for local"}})
+    return values
+
+
+def update_provider(db: Database, box: SecretBox, p: Principal, provider_id: int,
+                    body: ProviderUpdate, meta: RequestMeta | None = None) -> dict[str, Any]:
+    """Change a provider; every change is kept in its history and audited."""
+    with db.tenant(p.tenant_id, p.user_id) as conn:
+        row = get_row(conn, provider_id, lock=True)
+        values = _apply(box, p.tenant_id, row, body)
+        if values.get("is_default"):
+            conn.execute(Q.clear_default, {"id": provider_id})
+        try:
+            with conn.transaction():
+                new = conn.execute(Q.update_provider,
+                                   {**_params(values), "id": provider_id}).fetchone()
+        except pg.UniqueViolation as exc:
+            raise _name_taken(exc) from exc
+        assert new is not None
+        changes = _diff(public(row), public(new))
+        if changes:
+            _write_history(conn, p, provider_id, "updated", changes, meta)
+    return public(new)
+
+
+def delete_provider(db: Database, p: Principal, provider_id: int,
+                    meta: RequestMeta | None = None) -> None:
+    """Soft-delete a provider and take it off every route (its ledger rows stay)."""
+    with db.tenant(p.tenant_id, p.user_id) as conn:
+        row = get_row(conn, provider_id, lock=True)
+        conn.execute(Q.soft_delete_provider, {"id": provider_id})
+        conn.execute(Q.delete_provider_routes, {"id": provider_id})
+        _write_history(conn, p, provider_id, "deleted", {"name": {"before": row["name"],
+                                                                  "after": None}}, meta)
+
+
+def provider_changes(conn: Conn, provider_id: int, limit: int = 200) -> list[dict[str, Any]]:
+    """A provider's configuration changes, newest first."""
+    return conn.execute(Q.list_history, {"id": provider_id, "limit": limit}).fetchall()

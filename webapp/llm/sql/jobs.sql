@@ -1,0 +1,86 @@
+-- name: select_visible_messages
+-- Which of the given ids are messages of the tenant.
+select id from messages where id = any(%(ids)s)
+
+-- name: select_conversation_message_ids
+-- A conversation's analysable messages, oldest first.
+select id from messages
+where conversation_id = %(conversation_id)s and revoked_at is null
+order by sent_at, id limit %(limit)s
+
+-- name: select_message_ids_since
+-- The tenant's analysable messages since a time, oldest first.
+select id from messages
+where sent_at >= %(since)s and revoked_at is null
+order by sent_at, id limit %(limit)s
+
+-- name: exclude_analyzed
+-- Drop the ids that already have an analysis.
+select u.id from unnest(%(ids)s::bigint[]) with ordinality as u(id, n)
+where not exists (select 1 from message_analyses a where a.message_id = u.id)
+order by u.n
+
+-- name: insert_job
+-- A new analysis job.
+insert into analysis_jobs (tenant_id, status, scope, total, created_by, finished_at)
+values (mf_current_tenant(), %(status)s, %(scope)s, %(total)s, %(created_by)s,
+        case when %(status)s = 'done' then now() end)
+returning id, status, total, created_at
+
+-- name: insert_job_items
+-- One queue item per message of a job.
+insert into analysis_job_items (tenant_id, job_id, message_id)
+select mf_current_tenant(), %(job_id)s, u.id from unnest(%(ids)s::bigint[]) as u(id)
+on conflict do nothing
+
+-- name: claim_items
+-- Claim due items of every tenant (queued, or running with an expired lease).
+select * from mf_claim_analysis_items(%(limit)s, %(lease)s)
+
+-- name: start_jobs
+-- Jobs whose items are being worked on are running.
+update analysis_jobs set status = 'running', started_at = coalesce(started_at, now())
+where id = any(%(ids)s) and status = 'queued'
+
+-- name: finish_items
+-- Items done or failed, with their error.
+update analysis_job_items set status = %(status)s, last_error = %(error)s,
+                              locked_until = null, updated_at = now()
+where id = any(%(ids)s)
+
+-- name: retry_items
+-- Items that failed this time: back to the queue, or dead after too many attempts.
+update analysis_job_items
+set status = case when attempts >= %(max_attempts)s then 'dead' else 'queued' end,
+    last_error = %(error)s, locked_until = null, updated_at = now()
+where id = any(%(ids)s)
+
+-- name: lock_jobs
+-- Serialise the "is this job finished?" check of concurrent workers (the next statement's
+-- snapshot then sees every other worker's committed items).
+select id from analysis_jobs where id = any(%(ids)s) order by id for update
+
+-- name: finish_jobs
+-- Jobs with nothing left queued or running are done.
+update analysis_jobs j set status = 'done', finished_at = now()
+where j.id = any(%(ids)s) and j.status in ('queued', 'running')
+  and not exists (select 1 from analysis_job_items i
+                  where i.job_id = j.id and i.status in ('queued', 'running'))
+
+-- name: select_job
+-- A job with its progress counts.
+select j.*,
+       count(i.id) filter (where i.status = 'queued') as queued,
+       count(i.id) filter (where i.status = 'running') as running,
+       count(i.id) filter (where i.status = 'done') as done,
+       count(i.id) filter (where i.status in ('failed', 'dead')) as failed
+from analysis_jobs j left join analysis_job_items i on i.job_id = j.id
+where j.id = %(id)s
+group by j.id
+
+-- name: select_failed_items
+-- A job's failed items with their errors.
+select message_id, status, attempts, last_error as error, updated_at
+from analysis_job_items
+where job_id = %(id)s and status in ('failed', 'dead')
+order by id limit 500

@@ -1,0 +1,209 @@
+"""Usage and cost statistics from the ledger: usage, costs, breakdowns, provider comparison.
+
+Ranges are UTC dates, both ends included (default: the last 30 days). Money is a decimal string
+with 6 places; a sum over unpriced calls only is "0.000000" with `unpriced_requests` saying why.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from webapp.db import Database
+from webapp.db.queries import load
+from webapp.llm.models import RangeQuery, UsageQuery
+from webapp.llm.money import money, money0
+from webapp.pagination import decode_cursor, page
+
+Q = load(__file__)
+
+DEFAULT_DAYS = 30
+
+
+def window(q: RangeQuery, today: dt.date | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) datetimes of a query's date range."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    end_day = q.end or today
+    start_day = q.start or (end_day - dt.timedelta(days=DEFAULT_DAYS - 1))
+    start = dt.datetime.combine(start_day, dt.time(), dt.UTC)
+    return start, dt.datetime.combine(end_day + dt.timedelta(days=1), dt.time(), dt.UTC)
+
+
+def params(q: RangeQuery) -> dict[str, Any]:
+    """Bind parameters of the range and filters."""
+    start, end = window(q)
+    return {"start": start, "end": end, "provider_id": q.provider_id, "feature": q.feature,
+            "status": getattr(q, "status", None)}
+
+
+def _ms(value: Any) -> float | None:
+    return None if value is None else round(float(value), 1)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return None if not whole else round(part / whole, 4)
+
+
+def day_row(r: dict[str, Any]) -> dict[str, Any]:
+    """The API shape of one day of usage."""
+    return {"day": r["day"], "requests": r["requests"], "ok": r["ok"], "failed": r["failed"],
+            "messages": r["messages"], "input_tokens": r["input_tokens"],
+            "output_tokens": r["output_tokens"], "cost_usd": money0(r["cost_usd"]),
+            "unpriced_requests": r["unpriced_requests"],
+            "p50_latency_ms": _ms(r["p50_latency_ms"]),
+            "p95_latency_ms": _ms(r["p95_latency_ms"])}
+
+
+def _totals(days: list[dict[str, Any]]) -> dict[str, Any]:
+    keys = ("requests", "ok", "failed", "messages", "input_tokens", "output_tokens",
+            "unpriced_requests")
+    out: dict[str, Any] = {k: sum(int(d[k]) for d in days) for k in keys}
+    out["cost_usd"] = money0(sum((d["cost_usd"] or Decimal(0) for d in days), Decimal(0)))
+    return out
+
+
+def _ledger_row(r: dict[str, Any]) -> dict[str, Any]:
+    return {**r, "cost_usd": money(r["cost_usd"]), "latency_ms": _ms(r["latency_ms"])}
+
+
+def usage(db: Database, tenant_id: int, q: UsageQuery) -> dict[str, Any]:
+    """Ledger rows (paged, newest first) with totals and a per-day series of the range."""
+    after = decode_cursor(q.cursor)
+    p = {**params(q), "before_id": after.get("id") if after else None, "limit": q.limit + 1}
+    with db.tenant(tenant_id) as conn:
+        rows = conn.execute(Q.list_usage, p).fetchall()
+        days = conn.execute(Q.usage_by_day, p).fetchall()
+    start, end = window(q)
+    return {**page([_ledger_row(r) for r in rows], q.limit),
+            "from": start.date(), "to": (end - dt.timedelta(days=1)).date(),
+            "totals": _totals(days), "by_day": [day_row(d) for d in days]}
+
+
+def month_projection(mtd: Decimal, now: dt.datetime) -> tuple[dt.date, Decimal]:
+    """(first day of the month, month-to-date spend extrapolated to the month's end)."""
+    month_start = dt.datetime(now.year, now.month, 1, tzinfo=dt.UTC)
+    days = calendar.monthrange(now.year, now.month)[1]
+    elapsed = max((now - month_start).total_seconds(), 3600.0)
+    return month_start.date(), mtd * Decimal(days * 86400) / Decimal(elapsed)
+
+
+def _group(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    out: dict[Any, dict[str, Any]] = {}
+    for r in rows:
+        g = out.setdefault(r[key], {key: r[key], "requests": 0, "cost": Decimal(0),
+                                    "unpriced_requests": 0})
+        if key == "provider_id":
+            g["provider_name"] = r["provider_name"]
+        g["requests"] += r["requests"]
+        g["cost"] += r["cost_usd"] or Decimal(0)
+        g["unpriced_requests"] += r["unpriced_requests"]
+    return [{**{k: v for k, v in g.items() if k != "cost"}, "cost_usd": money0(g["cost"])}
+            for g in out.values()]
+
+
+def costs(db: Database, tenant_id: int, q: RangeQuery) -> dict[str, Any]:
+    """Cost of a range by day, provider and feature; month to date and projected month end."""
+    p = params(q)
+    now = dt.datetime.now(dt.UTC)
+    month_start, _ = month_projection(Decimal(0), now)
+    with db.tenant(tenant_id) as conn:
+        days = conn.execute(Q.usage_by_day, p).fetchall()
+        rows = conn.execute(Q.provider_feature_stats, p).fetchall()
+        mtd = conn.execute(Q.spend_since, {**p, "since": month_start}).fetchone()
+    assert mtd is not None
+    _, projected = month_projection(mtd["cost_usd"], now)
+    return {
+        "from": p["start"].date(), "to": (p["end"] - dt.timedelta(days=1)).date(),
+        "total_usd": _totals(days)["cost_usd"],
+        "unpriced_requests": sum(int(d["unpriced_requests"]) for d in days),
+        "by_day": [{"day": d["day"], "cost_usd": money0(d["cost_usd"]),
+                    "requests": d["requests"], "unpriced_requests": d["unpriced_requests"]}
+                   for d in days],
+        "by_provider": _group(rows, "provider_id"), "by_feature": _group(rows, "feature"),
+        "month_to_date_usd": money0(mtd["cost_usd"]),
+        "month_to_date_requests": mtd["requests"],
+        "projected_month_end_usd": money0(projected), "as_of": now,
+    }
+
+
+def cost_breakdown(db: Database, tenant_id: int, q: RangeQuery) -> dict[str, Any]:
+    """Usage and cost by day x provider x feature x model."""
+    with db.tenant(tenant_id) as conn:
+        rows = conn.execute(Q.cost_breakdown, params(q)).fetchall()
+    return {"data": [{**r, "cost_usd": money0(r["cost_usd"])} for r in rows]}
+
+
+def stat_row(r: dict[str, Any]) -> dict[str, Any]:
+    """Rates, latency and cost per 1,000 analysed messages of one aggregate row."""
+    cost = r["cost_usd"]
+    per_k = (money(cost * 1000 / r["valid_messages"])
+             if cost is not None and r["valid_messages"] else None)
+    return {
+        "requests": r["requests"], "ok": r["ok"],
+        "success_rate": _rate(r["ok"], r["requests"]),
+        "valid_output_rate": _rate(r["valid"], r["requests"]), "messages": r["messages"],
+        "input_tokens": r["input_tokens"], "output_tokens": r["output_tokens"],
+        "cost_usd": money0(cost), "unpriced_requests": r["unpriced_requests"],
+        "cost_per_1000_messages": per_k, "p50_latency_ms": _ms(r["p50_latency_ms"]),
+        "p95_latency_ms": _ms(r["p95_latency_ms"]),
+    }
+
+
+def usage_by_feature(db: Database, tenant_id: int, q: RangeQuery) -> dict[str, Any]:
+    """Per feature: the providers that served it and their numbers."""
+    with db.tenant(tenant_id) as conn:
+        rows = conn.execute(Q.provider_feature_stats, params(q)).fetchall()
+    features: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        f = features.setdefault(r["feature"], {"feature": r["feature"], "providers": []})
+        f["providers"].append({"provider_id": r["provider_id"],
+                               "provider_name": r["provider_name"],
+                               "kind": r["provider_kind"], "model": r["model"], **stat_row(r)})
+    for f in features.values():
+        f["requests"] = sum(p["requests"] for p in f["providers"])
+        f["cost_usd"] = money0(sum(Decimal(p["cost_usd"]) for p in f["providers"]))
+    return {"data": list(features.values())}
+
+
+def _budget(provider: dict[str, Any] | None, spend: dict[str, Any] | None) -> dict[str, Any]:
+    mtd = spend["spent_usd"] if spend else Decimal(0)
+    budget = provider["monthly_budget_usd"] if provider else None
+    return {"month_to_date_usd": money0(mtd), "monthly_budget_usd": money(budget),
+            "budget_used_pct": (round(float(mtd / budget * 100), 2) if budget else None)}
+
+
+def comparison(db: Database, tenant_id: int, q: RangeQuery) -> dict[str, Any]:
+    """Per provider (used or not): the range's numbers next to month-to-date spend vs budget."""
+    p = params(q)
+    with db.tenant(tenant_id) as conn:
+        stats = {r["provider_id"]: r for r in conn.execute(Q.provider_stats, p).fetchall()}
+        providers = conn.execute(Q.list_providers).fetchall()
+        spend = {r["provider_id"]: r for r in conn.execute(Q.month_spend_by_provider)}
+    empty = {"requests": 0, "ok": 0, "valid": 0, "messages": 0, "valid_messages": 0,
+             "input_tokens": 0, "output_tokens": 0, "cost_usd": None, "unpriced_requests": 0,
+             "p50_latency_ms": None, "p95_latency_ms": None}
+    data = []
+    for prov in providers:
+        if q.provider_id is not None and prov["id"] != q.provider_id:
+            continue
+        data.append({"provider_id": prov["id"], "name": prov["name"], "kind": prov["kind"],
+                     "model": prov["model"], "active": prov["active"],
+                     **stat_row(stats.get(prov["id"], empty)),
+                     **_budget(prov, spend.get(prov["id"]))})
+    if None in stats and q.provider_id is None:
+        local = stats[None]
+        data.append({"provider_id": None, "name": local["provider_name"], "kind": "local",
+                     "model": local["model"], "active": True, **stat_row(local),
+                     **_budget(None, None)})
+    return {"from": p["start"].date(), "to": (p["end"] - dt.timedelta(days=1)).date(),
+            "data": data}
+
+
+def provider_series(db: Database, tenant_id: int, provider_id: int,
+                    q: RangeQuery) -> list[dict[str, Any]]:
+    """A provider's per-day usage and health series (error rate, latency, cost)."""
+    with db.tenant(tenant_id) as conn:
+        days = conn.execute(Q.usage_by_day, {**params(q), "provider_id": provider_id}).fetchall()
+    return [{**day_row(d), "error_rate": _rate(d["failed"], d["requests"])} for d in days]
