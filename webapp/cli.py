@@ -7,6 +7,7 @@ import secrets
 import click
 
 from webapp.commands.common import database, load_settings, resolve_database
+from webapp.commands.gateway import gateway
 from webapp.commands.platform import DEMO_EMAIL, apply_migrations, ensure_demo, serve, up
 from webapp.commands.traffic import replay, simulate
 from webapp.errors import DomainError
@@ -68,6 +69,7 @@ def create_user_cmd(tenant_id: int, email: str, name: str, role: str,
 
 main.add_command(up)
 main.add_command(serve)
+main.add_command(gateway)
 main.add_command(replay)
 main.add_command(simulate)
 

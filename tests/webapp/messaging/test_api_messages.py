@@ -1,0 +1,181 @@
+"""GET /conversations/:id/messages (pages, after_id catch-up) and GET /messages/search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.webapp.conftest import Member, add_member, register_owner
+from tests.webapp.messaging.conftest import (
+    conversation_id,
+    make_device,
+    msg,
+    query_all,
+    seed_simulated,
+)
+from webapp.db import Database
+from webapp.messaging.service import ingest
+
+ANA, BRUNO = "5511999990001@s.whatsapp.net", "5511999990002@s.whatsapp.net"
+
+
+@dataclass
+class Setup:
+    """Tenant A with a long conversation and searchable text; tenant B with its own."""
+
+    owner: Member
+    viewer: Member
+    other: Member
+    long_chat: int
+    other_chat: int
+
+
+@pytest.fixture(scope="module")
+def setup(app: Flask, db: Database) -> Setup:
+    client = app.test_client()
+    owner = register_owner(client, "Search A")
+    viewer = add_member(client, owner, "viewer")
+    other = register_owner(client, "Search B")
+    t = owner.tenant_id
+    device = make_device(db, t)
+    records = [msg(f"L{i:03d}", f"line {i} of a long chat", i, chat=ANA) for i in range(57)]
+    records += [
+        msg("S1", "the pelican invoice is overdue, pelican pelican", 100, chat=BRUNO),
+        msg("S2", "one pelican mention", 101, chat=BRUNO),
+        msg("S3", "pelican invoice", 102, chat=BRUNO),
+        msg("S4", "revoked pelican secret", 103, chat=BRUNO),
+        {"kind": "revoke", "id": "R4", "chat": BRUNO, "sender": BRUNO, "target_id": "S4",
+         "timestamp": "2026-11-25T10:00:00Z"},
+        msg("S5", None, 104, chat=BRUNO, media={"type": "image", "caption": "pelican photo"}),
+    ]
+    ingest(db, t, records, device_id=device)
+    seed_simulated(db, t, device, count=200)
+    ingest(db, other.tenant_id, [msg("X1", "tenant B pelican invoice", 1, chat=ANA)],
+           device_id=make_device(db, other.tenant_id))
+    return Setup(owner, viewer, other, conversation_id(db, t, ANA),
+                 conversation_id(db, other.tenant_id, ANA))
+
+
+def _get(client: FlaskClient, who: Member, url: str, **params: Any) -> dict[str, Any]:
+    r = client.get(url, headers=who.headers, query_string=params)
+    assert r.status_code == 200, r.get_json()
+    body: dict[str, Any] = r.get_json()
+    return body
+
+
+def test_messages_newest_first_across_pages(client: FlaskClient, setup: Setup) -> None:
+    url = f"/api/v1/conversations/{setup.long_chat}/messages"
+    first = _get(client, setup.viewer, url)
+    assert len(first["data"]) == 50 and first["next_cursor"]
+    assert first["data"][0]["wa_message_id"] == "L056"
+    assert first["data"][0]["text"] == "line 56 of a long chat"
+    seen: list[int] = []
+    cursor = None
+    while True:
+        page = _get(client, setup.viewer, url, limit=10, **({"cursor": cursor} if cursor else {}))
+        seen += [m["id"] for m in page["data"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert len(seen) == 57 and seen == sorted(seen, reverse=True) and len(set(seen)) == 57
+
+
+def test_after_id_catch_up(client: FlaskClient, setup: Setup, db: Database) -> None:
+    url = f"/api/v1/conversations/{setup.long_chat}/messages"
+    ids = [m["id"] for m in _get(client, setup.owner, url, limit=200)["data"]][::-1]
+    page = _get(client, setup.owner, url, after_id=ids[40])
+    assert [m["id"] for m in page["data"]] == ids[41:] and page["next_cursor"] is None
+    page = _get(client, setup.owner, url, after_id=ids[10], limit=20)
+    assert [m["id"] for m in page["data"]] == ids[11:31]
+    rest = _get(client, setup.owner, url, cursor=page["next_cursor"], limit=20)
+    assert [m["id"] for m in rest["data"]] == ids[31:51]
+    assert _get(client, setup.owner, url, after_id=ids[-1])["data"] == []
+    ingest(db, setup.owner.tenant_id, [msg("L999", "a late one", 500, chat=ANA)])
+    late = _get(client, setup.owner, url, after_id=ids[-1])["data"]
+    assert [m["wa_message_id"] for m in late] == ["L999"]
+
+
+def test_messages_of_another_tenant_are_404(client: FlaskClient, setup: Setup) -> None:
+    r = client.get(f"/api/v1/conversations/{setup.long_chat}/messages",
+                   headers=setup.other.headers)
+    assert r.status_code == 404 and r.get_json()["error"]["code"] == "not_found"
+    r = client.get("/api/v1/conversations/99999999/messages", headers=setup.owner.headers)
+    assert r.status_code == 404
+
+
+def test_messages_bad_parameters(client: FlaskClient, setup: Setup) -> None:
+    url = f"/api/v1/conversations/{setup.long_chat}/messages"
+    for params, field in [({"after_id": "-1"}, "after_id"), ({"limit": "0"}, "limit"),
+                          ({"cursor": "e30="}, "cursor"), ({"before": "1"}, "before")]:
+        r = client.get(url, headers=setup.owner.headers, query_string=params)
+        assert r.status_code == 400 and field in r.get_json()["error"]["details"]["fields"]
+
+
+def _search(client: FlaskClient, who: Member, q: str, **params: Any) -> dict[str, Any]:
+    return _get(client, who, "/api/v1/messages/search", q=q, **params)
+
+
+def test_search_ranks_and_carries_the_conversation(client: FlaskClient, setup: Setup) -> None:
+    hits = _search(client, setup.viewer, "pelican")["data"]
+    assert [h["wa_message_id"] for h in hits][0] == "S1"  # three mentions rank first
+    assert {h["wa_message_id"] for h in hits} == {"S1", "S2", "S3", "S5"}  # S4 was revoked
+    ranks = [h["rank"] for h in hits]
+    assert ranks == sorted(ranks, reverse=True)
+    assert all(h["conversation_title"] == "Ana" for h in hits)
+    assert {"text", "status", "timestamp", "conversation_id"} <= set(hits[0])
+    both = _search(client, setup.viewer, "pelican invoice")["data"]
+    assert {h["wa_message_id"] for h in both} == {"S1", "S3"}
+    assert [h["wa_message_id"] for h in _search(client, setup.viewer, '"pelican photo"')[
+        "data"]] == ["S5"]
+
+
+def test_search_pages_keep_rank_order(client: FlaskClient, setup: Setup) -> None:
+    everything = _search(client, setup.owner, "pelican")["data"]
+    seen: list[int] = []
+    cursor = None
+    while True:
+        page = _search(client, setup.owner, "pelican", limit=1,
+                       **({"cursor": cursor} if cursor else {}))
+        seen += [h["id"] for h in page["data"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == [h["id"] for h in everything]
+
+
+def test_search_is_tenant_scoped(client: FlaskClient, setup: Setup) -> None:
+    mine = _search(client, setup.other, "pelican")["data"]
+    assert [h["wa_message_id"] for h in mine] == ["X1"]
+    assert all(h["conversation_id"] == setup.other_chat for h in mine)
+    assert all(h["wa_message_id"] != "X1" for h in _search(client, setup.owner, "pelican")["data"])
+
+
+def test_search_needs_q(client: FlaskClient, setup: Setup) -> None:
+    for params in ({}, {"q": ""}, {"q": "   "}):
+        r = client.get("/api/v1/messages/search", headers=setup.owner.headers,
+                       query_string=params)
+        assert r.status_code == 400 and "q" in r.get_json()["error"]["details"]["fields"]
+    assert _search(client, setup.owner, "!!! ???")["data"] == []
+
+
+def test_list_rows_are_exactly_the_shared_serializer(client: FlaskClient, setup: Setup,
+                                                     db: Database) -> None:
+    """Lists and search call mf_message_json's two parts directly; they must not drift apart."""
+    ingest(db, setup.owner.tenant_id, [
+        msg("Q1", "quoting line 3", 600, chat=ANA, quoted_id="L003"),
+        {"kind": "reaction", "id": "RX1", "chat": ANA, "sender": ANA, "target_id": "Q1",
+         "emoji": "👍", "timestamp": "2026-11-25T10:00:00Z"}])
+    url = f"/api/v1/conversations/{setup.long_chat}/messages"
+    listed = {m["id"]: m for m in _get(client, setup.owner, url, limit=200)["data"]}
+    rows = query_all(db, setup.owner.tenant_id, "select id, mf_message_json(m) as row "
+                     "from messages m where conversation_id = %s", (setup.long_chat,))
+    assert listed == {r["id"]: r["row"] for r in rows}
+    quoting = next(m for m in listed.values() if m["wa_message_id"] == "Q1")
+    assert quoting["quoted_message_id"] is not None and quoting["reactions"][0]["emoji"] == "👍"
+    hits = _search(client, setup.owner, "quoting")["data"]
+    assert {k: v for k, v in hits[0].items() if k not in ("rank", "conversation_title")} \
+        == listed[hits[0]["id"]]

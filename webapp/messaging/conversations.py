@@ -1,0 +1,215 @@
+"""Reading and working conversations: the filtered list, one conversation, its messages,
+assignment/status/priority changes and mark-as-read (Flask-free).
+
+Every row is built by the SQL serializers (mf_conversation_json, mf_message_json), so the REST
+API and the realtime feed show one shape. Lists are keyset-paginated with opaque cursors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg import sql
+
+from webapp.db import Database
+from webapp.db.pool import Conn
+from webapp.db.queries import load
+from webapp.errors import NotFound, ValidationFailed
+from webapp.pagination import decode_cursor, encode_cursor
+from webapp.security.principal import Principal
+
+Q = load(__file__)
+# PATCH fields and the SQL flag saying each was given (absent = unchanged, null = cleared).
+CHANGEABLE = {"status": "set_status", "assignee_id": "set_assignee", "priority": "set_priority",
+              "snoozed_until": "set_snoozed"}
+
+
+@dataclass(frozen=True)
+class ConversationFilters:
+    """The list filters; `assignee` is a user id, "me" or "none"."""
+
+    status: str | None = None
+    assignee: str | None = None
+    label: str | None = None
+    unread: bool | None = None
+    device: int | None = None
+    q: str | None = None
+
+
+def bad_cursor() -> ValidationFailed:
+    """The 400 for a cursor that does not fit this list."""
+    return ValidationFailed("The cursor is not valid.",
+                            details={"fields": {"cursor": "invalid cursor"}})
+
+
+def cursor_int(cursor: dict[str, Any], key: str) -> int:
+    """An integer field of a decoded cursor, or a 400."""
+    value = cursor.get(key)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise bad_cursor()
+    return value
+
+
+@dataclass(frozen=True)
+class JsonPage:
+    """A page whose rows are JSON texts from the SQL serializers, sent without re-encoding."""
+
+    rows: list[str]
+    next_cursor: str | None
+
+    def body(self) -> str:
+        """The response body: `{"data": [...], "next_cursor": ...}`."""
+        return ('{"data":[' + ",".join(self.rows) + '],"next_cursor":'
+                + json.dumps(self.next_cursor) + "}")
+
+
+def make_page(rows: list[dict[str, Any]], limit: int,
+              cursor_of: Callable[[dict[str, Any]], dict[str, Any]]) -> JsonPage:
+    """A page from limit+1 rows with a `row` column (null ids, from an empty join, dropped)."""
+    rows = [r for r in rows if r["id"] is not None]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    nxt = encode_cursor(cursor_of(rows[-1])) if more and rows else None
+    return JsonPage([r["row"] for r in rows], nxt)
+
+
+def like_pattern(text: str) -> str:
+    """An ILIKE pattern matching `text` anywhere, with its wildcards taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _and(clauses: list[sql.SQL]) -> sql.Composable:
+    return sql.SQL(" and ").join(clauses) if clauses else sql.SQL("true")
+
+
+def conversations_query(params: dict[str, Any]) -> sql.Composed:
+    """list_conversations with only the filter and keyset fragments these params use."""
+    given = [("status", Q.filter_status), ("assignee_id", Q.filter_assignee),
+             ("unassigned", Q.filter_unassigned), ("unread", Q.filter_unread),
+             ("device_id", Q.filter_device), ("label", Q.filter_label), ("like", Q.filter_text)]
+    filters = [sql.SQL(fragment) for key, fragment in given if params[key] not in (None, False)]
+    active, idle = list(filters), list(filters)
+    if params["after_id"] is not None and params["after_at"] is not None:
+        active.append(sql.SQL(Q.after_active))
+    elif params["after_id"] is not None:
+        active.append(sql.SQL("false"))
+        idle.append(sql.SQL(Q.after_idle))
+    return sql.SQL(Q.list_conversations).format(active=_and(active), idle=_and(idle))
+
+
+def filter_params(f: ConversationFilters, user_id: int) -> dict[str, Any]:
+    """The list_conversations query parameters of these filters, for this user."""
+    assignee_id = None
+    if f.assignee == "me":
+        assignee_id = user_id
+    elif f.assignee is not None and f.assignee != "none":
+        assignee_id = int(f.assignee)
+    label_id = int(f.label) if f.label is not None and f.label.isdigit() else None
+    q = (f.q or "").strip() or None
+    return {"status": f.status, "assignee_id": assignee_id, "unassigned": f.assignee == "none",
+            "unread": bool(f.unread), "device_id": f.device, "label": f.label,
+            "label_id": label_id, "q": q, "like": like_pattern(q) if q else None}
+
+
+def _after_conversation(cursor: str | None) -> dict[str, Any]:
+    after = decode_cursor(cursor)
+    if after is None:
+        return {"after_id": None, "after_at": None}
+    at = after.get("at")
+    if at is not None:
+        if not isinstance(at, str):
+            raise bad_cursor()
+        try:
+            at = dt.datetime.fromisoformat(at)
+        except ValueError as exc:
+            raise bad_cursor() from exc
+    return {"after_id": cursor_int(after, "id"), "after_at": at}
+
+
+def list_conversations(db: Database, p: Principal, filters: ConversationFilters, *,
+                       limit: int, cursor: str | None) -> JsonPage:
+    """A page of the tenant's conversations, newest activity first."""
+    params = {**filter_params(filters, p.user_id), **_after_conversation(cursor),
+              "limit": limit + 1}
+    with db.tenant(p.tenant_id, p.user_id) as conn:
+        rows = conn.execute(conversations_query(params), params).fetchall()
+
+    def cursor_of(r: dict[str, Any]) -> dict[str, Any]:
+        at = r["last_message_at"]
+        return {"at": at.isoformat() if at is not None else None, "id": r["id"]}
+
+    return make_page(rows, limit, cursor_of)
+
+
+def conversation_row(conn: Conn, conversation_id: int) -> dict[str, Any]:
+    """The serialized conversation, or NotFound (also for another tenant's id)."""
+    row = conn.execute(Q.get_conversation, {"id": conversation_id}).fetchone()
+    if row is None:
+        raise NotFound("No such conversation.")
+    result: dict[str, Any] = row["row"]
+    return result
+
+
+def get_conversation(db: Database, p: Principal, conversation_id: int) -> dict[str, Any]:
+    """One conversation."""
+    with db.tenant(p.tenant_id, p.user_id) as conn:
+        return conversation_row(conn, conversation_id)
+
+
+def list_messages(db: Database, p: Principal, conversation_id: int, *, limit: int,
+                  cursor: str | None, after_id: int | None = None) -> JsonPage:
+    """Messages newest first; with after_id (or a catch-up cursor), those after it, oldest first."""
+    after = decode_cursor(cursor)
+    before_id = None
+    if after is not None:
+        if "after_id" in after:
+            after_id = cursor_int(after, "after_id")
+        else:
+            before_id = cursor_int(after, "id")
+    params = {"conversation_id": conversation_id, "limit": limit + 1, "before_id": before_id,
+              "after_id": after_id}
+    catch_up = after_id is not None and before_id is None
+    before = sql.SQL(Q.messages_before if before_id is not None else "true")
+    query = (sql.SQL(Q.list_messages_after) if catch_up
+             else sql.SQL(Q.list_messages).format(before=before))
+    with db.tenant(p.tenant_id, p.user_id) as conn:
+        rows = conn.execute(query, params).fetchall()
+    if not rows:
+        raise NotFound("No such conversation.")
+    if catch_up:
+        return make_page(rows, limit, lambda r: {"after_id": r["id"]})
+    return make_page(rows, limit, lambda r: {"id": r["id"]})
+
+
+def update_conversation(db: Database, p: Principal, conversation_id: int,
+                        changes: dict[str, Any]) -> dict[str, Any]:
+    """Change status, assignee (a member of the tenant, or None), priority or snooze time."""
+    params: dict[str, Any] = {"id": conversation_id}
+    for field, flag in CHANGEABLE.items():
+        params[flag] = field in changes
+        params[field] = changes.get(field)
+    with db.tenant(p.tenant_id, p.user_id) as conn:
+        assignee = changes.get("assignee_id")
+        if assignee is not None and conn.execute(Q.is_member, {"user_id": assignee}) \
+                .fetchone() is None:
+            raise ValidationFailed(
+                "assignee_id must be a member of this team.",
+                details={"fields": {"assignee_id": "not a member of this tenant"}})
+        if changes:
+            if conn.execute(Q.update_conversation, params).fetchone() is None:
+                raise NotFound("No such conversation.")
+            conn.execute(Q.insert_conversation_event, {"id": conversation_id})
+        return conversation_row(conn, conversation_id)
+
+
+def mark_read(db: Database, p: Principal, conversation_id: int) -> dict[str, Any]:
+    """Unread count back to zero, with a conversation.updated event when it changed."""
+    with db.tenant(p.tenant_id, p.user_id) as conn:
+        if conn.execute(Q.mark_conversation_read, {"id": conversation_id}).fetchone():
+            conn.execute(Q.insert_conversation_event, {"id": conversation_id})
+        return conversation_row(conn, conversation_id)

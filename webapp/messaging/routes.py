@@ -1,0 +1,164 @@
+"""Conversations, messages, search and sending endpoints (/api/v1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from flask import Blueprint, Response
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from webapp.http.api import Call, endpoint
+from webapp.http.context import db
+from webapp.messaging import conversations, search, sending
+from webapp.messaging.schemas import (
+    Conversation,
+    ConversationList,
+    Message,
+    MessageList,
+    SearchResults,
+)
+from webapp.pagination import PageQuery
+
+bp = Blueprint("messaging", __name__, url_prefix="/api/v1")
+
+
+def json_page(page: conversations.JsonPage) -> Response:
+    """A list response whose rows are already JSON (built by the SQL serializers)."""
+    return Response(page.body(), mimetype="application/json")
+
+Status = Literal["open", "pending", "resolved", "snoozed"]
+Priority = Literal["urgent", "high", "normal", "low"]
+
+
+class ConversationQuery(PageQuery):
+    """Filters of the conversation list (all optional, combined with AND)."""
+
+    status: Status | None = None
+    assignee: str | None = Field(None, pattern=r"^(me|none|[0-9]{1,18})$",
+                                 description='a user id, "me" or "none" (unassigned)')
+    label: str | None = Field(None, min_length=1, max_length=50,
+                              description="a label name (or id)")
+    unread: bool | None = Field(None, description="true: only conversations with unread "
+                                                  "messages")
+    device: int | None = Field(None, ge=1)
+    q: str | None = Field(None, max_length=200,
+                          description="title, contact name or JID contains it, or a message "
+                                      "matches it (full-text)")
+
+
+class MessagesQuery(PageQuery):
+    """Newest first with `cursor`; `after_id` returns the messages after it, oldest first."""
+
+    after_id: int | None = Field(None, ge=0)
+
+
+class SearchQuery(PageQuery):
+    """`q` in websearch syntax ("quoted phrase", or, -not)."""
+
+    q: str = Field(min_length=1, max_length=500)
+
+
+class ConversationChange(BaseModel):
+    """Fields to change; absent fields stay; `assignee_id: null` unassigns and
+    `snoozed_until: null` clears the snooze."""
+
+    model_config = ConfigDict(extra="forbid")
+    status: Status | None = None
+    assignee_id: int | None = Field(None, ge=1)
+    priority: Priority | None = None
+    snoozed_until: dt.datetime | None = None
+
+    @field_validator("status", "priority", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # Runs only for given values: absent means unchanged, an explicit null is refused.
+        if value is None:
+            raise ValueError("cannot be null")
+        return value
+
+
+class ReplyRequest(BaseModel):
+    """A text reply in a conversation, optionally quoting one of its messages."""
+
+    model_config = ConfigDict(extra="forbid")
+    conversation_id: int = Field(ge=1)
+    text: str = Field(min_length=1, max_length=4096)
+    quoted_message_id: int | None = Field(None, ge=1)
+
+
+class ForwardRequest(BaseModel):
+    """Forward one of the tenant's messages to one of its conversations."""
+
+    model_config = ConfigDict(extra="forbid")
+    message_id: int = Field(ge=1)
+    conversation_id: int = Field(ge=1)
+
+
+@endpoint(bp, "/conversations", permission="conversations.read", query=ConversationQuery,
+          response=ConversationList)
+def list_conversations(call: Call[None, ConversationQuery]) -> Response:
+    """Conversations, newest activity first; filters: status, assignee, label, unread, q."""
+    q = call.query
+    filters = conversations.ConversationFilters(status=q.status, assignee=q.assignee,
+                                                label=q.label, unread=q.unread, device=q.device,
+                                                q=q.q)
+    return json_page(conversations.list_conversations(db(), call.who, filters, limit=q.limit,
+                                                      cursor=q.cursor))
+
+
+@endpoint(bp, "/conversations/<int:conversation_id>", permission="conversations.read",
+          response=Conversation)
+def get_conversation(call: Call[None, None], conversation_id: int) -> dict[str, Any]:
+    """One conversation."""
+    return conversations.get_conversation(db(), call.who, conversation_id)
+
+
+@endpoint(bp, "/conversations/<int:conversation_id>", method="PATCH",
+          permission="conversations.update", body=ConversationChange, response=Conversation)
+def update_conversation(call: Call[ConversationChange, None],
+                        conversation_id: int) -> dict[str, Any]:
+    """Change status, assignee (a member of the team), priority or snooze time."""
+    changes = call.body.model_dump(include=call.body.model_fields_set)
+    return conversations.update_conversation(db(), call.who, conversation_id, changes)
+
+
+@endpoint(bp, "/conversations/<int:conversation_id>/read", method="POST",
+          permission="conversations.read", response=Conversation)
+def mark_read(call: Call[None, None], conversation_id: int) -> dict[str, Any]:
+    """Mark the conversation read (unread count back to zero)."""
+    return conversations.mark_read(db(), call.who, conversation_id)
+
+
+@endpoint(bp, "/conversations/<int:conversation_id>/messages", permission="conversations.read",
+          query=MessagesQuery, response=MessageList)
+def list_messages(call: Call[None, MessagesQuery], conversation_id: int) -> Response:
+    """Messages newest first; `after_id=N` gives those after N, oldest first (catch-up)."""
+    q = call.query
+    return json_page(conversations.list_messages(db(), call.who, conversation_id, limit=q.limit,
+                                                 cursor=q.cursor, after_id=q.after_id))
+
+
+@endpoint(bp, "/messages/search", permission="conversations.read", query=SearchQuery,
+          response=SearchResults)
+def search_messages(call: Call[None, SearchQuery]) -> Response:
+    """Full-text search over the team's messages, best match first."""
+    q = call.query
+    return json_page(search.search_messages(db(), call.who, q.q, limit=q.limit,
+                                            cursor=q.cursor))
+
+
+@endpoint(bp, "/messages/reply", method="POST", permission="messages.send", body=ReplyRequest,
+          response=Message, status=202)
+def reply(call: Call[ReplyRequest, None]) -> dict[str, Any]:
+    """Queue a reply; the gateway sends it (state queued -> sending -> sent/failed)."""
+    b = call.body
+    return sending.reply(db(), call.who, b.conversation_id, b.text, b.quoted_message_id)
+
+
+@endpoint(bp, "/messages/forward", method="POST", permission="messages.send",
+          body=ForwardRequest, response=Message, status=202)
+def forward(call: Call[ForwardRequest, None]) -> dict[str, Any]:
+    """Queue a forward of a message to another conversation of the team."""
+    b = call.body
+    return sending.forward(db(), call.who, b.message_id, b.conversation_id)

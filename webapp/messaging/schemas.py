@@ -1,0 +1,107 @@
+"""Response models of the messaging API, for the OpenAPI document. The rows themselves are
+built by the SQL serializers (mf_conversation_json, mf_message_json)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+
+class Label(BaseModel):
+    """A label on a conversation."""
+
+    id: int
+    name: str
+    color: str
+
+
+class LastMessage(BaseModel):
+    """The preview of a conversation's latest message (text, caption or media type)."""
+
+    id: int
+    from_me: bool
+    sender_name: str | None
+    timestamp: str
+    preview: str | None
+
+
+class Conversation(BaseModel):
+    """A conversation row (mf_conversation_json)."""
+
+    id: int
+    device_id: int
+    chat_jid: str
+    is_group: bool
+    contact_id: int | None
+    title: str
+    status: Literal["open", "pending", "resolved", "snoozed"]
+    assignee_id: int | None
+    priority: Literal["urgent", "high", "normal", "low"]
+    snoozed_until: str | None
+    unread_count: int
+    last_message_at: str | None
+    last_message: LastMessage | None
+    labels: list[Label]
+    created_at: str
+    updated_at: str
+
+
+class ConversationList(BaseModel):
+    """A page of conversations."""
+
+    data: list[Conversation]
+    next_cursor: str | None
+
+
+class Reaction(BaseModel):
+    """One person's current reaction."""
+
+    emoji: str
+    sender_jid: str
+
+
+class Message(BaseModel):
+    """A message (mf_message_json); text and media are null once revoked."""
+
+    id: int
+    conversation_id: int
+    device_id: int
+    wa_message_id: str
+    sender_jid: str
+    sender_contact_id: int | None
+    sender_name: str | None
+    from_me: bool
+    timestamp: str
+    text: str | None
+    media: dict[str, Any] | None
+    quoted_wa_id: str | None
+    quoted_message_id: int | None
+    forwarded: bool
+    status: Literal["received", "queued", "sending", "sent", "delivered", "read", "failed"]
+    edited_at: str | None
+    revoked_at: str | None
+    delivered_at: str | None
+    read_at: str | None
+    reactions: list[Reaction]
+
+
+class MessageList(BaseModel):
+    """A page of messages."""
+
+    data: list[Message]
+    next_cursor: str | None
+
+
+class SearchHit(Message):
+    """A matching message with its conversation's title and its rank (higher is better)."""
+
+    conversation_title: str
+    rank: float
+
+
+class SearchResults(BaseModel):
+    """A page of search hits."""
+
+    data: list[SearchHit]
+    next_cursor: str | None

@@ -1,0 +1,35 @@
+"""Full-text message search: PostgreSQL's websearch syntax over the `search` column, ranked by
+ts_rank then newest, scoped to the caller's tenant by RLS (Flask-free)."""
+
+from __future__ import annotations
+
+from webapp.db import Database
+from webapp.db.queries import load
+from webapp.errors import ValidationFailed
+from webapp.messaging.conversations import JsonPage, bad_cursor, cursor_int, make_page
+from webapp.pagination import decode_cursor
+from webapp.security.principal import Principal
+
+Q = load(__file__)
+
+
+def search_messages(db: Database, p: Principal, q: str, *, limit: int,
+                    cursor: str | None) -> JsonPage:
+    """A page of hits: the message (mf_message_json) plus `conversation_title` and `rank`."""
+    q = q.strip()
+    if not q:
+        raise ValidationFailed("Type something to search for.",
+                               details={"fields": {"q": "required"}})
+    after = decode_cursor(cursor)
+    after_rank: float | None = None
+    after_id: int | None = None
+    if after is not None:
+        after_id = cursor_int(after, "id")
+        rank = after.get("rank")
+        if not isinstance(rank, int | float) or isinstance(rank, bool):
+            raise bad_cursor()
+        after_rank = float(rank)
+    params = {"q": q, "after_id": after_id, "after_rank": after_rank, "limit": limit + 1}
+    with db.tenant(p.tenant_id, p.user_id) as conn:
+        rows = conn.execute(Q.search_messages, params).fetchall()
+    return make_page(rows, limit, lambda r: {"rank": r["rank"], "id": r["id"]})

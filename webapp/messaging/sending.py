@@ -1,0 +1,96 @@
+"""Replies and forwards: queue an outbound message for the gateway (Flask-free).
+
+One tenant transaction checks the conversation and its device, stores the from-me message in
+state `queued` under a pre-generated WhatsApp-style id (so history sync later finds it instead
+of adding a copy), adds the outbox row, bumps the conversation and appends the realtime events.
+`webapp.whatsapp.outbox.process_due` then sends it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from webapp.db import Database
+from webapp.db.pool import Conn
+from webapp.db.queries import load
+from webapp.errors import Conflict, NotFound, ValidationFailed
+from webapp.messaging.simulator import DEFAULT_DEVICE_JID
+from webapp.security.principal import Principal
+
+Q = load(__file__)
+# Devices that cannot send now and will not by themselves: a person has to (re)pair them.
+UNUSABLE = {"logged_out": "logged out", "outdated": "outdated (WhatsApp refused this client)",
+            "pending": "not paired yet", "pairing": "still pairing"}
+
+
+def new_wa_id() -> str:
+    """A WhatsApp-Web-style message id: "3EB0" and 20 uppercase hex digits."""
+    return "3EB0" + secrets.token_hex(10).upper()
+
+
+def _target(conn: Conn, conversation_id: int) -> dict[str, Any]:
+    """The conversation and its device, or 404; 409 when the device cannot send."""
+    target = conn.execute(Q.select_send_target, {"id": conversation_id}).fetchone()
+    if target is None:
+        raise NotFound("No such conversation.", details={"conversation_id": conversation_id})
+    status = target["device_status"]
+    if status in UNUSABLE:
+        name = target["device_name"] or f"#{target['device_id']}"
+        raise Conflict(
+            f"The WhatsApp device \u201c{name}\u201d is {UNUSABLE[status]} (status {status}); "
+            "pair it again under WhatsApp devices before sending from this conversation.",
+            code="device_unavailable",
+            details={"device_id": target["device_id"], "device_status": status})
+    return target
+
+
+def _queue(conn: Conn, p: Principal, target: dict[str, Any], **message: Any) -> dict[str, Any]:
+    """Insert the message, its outbox row and events; return the serialized message."""
+    row = conn.execute(Q.insert_outbound_message, {
+        "device_id": target["device_id"], "conversation_id": target["id"],
+        "wa_id": new_wa_id(), "sender_jid": target["device_jid"] or DEFAULT_DEVICE_JID,
+        "sender_name": p.name, "user_id": p.user_id, **message,
+    }).fetchone()
+    assert row is not None
+    out = conn.execute(Q.select_message_json, {"id": row["id"]}).fetchone()
+    assert out is not None
+    result: dict[str, Any] = out["row"]
+    return result
+
+
+def reply(db: Database, p: Principal, conversation_id: int, text: str,
+          quoted_message_id: int | None = None) -> dict[str, Any]:
+    """Queue a text reply (quoting a message of the same conversation when asked)."""
+    with db.tenant(p.tenant_id, p.user_id) as conn:
+        target = _target(conn, conversation_id)
+        quoted_wa_id = None
+        if quoted_message_id is not None:
+            quoted = conn.execute(Q.select_quoted_wa_id, {
+                "id": quoted_message_id, "conversation_id": conversation_id}).fetchone()
+            if quoted is None:
+                raise ValidationFailed(
+                    "The quoted message is not in this conversation.",
+                    details={"fields": {"quoted_message_id": "not a message of this "
+                                                             "conversation"}})
+            quoted_wa_id = quoted["wa_message_id"]
+        return _queue(conn, p, target, text=text, media=None, quoted_wa_id=quoted_wa_id,
+                      forwarded=False, kind="text", source_id=None)
+
+
+def forward(db: Database, p: Principal, message_id: int, conversation_id: int) -> dict[str, Any]:
+    """Queue a forward of one of the tenant's messages to one of its conversations."""
+    with db.tenant(p.tenant_id, p.user_id) as conn:
+        source = conn.execute(Q.select_forward_source, {"id": message_id}).fetchone()
+        if source is None:
+            raise NotFound("No such message.", details={"message_id": message_id})
+        target = _target(conn, conversation_id)
+        if source["revoked_at"] is not None:
+            raise Conflict("That message was deleted for everyone; it cannot be forwarded.",
+                           code="message_revoked", details={"message_id": message_id})
+        media = source["media"]
+        return _queue(conn, p, target, text=source["text"],
+                      media=None if media is None else Jsonb(media), quoted_wa_id=None,
+                      forwarded=True, kind="forward", source_id=source["id"])

@@ -1,0 +1,136 @@
+"""Sending what the outbox holds (Flask-free): `process_due` is called by the gateway loop.
+
+Each due row is claimed across tenants with FOR UPDATE SKIP LOCKED and a lease (so concurrent
+callers never take the same row), then handled in its own tenant: load and mark 'sending'
+(one transaction), call the gateway with no transaction open (a simulator's echoed receipt is
+ingested synchronously from inside the call and must not wait on our locks), record the
+outcome (another transaction). Sent: the message keeps the WhatsApp id the gateway returned.
+Failed: retried with exponential backoff, given up after MAX_ATTEMPTS; an unavailable device
+or a permanent gateway error fails the send at once. Every state change writes a
+`message.updated` event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from webapp.db import Database
+from webapp.messaging import outbound
+from webapp.messaging.records import Record
+from webapp.messaging.service import ingest
+from webapp.whatsapp.gateway import (
+    DeviceUnavailable,
+    GatewayError,
+    SendFailed,
+    SimulatorGateway,
+    WhatsAppGateway,
+)
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+MAX_BACKOFF_S = 300
+GatewayFor = Callable[[dict[str, Any]], WhatsAppGateway]
+
+
+def backoff_seconds(attempts: int, error: BaseException | None = None) -> float:
+    """Seconds before the next attempt: the error's retry hint, else 2**attempts capped."""
+    hint = getattr(error, "retry_after", None)
+    if isinstance(hint, int | float) and not isinstance(hint, bool) and hint >= 0:
+        return float(hint)
+    return float(min(2 ** attempts, MAX_BACKOFF_S))
+
+
+def process_due(db: Database, gateway_for: GatewayFor, limit: int = 50,
+                now: dt.datetime | None = None) -> int:
+    """Send up to `limit` due outbox rows; return how many were claimed and handled."""
+    claimed = outbound.claim(db, limit, now)
+    for row in claimed:
+        try:
+            _process(db, gateway_for, row, now)
+        except Exception:  # one broken row must not stop the others; its lease expires
+            log.exception("outbox row %s failed unexpectedly", row["id"],
+                          extra={"tenant_id": row["tenant_id"], "device_id": row["device_id"]})
+    return len(claimed)
+
+
+def _process(db: Database, gateway_for: GatewayFor, row: dict[str, Any],
+             now: dt.datetime | None) -> None:
+    job = outbound.start(db, row)
+    if job is None:
+        log.info("outbox row %s: claim went stale, skipped", row["id"])
+        return
+    reason = _unsendable(job)
+    if reason is not None:
+        outbound.mark_failed(db, job, reason, retry_in=None, now=now)
+        return
+    try:
+        wa_id = _send(gateway_for, job)
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
+        _record_failure(db, job, exc, now)
+        return
+    if not outbound.mark_sent(db, job, wa_id):
+        log.warning("outbox row %s was sent but its claim went stale", job["id"])
+
+
+def _unsendable(job: dict[str, Any]) -> str | None:
+    """Why this send can never succeed, if it cannot (checked before calling the gateway)."""
+    if job["device_status"] in ("logged_out", "outdated"):
+        return f"device {job['device_id']} is {job['device_status']}; pair it again"
+    if job["kind"] == "forward" and (job.get("source") or {}).get("revoked_at") is not None:
+        return "the message to forward was deleted for everyone"
+    return None
+
+
+def _device_row(job: dict[str, Any]) -> dict[str, Any]:
+    return {"id": job["device_id"], "tenant_id": job["tenant_id"], "kind": job["device_kind"],
+            "jid": job["device_jid"], "status": job["device_status"]}
+
+
+def _send(gateway_for: GatewayFor, job: dict[str, Any]) -> str:
+    gateway = gateway_for(_device_row(job))
+    device = str(job["device_id"])
+    if job["kind"] == "forward":
+        return gateway.forward(device, job["chat_jid"], outbound.forward_record(job))
+    return gateway.send_text(device, job["chat_jid"], job["text"] or "",
+                             reply_to=job["quoted_wa_id"])
+
+
+def _record_failure(db: Database, job: dict[str, Any], exc: Exception,
+                    now: dt.datetime | None) -> None:
+    """Retry what may succeed later; fail at once what cannot: the device is gone, the gateway
+    refused for good (a GatewayError that is not SendFailed) or the message cannot be built."""
+    error = f"{type(exc).__name__}: {exc}"
+    retryable = isinstance(exc, SendFailed) or not isinstance(exc, GatewayError | ValueError)
+    if isinstance(exc, DeviceUnavailable) or not retryable or job["attempts"] >= MAX_ATTEMPTS:
+        log.warning("outbox row %s failed for good: %s", job["id"], error)
+        outbound.mark_failed(db, job, error, retry_in=None, now=now)
+        return
+    if not isinstance(exc, GatewayError):
+        log.error("outbox row %s: unexpected error from the gateway", job["id"], exc_info=exc)
+    outbound.mark_failed(db, job, error, retry_in=backoff_seconds(job["attempts"], exc), now=now)
+
+
+class SimulatorGateways:
+    """A `gateway_for` serving simulator devices: one started SimulatorGateway per device,
+    whose echoed delivery receipts go through ingest for that device's tenant."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.gateways: dict[int, SimulatorGateway] = {}
+
+    def __call__(self, device: dict[str, Any]) -> WhatsAppGateway:
+        """The device's simulator gateway, started on first use."""
+        device_id, tenant_id = int(device["id"]), int(device["tenant_id"])
+        gateway = self.gateways.get(device_id)
+        if gateway is None:
+            def echo(record: Record) -> None:
+                ingest(self.db, tenant_id, [record], device_id=device_id)
+
+            jids = {str(device_id): device["jid"]} if device.get("jid") else {}
+            gateway = SimulatorGateway(echo, device_jids=jids)
+            gateway.start(str(device_id))
+            self.gateways[device_id] = gateway
+        return gateway
