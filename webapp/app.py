@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from webapp.audit.routes import bp as audit_bp
 from webapp.auth.routes import bp as auth_bp
 from webapp.config import Settings
+from webapp.dashboard.routes import bp as dashboard_bp
 from webapp.db import Database
 from webapp.errors import ConfigError
 from webapp.health.routes import bp as health_bp
@@ -17,9 +18,14 @@ from webapp.http.jwt import init_jwt
 from webapp.http.limits import init_limits
 from webapp.http.middleware import configure_logging, init_middleware
 from webapp.http.openapi import build_document
+from webapp.llm.routes import bp as llm_bp
+from webapp.messaging.routes import bp as messaging_bp
+from webapp.realtime.ws import init_realtime, stop_realtime
 from webapp.tenants.routes import bp as team_bp
+from webapp.whatsapp.routes import bp as whatsapp_bp
 
-BLUEPRINTS = (health_bp, auth_bp, team_bp, audit_bp)
+BLUEPRINTS = (health_bp, auth_bp, team_bp, audit_bp, dashboard_bp, whatsapp_bp, llm_bp,
+              messaging_bp)
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Flask:
@@ -50,6 +56,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     register_error_handlers(app)  # after JWTManager, so its CSRF handler is replaced (403)
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
+    init_realtime(app, settings)
     init_limits(app, settings)
 
     @app.get("/api/v1/openapi.json")
@@ -61,4 +68,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
 def close_app(app: Flask) -> None:
     """Close the app's pool (tests and CLI shutdown)."""
+    stop_realtime(app)
     app.extensions["mf_db"].close()

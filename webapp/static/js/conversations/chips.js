@@ -1,0 +1,52 @@
+// Small badges shared by the list and the thread header: status, priority, labels, avatars.
+
+import { h } from "../core/dom.js";
+import { colorSlot, initials, titleCase } from "../core/format.js";
+import { icon } from "../core/icons.js";
+
+/** A conversation's display name: its title, else the phone number. */
+export function conversationName(conv) {
+  if (conv.title) return conv.title;
+  const user = String(conv.chat_jid || "").split("@")[0];
+  return /^\d+$/.test(user) ? `+${user}` : (conv.is_group ? "Group" : "Unknown");
+}
+
+/** Round avatar with initials (a group icon for groups). */
+export function avatar(conv, cls = "") {
+  const el = h("span", { class: `avatar avatar-c${colorSlot(conv.id)} ${cls}`.trim(),
+    "aria-hidden": "true" });
+  if (conv.is_group) el.append(icon("users"));
+  else el.textContent = initials(conversationName(conv));
+  return el;
+}
+
+/** "Pending" chip (nothing for the default status, open). */
+export function statusChip(status) {
+  if (!status || status === "open") return null;
+  return h("span", { class: `chip chip-status chip-${status}` }, titleCase(status));
+}
+
+/** "Urgent" / "High" marker (nothing for normal and low). */
+export function priorityChip(priority) {
+  if (priority !== "urgent" && priority !== "high") return null;
+  return h("span", { class: `chip chip-priority chip-${priority}` }, titleCase(priority));
+}
+
+/** A label chip; its colour is set through the CSSOM (allowed by the CSP). */
+export function labelChip(label, onClick = null) {
+  const el = h(onClick ? "button" : "span", {
+    class: "chip chip-label", type: onClick ? "button" : null,
+    title: onClick ? `Show conversations labelled ${label.name}` : null,
+  }, label.name);
+  if (label.color && /^#[0-9a-f]{3,8}$/i.test(label.color)) {
+    el.style.setProperty("--label-color", label.color);
+  }
+  if (onClick) {
+    el.addEventListener("click", (event) => {
+      event.preventDefault();
+      event.stopPropagation();
+      onClick(label);
+    });
+  }
+  return el;
+}

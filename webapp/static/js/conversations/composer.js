@@ -1,0 +1,137 @@
+// The reply box: Enter sends, Shift+Enter adds a line, a quoted message can be attached,
+// and each conversation keeps its own draft while you switch between them.
+
+import { $, toast } from "../core/dom.js";
+import { authorOf, excerpt } from "./message.js";
+
+const MAX_HEIGHT_PX = 180;
+const TYPING_REPEAT_MS = 4000; // re-announce "start" while typing goes on
+const TYPING_IDLE_MS = 5000;   // "stop" after this long without a keystroke
+
+/**
+ * options: onSend({text, quoted}) -> Promise; canSend; reason (why not, for the placeholder);
+ * onTyping(conversationId, "start" | "stop").
+ */
+export function createComposer(options) {
+  const form = $("#composer");
+  const input = $("#reply-text");
+  const button = $("#reply-send");
+  const quoteBox = $("#composer-quote");
+  const drafts = new Map(); // conversation id -> {text, quoted}
+  let current = null;
+  let quoted = null;
+  let sending = false;
+  let typingSince = 0;
+  let typingTimer = 0;
+
+  function stopTyping() {
+    window.clearTimeout(typingTimer);
+    if (!typingSince || current === null) return;
+    typingSince = 0;
+    options.onTyping(current, "stop");
+  }
+
+  function typed() {
+    if (!input.value.trim() || current === null) { stopTyping(); return; }
+    const now = Date.now();
+    if (now - typingSince > TYPING_REPEAT_MS) {
+      typingSince = now;
+      options.onTyping(current, "start");
+    }
+    window.clearTimeout(typingTimer);
+    typingTimer = window.setTimeout(stopTyping, TYPING_IDLE_MS);
+  }
+
+  function grow() {
+    input.style.height = "auto";
+    input.style.height = `${Math.min(input.scrollHeight, MAX_HEIGHT_PX)}px`;
+  }
+
+  function showQuote() {
+    quoteBox.hidden = !quoted;
+    if (!quoted) return;
+    $(".quote-author", quoteBox).textContent = authorOf(quoted);
+    $(".quote-text", quoteBox).textContent = excerpt(quoted, 200);
+  }
+
+  function saveDraft() {
+    if (current === null) return;
+    if (input.value || quoted) drafts.set(current, { text: input.value, quoted });
+    else drafts.delete(current);
+  }
+
+  async function submit() {
+    const text = input.value.trim();
+    if (!text || sending || current === null || !options.canSend) return;
+    sending = true;
+    button.disabled = true;
+    stopTyping();
+    try {
+      await options.onSend({ text, quoted });
+      input.value = "";
+      quoted = null;
+      drafts.delete(current);
+      showQuote();
+      grow();
+    } catch (exc) {
+      toast(`Not sent: ${exc.message}`, "error");
+    } finally {
+      sending = false;
+      button.disabled = !options.canSend;
+      input.focus();
+    }
+  }
+
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      submit();
+    } else if (event.key === "Escape" && quoted) {
+      quoted = null;
+      showQuote();
+    }
+  });
+  input.addEventListener("input", () => { grow(); saveDraft(); typed(); });
+  input.addEventListener("blur", stopTyping);
+  form.addEventListener("submit", (event) => { event.preventDefault(); submit(); });
+  $("#quote-cancel").addEventListener("click", () => {
+    quoted = null;
+    showQuote();
+    saveDraft();
+    input.focus();
+  });
+
+  input.disabled = !options.canSend;
+  button.disabled = !options.canSend;
+  if (!options.canSend) input.placeholder = options.reason || "You cannot reply here.";
+
+  return {
+    /** Switch to another conversation, keeping each one's draft. */
+    setConversation(id) {
+      stopTyping();
+      saveDraft();
+      current = id;
+      const draft = drafts.get(id) || { text: "", quoted: null };
+      input.value = draft.text;
+      quoted = draft.quoted;
+      showQuote();
+      grow();
+    },
+    /** Quote a message in the reply and put the cursor in the box. */
+    quote(msg) {
+      quoted = msg;
+      showQuote();
+      saveDraft();
+      input.focus();
+    },
+    /** Put text in the box (e.g. "send again" of a failed message). */
+    fill(text, quote = null) {
+      input.value = text;
+      quoted = quote;
+      showQuote();
+      grow();
+      saveDraft();
+      input.focus();
+    },
+  };
+}

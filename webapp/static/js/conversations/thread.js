@@ -1,0 +1,258 @@
+// The selected conversation's messages: first page newest-first, infinite scroll back through
+// older pages, live upserts (created/updated frames), catch-up after a reconnect, and keyed
+// rendering so a status change re-renders one bubble, not the list.
+
+import { api } from "../core/api.js";
+import { $, h } from "../core/dom.js";
+import { dayKey, dayLabel, epochMs } from "../core/format.js";
+import { renderKey, renderMessage } from "./message.js";
+
+const PAGE = 50;
+const NEAR_TOP_PX = 300;
+const NEAR_BOTTOM_PX = 80;
+const GROUP_GAP_MS = 5 * 60 * 1000;
+// A late REST page or replayed frame must not move a message back to an earlier status.
+const STATUS_RANK = { received: 0, queued: 0, sending: 1, failed: 1, sent: 2, delivered: 3,
+  read: 4 };
+
+function byTime(a, b) {
+  return epochMs(a.timestamp) - epochMs(b.timestamp) || a.id - b.id;
+}
+
+function merge(old, msg) {
+  if (!old) return msg;
+  const keepStatus = (STATUS_RANK[old.status] ?? 0) > (STATUS_RANK[msg.status] ?? 0);
+  return keepStatus ? { ...msg, status: old.status } : msg;
+}
+
+/** Reorder parent's children to exactly `nodes`, moving only what is out of place. */
+function reconcile(parent, nodes) {
+  nodes.forEach((node, i) => {
+    if (parent.children[i] !== node) parent.insertBefore(node, parent.children[i] || null);
+  });
+  while (parent.children.length > nodes.length) parent.lastElementChild.remove();
+}
+
+/** The message pane. options: canReply, onReply(msg), onRetry(msg), markRead(id) -> Promise. */
+export function createThread(options) {
+  const scroller = $("#thread-scroll");
+  const list = $("#messages");
+  const top = $("#thread-top");
+  const jump = $("#jump-latest");
+  let conv = null;
+  let byId = new Map();
+  let nodes = new Map();      // id -> {key, el}
+  let separators = new Map(); // day key -> li
+  let cursor = null;
+  let loading = false;
+  let token = 0;
+  let unseen = 0;
+  let reading = false;
+  let stick = true; // follow the newest message while the reader is at the bottom
+
+  const lookup = (id) => byId.get(id) || null;
+  const ctx = () => ({
+    isGroup: Boolean(conv && conv.is_group), lookup, canReply: options.canReply,
+    onReply: options.onReply, onRetry: options.onRetry, onJump: jumpTo,
+  });
+
+  function atBottom() {
+    return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < NEAR_BOTTOM_PX;
+  }
+
+  function scrollToBottom() {
+    scroller.scrollTop = scroller.scrollHeight;
+    stick = true;
+    unseen = 0;
+    jump.hidden = true;
+  }
+
+  function nodeFor(msg) {
+    const quoted = msg.quoted_message_id && byId.has(msg.quoted_message_id) ? "q" : "";
+    const key = renderKey(msg) + quoted;
+    const cached = nodes.get(msg.id);
+    if (cached && cached.key === key) return cached.el;
+    const el = renderMessage(msg, ctx());
+    nodes.set(msg.id, { key, el });
+    return el;
+  }
+
+  function separator(iso) {
+    const key = dayKey(iso);
+    if (!separators.has(key)) {
+      separators.set(key, h("li", { class: "day-sep", role: "separator" }, h("span")));
+    }
+    const el = separators.get(key);
+    el.firstChild.textContent = dayLabel(iso);
+    return el;
+  }
+
+  function render() {
+    const out = [];
+    let prev = null;
+    for (const msg of [...byId.values()].sort(byTime)) {
+      const newDay = !prev || dayKey(prev.timestamp) !== dayKey(msg.timestamp);
+      if (newDay) out.push(separator(msg.timestamp));
+      const el = nodeFor(msg);
+      const grouped = !newDay && prev.from_me === msg.from_me
+        && prev.sender_jid === msg.sender_jid
+        && epochMs(msg.timestamp) - epochMs(prev.timestamp) < GROUP_GAP_MS;
+      el.classList.toggle("msg-grouped", Boolean(grouped));
+      out.push(el);
+      prev = msg;
+    }
+    reconcile(list, out);
+  }
+
+  function setTop(text, retry = false) {
+    top.replaceChildren(text);
+    if (retry) {
+      top.append(" ", h("button", { type: "button", class: "btn btn-sm btn-ghost",
+        on: { click: loadOlder } }, "Try again"));
+    }
+  }
+
+  function showTopState() {
+    if (cursor) setTop("");
+    else setTop(byId.size ? "This is the beginning of the conversation." : "No messages yet.");
+  }
+
+  async function loadPage(query, mine) {
+    const page = await api.get(`/conversations/${conv.id}/messages`, query);
+    if (mine !== token) return null;
+    for (const msg of page.data) byId.set(msg.id, merge(byId.get(msg.id), msg));
+    return page;
+  }
+
+  async function loadOlder() {
+    if (!conv || loading || !cursor) return;
+    loading = true;
+    const mine = token;
+    setTop("Loading earlier messages…");
+    const fromBottom = scroller.scrollHeight - scroller.scrollTop;
+    try {
+      const page = await loadPage({ cursor, limit: PAGE }, mine);
+      if (!page) return;
+      cursor = page.next_cursor;
+      render();
+      scroller.scrollTop = scroller.scrollHeight - fromBottom;
+      showTopState();
+    } catch (exc) {
+      if (mine === token) setTop(`Could not load earlier messages: ${exc.message}`, true);
+    } finally {
+      if (mine === token) loading = false;
+    }
+    if (mine === token && cursor && scroller.scrollTop < NEAR_TOP_PX) {
+      window.requestAnimationFrame(loadOlder);
+    }
+  }
+
+  async function open(next) {
+    token += 1;
+    const mine = token;
+    conv = next;
+    byId = new Map();
+    nodes = new Map();
+    separators = new Map();
+    cursor = null;
+    loading = true;
+    unseen = 0;
+    jump.hidden = true;
+    list.replaceChildren();
+    setTop("Loading messages…");
+    try {
+      const page = await loadPage({ limit: PAGE }, mine);
+      if (!page) return;
+      cursor = page.next_cursor;
+      render();
+      scrollToBottom();
+      showTopState();
+    } catch (exc) {
+      if (mine === token) setTop(`Could not load messages: ${exc.message}`);
+      return;
+    } finally {
+      if (mine === token) loading = false;
+    }
+    if (cursor && scroller.scrollTop < NEAR_TOP_PX) loadOlder();
+    maybeMarkRead();
+  }
+
+  /** Add or update a message of the open conversation; returns true when it was new. */
+  function upsert(msg) {
+    if (!conv || msg.conversation_id !== conv.id) return false;
+    const isNew = !byId.has(msg.id);
+    const wasBottom = atBottom();
+    byId.set(msg.id, merge(byId.get(msg.id), msg));
+    render();
+    if (isNew) {
+      if (wasBottom || msg.from_me) scrollToBottom();
+      else {
+        unseen += 1;
+        jump.textContent = `${unseen} new message${unseen > 1 ? "s" : ""} ↓`;
+        jump.hidden = false;
+      }
+      if (!msg.from_me) maybeMarkRead();
+    }
+    return isNew;
+  }
+
+  /** After a reconnect: fetch what arrived after the newest message we hold (ascending). */
+  async function catchUp() {
+    if (!conv || loading) return;
+    const mine = token;
+    let after = Math.max(0, ...byId.keys());
+    for (let i = 0; i < 20; i += 1) {
+      const page = await loadPage({ after_id: after, limit: PAGE }, mine);
+      if (!page) return;
+      render();
+      if (!page.data.length || !page.next_cursor) break;
+      after = Math.max(after, ...page.data.map((m) => m.id));
+    }
+    if (atBottom()) scrollToBottom();
+  }
+
+  function maybeMarkRead() {
+    if (!conv || reading || !(conv.unread_count > 0)) return;
+    if (document.visibilityState !== "visible" || !atBottom()) return;
+    reading = true;
+    options.markRead(conv.id).finally(() => { reading = false; });
+  }
+
+  function jumpTo(id) {
+    const el = document.getElementById(`msg-${id}`);
+    if (!el) return;
+    el.scrollIntoView({ block: "center", behavior: "smooth" });
+    el.classList.remove("msg-flash");
+    void el.offsetWidth; // restart the highlight animation
+    el.classList.add("msg-flash");
+  }
+
+  scroller.addEventListener("scroll", () => {
+    stick = atBottom();
+    if (scroller.scrollTop < NEAR_TOP_PX) loadOlder();
+    if (stick) {
+      unseen = 0;
+      jump.hidden = true;
+      maybeMarkRead();
+    }
+  }, { passive: true });
+  jump.addEventListener("click", scrollToBottom);
+  // The pane shrinks when the reply box grows (a quote, a long draft): keep the bottom in view.
+  new ResizeObserver(() => { if (stick) scroller.scrollTop = scroller.scrollHeight; })
+    .observe(scroller);
+  document.addEventListener("visibilitychange", maybeMarkRead);
+
+  return {
+    open,
+    upsert,
+    catchUp,
+    lookup,
+    /** The open conversation changed (status, unread count...). */
+    setConversation(next) {
+      if (!conv || next.id !== conv.id) return;
+      conv = next;
+      maybeMarkRead(); // new unread messages while the reader is looking at them
+    },
+    current: () => conv,
+  };
+}
