@@ -1,0 +1,197 @@
+"""Parquet export: read a tenant's day from PostgreSQL (under RLS) and write its partitions.
+
+The Dagster export asset calls `export_day` (or the readers and `write_partition` one by one)
+with a connection from `webapp.db.Database.tenant(tenant_id)`. Writes are atomic (temp file in
+the partition directory, then `os.replace`) and idempotent (a re-run replaces the partition).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+from psycopg import Connection
+from psycopg.rows import tuple_row
+
+from analytics.schema import (
+    LLM_COST_DAILY,
+    LLM_USAGE,
+    MESSAGE_STATS,
+    PART_FILE,
+    check_day,
+    check_tenant,
+    conform,
+    full_schema,
+    partition_dir,
+)
+from webapp.db.queries import load
+
+Q = load(__file__)
+
+PgConn = Connection[Any]
+
+
+@dataclass(frozen=True)
+class WrittenPartition:
+    """One partition file the export wrote, and how many rows it holds."""
+
+    dataset: str
+    path: Path
+    rows: int
+
+
+def write_partition(
+    root: Path, dataset: str, tenant_id: int, day: dt.date, data: pl.DataFrame | pa.Table,
+) -> Path:
+    """Write (or replace) one partition atomically; returns the part-0.parquet path."""
+    frame = data if isinstance(data, pl.DataFrame) else pl.DataFrame(pl.from_arrow(data))
+    frame = conform(dataset, _strip_partition(frame, check_tenant(tenant_id), check_day(day)))
+    folder = partition_dir(Path(root), dataset, tenant_id, day)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / PART_FILE
+    # The temp name does not end in .parquet, so readers globbing *.parquet never see it.
+    fd, tmp_name = tempfile.mkstemp(prefix=".part-0.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            frame.write_parquet(fh, compression="zstd", statistics=True)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    for stale in folder.glob("*.parquet"):
+        if stale != target:  # files of another writer (e.g. DuckDB COPY) for the same partition
+            stale.unlink(missing_ok=True)
+    _fsync_dir(folder)
+    return target
+
+
+def _strip_partition(frame: pl.DataFrame, tenant_id: int, day: dt.date) -> pl.DataFrame:
+    """Drop tenant_id/date columns after checking every row belongs to this partition."""
+    for name, expected in (("tenant_id", tenant_id), ("date", day)):
+        if name in frame.columns:
+            values = frame.get_column(name).drop_nulls().unique().to_list()
+            if any(value != expected for value in values):
+                raise ValueError(f"rows with {name} other than {expected} in this partition")
+            frame = frame.drop(name)
+    return frame
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename durable (a directory fsync; ignored where unsupported)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _check_context(conn: PgConn, tenant_id: int) -> None:
+    """Refuse a connection whose transaction is not scoped to this tenant (RLS must apply)."""
+    row = conn.cursor(row_factory=tuple_row).execute(Q.select_current_tenant).fetchone()
+    if row is None or row[0] != tenant_id:
+        raise PermissionError(
+            f"connection is not in tenant {tenant_id}'s context; use Database.tenant()"
+        )
+
+
+def _fetch(conn: PgConn, query: str, params: dict[str, Any], dataset: str) -> pl.DataFrame:
+    """Run a named query and load its rows into a frame with the dataset's full schema."""
+    cur = conn.cursor(row_factory=tuple_row)
+    rows = cur.execute(query, params).fetchall()
+    names = [col.name for col in cur.description or ()]
+    schema = full_schema(dataset)
+    frame = pl.DataFrame(rows, schema={name: schema[name] for name in names}, orient="row")
+    return frame.select(list(schema))
+
+
+def read_usage_from_pg(
+    conn: PgConn, tenant_id: int, day: dt.date, tz: str = "UTC",
+) -> pl.DataFrame:
+    """The tenant's llm_usage_logs rows of one day (in time zone tz) as an llm_usage frame."""
+    _check_context(conn, check_tenant(tenant_id))
+    params = {"tenant_id": tenant_id, "day": check_day(day), "tz": tz}
+    return _fetch(conn, Q.select_usage_day, params, LLM_USAGE)
+
+
+def read_message_stats_from_pg(
+    conn: PgConn, tenant_id: int, day: dt.date, tz: str = "UTC",
+) -> pl.DataFrame:
+    """The tenant's traffic of one day (in time zone tz) by hour, as a message_stats frame."""
+    _check_context(conn, check_tenant(tenant_id))
+    params = {"tenant_id": tenant_id, "day": check_day(day), "tz": tz}
+    return _fetch(conn, Q.select_message_stats_day, params, MESSAGE_STATS)
+
+
+def read_budgets_from_pg(conn: PgConn, tenant_id: int) -> pl.DataFrame:
+    """The tenant's providers and monthly budgets (provider_id, names, monthly_budget_usd)."""
+    _check_context(conn, check_tenant(tenant_id))
+    cur = conn.cursor(row_factory=tuple_row)
+    rows = cur.execute(Q.select_provider_budgets, {"tenant_id": tenant_id}).fetchall()
+    return pl.DataFrame(rows, schema=BUDGET_SCHEMA, orient="row")
+
+
+def read_tenant_timezone(conn: PgConn, tenant_id: int) -> str:
+    """The tenant's time zone name (UTC when unset)."""
+    _check_context(conn, check_tenant(tenant_id))
+    row = conn.cursor(row_factory=tuple_row).execute(
+        Q.select_tenant_timezone, {"tenant_id": tenant_id}).fetchone()
+    return str(row[0]) if row and row[0] else "UTC"
+
+
+BUDGET_SCHEMA: dict[str, pl.DataType] = {
+    "provider_id": pl.Int64(), "provider_name": pl.String(), "provider_kind": pl.String(),
+    "model": pl.String(), "monthly_budget_usd": pl.Float64(),
+}
+
+_GROUP = ["tenant_id", "date", "provider_id", "provider_name", "provider_kind", "model",
+          "feature"]
+
+
+def rollup_cost_daily(usage: pl.DataFrame) -> pl.DataFrame:
+    """llm_cost_daily rows from llm_usage rows (same numbers as the DuckDB breakdown)."""
+    usage = conform(LLM_USAGE, usage, with_partition=True)
+    ok = pl.col("status") == "ok"
+    invalid = pl.col("status") == "invalid_output"
+    cost = pl.col("cost_usd")
+    frame = usage.group_by(_GROUP).agg(
+        calls=pl.len(),
+        failures=(~ok).sum(),
+        invalid_outputs=invalid.sum(),
+        input_tokens=pl.col("input_tokens").sum(),
+        output_tokens=pl.col("output_tokens").sum(),
+        # Unpriced calls have NULL cost: a group with no priced call has NULL cost, never 0.
+        cost_usd=pl.when(cost.count() > 0).then(cost.sum()).otherwise(None),
+        unpriced_calls=pl.col("unpriced").fill_null(False).sum(),
+        latency_p50_ms=pl.col("latency_ms").filter(ok).quantile(0.5, "linear"),
+        latency_p95_ms=pl.col("latency_ms").filter(ok).quantile(0.95, "linear"),
+    )
+    return conform(LLM_COST_DAILY, frame, with_partition=True).sort(_GROUP[1:])
+
+
+def export_day(
+    conn: PgConn, root: Path, tenant_id: int, day: dt.date, tz: str = "UTC",
+) -> list[WrittenPartition]:
+    """Export one tenant-day: llm_usage, llm_cost_daily and message_stats partitions."""
+    usage = read_usage_from_pg(conn, tenant_id, day, tz)
+    frames = {
+        LLM_USAGE: usage,
+        LLM_COST_DAILY: rollup_cost_daily(usage),
+        MESSAGE_STATS: read_message_stats_from_pg(conn, tenant_id, day, tz),
+    }
+    return [
+        WrittenPartition(name, write_partition(root, name, tenant_id, day, frame), frame.height)
+        for name, frame in frames.items()
+    ]

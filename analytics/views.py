@@ -1,0 +1,140 @@
+"""DuckDB views over one tenant's Parquet partitions, optionally with live rows from PostgreSQL.
+
+Every query runs on its own cursor of a shared in-memory DuckDB database. On that cursor the
+views `llm_usage`, `llm_cost_daily` and `message_stats` are registered (cursor-local, so
+concurrent queries for other tenants cannot see or replace them) over exactly the files under
+`<root>/<dataset>/tenant_id=<id>/date=<day>/` for the requested days: another tenant's files are
+never opened. File paths are bound as a query parameter, not formatted into SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from analytics.export import rollup_cost_daily
+from analytics.schema import (
+    DATASETS,
+    LLM_COST_DAILY,
+    LLM_USAGE,
+    MESSAGE_STATS,
+    check_day,
+    check_tenant,
+    conform,
+    empty_frame,
+    tenant_dir,
+)
+from webapp.db.queries import load
+
+Q = load(__file__)
+
+LOCAL_PROVIDER_ID = 0  # how the views name the built-in local analyser (NULL in the ledger)
+
+_DATE_DIR = re.compile(r"^date=(\d{4}-\d{2}-\d{2})$")
+
+
+@dataclass(frozen=True)
+class LiveRows:
+    """Rows of recent days read live from PostgreSQL; they replace those days' files."""
+
+    days: frozenset[dt.date]
+    llm_usage: pl.DataFrame | None = None
+    message_stats: pl.DataFrame | None = None
+
+    def frame(self, dataset: str) -> pl.DataFrame | None:
+        """The live rows of a dataset (llm_cost_daily is rolled up from llm_usage)."""
+        if dataset == LLM_USAGE:
+            return self.llm_usage
+        if dataset == MESSAGE_STATS:
+            return self.message_stats
+        if dataset == LLM_COST_DAILY and self.llm_usage is not None:
+            return rollup_cost_daily(self.llm_usage)
+        return None
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """A new in-memory DuckDB database (share it; each query takes its own cursor)."""
+    return duckdb.connect(":memory:", config={"autoinstall_known_extensions": False})
+
+
+def partition_days(root: Path, dataset: str, tenant_id: int) -> list[dt.date]:
+    """The days for which the tenant has a partition directory, sorted."""
+    base = tenant_dir(Path(root), dataset, tenant_id)
+    if not base.is_dir():
+        return []
+    days = []
+    for child in base.iterdir():
+        match = _DATE_DIR.match(child.name)
+        if match and child.is_dir():
+            days.append(dt.date.fromisoformat(match.group(1)))
+    return sorted(days)
+
+
+def partition_files(
+    root: Path, dataset: str, tenant_id: int, start: dt.date, end: dt.date,
+    skip: frozenset[dt.date] = frozenset(),
+) -> list[str]:
+    """The tenant's Parquet files for days start..end (inclusive), minus skipped days."""
+    base = tenant_dir(Path(root), dataset, tenant_id)
+    files: list[str] = []
+    for day in partition_days(root, dataset, tenant_id):
+        if start <= day <= end and day not in skip:
+            folder = base / f"date={day.isoformat()}"
+            files.extend(str(path) for path in sorted(folder.glob("*.parquet")))
+    return files
+
+
+def _live_frame(
+    dataset: str, live: pl.DataFrame | None, tenant_id: int, start: dt.date, end: dt.date,
+) -> pl.DataFrame:
+    """Live rows of this tenant and days only, shaped like the files' view."""
+    if live is None:
+        return empty_frame(dataset)
+    frame = conform(dataset, live, with_partition=True).filter(
+        (pl.col("tenant_id") == tenant_id) & pl.col("date").is_between(start, end))
+    if "provider_id" in frame.columns:
+        frame = frame.with_columns(pl.col("provider_id").fill_null(LOCAL_PROVIDER_ID))
+    return frame
+
+
+def _source(
+    cur: duckdb.DuckDBPyConnection, files: list[str], live: pl.DataFrame,
+    params: dict[str, object],
+) -> duckdb.DuckDBPyRelation:
+    """The tenant's files (filtered again by tenant and day) union all its live rows."""
+    # The local analyser's NULL provider_id becomes 0 so filters and joins can name it.
+    if not files:
+        return cur.from_arrow(live.to_arrow())
+    query = Q.view_provider_rows if "provider_id" in live.columns else Q.view_rows
+    stored = cur.sql(query, params={**params, "files": files})
+    if live.is_empty():
+        return stored
+    return stored.union(cur.from_arrow(live.select(stored.columns).to_arrow()))
+
+
+@contextmanager
+def tenant_views(
+    con: duckdb.DuckDBPyConnection, root: Path, tenant_id: int, start: dt.date, end: dt.date,
+    live: LiveRows | None = None, datasets: tuple[str, ...] = DATASETS,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor with the tenant's views (of `datasets`) for days start..end; closed on exit."""
+    tenant_id, start, end = check_tenant(tenant_id), check_day(start), check_day(end)
+    skip = frozenset() if live is None else live.days
+    cur = con.cursor()
+    params: dict[str, object] = {"tenant": tenant_id, "start": start, "end": end}
+    try:
+        for dataset in datasets:
+            files = partition_files(root, dataset, tenant_id, start, end, skip)
+            rows = _live_frame(dataset, None if live is None else live.frame(dataset),
+                               tenant_id, start, end)
+            cur.register(dataset, _source(cur, files, rows, params))
+        yield cur
+    finally:
+        cur.close()

@@ -1,0 +1,42 @@
+"""Where the money goes: provider x feature x model x day, and the costliest conversations."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from streamlit_app import charts, data, session, ui
+
+
+def render() -> None:
+    """The breakdown heatmap and stacked chart, its table, the top conversations."""
+    user = session.signed_in()
+    ui.require_costs(user)
+    st.title("Feature breakdown")
+    start, end = ui.date_range()
+    providers = ui.provider_filter(user, start, end, key="providers_features")
+    frame = data.cost_breakdown(user, start, end, providers)
+    if frame.is_empty():
+        ui.no_data("LLM calls")
+    by_feature = frame.group_by("feature").agg(pl.col("cost_usd").sum(), pl.col("calls").sum())
+    top = by_feature.sort("cost_usd", descending=True, nulls_last=True).row(0, named=True)
+    a, b, c = st.columns(3)
+    a.metric("Features in use", f"{by_feature.height}")
+    b.metric("Costliest feature", top["feature"], help=ui.usd(top["cost_usd"]))
+    c.metric("Failed calls", f"{int(frame['failures'].sum()):,}")
+    left, right = st.columns(2)
+    left.subheader("Spend by feature and provider")
+    left.altair_chart(charts.heatmap(frame, "provider_name", "feature", "cost_usd",
+                                     "Spend (USD)"), width="stretch")
+    right.subheader("Daily spend by feature")
+    right.altair_chart(charts.daily_stacked(frame, "feature", "cost_usd", "Spend (USD)"),
+                       width="stretch")
+    ui.table(frame, "breakdown_table")
+    ui.download(user, frame, "cost breakdown", start, end)
+    st.subheader("Top conversations by cost")
+    conversations = data.top_conversations(user, start, end, providers)
+    ui.table(conversations, "top_table")
+    ui.download(user, conversations, "top conversations", start, end)
+
+
+render()
