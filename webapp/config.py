@@ -36,6 +36,9 @@ class Settings:
     pool_min: int = 2
     pool_max: int = 20
     log_level: str = "INFO"
+    # Who drains the analysis queue: "inline" (a worker thread of the web app, started by
+    # batch-analyze) or "dagster" (the analysis sensor and job; `messageflow up` sets this).
+    analysis_runner: str = "inline"
 
     @property
     def production(self) -> bool:
@@ -73,6 +76,7 @@ class Settings:
             "pool_min": _int(env, "DB_POOL_MIN", 2),
             "pool_max": _int(env, "DB_POOL_MAX", 20),
             "log_level": env.get("LOG_LEVEL", "INFO"),
+            "analysis_runner": _choice(env, "ANALYSIS_RUNNER", ("inline", "dagster")),
         }
         settings = cls(**values)
         if mode != "production" and not (settings.jwt_secret and settings.master_key):
@@ -93,6 +97,14 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
+    """One of `allowed` (the first is the default when unset)."""
+    raw = (env.get(name) or allowed[0]).strip().lower()
+    if raw not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+    return raw
 
 
 def load_dev_secrets(home: Path) -> dict[str, str]:

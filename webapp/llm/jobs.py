@@ -1,9 +1,12 @@
 """The analysis queue: jobs of message items, drained by `drain(db, limit)` from any process.
 
-drain() is Flask-free so a scheduler (the Dagster sensor, later) can own it: it claims due items
-of every tenant through `mf_claim_analysis_items` (FOR UPDATE SKIP LOCKED, with a lease so a
-crashed worker's items come back), analyses them per tenant in batches on a few threads, and
-marks them done, re-queued (with the error) or dead after MAX_ATTEMPTS.
+drain() is Flask-free so a scheduler can own it (the Dagster `analysis_job` in
+pipelines/analysis.py, or the in-process worker of webapp/llm/worker.py when ANALYSIS_RUNNER is
+`inline`): it claims due items of every tenant through `mf_claim_analysis_items` (FOR UPDATE SKIP
+LOCKED, with a lease so a crashed worker's items come back), analyses them per tenant in batches
+on a few threads, and marks them done, re-queued (with the error) or dead after MAX_ATTEMPTS. A
+batch that raises is retried item by item at once, so one poisonous message only fails itself.
+drain_stats() returns what a drain did (the Dagster run's metadata); drain() just the count.
 """
 
 from __future__ import annotations
@@ -12,10 +15,13 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 from psycopg.types.json import Jsonb
+from pydantic import BaseModel, ConfigDict, StrictBool
 
+from webapp.audit import service as audit
 from webapp.db import Database
 from webapp.db.queries import load
 from webapp.errors import NotFound
@@ -24,7 +30,7 @@ from webapp.llm.errors import scrub
 from webapp.llm.models import BatchAnalyzeRequest
 from webapp.llm.routing import LLMContext
 from webapp.security.crypto import SecretBox
-from webapp.security.principal import Principal
+from webapp.security.principal import Principal, RequestMeta
 
 Q = load(__file__)
 log = logging.getLogger(__name__)
@@ -87,8 +93,65 @@ def job_status(db: Database, p: Principal, job_id: int) -> dict[str, Any]:
     }
 
 
-def _process(ctx: LLMContext, tenant_id: int, items: Sequence[dict[str, Any]]) -> None:
+@dataclass
+class DrainStats:
+    """What one drain did: item fates and the ledger rows of its calls, per tenant."""
+
+    claimed: int = 0
+    done: int = 0
+    failed: int = 0  # the message was deleted or revoked meanwhile: nothing to analyse
+    retried: int = 0  # failed this time, back in the queue
+    dead: int = 0  # failed MAX_ATTEMPTS times: kept with its error, never claimed again
+    usage_log_ids: dict[int, list[int]] = field(default_factory=dict)  # tenant -> ledger ids
+    errors: list[str] = field(default_factory=list)  # scrubbed, one per failed batch
+
+    def add(self, other: DrainStats) -> None:
+        """Fold another drain's (or batch's) numbers into these."""
+        self.claimed += other.claimed
+        self.done += other.done
+        self.failed += other.failed
+        self.retried += other.retried
+        self.dead += other.dead
+        for tenant, ids in other.usage_log_ids.items():
+            self.usage_log_ids.setdefault(tenant, []).extend(ids)
+        self.errors += other.errors
+
+
+class AnalysisSettingsUpdate(BaseModel):
+    """Whether new inbound messages of the tenant are analysed automatically."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    auto_analyze: StrictBool
+
+
+def analysis_settings(db: Database, p: Principal) -> dict[str, Any]:
+    """The tenant's automatic-analysis switch (on unless switched off; migration 0008)."""
+    with db.tenant(p.tenant_id, p.user_id) as conn:
+        row = conn.execute(Q.select_analysis_settings).fetchone()
+    if row is None:
+        return {"auto_analyze": True, "updated_by": None, "updated_at": None}
+    return dict(row)
+
+
+def set_analysis_settings(db: Database, p: Principal, body: AnalysisSettingsUpdate,
+                          meta: RequestMeta | None = None) -> dict[str, Any]:
+    """Switch automatic analysis of new inbound messages on or off (audited). Off: the Dagster
+    analysis sensor queues none of the tenant's new messages (batch-analyze still works)."""
+    before = analysis_settings(db, p)["auto_analyze"]
+    with db.tenant(p.tenant_id, p.user_id) as conn:
+        row = conn.execute(Q.upsert_analysis_settings, {"auto": body.auto_analyze,
+                                                        "user": p.user_id}).fetchone()
+        assert row is not None
+        audit.record(conn, p.tenant_id, p.user_id, "analysis.settings.update", meta,
+                     target_type="analysis_settings", target_id=p.tenant_id,
+                     before={"auto_analyze": before}, after={"auto_analyze": body.auto_analyze})
+    return dict(row)
+
+
+def _process(ctx: LLMContext, tenant_id: int, items: Sequence[dict[str, Any]]) -> DrainStats:
     """Analyse one batch of one tenant's items and record each item's fate."""
+    stats = DrainStats()
     item_ids = [i["id"] for i in items]
     job_ids = sorted({i["job_id"] for i in items})
     with ctx.db.tenant(tenant_id) as conn:
@@ -97,12 +160,20 @@ def _process(ctx: LLMContext, tenant_id: int, items: Sequence[dict[str, Any]]) -
         outcome = analysis.analyze_messages(ctx, tenant_id, [i["message_id"] for i in items],
                                             batch_size=len(items))
     except Exception as exc:  # the items go back to the queue with the (scrubbed) reason
+        if len(items) > 1:  # find the culprit: the others must not share its fate
+            for item in items:
+                stats.add(_process(ctx, tenant_id, [item]))
+            return stats
         log.warning("analysis batch failed for tenant %s: %s", tenant_id, type(exc).__name__)
+        error = scrub(f"{type(exc).__name__}: {exc}")
         with ctx.db.tenant(tenant_id) as conn:
-            conn.execute(Q.retry_items, {"ids": item_ids, "max_attempts": MAX_ATTEMPTS,
-                                         "error": scrub(f"{type(exc).__name__}: {exc}")})
+            fates = conn.execute(Q.retry_items, {"ids": item_ids, "max_attempts": MAX_ATTEMPTS,
+                                                 "error": error}).fetchall()
         finish_jobs(ctx.db, tenant_id, job_ids)
-        return
+        stats.dead = sum(1 for f in fates if f["status"] == "dead")
+        stats.retried = len(fates) - stats.dead
+        stats.errors.append(error)
+        return stats
     done = [i["id"] for i in items if i["message_id"] in outcome.analysis_ids]
     lost = [i["id"] for i in items if i["message_id"] not in outcome.analysis_ids]
     with ctx.db.tenant(tenant_id) as conn:
@@ -111,6 +182,10 @@ def _process(ctx: LLMContext, tenant_id: int, items: Sequence[dict[str, Any]]) -
             conn.execute(Q.finish_items, {"ids": lost, "status": "failed",
                                           "error": "message deleted or no longer available"})
     finish_jobs(ctx.db, tenant_id, job_ids)
+    stats.done, stats.failed = len(done), len(lost)
+    stats.usage_log_ids[tenant_id] = [a.usage_log_id for a in outcome.attempts
+                                      if a.usage_log_id is not None]
+    return stats
 
 
 def finish_jobs(db: Database, tenant_id: int, job_ids: list[int]) -> None:
@@ -136,23 +211,32 @@ def _bury(db: Database, dead: list[dict[str, Any]]) -> None:
         finish_jobs(db, tenant_id, sorted({i["job_id"] for i in items}))
 
 
-def drain(db: Database, limit: int = 200, *, box: SecretBox | None = None,
-          batch_size: int = analysis.BATCH_SIZE, workers: int = WORKERS) -> int:
-    """Claim up to `limit` due items of any tenant and analyse them; returns how many."""
+def drain_stats(db: Database, limit: int = 200, *, box: SecretBox | None = None,
+                batch_size: int = analysis.BATCH_SIZE, workers: int = WORKERS) -> DrainStats:
+    """Claim up to `limit` due items of any tenant and analyse them; what happened to them."""
+    stats = DrainStats()
     with db.system() as conn:
         claimed = conn.execute(Q.claim_items, {"limit": limit, "lease": LEASE_S}).fetchall()
     if not claimed:
-        return 0
+        return stats
+    stats.claimed = len(claimed)
     dead = [i for i in claimed if i["attempts"] > MAX_ATTEMPTS]
     live = [i for i in claimed if i["attempts"] <= MAX_ATTEMPTS]
     if dead:
         _bury(db, dead)
+        stats.dead += len(dead)
     ctx = LLMContext(db, box or default_box())
     batches = _batches(live, batch_size)
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(batches)))) as pool:
         for future in [pool.submit(_process, ctx, t, items) for t, items in batches]:
-            future.result()
-    return len(claimed)
+            stats.add(future.result())
+    return stats
+
+
+def drain(db: Database, limit: int = 200, *, box: SecretBox | None = None,
+          batch_size: int = analysis.BATCH_SIZE, workers: int = WORKERS) -> int:
+    """Claim up to `limit` due items of any tenant and analyse them; returns how many."""
+    return drain_stats(db, limit, box=box, batch_size=batch_size, workers=workers).claimed
 
 
 def default_box() -> SecretBox:

@@ -192,11 +192,29 @@ def get_analysis(call: Call[None, None], message_id: int) -> dict[str, Any]:
 @endpoint(bp, "/messages/batch-analyze", method="POST", permission=RUN,
           body=BatchAnalyzeRequest, status=202)
 def batch_analyze(call: Call[BatchAnalyzeRequest, None]) -> dict[str, Any]:
-    """Queue messages (by ids, conversation or time) for analysis; returns the job id."""
+    """Queue messages (by ids, conversation or time) for analysis; returns the job id.
+
+    With ANALYSIS_RUNNER=dagster the analysis sensor picks the job up; otherwise (inline) this
+    process's worker thread drains it."""
     job = jobs.create_job(db(), call.who, call.body)
-    if job["status"] == "queued":
+    if job["status"] == "queued" and current_app.extensions["mf_settings"].analysis_runner \
+            == "inline":
         worker.ensure_worker(db(), ctx().box)
     return job
+
+
+@endpoint(bp, "/analysis-settings", permission=RUN)
+def get_analysis_settings(call: Call[None, None]) -> dict[str, Any]:
+    """Whether new inbound messages are analysed automatically (default on)."""
+    return jobs.analysis_settings(db(), call.who)
+
+
+@endpoint(bp, "/analysis-settings", method="PUT", permission=MANAGE,
+          body=jobs.AnalysisSettingsUpdate)
+def put_analysis_settings(call: Call[jobs.AnalysisSettingsUpdate, None]) -> dict[str, Any]:
+    """Switch automatic analysis of new inbound messages on or off (admin: it may cost money
+    when importance detection routes to a paid provider)."""
+    return jobs.set_analysis_settings(db(), call.who, call.body, call.meta)
 
 
 @endpoint(bp, "/analysis-jobs/<int:job_id>", permission=RUN)

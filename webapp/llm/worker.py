@@ -2,8 +2,9 @@
 
 Started lazily by the first batch-analyze request of a process (and kicked by later ones), or run
 in the foreground by `run_forever` (e.g. from a CLI command). Every process may run one: items
-are claimed with FOR UPDATE SKIP LOCKED, so workers never analyse the same item twice. The
-Dagster sensor will take this over by calling `jobs.drain` itself.
+are claimed with FOR UPDATE SKIP LOCKED, so workers never analyse the same item twice. With
+ANALYSIS_RUNNER=dagster the Dagster analysis sensor and job drain the queue instead, and the
+batch-analyze route does not start this worker.
 """
 
 from __future__ import annotations

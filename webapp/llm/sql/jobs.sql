@@ -54,6 +54,7 @@ update analysis_job_items
 set status = case when attempts >= %(max_attempts)s then 'dead' else 'queued' end,
     last_error = %(error)s, locked_until = null, updated_at = now()
 where id = any(%(ids)s)
+returning id, status
 
 -- name: lock_jobs
 -- Serialise the "is this job finished?" check of concurrent workers (the next statement's
@@ -84,3 +85,16 @@ select message_id, status, attempts, last_error as error, updated_at
 from analysis_job_items
 where job_id = %(id)s and status in ('failed', 'dead')
 order by id limit 500
+
+-- name: select_analysis_settings
+-- The tenant's automatic-analysis switch (no row: on).
+select auto_analyze, updated_by, updated_at from analysis_settings
+
+-- name: upsert_analysis_settings
+-- Switch automatic analysis on or off.
+insert into analysis_settings (tenant_id, auto_analyze, updated_by)
+values (mf_current_tenant(), %(auto)s, %(user)s)
+on conflict (tenant_id) do update
+    set auto_analyze = excluded.auto_analyze, updated_by = excluded.updated_by,
+        updated_at = now()
+returning auto_analyze, updated_by, updated_at

@@ -1,0 +1,188 @@
+"""Batch analysis on Dagster: a sensor notices queued work, a job drains the queue.
+
+The queue is PostgreSQL (migration 0005): `analysis_jobs` of `analysis_job_items`, one item per
+message, filled by the batch-analyze API and, for new inbound messages, by
+`mf_enqueue_new_messages` (migration 0008). That function queues the inbound text messages after
+a global watermark into each tenant's open automatic job (`scope = {"source": "auto"}`), skipping
+tenants whose `analysis_settings.auto_analyze` is off and every message that already has an
+analysis or a queue item, so no message is queued twice; the newest SETTLE_S seconds of messages
+stay in the scanned range, so a late-committing insert is not skipped; calls are serialised by
+the watermark row lock, and a call with nothing new is one indexed range scan.
+
+`analysis_sensor` (every SENSOR_INTERVAL_S seconds) enqueues new messages, then counts due items
+(`mf_analysis_due`); it requests a run of `analysis_job` only when there is work and no run of the
+job is queued or in flight (so runs do not pile up), with a run key unique to the tick.
+
+`analysis_job` enqueues once more (so a manual run picks up new messages too), then drains:
+`webapp.llm.jobs.drain_stats` claims items with FOR UPDATE SKIP LOCKED under a lease and analyses
+them through the LLM routing layer (routes, limits, budgets, breaker, ledger: nothing bypasses
+it), looping until the queue is empty or the time cap is reached. A claimed item is analysed by
+exactly one drain even when two runs overlap; an item whose batch raises is retried alone, by
+the next run when nothing else succeeded (a sensor interval of backoff), and goes `dead` with its
+error after MAX_ATTEMPTS (visible in GET /api/v1/analysis-jobs/:id). The
+run's metadata sums what it did, tokens and cost taken from the ledger rows of its own calls.
+
+The web app's in-process worker drains the same queue when ANALYSIS_RUNNER=inline (the default,
+so `messageflow serve` alone works); `messageflow up` sets ANALYSIS_RUNNER=dagster.
+"""
+
+# No `from __future__ import annotations`: Dagster reads the ops' `context` annotation at
+# definition time and rejects it as a string.
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import dagster as dg
+
+from pipelines.resources import PostgresResource
+from webapp.db import Database
+from webapp.db.queries import load
+from webapp.llm import analysis as llm_analysis
+from webapp.llm.jobs import DrainStats, drain_stats
+from webapp.security.crypto import SecretBox
+
+Q = load(__file__)
+
+SENSOR_INTERVAL_S = 20
+ENQUEUE_LIMIT = 5000  # new messages queued per call (the rest on the next call)
+SETTLE_S = 60  # how long a message stays in the rescanned range after its insert began
+DUE_CAP = 100_000
+IN_FLIGHT = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED,
+             dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
+
+
+class DrainConfig(dg.Config):
+    """How a run drains: items claimed per round, prompt batch size, and a time cap."""
+
+    limit: int = 200
+    batch_size: int = llm_analysis.BATCH_SIZE
+    time_cap_s: float = 240.0
+
+
+def enqueue_new_messages(db: Database, *, limit: int = ENQUEUE_LIMIT,
+                         settle_s: int = SETTLE_S) -> list[dict[str, Any]]:
+    """Queue new inbound messages into automatic jobs; one row per tenant served."""
+    with db.system() as conn:
+        return conn.execute(Q.analysis_enqueue_new_messages,
+                            {"limit": limit, "settle_s": settle_s}).fetchall()
+
+
+def due_items(db: Database, cap: int = DUE_CAP) -> int:
+    """Queue items a drain would claim now, counted up to `cap`."""
+    with db.system() as conn:
+        row = conn.execute(Q.analysis_due_items, {"cap": cap}).fetchone()
+    return int(row["due"]) if row else 0
+
+
+def drain_until_empty(db: Database, box: SecretBox, config: DrainConfig) -> tuple[DrainStats, int]:
+    """Drain rounds until a round claims nothing, the time cap passes, or a round only retried
+    (nothing succeeded: the next attempt waits for the next run, a sensor interval later,
+    instead of burning through MAX_ATTEMPTS in a second); stats and rounds."""
+    total, rounds = DrainStats(), 0
+    deadline = time.monotonic() + config.time_cap_s
+    while True:
+        stats = drain_stats(db, config.limit, box=box, batch_size=config.batch_size)
+        rounds += 1
+        total.add(stats)
+        stalled = stats.retried > 0 and stats.done + stats.failed == 0
+        if stats.claimed == 0 or stalled or time.monotonic() >= deadline:
+            return total, rounds
+
+
+def usage_totals(db: Database, stats: DrainStats) -> dict[str, Any]:
+    """Calls, failed calls, tokens and cost of the ledger rows a drain wrote (all tenants)."""
+    out: dict[str, Any] = {"calls": 0, "failed_calls": 0, "unpriced_calls": 0,
+                           "input_tokens": 0, "output_tokens": 0, "cost_usd": Decimal(0)}
+    for tenant_id, ids in stats.usage_log_ids.items():
+        if not ids:
+            continue
+        with db.tenant(tenant_id) as conn:
+            row = conn.execute(Q.analysis_usage_totals, {"ids": ids}).fetchone()
+        assert row is not None
+        for key in out:
+            out[key] += row[key]
+    return out
+
+
+def run_metadata(stats: DrainStats, usage: dict[str, Any], rounds: int,
+                 queued: int) -> dict[str, Any]:
+    """The numbers a run reports (messages analysed, tokens, cost, failures, dead letters)."""
+    return {
+        "messages_analysed": stats.done, "items_claimed": stats.claimed,
+        "items_failed": stats.failed, "items_retried": stats.retried,
+        "items_dead_lettered": stats.dead, "newly_queued": queued,
+        "llm_calls": int(usage["calls"]), "llm_call_failures": int(usage["failed_calls"]),
+        "unpriced_calls": int(usage["unpriced_calls"]),
+        "input_tokens": int(usage["input_tokens"]), "output_tokens": int(usage["output_tokens"]),
+        "cost_usd": float(usage["cost_usd"]), "tenants": len(stats.usage_log_ids),
+        "drain_rounds": rounds, "errors": dg.MetadataValue.json(stats.errors[:20]),
+    }
+
+
+@dg.op(description="Queue new inbound messages of tenants with automatic analysis on.")
+def enqueue_new_messages_op(context: dg.OpExecutionContext, pg: PostgresResource) -> int:
+    """Queue new messages; returns how many were queued (also run metadata)."""
+    with pg.database(name="mf-dagster-analysis") as db:
+        served = enqueue_new_messages(db)
+    queued = sum(int(r["queued"]) for r in served)
+    context.add_output_metadata({"newly_queued": queued, "tenants": len(served)})
+    return queued
+
+
+@dg.op(description="Drain the analysis queue through the LLM layer until empty (or time cap).")
+def drain_analysis_queue(context: dg.OpExecutionContext, config: DrainConfig,
+                         pg: PostgresResource, queued: int) -> dict[str, Any]:
+    """Drain; the run's metadata and tags sum what it did."""
+    started = time.monotonic()
+    with pg.database(name="mf-dagster-analysis") as db:
+        stats, rounds = drain_until_empty(db, pg.secret_box(), config)
+        usage = usage_totals(db, stats)
+    meta = run_metadata(stats, usage, rounds, queued)
+    meta["seconds"] = round(time.monotonic() - started, 3)
+    context.add_output_metadata(meta)
+    context.instance.add_run_tags(context.run_id, {
+        "messageflow/messages_analysed": str(stats.done),
+        "messageflow/dead_lettered": str(stats.dead),
+        "messageflow/cost_usd": f"{usage['cost_usd']:.6f}",
+    })
+    context.log.info(
+        "analysed %s messages (%s claimed, %s failed, %s retried, %s dead) in %s calls, "
+        "%s+%s tokens, $%.6f", stats.done, stats.claimed, stats.failed, stats.retried,
+        stats.dead, usage["calls"], usage["input_tokens"], usage["output_tokens"],
+        usage["cost_usd"])
+    return {k: v for k, v in meta.items() if k != "errors"}
+
+
+@dg.job(description="Queue new messages, then drain the analysis queue (exactly once per item).",
+        tags={"messageflow/queue": "analysis"})
+def analysis_job() -> None:
+    """enqueue_new_messages_op -> drain_analysis_queue."""
+    drain_analysis_queue(enqueue_new_messages_op())
+
+
+def _in_flight(instance: dg.DagsterInstance) -> bool:
+    runs = instance.get_runs(filters=dg.RunsFilter(job_name=analysis_job.name,
+                                                   statuses=IN_FLIGHT), limit=1)
+    return bool(runs)
+
+
+@dg.sensor(job=analysis_job, minimum_interval_seconds=SENSOR_INTERVAL_S,
+           default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Queues new messages; launches analysis_job when items are due.")
+def analysis_sensor(context: dg.SensorEvaluationContext,
+                    pg: PostgresResource) -> Iterator[dg.RunRequest | dg.SkipReason]:
+    """Enqueue new messages, count due items, request one run when there is work."""
+    with pg.database(name="mf-dagster-sensor") as db:
+        served = enqueue_new_messages(db)
+        due = due_items(db)
+    queued = sum(int(r["queued"]) for r in served)
+    if due == 0:
+        yield dg.SkipReason("no queued analysis work")
+        return
+    if _in_flight(context.instance):
+        yield dg.SkipReason(f"{due} items due; a run of {analysis_job.name} is already going")
+        return
+    yield dg.RunRequest(run_key=f"analysis-{time.time_ns()}",
+                        tags={"messageflow/due_items": str(due),
+                              "messageflow/newly_queued": str(queued)})

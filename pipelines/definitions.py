@@ -1,0 +1,32 @@
+"""The one Dagster code location of MessageFlow (`[tool.dagster]` in pyproject.toml).
+
+Loaded by `dagster dev`, `dagster-webserver` and `dagster-daemon` from the repository root:
+
+- core (this module): `analysis_job` with `analysis_sensor` (pipelines/analysis.py) and
+  `provider_health_job` with its 5-minute `provider_health_schedule` (pipelines/health.py);
+- daily summaries, cost rollups and exports: each module's own `defs`, merged in.
+
+Every job reaches the application database through the one `pg` resource
+(`pipelines.resources.PG`: DATABASE_URL, MASTER_KEY from the environment at run time).
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines import analysis, costs, exports, health, summaries
+from pipelines.resources import PG
+
+
+def core_defs() -> dg.Definitions:
+    """This module's own definitions (a function: Dagster allows one Definitions at module
+    scope, the merged `defs`)."""
+    return dg.Definitions(
+        jobs=[analysis.analysis_job, health.provider_health_job],
+        sensors=[analysis.analysis_sensor],
+        schedules=[health.provider_health_schedule],
+        resources={"pg": PG},
+    )
+
+
+defs = dg.Definitions.merge(core_defs(), summaries.defs, costs.defs, exports.defs)

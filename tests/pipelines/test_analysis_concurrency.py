@@ -1,0 +1,109 @@
+"""Exactly once under concurrency: two analysis runs at the same time over one queue analyse each
+message once (one provider call per batch, one claim per item), and two enqueuers at the same
+time queue each new message once."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import dagster as dg
+
+from pipelines import analysis
+from pipelines.resources import PostgresResource
+from tests.fakes.llm_server import FakeLLMServer
+from tests.webapp.llm.test_support import (
+    add_provider,
+    box,
+    ledger,
+    mixed_texts,
+    owner_principal,
+    seed_messages,
+)
+from webapp.db import Database
+from webapp.llm import features, jobs
+from webapp.llm.models import BatchAnalyzeRequest
+from webapp.llm.routing import LLMContext
+
+MESSAGES = 60
+BATCH = 5
+
+
+def _run_together(pg: PostgresResource, n: int) -> list[dict[str, Any]]:
+    start = threading.Barrier(n)
+
+    def one(_: int) -> dict[str, Any]:
+        with dg.DagsterInstance.ephemeral() as instance:
+            start.wait()
+            result = analysis.analysis_job.execute_in_process(
+                resources={"pg": pg}, instance=instance, run_config={"ops": {
+                    "drain_analysis_queue": {"config": {"limit": BATCH, "batch_size": BATCH}}}})
+            assert result.success
+            out: dict[str, Any] = result.output_for_node("drain_analysis_queue")
+            return out
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return list(pool.map(one, range(n)))
+
+
+def test_two_concurrent_runs_analyse_each_message_exactly_once(
+    platform_db: Database, pg: PostgresResource, fake: FakeLLMServer
+) -> None:
+    p = owner_principal(platform_db, "Two runs")
+    ctx = LLMContext(platform_db, box())
+    provider = add_provider(ctx, p, fake, "Fake")
+    features.assign(platform_db, p, "importance_detection", provider["id"], 1)
+    fake.usage, fake.latency_s = (500, 100), 0.1
+    ids = seed_messages(platform_db, p.tenant_id, mixed_texts(MESSAGES))
+    job = jobs.create_job(platform_db, p, BatchAnalyzeRequest(message_ids=ids))
+
+    runs = _run_together(pg, 2)
+
+    assert sum(r["messages_analysed"] for r in runs) == MESSAGES
+    assert all(r["messages_analysed"] > 0 for r in runs), runs  # both really took part
+    assert sum(r["items_claimed"] for r in runs) == MESSAGES
+    with platform_db.tenant(p.tenant_id) as conn:
+        items = conn.execute("select status, attempts from analysis_job_items where job_id = %s",
+                             (job["job_id"],)).fetchall()
+        analyses = conn.execute("select message_id, usage_log_id from message_analyses "
+                                "where message_id = any(%s)", (ids,)).fetchall()
+    assert len(items) == MESSAGES and {(i["status"], i["attempts"]) for i in items} == {
+        ("done", 1)}
+    assert sorted(a["message_id"] for a in analyses) == ids
+    calls = [r for r in ledger(platform_db, p.tenant_id)
+             if r["feature"] == "importance_detection"]
+    assert len(calls) == MESSAGES // BATCH == len(fake.requests)
+    assert sum(c["message_count"] for c in calls) == MESSAGES
+    assert {c["status"] for c in calls} == {"ok"}
+    assert sum(r["llm_calls"] for r in runs) == len(calls)
+    assert sum(r["input_tokens"] for r in runs) == sum(c["input_tokens"] for c in calls)
+    assert len({a["usage_log_id"] for a in analyses}) == len(calls)  # BATCH messages per call
+    status = jobs.job_status(platform_db, p, job["job_id"])
+    assert (status["status"], status["done"], status["failed"]) == ("done", MESSAGES, 0)
+
+
+def test_two_concurrent_enqueuers_queue_each_new_message_once(platform_db: Database) -> None:
+    p = owner_principal(platform_db, "Two enqueuers")
+    ids = seed_messages(platform_db, p.tenant_id, [f"question {i}?" for i in range(40)])
+    start = threading.Barrier(4)
+
+    def one(_: int) -> int:
+        start.wait()
+        return sum(int(r["queued"]) for r in analysis.enqueue_new_messages(platform_db, limit=7)
+                   if r["tenant_id"] == p.tenant_id)
+
+    queued = 0
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        while True:  # pages of 7 until nothing is left
+            got = sum(pool.map(one, range(4)))
+            queued += got
+            if got == 0:
+                break
+    with platform_db.tenant(p.tenant_id) as conn:
+        items = conn.execute("select message_id from analysis_job_items order by message_id"
+                             ).fetchall()
+        jobs_ = conn.execute("select total from analysis_jobs").fetchall()
+    assert queued == len(ids) == 40
+    assert [i["message_id"] for i in items] == ids
+    assert [j["total"] for j in jobs_] == [40]  # one open automatic job collects them

@@ -1,0 +1,117 @@
+"""The daily Parquet export: tenant_id=/date=/ partitions per tenant-local day, idempotent
+re-runs that replace the files, idle tenants skipped, stale partitions replaced, metadata."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import polars as pl
+import pytest
+
+from pipelines.exports import analytics_parquet_export, analytics_root
+from pipelines.resources import PostgresResource
+from tests.webapp.llm.test_support import as_owner, seed_messages
+from webapp.db import Database
+from webapp.tenants.service import create_tenant
+
+DAY = "2026-11-20"
+UTC = dt.UTC
+DATASETS = ("llm_usage", "llm_cost_daily", "message_stats")
+
+
+def _at(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 11, day, hour, minute, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def tenants(platform_db: Database, database_url: str) -> dict[str, int]:
+    """UTC tenant with traffic and LLM calls; São Paulo tenant; an idle tenant."""
+    a = create_tenant(platform_db, "Export UTC")
+    b = create_tenant(platform_db, "Export SP", "America/Sao_Paulo")
+    idle = create_tenant(platform_db, "Export idle")
+    seed_messages(platform_db, a, ["hi", "need the invoice"], start=_at(20, 10))
+    seed_messages(platform_db, a, ["tomorrow"], start=_at(21, 0, 5),
+                  chat="5511900000009@s.whatsapp.net")
+    seed_messages(platform_db, b, ["boa noite"], start=_at(21, 1))  # 22:00 on the 20th in SP
+    for at in (_at(20, 10, 1), _at(20, 11)):
+        as_owner(database_url,
+                 "insert into llm_usage_logs (tenant_id, provider_kind, model, feature, "
+                 "cost_usd, unpriced, latency_ms, status, valid_output, created_at) values "
+                 "(%s, 'local', 'heuristic', 'summarization', %s, false, 3, 'ok', true, %s)",
+                 (a, Decimal("0"), at))
+    return {"a": a, "b": b, "idle": idle}
+
+
+def _run(pg: PostgresResource, root: Path, ids: list[int]) -> dict[str, Any]:
+    config = {"analytics_dir": str(root), "tenant_ids": ids}
+    result = dg.materialize([analytics_parquet_export], partition_key=DAY, resources={"pg": pg},
+                            run_config={"ops": {"analytics_parquet_export": {"config": config}}})
+    assert result.success
+    mat = result.asset_materializations_for_node("analytics_parquet_export")[0]
+    return {k: v.value for k, v in mat.metadata.items()}
+
+
+def _part(root: Path, dataset: str, tenant_id: int) -> Path:
+    return root / dataset / f"tenant_id={tenant_id}" / f"date={DAY}"
+
+
+def test_partitions_per_tenant_local_day(tenants: dict[str, int], pg: PostgresResource,
+                                         tmp_path: Path) -> None:
+    ids = list(tenants.values())
+    meta = _run(pg, tmp_path, ids)
+    assert (meta["tenants"], meta["tenants_idle"], meta["files"]) == (2, 1, 6)
+    assert (meta["rows_llm_usage"], meta["rows_llm_cost_daily"]) == (2, 1)
+    assert meta["rows_message_stats"] == 2  # A: one hour of traffic; B: one hour
+    assert meta["rows"] == 5
+    for dataset in DATASETS:
+        for key in ("a", "b"):
+            folder = _part(tmp_path, dataset, tenants[key])
+            assert [p.name for p in folder.iterdir()] == ["part-0.parquet"]
+        assert not (tmp_path / dataset / f"tenant_id={tenants['idle']}").exists()
+    stats_b = pl.read_parquet(_part(tmp_path, "message_stats", tenants["b"]) / "part-0.parquet")
+    assert stats_b.select("hour", "inbound").rows() == [(22, 1)]
+    stats_a = pl.read_parquet(_part(tmp_path, "message_stats", tenants["a"]) / "part-0.parquet")
+    assert stats_a.select("hour", "inbound").rows() == [(10, 2)]
+
+
+def test_rerun_replaces_the_files(tenants: dict[str, int], pg: PostgresResource,
+                                  tmp_path: Path) -> None:
+    ids = list(tenants.values())
+    first = _run(pg, tmp_path, ids)
+    target = _part(tmp_path, "llm_usage", tenants["a"]) / "part-0.parquet"
+    inode = target.stat().st_ino
+    second = _run(pg, tmp_path, ids)
+    assert first == second
+    assert target.stat().st_ino != inode  # a new file renamed into place
+    files = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    assert len(files) == 6 and all(f.name == "part-0.parquet" for f in files)
+    assert pl.read_parquet(target).height == 2
+
+
+def test_stale_partition_of_an_idle_day_is_replaced(tenants: dict[str, int],
+                                                    pg: PostgresResource,
+                                                    tmp_path: Path) -> None:
+    _run(pg, tmp_path, [tenants["a"]])
+    stale = _part(tmp_path, "llm_usage", tenants["idle"])
+    stale.mkdir(parents=True)
+    shutil.copy(_part(tmp_path, "llm_usage", tenants["a"]) / "part-0.parquet",
+                stale / "old.parquet")
+    meta = _run(pg, tmp_path, [tenants["idle"]])
+    assert (meta["tenants"], meta["files"], meta["rows"]) == (1, 3, 0)
+    assert [p.name for p in stale.iterdir()] == ["part-0.parquet"]
+    assert pl.read_parquet(stale / "part-0.parquet").height == 0
+
+
+def test_analytics_dir_defaults_like_the_readers(monkeypatch: pytest.MonkeyPatch,
+                                                 tmp_path: Path) -> None:
+    monkeypatch.delenv("ANALYTICS_DIR", raising=False)
+    monkeypatch.setenv("MESSAGEFLOW_HOME", str(tmp_path / "home"))
+    assert analytics_root() == tmp_path / "home" / "analytics"
+    monkeypatch.setenv("ANALYTICS_DIR", str(tmp_path / "x"))
+    assert analytics_root() == tmp_path / "x"
+    assert analytics_root(str(tmp_path / "y")) == tmp_path / "y"
