@@ -1,0 +1,1 @@
+"""Labels of a tenant and the labels on its conversations."""
