@@ -1,5 +1,9 @@
 """Provider health: the status view, and test calls (one provider, or all active at once).
 
+A provider whose configuration makes every call be refused before it is made (a monthly budget
+for a model whose price is unknown: create/PATCH refuse that, but a price table can change under
+an existing provider) is `misconfigured`, with the reason and the fix in `problem`.
+
 Test calls are real calls of the tiny health-check prompt; they go through the limits (they cost
 money too) but not the cooldown (testing is how an operator probes a cooled-down provider), and
 land in the ledger as the `health_check` feature.
@@ -13,7 +17,7 @@ from typing import Any
 
 from webapp.db.queries import load
 from webapp.errors import NotFound
-from webapp.llm import breaker
+from webapp.llm import breaker, limits
 from webapp.llm.client import CallResult
 from webapp.llm.ledger import CallSpec
 from webapp.llm.money import money
@@ -27,11 +31,21 @@ Q = load(__file__)
 BULK_WORKERS = 8
 
 
-def _status(row: dict[str, Any], key_ok: bool) -> str:
+def _problem(row: dict[str, Any]) -> str | None:
+    """A configuration that makes every call be refused before it is made, in words."""
+    if limits.budget_unpriced(row["kind"], row["model"], row["monthly_budget_usd"],
+                              row["price_input_per_mtok"], row["price_output_per_mtok"]):
+        return limits.unpriced_budget_message(row["model"])
+    return None
+
+
+def _status(row: dict[str, Any], key_ok: bool, problem: str | None) -> str:
     if not row["active"]:
         return "inactive"
     if not key_ok:
         return "secret_unreadable"
+    if problem is not None:
+        return "misconfigured"
     gate = breaker.gate(row, row["now"])
     if gate != "go":
         return "cooling_down"
@@ -54,10 +68,12 @@ def provider_health(ctx: LLMContext, tenant_id: int) -> dict[str, Any]:
     data = []
     for r in rows:
         attempts = int(r["attempts"])
+        problem = _problem(r) if r["active"] else None
         data.append({
             "provider_id": r["provider_id"], "name": r["name"], "kind": r["kind"],
             "model": r["model"], "active": r["active"],
-            "status": _status(r, _key_readable(ctx, r)), "circuit": r["circuit"] or "closed",
+            "status": _status(r, _key_readable(ctx, r), problem), "problem": problem,
+            "circuit": r["circuit"] or "closed",
             "window_attempts": attempts,
             "error_rate": round(int(r["failures"]) / attempts, 4) if attempts else None,
             "p50_latency_ms": None if r["p50_ms"] is None else round(float(r["p50_ms"]), 1),
@@ -77,7 +93,7 @@ def _result(row: dict[str, Any], attempt: Attempt, result: CallResult | None) ->
         "provider_id": row["id"], "name": row["name"], "kind": row["kind"],
         "model": row["model"], "ok": bool(result is not None and result.ok),
         "status": attempt.status, "reason": attempt.reason,
-        "error_message": attempt.error_message,
+        "error_message": attempt.error_message, "details": attempt.details,
         "latency_ms": round(attempt.latency_ms, 1),
         "input_tokens": result.input_tokens if result else 0,
         "output_tokens": result.output_tokens if result else 0,

@@ -23,6 +23,7 @@ from webapp.db.pool import Conn
 from webapp.db.queries import load
 from webapp.llm import breaker
 from webapp.llm.client import ProviderConfig
+from webapp.llm.money import money
 from webapp.llm.pricing import Price, cost_usd, price_for
 
 Q = load(__file__)
@@ -47,6 +48,38 @@ class Refusal:
 
     reason: str
     details: dict[str, Any] = field(default_factory=dict)
+    message: str | None = None  # what a person should read (shown in attempts and tests)
+
+
+def unpriced_budget_message(model: str) -> str:
+    """Why a provider with a monthly budget and no known price cannot be called."""
+    return (f"The provider has a monthly budget, but the price of model {model!r} is unknown "
+            "(not in MessageFlow's price table or litellm's price map), so no call can be "
+            "checked against the budget. Set price_input_per_mtok and price_output_per_mtok "
+            "(USD per million tokens), or remove monthly_budget_usd.")
+
+
+def budget_unpriced(kind: str, model: str, budget: Decimal | None,
+                    price_in: Decimal | None, price_out: Decimal | None) -> bool:
+    """True when a monthly budget is set but the model's price is unknown (never callable)."""
+    return budget is not None and price_for(kind, model, price_in, price_out) is None
+
+
+def unpriced_budget_refusal(model: str) -> Refusal:
+    """The refusal of a budgeted provider whose price is unknown."""
+    return Refusal("budget_unpriced",
+                   {"fields": ["price_input_per_mtok", "price_output_per_mtok"]},
+                   unpriced_budget_message(model))
+
+
+def gate_refusal(gate: str, until: Any) -> Refusal:
+    """The refusal of a provider the breaker holds back."""
+    if gate == "probe_in_flight":
+        return Refusal(gate, {"until": until},
+                       "A recovery probe of this provider is already in flight.")
+    return Refusal(gate, {"until": until},
+                   "The provider is cooling down after repeated failures"
+                   + (f" until {until.isoformat()}." if until is not None else "."))
 
 
 def needs_reservation(row: dict[str, Any]) -> bool:
@@ -76,18 +109,23 @@ def estimate_usd(config: ProviderConfig, messages: list[dict[str, str]],
 def _limit_refusal(row: dict[str, Any], usage: dict[str, Any],
                    estimate: Decimal | None) -> Refusal | None:
     if row["rpm"] is not None and usage["minute_requests"] >= row["rpm"]:
-        return Refusal("rpm_exceeded", {"limit": row["rpm"]})
+        return Refusal("rpm_exceeded", {"limit": row["rpm"]},
+                       f"The limit of {row['rpm']} requests per minute is reached.")
     if row["rpd"] is not None and usage["day_requests"] >= row["rpd"]:
-        return Refusal("rpd_exceeded", {"limit": row["rpd"]})
+        return Refusal("rpd_exceeded", {"limit": row["rpd"]},
+                       f"The limit of {row['rpd']} requests per day (UTC) is reached.")
     budget = row["monthly_budget_usd"]
     if budget is None:
         return None
     if estimate is None:
-        return Refusal("budget_unpriced", {"reason": "price unknown; set price overrides"})
+        return unpriced_budget_refusal(row["model"])
     if usage["month_usd"] + estimate > budget:
-        return Refusal("budget_exhausted", {"budget_usd": budget,
-                                            "month_to_date_usd": usage["month_usd"],
-                                            "estimated_usd": estimate})
+        return Refusal("budget_exhausted", {"budget_usd": money(budget),
+                                            "month_to_date_usd": money(usage["month_usd"]),
+                                            "estimated_usd": money(estimate)},
+                       f"This call (up to ${money(estimate)}) would take the month's spend "
+                       f"(${money(usage['month_usd'])} so far, calls in flight included) over "
+                       f"the monthly budget of ${money(budget)}.")
     return None
 
 
@@ -102,7 +140,7 @@ def reserve(conn: Conn, row: dict[str, Any], estimate: Decimal | None, *,
     assert gate_row is not None
     gate = breaker.gate(gate_row, gate_row["now"])
     if gate in ("cooling_down", "probe_in_flight") and not bypass_cooldown:
-        return Refusal(gate, {"until": gate_row["cooldown_until"] or gate_row["probe_until"]})
+        return gate_refusal(gate, gate_row["cooldown_until"] or gate_row["probe_until"])
     conn.execute(Q.expire_reservations, {"provider_id": pid})
     periods = {"provider_id": pid, "day": gate_row["day"], "month": gate_row["month"]}
     usage = conn.execute(Q.usage_now, periods).fetchone()

@@ -4,11 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from webapp.pagination import PageQuery
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("must include a time zone, e.g. 2026-11-25T09:02:00Z or +01:00")
+    return value
+
+
+# A point in time given by a client: a naive time is refused, never read in the server's zone.
+AwareDatetime = Annotated[dt.datetime, AfterValidator(_aware)]
 
 Kind = Literal["anthropic", "openai", "cohere", "openai_compatible", "local"]
 
@@ -81,6 +99,14 @@ class RangeQuery(_Strict):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
+    @field_validator("end")
+    @classmethod
+    def _ordered(cls, end: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        start = info.data.get("start")
+        if end is not None and start is not None and end < start:
+            raise ValueError(f"must be on or after from ({start.isoformat()})")
+        return end
+
 
 class UsageQuery(RangeQuery, PageQuery):
     """Ledger rows (newest first) in a range, with filters and keyset pagination."""
@@ -95,11 +121,14 @@ class AnalyzeRequest(_Strict):
 
 
 class BatchAnalyzeRequest(_Strict):
-    """Queue analysis of messages by ids, by conversation, or since a time (exactly one)."""
+    """Queue analysis of messages by ids, by conversation, or since a time (exactly one).
+
+    `since` must carry a time zone ("2026-11-25T09:02:00Z" or "+01:00"): a naive time is a 400,
+    not silently read in the server's zone."""
 
     message_ids: list[int] | None = Field(None, min_length=1, max_length=5000)
     conversation_id: int | None = None
-    since: dt.datetime | None = None
+    since: AwareDatetime | None = None
     reanalyze: bool = False
 
     @model_validator(mode="after")
@@ -114,4 +143,20 @@ class SummarizeRequest(_Strict):
     """Summarise a conversation (optionally only the messages since a time)."""
 
     conversation_id: int
-    since: dt.datetime | None = None
+    since: AwareDatetime | None = None  # with a time zone, like batch-analyze
+
+
+class ExtractActionsRequest(_Strict):
+    """Propose action items from messages by ids, or from a conversation (optionally since)."""
+
+    message_ids: list[int] | None = Field(None, min_length=1, max_length=500)
+    conversation_id: int | None = None
+    since: AwareDatetime | None = None  # only with conversation_id
+
+    @model_validator(mode="after")
+    def _one_scope(self) -> ExtractActionsRequest:
+        if (self.message_ids is None) == (self.conversation_id is None):
+            raise ValueError("give exactly one of message_ids or conversation_id")
+        if self.since is not None and self.conversation_id is None:
+            raise ValueError("since is only allowed with conversation_id")
+        return self

@@ -17,6 +17,7 @@ from webapp.db import Database
 from webapp.db.pool import Conn
 from webapp.db.queries import load
 from webapp.errors import Conflict, DependencyDown, NotFound, ValidationFailed
+from webapp.llm import limits
 from webapp.llm.client import DEFAULT_MODELS, ProviderConfig
 from webapp.llm.models import ProviderCreate, ProviderUpdate
 from webapp.llm.money import money
@@ -124,6 +125,24 @@ def _name_taken(exc: pg.UniqueViolation) -> Conflict:
     return Conflict("That already exists.")
 
 
+PRICE_FIELDS = ("price_input_per_mtok", "price_output_per_mtok")
+BUDGET_PRICE_FIELDS = {"model", "monthly_budget_usd", *PRICE_FIELDS}
+
+
+def check_budget_priced(kind: str, values: dict[str, Any]) -> None:
+    """Refuse a monthly budget on a model whose price is unknown: every call would be refused.
+
+    The limits hold an upper bound of a call's cost against the budget before the call; with no
+    price there is no bound, so such a provider would silently never be called."""
+    if limits.budget_unpriced(kind, values["model"], values.get("monthly_budget_usd"),
+                              values.get("price_input_per_mtok"),
+                              values.get("price_output_per_mtok")):
+        why = "required: monthly_budget_usd is set and the model's price is unknown"
+        raise ValidationFailed(limits.unpriced_budget_message(values["model"]),
+                               code="budget_needs_price",
+                               details={"fields": dict.fromkeys(PRICE_FIELDS, why)})
+
+
 def create_provider(db: Database, box: SecretBox, p: Principal, body: ProviderCreate,
                     meta: RequestMeta | None = None) -> dict[str, Any]:
     """Store a new provider (key encrypted), its health row, history and audit entry."""
@@ -136,6 +155,7 @@ def create_provider(db: Database, box: SecretBox, p: Principal, body: ProviderCr
     if not values["model"]:
         raise ValidationFailed("openai_compatible providers need a model.",
                                details={"fields": {"model": "required for this kind"}})
+    check_budget_priced(body.kind, values)
     if body.api_key:
         values["api_key_encrypted"] = box.encrypt(body.api_key, key_aad(p.tenant_id))
         values["api_key_hint"] = mask(body.api_key)
@@ -205,6 +225,8 @@ def _apply(box: SecretBox, tenant_id: int, row: dict[str, Any],
     if row["kind"] == "local" and values["api_base"]:
         raise ValidationFailed("The local provider takes no api_base.",
                                details={"fields": {"api_base": "not allowed for local"}})
+    if body.model_fields_set & BUDGET_PRICE_FIELDS:  # other changes (e.g. active) stay possible
+        check_budget_priced(row["kind"], values)
     return values
 
 

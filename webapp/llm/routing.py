@@ -57,11 +57,15 @@ class Attempt:
     details: dict[str, Any] = field(default_factory=dict)
 
     def public(self) -> dict[str, Any]:
-        """The API shape of an attempt (errors are already scrubbed of credentials)."""
+        """The API shape of an attempt (errors are already scrubbed of credentials).
+
+        For a skipped attempt `error_message` is the refusal's human message (why the provider
+        was not called and what to change) and `details` its numbers."""
         return {
             "provider_id": self.provider_id, "provider_name": self.provider_name,
             "kind": self.kind, "model": self.model, "status": self.status,
             "reason": self.reason, "error_message": self.error_message,
+            "details": self.details,
             "latency_ms": round(self.latency_ms, 1), "usage_log_id": self.usage_log_id,
             "cost_usd": money(self.cost_usd),
         }
@@ -91,9 +95,9 @@ def load_chain(db: Database, tenant_id: int, feature: str) -> list[dict[str, Any
         return conn.execute(Q.select_route, {"feature": feature}).fetchall()
 
 
-def _skipped(row: dict[str, Any], reason: str, details: dict[str, Any] | None = None) -> Attempt:
-    return Attempt(row["id"], row["name"], row["kind"], row["model"], "skipped", reason,
-                   details=details or {})
+def _skipped(row: dict[str, Any], refusal: limits.Refusal) -> Attempt:
+    return Attempt(row["id"], row["name"], row["kind"], row["model"], "skipped", refusal.reason,
+                   error_message=refusal.message, details=refusal.details)
 
 
 def _attempt(row: dict[str, Any] | None, result: CallResult, usage_id: int) -> Attempt:
@@ -132,18 +136,24 @@ def try_provider(ctx: LLMContext, tenant_id: int, row: dict[str, Any], prompt: B
     """One attempt on one provider row: gate, key, limits, call, ledger."""
     gate = breaker.gate(row, row["now"]) if row.get("now") is not None else "go"
     if gate in ("cooling_down", "probe_in_flight") and not bypass_cooldown:
-        return _skipped(row, gate, {"until": row["cooldown_until"] or row["probe_until"]}), None
+        until = row["cooldown_until"] or row["probe_until"]
+        return _skipped(row, limits.gate_refusal(gate, until)), None
     try:
         config = to_config(ctx.box, row)
     except SecretUnreadable:
-        return _skipped(row, "secret_unreadable"), None
+        return _skipped(row, limits.Refusal(
+            "secret_unreadable", {},
+            "The stored API key cannot be decrypted with this MASTER_KEY: restore the "
+            "MASTER_KEY it was stored under, or re-enter the key.")), None
     except ValueError as exc:
-        return _skipped(row, "invalid_config", {"message": str(exc)}), None
+        return _skipped(row, limits.Refusal("invalid_config", {"message": str(exc)},
+                                            f"The provider's configuration is invalid: {exc}")
+                        ), None
     reservation: limits.Reservation | None = None
     if limits.needs_reservation(row) or gate != "go":
         outcome = _reserve(ctx, tenant_id, row, config, prompt, response_model, bypass_cooldown)
         if isinstance(outcome, limits.Refusal):
-            return _skipped(row, outcome.reason, outcome.details), None
+            return _skipped(row, outcome), None
         reservation = outcome
     result = call_safely(config, prompt.messages, response_model)
     usage_id = ledger.settle(ctx.db, tenant_id, row["id"], result, spec, reservation)

@@ -1,7 +1,10 @@
 """Usage and cost statistics from the ledger: usage, costs, breakdowns, provider comparison.
 
-Ranges are UTC dates, both ends included (default: the last 30 days). Money is a decimal string
-with 6 places; a sum over unpriced calls only is "0.000000" with `unpriced_requests` saying why.
+Ranges are UTC dates, both ends included (default: the last 30 days; `from` after `to` is a
+400). Money is a decimal string with 6 places. A cost is the sum over the priced calls of its
+group, with `unpriced_requests` beside it counting the calls whose price is unknown; when every
+call of a group is unpriced the cost is null (unknown), never "0.000000", which is kept for
+groups with no calls at all and for calls that really cost nothing (the local analyser).
 """
 
 from __future__ import annotations
@@ -46,11 +49,19 @@ def _rate(part: int, whole: int) -> float | None:
     return None if not whole else round(part / whole, 4)
 
 
+def priced(cost: Decimal | None, requests: int, unpriced: int) -> str | None:
+    """The priced sum of a group: null when it has calls and none of them was priced."""
+    if requests and unpriced >= requests:
+        return None
+    return money0(cost)
+
+
 def day_row(r: dict[str, Any]) -> dict[str, Any]:
     """The API shape of one day of usage."""
     return {"day": r["day"], "requests": r["requests"], "ok": r["ok"], "failed": r["failed"],
             "messages": r["messages"], "input_tokens": r["input_tokens"],
-            "output_tokens": r["output_tokens"], "cost_usd": money0(r["cost_usd"]),
+            "output_tokens": r["output_tokens"],
+            "cost_usd": priced(r["cost_usd"], r["requests"], r["unpriced_requests"]),
             "unpriced_requests": r["unpriced_requests"],
             "p50_latency_ms": _ms(r["p50_latency_ms"]),
             "p95_latency_ms": _ms(r["p95_latency_ms"])}
@@ -60,7 +71,8 @@ def _totals(days: list[dict[str, Any]]) -> dict[str, Any]:
     keys = ("requests", "ok", "failed", "messages", "input_tokens", "output_tokens",
             "unpriced_requests")
     out: dict[str, Any] = {k: sum(int(d[k]) for d in days) for k in keys}
-    out["cost_usd"] = money0(sum((d["cost_usd"] or Decimal(0) for d in days), Decimal(0)))
+    total = sum((d["cost_usd"] or Decimal(0) for d in days), Decimal(0))
+    out["cost_usd"] = priced(total, out["requests"], out["unpriced_requests"])
     return out
 
 
@@ -99,7 +111,8 @@ def _group(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
         g["requests"] += r["requests"]
         g["cost"] += r["cost_usd"] or Decimal(0)
         g["unpriced_requests"] += r["unpriced_requests"]
-    return [{**{k: v for k, v in g.items() if k != "cost"}, "cost_usd": money0(g["cost"])}
+    return [{**{k: v for k, v in g.items() if k != "cost"},
+             "cost_usd": priced(g["cost"], g["requests"], g["unpriced_requests"])}
             for g in out.values()]
 
 
@@ -114,17 +127,20 @@ def costs(db: Database, tenant_id: int, q: RangeQuery) -> dict[str, Any]:
         mtd = conn.execute(Q.spend_since, {**p, "since": month_start}).fetchone()
     assert mtd is not None
     _, projected = month_projection(mtd["cost_usd"], now)
+    mtd_args = (mtd["requests"], mtd["unpriced_requests"])
     return {
         "from": p["start"].date(), "to": (p["end"] - dt.timedelta(days=1)).date(),
         "total_usd": _totals(days)["cost_usd"],
         "unpriced_requests": sum(int(d["unpriced_requests"]) for d in days),
-        "by_day": [{"day": d["day"], "cost_usd": money0(d["cost_usd"]),
+        "by_day": [{"day": d["day"],
+                    "cost_usd": priced(d["cost_usd"], d["requests"], d["unpriced_requests"]),
                     "requests": d["requests"], "unpriced_requests": d["unpriced_requests"]}
                    for d in days],
         "by_provider": _group(rows, "provider_id"), "by_feature": _group(rows, "feature"),
-        "month_to_date_usd": money0(mtd["cost_usd"]),
+        "month_to_date_usd": priced(mtd["cost_usd"], *mtd_args),
         "month_to_date_requests": mtd["requests"],
-        "projected_month_end_usd": money0(projected), "as_of": now,
+        "month_to_date_unpriced_requests": mtd["unpriced_requests"],
+        "projected_month_end_usd": priced(projected, *mtd_args), "as_of": now,
     }
 
 
@@ -132,7 +148,8 @@ def cost_breakdown(db: Database, tenant_id: int, q: RangeQuery) -> dict[str, Any
     """Usage and cost by day x provider x feature x model."""
     with db.tenant(tenant_id) as conn:
         rows = conn.execute(Q.cost_breakdown, params(q)).fetchall()
-    return {"data": [{**r, "cost_usd": money0(r["cost_usd"])} for r in rows]}
+    return {"data": [{**r, "cost_usd": priced(r["cost_usd"], r["requests"],
+                                              r["unpriced_requests"])} for r in rows]}
 
 
 def stat_row(r: dict[str, Any]) -> dict[str, Any]:
@@ -145,7 +162,8 @@ def stat_row(r: dict[str, Any]) -> dict[str, Any]:
         "success_rate": _rate(r["ok"], r["requests"]),
         "valid_output_rate": _rate(r["valid"], r["requests"]), "messages": r["messages"],
         "input_tokens": r["input_tokens"], "output_tokens": r["output_tokens"],
-        "cost_usd": money0(cost), "unpriced_requests": r["unpriced_requests"],
+        "cost_usd": priced(cost, r["requests"], r["unpriced_requests"]),
+        "unpriced_requests": r["unpriced_requests"],
         "cost_per_1000_messages": per_k, "p50_latency_ms": _ms(r["p50_latency_ms"]),
         "p95_latency_ms": _ms(r["p95_latency_ms"]),
     }
@@ -163,14 +181,20 @@ def usage_by_feature(db: Database, tenant_id: int, q: RangeQuery) -> dict[str, A
                                "kind": r["provider_kind"], "model": r["model"], **stat_row(r)})
     for f in features.values():
         f["requests"] = sum(p["requests"] for p in f["providers"])
-        f["cost_usd"] = money0(sum(Decimal(p["cost_usd"]) for p in f["providers"]))
+        f["unpriced_requests"] = sum(p["unpriced_requests"] for p in f["providers"])
+        f["cost_usd"] = priced(sum((Decimal(p["cost_usd"] or 0) for p in f["providers"]),
+                                   Decimal(0)), f["requests"], f["unpriced_requests"])
     return {"data": list(features.values())}
 
 
-def _budget(provider: dict[str, Any] | None, spend: dict[str, Any] | None) -> dict[str, Any]:
+def _budget(provider: dict[str, Any] | None, spend: dict[str, Any] | None,
+            month: dict[str, Any] | None) -> dict[str, Any]:
+    """Month-to-date spend (the counters the budget is enforced on) against the budget."""
     mtd = spend["spent_usd"] if spend else Decimal(0)
     budget = provider["monthly_budget_usd"] if provider else None
-    return {"month_to_date_usd": money0(mtd), "monthly_budget_usd": money(budget),
+    calls, unpriced = (month["requests"], month["unpriced_requests"]) if month else (0, 0)
+    return {"month_to_date_usd": priced(mtd, calls, unpriced),
+            "month_to_date_unpriced_requests": unpriced, "monthly_budget_usd": money(budget),
             "budget_used_pct": (round(float(mtd / budget * 100), 2) if budget else None)}
 
 
@@ -181,6 +205,7 @@ def comparison(db: Database, tenant_id: int, q: RangeQuery) -> dict[str, Any]:
         stats = {r["provider_id"]: r for r in conn.execute(Q.provider_stats, p).fetchall()}
         providers = conn.execute(Q.list_providers).fetchall()
         spend = {r["provider_id"]: r for r in conn.execute(Q.month_spend_by_provider)}
+        month = {r["provider_id"]: r for r in conn.execute(Q.month_calls_by_provider)}
     empty = {"requests": 0, "ok": 0, "valid": 0, "messages": 0, "valid_messages": 0,
              "input_tokens": 0, "output_tokens": 0, "cost_usd": None, "unpriced_requests": 0,
              "p50_latency_ms": None, "p95_latency_ms": None}
@@ -191,12 +216,12 @@ def comparison(db: Database, tenant_id: int, q: RangeQuery) -> dict[str, Any]:
         data.append({"provider_id": prov["id"], "name": prov["name"], "kind": prov["kind"],
                      "model": prov["model"], "active": prov["active"],
                      **stat_row(stats.get(prov["id"], empty)),
-                     **_budget(prov, spend.get(prov["id"]))})
+                     **_budget(prov, spend.get(prov["id"]), month.get(prov["id"]))})
     if None in stats and q.provider_id is None:
         local = stats[None]
         data.append({"provider_id": None, "name": local["provider_name"], "kind": "local",
                      "model": local["model"], "active": True, **stat_row(local),
-                     **_budget(None, None)})
+                     **_budget(None, None, month.get(None))})
     return {"from": p["start"].date(), "to": (p["end"] - dt.timedelta(days=1)).date(),
             "data": data}
 

@@ -160,12 +160,17 @@ def test_budget_without_a_price_refuses_rather_than_guessing(
     ctx = LLMContext(platform_db, box())
     p = owner_principal(platform_db)
     prov = add_provider(ctx, p, fake, "NoPrice", model="mystery-model-9000",
-                        price_input_per_mtok=None, price_output_per_mtok=None,
                         monthly_budget_usd=Decimal("5"))
+    # Create/PATCH refuse a budget without a price (test_llm_validation); an existing provider
+    # can still lose its price (a price table change): emulate that under the API.
+    with platform_db.tenant(p.tenant_id) as conn:
+        conn.execute("update llm_providers set price_input_per_mtok = null,"
+                     " price_output_per_mtok = null where id = %s", (prov["id"],))
     features.assign(platform_db, p, "importance_detection", prov["id"], 1)
     ids = seed_messages(platform_db, p.tenant_id, ["hello"])
     out = analysis.analyze_messages(ctx, p.tenant_id, ids)
     assert out.attempts[0].reason == "budget_unpriced" and not fake.requests
+    assert "price_input_per_mtok" in (out.attempts[0].public()["error_message"] or "")
 
 
 def test_estimate_is_an_upper_bound_of_the_real_cost(fake: FakeLLMServer) -> None:

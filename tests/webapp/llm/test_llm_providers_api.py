@@ -34,8 +34,8 @@ def _create(client: FlaskClient, who: Member, fake: FakeLLMServer, **over: Any) 
 
 def test_crud_history_and_audit_never_show_the_key(client: FlaskClient, owner: Member,
                                                    fake: FakeLLMServer) -> None:
-    prov = _ok(_create(client, owner, fake, requests_per_minute=30,
-                       monthly_budget_usd="12.5"), 201)
+    prov = _ok(_create(client, owner, fake, requests_per_minute=30, monthly_budget_usd="12.5",
+                       price_input_per_mtok="0.2", price_output_per_mtok="0.6"), 201)
     assert prov["has_api_key"] and prov["api_key_hint"] == "sk-…cdef"
     assert prov["monthly_budget_usd"] == "12.500000" and prov["requests_per_minute"] == 30
     pid = prov["id"]

@@ -78,12 +78,14 @@ select mf_current_tenant(), 'action_item.created',
 from action_items i where i.id = any(%(ids)s) order by i.id
 
 -- name: select_analyses
--- Stored analyses with their proposed action items.
+-- Stored analyses with the action items proposed for their message, whoever proposed them
+-- first (an item is stored once per message: a summary or extraction that proposed it before
+-- the analysis must not hide it from the analysis).
 select a.*,
        coalesce((select jsonb_agg(jsonb_build_object(
                      'id', i.id, 'description', i.description, 'due_date', i.due_date,
-                     'status', i.status) order by i.id)
+                     'status', i.status, 'origin', i.origin) order by i.id)
                  from action_items i
-                 where i.source_message_id = a.message_id and i.origin = 'analysis'),
+                 where i.source_message_id = a.message_id),
                 '[]'::jsonb) as action_items
 from message_analyses a where a.message_id = any(%(ids)s) order by a.message_id

@@ -82,10 +82,18 @@ select c.provider_id, c.spent_usd, c.held_usd, c.requests
 from llm_rate_counters c
 where c.period = 'month' and c.period_start = date_trunc('month', now() at time zone 'utc')::date
 
+-- name: month_calls_by_provider
+-- This UTC month's calls per provider (NULL = built-in local) and how many were unpriced.
+select l.provider_id, count(*) as requests, count(*) filter (where l.unpriced) as unpriced_requests
+from llm_usage_logs l
+where l.created_at >= date_trunc('month', now() at time zone 'utc') at time zone 'utc'
+group by l.provider_id
+
 -- name: health_window
 -- Each provider's breaker state and its last attempts' error rate and latency.
 select p.id as provider_id, p.name, p.kind, p.model, p.active, p.api_key_encrypted,
-       p.tenant_id, h.status, h.circuit, h.consecutive_failures, h.cooldown_until,
+       p.tenant_id, p.monthly_budget_usd, p.price_input_per_mtok, p.price_output_per_mtok,
+       h.status, h.circuit, h.consecutive_failures, h.cooldown_until,
        h.probe_until, h.last_check_at, h.last_success_at, h.last_failure_at,
        h.last_error_class, now() as now, w.attempts, w.failures, w.p50_ms, w.p95_ms
 from llm_providers p

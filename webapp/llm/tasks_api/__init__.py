@@ -1,0 +1,1 @@
+"""HTTP edge of the conversation_scoring and action_extraction features (webapp.llm.tasks)."""
