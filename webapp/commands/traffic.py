@@ -6,14 +6,16 @@ import random
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from webapp.commands.common import database
 from webapp.db import Database
+from webapp.errors import DomainError
 from webapp.messaging.records import ParsedLine, Record, parse_lines
-from webapp.messaging.service import IngestResult, default_device, ingest
+from webapp.messaging.service import IngestResult, ingest, resolve_device
 from webapp.messaging.simulator import run_live
 
 
@@ -39,13 +41,25 @@ def _paced(lines: list[ParsedLine], speed: float | None) -> Iterator[list[Record
         yield batch
 
 
+@contextmanager
+def _one_line_errors(tenant_id: int, device_id: int | None) -> Iterator[None]:
+    """A domain error (no such tenant or device, database down) as one line, exit status 1."""
+    try:
+        yield
+    except DomainError as exc:
+        where = f"--tenant {tenant_id}" + ("" if device_id is None else f", --device {device_id}")
+        raise click.ClickException(f"{exc.message.rstrip('.')} ({where})") from exc
+
+
 def replay_file(db: Database, tenant_id: int, path: Path, device_id: int | None,
                 speed: float | None = None) -> tuple[IngestResult, list[ParsedLine]]:
-    """Feed a traffic file through ingest; returns the result and the rejected lines."""
+    """Feed a traffic file through ingest; returns the result and the rejected lines.
+
+    Raises NotFound when the tenant does not exist or the device is not the tenant's."""
+    device = resolve_device(db, tenant_id, device_id)
     with path.open(encoding="utf-8") as fh:
         parsed = list(parse_lines(fh))
     rejected = [p for p in parsed if not p.ok]
-    device = device_id or default_device(db, tenant_id)
     total = IngestResult()
     for batch in _paced(parsed, speed):
         total.add(ingest(db, tenant_id, batch, device_id=device))
@@ -61,7 +75,7 @@ def replay_file(db: Database, tenant_id: int, path: Path, device_id: int | None,
               help="Replay at X times the recorded pace (default: as fast as possible).")
 def replay(file: Path, tenant_id: int, device_id: int | None, speed: float | None) -> None:
     """Ingest a .jsonl traffic file; bad lines are reported on stderr and skipped."""
-    with database() as db:
+    with database() as db, _one_line_errors(tenant_id, device_id):
         result, rejected = replay_file(db, tenant_id, file, device_id, speed)
     for line in rejected:
         click.echo(f"line {line.line_no}: {line.reason}", err=True)
@@ -80,9 +94,10 @@ def simulate(tenant_id: int, rate: float, seed: int | None, duration: float | No
              device_id: int | None) -> None:
     """Generate realistic operations-desk traffic into a tenant, live."""
     seed = random.SystemRandom().randrange(1, 2**31) if seed is None else seed
-    click.echo(f"simulating for tenant {tenant_id}: seed={seed} rate={rate}/s", err=True)
-    with database() as db:
-        device = device_id or default_device(db, tenant_id)
+    with database() as db, _one_line_errors(tenant_id, device_id):
+        device = resolve_device(db, tenant_id, device_id)
+        click.echo(f"simulating for tenant {tenant_id} on device {device}: seed={seed} "
+                   f"rate={rate}/s", err=True)
         total = IngestResult()
 
         def sink(batch: list[Record]) -> None:

@@ -14,6 +14,7 @@ from psycopg.types.json import Jsonb
 from webapp.db import Database
 from webapp.db.pool import Conn
 from webapp.db.queries import load
+from webapp.errors import NotFound
 from webapp.messaging import contacts
 from webapp.messaging.operations import apply_operations
 from webapp.messaging.records import (
@@ -56,19 +57,54 @@ class IngestResult:
 
 def ingest(db: Database, tenant_id: int, records: Iterable[Record | dict[str, Any]], *,
            device_id: int | None = None, batch_size: int = BATCH_SIZE) -> IngestResult:
-    """Validate and store records for one tenant and device, in batches; idempotent."""
+    """Validate and store records for one tenant and device, in batches; idempotent.
+
+    Raises NotFound when the device is not this tenant's (another tenant's, or none): each
+    batch's transaction checks that first, before it writes anything, and so does a call with
+    nothing valid to store. The composite foreign keys (tenant_id, device_id) of migration 0011
+    refuse such rows too; this check gives the clear error.
+    """
     total = IngestResult()
     if device_id is None:
         device_id = default_device(db, tenant_id)
+    checked = False
     for batch in _batches(_validated(records, total), batch_size):
         with db.tenant(tenant_id) as conn:
+            require_device(conn, device_id)
+            checked = True
             total.add(ingest_batch(conn, device_id, batch))
+    if not checked:
+        with db.tenant(tenant_id) as conn:
+            require_device(conn, device_id)
     return total
 
 
-def default_device(db: Database, tenant_id: int) -> int:
-    """The tenant's first device, creating a simulator device when it has none."""
+def require_device(conn: Conn, device_id: int) -> None:
+    """Raise NotFound unless the device is visible in the caller's tenant transaction."""
+    if conn.execute(Q.select_tenant_device, {"device_id": device_id}).fetchone() is None:
+        raise NotFound("No such device.", details={"device_id": device_id})
+
+
+def resolve_device(db: Database, tenant_id: int, device_id: int | None) -> int:
+    """The device to ingest into: the given one if it is the tenant's, else the default one.
+
+    Raises NotFound ("No such tenant." / "No such device.") otherwise."""
+    if device_id is None:
+        return default_device(db, tenant_id)
     with db.tenant(tenant_id) as conn:
+        if conn.execute(Q.select_current_tenant).fetchone() is None:
+            raise NotFound("No such tenant.", details={"tenant_id": tenant_id})
+        require_device(conn, device_id)
+    return device_id
+
+
+def default_device(db: Database, tenant_id: int) -> int:
+    """The tenant's first device, creating a simulator device when it has none.
+
+    Raises NotFound when the tenant does not exist."""
+    with db.tenant(tenant_id) as conn:
+        if conn.execute(Q.select_current_tenant).fetchone() is None:
+            raise NotFound("No such tenant.", details={"tenant_id": tenant_id})
         row = conn.execute(Q.select_default_device).fetchone()
         if row is None:
             row = conn.execute(Q.insert_simulator_device, {"name": "Simulator"}).fetchone()

@@ -7,8 +7,14 @@
 - Each device has a connect loop on its own thread. `connect()` blocks while the session lives;
   when it fails or ends the loop retries with capped exponential backoff, except after a terminal
   change (logged out, client outdated, session replaced, temporary ban): a person must act first.
-- Handlers run on neonize's callback thread: they convert the event, update this device's state
-  and hand the result to `sink`, which must only enqueue.
+- Handlers run on neonize's callback thread (one per client, events in order): they convert
+  the event, update this device's state and hand the result to `sink`. For message data the
+  sink returns only once it is committed (see webapp.whatsapp.intake for what that does and
+  does not guarantee with neonize's own 100-event channel in front of it).
+- Sends get their WhatsApp id from whatsmeow: neonize 0.5.2's `send_message(to, message, ...)`
+  takes no message id (its Go `SendMessage` passes an empty SendRequestExtra), so a send cannot
+  reuse a pre-generated id (`generate_message_id` exists, but nothing accepts it for a normal
+  message). See webapp.whatsapp.outbox for what that means for retries.
 """
 
 from __future__ import annotations

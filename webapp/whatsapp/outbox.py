@@ -8,6 +8,20 @@ outcome (another transaction). Sent: the message keeps the WhatsApp id the gatew
 Failed: retried with exponential backoff, given up after MAX_ATTEMPTS; an unavailable device
 or a permanent gateway error fails the send at once. Every state change writes a
 `message.updated` event.
+
+Delivery is AT LEAST ONCE, not exactly once. The send and the record of it cannot share a
+transaction: if the gateway dies (or loses the database) after WhatsApp accepted the message
+and before `mark_sent` commits, the row's lease (outbound.LEASE_SECONDS) runs out, it is
+claimed again and sent again, and the customer sees the text twice. Nothing here can detect
+that the first attempt went out. A pre-generated WhatsApp id would make the second attempt the
+same message, but neonize 0.5.2 does not allow it: `NewClient.send_message` takes no id and its
+Go side sends with an empty SendRequestExtra, so whatsmeow picks a fresh id each time
+(`generate_message_id` exists, but no send API for an ordinary message accepts it;
+`send_fb_message` takes a SendRequestExtra with an ID but is the consumer-application protocol,
+not the E2E messages we send). The id whatsmeow returned is adopted in `outbound.mark_sent`;
+the first copy of a double send has an id we never learnt, so when history sync brings it
+back it is stored as a separate from-me message. The window is the gateway call plus one
+short transaction; shrinking the lease does not close it.
 """
 
 from __future__ import annotations

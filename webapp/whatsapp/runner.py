@@ -4,11 +4,14 @@ Threads, each with one job:
 - poller: every few seconds lists the devices of all tenants (mf_gateway_devices), starts the
   new ones (neonize devices on the shared NeonizeGateway, simulator devices on their own
   SimulatorGateway) and logs out and stops those that disappeared (an admin removed them);
-- worker: drains the bounded intake queue, so WhatsApp's callback threads only enqueue. It
-  ingests records in small per-device batches (one transaction each, idempotent), history
-  chunks with a progress event, and stores status, QR and pairing-code changes;
-- outbox: every ~0.5 s hands due sends to `webapp.whatsapp.outbox.process_due`.
-A full queue blocks the enqueuing callback (backpressure on WhatsApp) instead of dropping.
+- worker: the intake's group commit (webapp.whatsapp.intake). WhatsApp's callback threads
+  queue what they carry; a message, edit, revoke, reaction, receipt or history chunk returns
+  from its callback only once the transaction holding it has committed (per-device batches,
+  one idempotent transaction each; history chunks with a progress event). Status, QR and
+  pairing-code changes are queued without waiting;
+- outbox: every ~0.5 s hands due sends to `webapp.whatsapp.outbox.process_due` (at least once:
+  see that module).
+While the database is down the callbacks wait (backpressure on WhatsApp) instead of dropping.
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ class RunnerConfig:
     outbox_interval: float = 0.5
     batch_size: int = 100
     queue_size: int = 5000
+    linger: float = 0.002
+    intake_workers: int = 3
     stop_timeout: float = 10.0
     echo_delay: float = 0.3
     store_dsn: str | None = None
@@ -96,6 +101,7 @@ class GatewayRunner:
         self._process_due = process_due
         self.intake = Intake(db, lambda device_id: self._tenants[device_id], self._on_status,
                              batch_size=self.config.batch_size, queue_size=self.config.queue_size,
+                             linger=self.config.linger, workers=self.config.intake_workers,
                              db_backoff=self.config.db_backoff)
         self._running: dict[int, WhatsAppGateway] = {}
         self._tenants: dict[int, int] = {}
@@ -143,7 +149,8 @@ class GatewayRunner:
         log.info("gateway stopped")
 
     def submit(self, device_id: int, item: Item) -> None:
-        """Hand one WhatsApp result to the intake (blocks while its queue is full)."""
+        """Hand one WhatsApp result to the intake; message data returns once committed (and
+        raises if it could not be stored), status changes once queued."""
         self.intake.submit(device_id, item)
 
     def _echo(self, device_id: int, record: Item) -> None:

@@ -211,6 +211,9 @@ def _live_and_history_messages(runner: GatewayRunner, client: Any, db: Database,
                                dev: int) -> None:
     """A live message, then a history chunk (delivered twice) that overlaps it: each once."""
     dispatch(client, message_event(Message(conversation="router down again"), msg_id="LIVE1"))
+    with db.tenant(tenant) as conn:  # no drain: the callback returned only after the commit
+        assert conn.execute("select count(*) as n from messages where wa_message_id = 'LIVE1'"
+                            ).fetchone() == {"n": 1}
     chunk = history_chunk(("LIVE1", ANA, "router down again", TS),
                           ("H1", ANA, "hello?", TS - 60), ("H2", BRUNO, "invoice?", TS - 30))
     dispatch(client, chunk)

@@ -6,6 +6,8 @@
   its paired identity, where an unpaired device gets none (whatsmeow would ask for a QR).
 - Killed mid-batch: SIGKILL while a large history sync is being ingested, run again, and every
   message is stored exactly once (per-batch transactions + idempotent ingest).
+- Killed while live messages stream in: every message whose neonize callback had returned
+  (what lets WhatsApp's receipt go out) is in the database (the intake's group commit).
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ import psycopg
 import pytest
 from neonize.client import ClientFactory
 from neonize.events import PairStatusEv
+from neonize.proto.waE2E.WAWebProtobufsE2E_pb2 import Message
 
-from tests.webapp.whatsapp.neonize_events import OWN, TS, jid
+from tests.webapp.whatsapp.neonize_events import OWN, TS, jid, message_event, source
 from tests.webapp.whatsapp.test_runner import (
     ME,
     QR,
@@ -51,6 +54,7 @@ REPO = Path(__file__).resolve().parents[3]
 MODULE = "tests.webapp.whatsapp.test_runner_restart"
 STORED_JID = f"{OWN}:7@s.whatsapp.net"
 CHUNKS, PER_CHUNK, CHATS = 20, 100, 20
+LIVE = 20_000
 
 
 @pytest.fixture
@@ -162,6 +166,33 @@ def test_gateway_killed_mid_batch_and_restarted_loses_and_doubles_nothing(
     assert convs is not None and convs["n"] == CHATS
 
 
+def test_gateway_killed_while_live_messages_arrive_keeps_every_acknowledged_one(
+        fresh: tuple[Database, str]) -> None:
+    db, dsn = fresh
+    tenant = create_tenant(db, "Live crash")
+    dev = add_device(db, tenant, status="connected", jid=ME)
+    args = [sys.executable, "-m", MODULE, "live", dsn, str(tenant), str(dev)]
+    proc = subprocess.Popen(args, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    acked: list[str] = []
+    out = proc.stdout
+    assert out is not None
+    reader = threading.Thread(target=lambda: acked.extend(line.strip() for line in out
+                                                          if line.strip()), daemon=True)
+    reader.start()
+    try:
+        wait_for(lambda: len(acked) >= 300 or proc.poll() is not None, timeout=60)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait(10)
+    reader.join(5)
+    assert proc.returncode == -signal.SIGKILL
+    assert 300 <= len(acked) < LIVE  # killed mid-stream
+    with psycopg.connect(dsn) as conn:
+        stored = {r[0] for r in conn.execute("select wa_message_id from messages")}
+    assert [i for i in acked if i not in stored] == []  # acknowledged => committed
+
+
 def test_replay_killed_mid_batch_and_rerun_loses_and_doubles_nothing(
         fresh: tuple[Database, str], tmp_path: Path) -> None:
     db, dsn = fresh
@@ -246,6 +277,26 @@ def _history_child(dsn: str, tenant: int, device: int) -> None:
     print("done", flush=True)
 
 
+def _live_child(dsn: str, device: int) -> None:
+    """Live messages through neonize's dispatch, one at a time as neonize delivers them; each
+    id is printed once its callback returned. Runs until killed."""
+    del device
+
+    def stream(client: Any) -> None:
+        for i in range(LIVE):
+            who = f"55117{i % CHATS:08d}"
+            dispatch(client, message_event(Message(conversation=f"live {i}"),
+                                           msg_id=f"L{i:05d}", ts=TS + i,
+                                           src=source(jid(who), jid(who))))
+            print(f"L{i:05d}", flush=True)
+
+    db = Database(dsn, min_size=1, max_size=4)
+    db.open()
+    runner = make_runner(db, Path("/tmp"), Line(stream))
+    runner.start()
+    threading.Event().wait(120)
+
+
 def _restart_child(dsn: str) -> None:
     """A fresh gateway process on the same store, with neonize's real (offline) connect."""
     db = Database(dsn, min_size=1, max_size=4)
@@ -285,5 +336,7 @@ if __name__ == "__main__":
     mode, dsn_arg, *rest = sys.argv[1:]
     if mode == "history":
         _history_child(dsn_arg, int(rest[0]), int(rest[1]))
+    elif mode == "live":
+        _live_child(dsn_arg, int(rest[1]))
     else:
         _restart_child(dsn_arg)

@@ -183,6 +183,14 @@ where phone_jid = %(jid)s or lid_jid = %(jid)s
 -- The tenant's first device.
 select id from devices order by id limit 1
 
+-- name: select_tenant_device
+-- The device, if it is this tenant's (RLS hides every other tenant's devices).
+select id from devices where id = %(device_id)s
+
+-- name: select_current_tenant
+-- The tenant itself, if it exists (RLS shows only the current tenant's row).
+select id from tenants
+
 -- name: insert_simulator_device
 -- A simulator device for demo traffic and replays.
 insert into devices (tenant_id, kind, display_name, status, jid, last_seen)
