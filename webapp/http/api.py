@@ -15,7 +15,8 @@ from flask_jwt_extended import verify_jwt_in_request
 from pydantic import BaseModel, ValidationError
 
 from webapp.errors import Forbidden, Unauthorized, ValidationFailed
-from webapp.http.context import audit_denial, request_meta
+from webapp.http import request_tx
+from webapp.http.context import HOLD_TRANSACTION, audit_denial, request_meta
 from webapp.security import rbac
 from webapp.security.principal import Principal, RequestMeta
 
@@ -56,6 +57,7 @@ class EndpointSpec:
     status: int
     tags: tuple[str, ...] = field(default_factory=tuple)
     rate_limited: bool = False
+    reuse_transaction: bool = False
 
 
 REGISTRY: list[EndpointSpec] = []
@@ -74,14 +76,32 @@ def endpoint(
     auth: bool = True,
     summary: str = "",
     auth_rate_limited: bool = False,
+    reuse_transaction: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a view on bp; views take (call, **url_args) and return data or a Response."""
+    """Register a view on bp; views take (call, **url_args) and return data or a Response.
+
+    `reuse_transaction=True`: the transaction that loads the caller stays open and the view's
+    first `db().tenant()` for the caller's tenant continues it (one connection, fewer round
+    trips; see webapp.http.request_tx). For views that reach the database promptly.
+    """
     if auth and permission is not None and permission not in rbac.PERMISSIONS:
         raise ValueError(f"unknown permission {permission!r}")
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def view(**kwargs: Any) -> Any:
+            if not (auth and reuse_transaction):
+                return respond(call_view(kwargs))
+            g.setdefault(HOLD_TRANSACTION, True)
+            try:
+                result = call_view(kwargs)
+            except BaseException as exc:
+                request_tx.release(exc)
+                raise
+            request_tx.release()
+            return respond(result)
+
+        def call_view(kwargs: dict[str, Any]) -> Any:
             principal = authenticate() if auth else None
             if principal is not None and permission is not None:
                 authorize(principal, permission)
@@ -91,7 +111,9 @@ def endpoint(
                 query=parse_query(query) if query is not None else None,
                 meta=request_meta(),
             )
-            result = fn(call, **kwargs)
+            return fn(call, **kwargs)
+
+        def respond(result: Any) -> Any:
             if isinstance(result, Response):
                 return result
             resp = jsonify(result)
@@ -105,6 +127,7 @@ def endpoint(
                 name=f"{bp.name}.{fn.__name__}", summary=summary or (fn.__doc__ or "").strip(),
                 permission=permission, auth=auth, body=body, query=query, response=response,
                 status=status, tags=(bp.name,), rate_limited=auth_rate_limited,
+                reuse_transaction=reuse_transaction,
             )
         )
         return view

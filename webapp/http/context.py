@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, request
+from flask import current_app, g, request
 
 from webapp.audit import service as audit
 from webapp.db import Database
@@ -13,8 +13,22 @@ from webapp.security.principal import Principal, RequestMeta
 log = logging.getLogger(__name__)
 
 
+REQUEST_DB = "mf_request_db"  # set by webapp.http.request_tx while a request holds a transaction
+HOLD_TRANSACTION = "mf_hold_transaction"  # set by endpoints declared with reuse_transaction=True
+
+
 def db() -> Database:
-    """The process's database (opened by create_app)."""
+    """The process's database (opened by create_app), or this request's view of it while the
+    request holds the transaction that loaded its principal (see webapp.http.request_tx)."""
+    held: Database | None = g.get(REQUEST_DB)
+    if held is not None:
+        return held
+    database: Database = current_app.extensions["mf_db"]
+    return database
+
+
+def base_db() -> Database:
+    """The process's database, never a request's view of it."""
     database: Database = current_app.extensions["mf_db"]
     return database
 

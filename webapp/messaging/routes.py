@@ -96,7 +96,7 @@ class ForwardRequest(BaseModel):
 
 
 @endpoint(bp, "/conversations", permission="conversations.read", query=ConversationQuery,
-          response=ConversationList)
+          response=ConversationList, reuse_transaction=True)
 def list_conversations(call: Call[None, ConversationQuery]) -> Response:
     """Conversations, newest activity first; filters: status, assignee, label, unread, q."""
     q = call.query
@@ -108,14 +108,15 @@ def list_conversations(call: Call[None, ConversationQuery]) -> Response:
 
 
 @endpoint(bp, "/conversations/<int:conversation_id>", permission="conversations.read",
-          response=Conversation)
+          response=Conversation, reuse_transaction=True)
 def get_conversation(call: Call[None, None], conversation_id: int) -> dict[str, Any]:
     """One conversation."""
     return conversations.get_conversation(db(), call.who, conversation_id)
 
 
 @endpoint(bp, "/conversations/<int:conversation_id>", method="PATCH",
-          permission="conversations.update", body=ConversationChange, response=Conversation)
+          permission="conversations.update", body=ConversationChange, response=Conversation,
+          reuse_transaction=True)
 def update_conversation(call: Call[ConversationChange, None],
                         conversation_id: int) -> dict[str, Any]:
     """Change status, assignee (a member of the team), priority or snooze time."""
@@ -124,14 +125,14 @@ def update_conversation(call: Call[ConversationChange, None],
 
 
 @endpoint(bp, "/conversations/<int:conversation_id>/read", method="POST",
-          permission="conversations.read", response=Conversation)
+          permission="conversations.read", response=Conversation, reuse_transaction=True)
 def mark_read(call: Call[None, None], conversation_id: int) -> dict[str, Any]:
     """Mark the conversation read (unread count back to zero)."""
     return conversations.mark_read(db(), call.who, conversation_id)
 
 
 @endpoint(bp, "/conversations/<int:conversation_id>/messages", permission="conversations.read",
-          query=MessagesQuery, response=MessageList)
+          query=MessagesQuery, response=MessageList, reuse_transaction=True)
 def list_messages(call: Call[None, MessagesQuery], conversation_id: int) -> Response:
     """Messages newest first; `after_id=N` gives those after N, oldest first (catch-up)."""
     q = call.query
@@ -140,7 +141,7 @@ def list_messages(call: Call[None, MessagesQuery], conversation_id: int) -> Resp
 
 
 @endpoint(bp, "/messages/search", permission="conversations.read", query=SearchQuery,
-          response=SearchResults)
+          response=SearchResults, reuse_transaction=True)
 def search_messages(call: Call[None, SearchQuery]) -> Response:
     """Full-text search over the team's messages, best match first."""
     q = call.query

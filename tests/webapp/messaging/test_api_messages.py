@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -179,3 +180,65 @@ def test_list_rows_are_exactly_the_shared_serializer(client: FlaskClient, setup:
     hits = _search(client, setup.owner, "quoting")["data"]
     assert {k: v for k, v in hits[0].items() if k not in ("rank", "conversation_title")} \
         == listed[hits[0]["id"]]
+
+
+def test_after_id_with_nothing_newer_is_an_empty_200(client: FlaskClient, setup: Setup,
+                                                     db: Database) -> None:
+    """Regression: catch-up past the newest message answered 404 instead of an empty page."""
+    url = f"/api/v1/conversations/{setup.long_chat}/messages"
+    newest = _get(client, setup.owner, url, limit=1)["data"][0]["id"]
+    for after in (newest, newest + 1_000_000):
+        r = client.get(url, headers=setup.viewer.headers, query_string={"after_id": after})
+        assert r.status_code == 200, r.get_json()
+        assert r.get_json() == {"data": [], "next_cursor": None}
+    empty = query_all(db, setup.owner.tenant_id,
+                      "insert into conversations (tenant_id, device_id, chat_key, chat_jid, "
+                      "is_group, title) select mf_current_tenant(), device_id, 'g:empty@g.us', "
+                      "'empty@g.us', true, 'Empty' from conversations where id = %s "
+                      "returning id", (setup.long_chat,))[0]["id"]
+    for params in ({}, {"after_id": 0}, {"after_id": newest}):
+        r = client.get(f"/api/v1/conversations/{empty}/messages", headers=setup.owner.headers,
+                       query_string=params)
+        assert r.status_code == 200 and r.get_json()["data"] == [], params
+
+
+def test_after_id_is_a_position_not_a_reference(client: FlaskClient, setup: Setup,
+                                                db: Database) -> None:
+    """after_id need not name a message of this conversation: ids only grow, so "after N"
+    is well defined (0 = from the start), and an id from elsewhere (another conversation,
+    another tenant, no message at all) reveals nothing about it. 404 is kept for a
+    conversation the caller cannot see."""
+    ingest(db, setup.owner.tenant_id, [msg("P1", "elsewhere", 700, chat=BRUNO),
+                                       msg("P2", "here again", 701, chat=ANA)])
+    url = f"/api/v1/conversations/{setup.long_chat}/messages"
+    ids = [m["id"] for m in _get(client, setup.owner, url, limit=200)["data"]][::-1]
+    assert [m["id"] for m in _get(client, setup.owner, url, after_id=0, limit=200)["data"]] \
+        == ids
+    elsewhere = query_all(db, setup.owner.tenant_id,
+                          "select id from messages where wa_message_id = 'P1'")[0]["id"]
+    assert ids[0] < elsewhere < ids[-1]  # another conversation's message, between ours
+    page = _get(client, setup.owner, url, after_id=elsewhere, limit=200)["data"]
+    assert [m["wa_message_id"] for m in page] == ["P2"]
+    foreign = query_all(db, setup.other.tenant_id, "select max(id) as id from messages")[0]["id"]
+    page = _get(client, setup.owner, url, after_id=foreign, limit=200)["data"]
+    assert [m["id"] for m in page] == [i for i in ids if i > foreign]
+    r = client.get(url, headers=setup.other.headers, query_string={"after_id": ids[0]})
+    assert r.status_code == 404
+
+
+def test_search_matches_function_is_tenant_bound(setup: Setup, db: Database,
+                                                 database_url: str) -> None:
+    """mf_message_matches (SECURITY DEFINER, so RLS does not apply inside) filters by the
+    caller's tenant itself: each tenant sees only its own hits, no tenant context sees none."""
+    sql = ("select h.id, m.wa_message_id from mf_message_matches("
+           "websearch_to_tsquery('simple', 'pelican')) h join messages m on m.id = h.id")
+    mine = {r["wa_message_id"] for r in query_all(db, setup.owner.tenant_id, sql)}
+    assert mine == {"S1", "S2", "S3", "S5"}
+    assert {r["wa_message_id"] for r in query_all(db, setup.other.tenant_id, sql)} == {"X1"}
+    with db.system() as conn:
+        assert conn.execute("select count(*) as n from mf_message_matches("
+                            "websearch_to_tsquery('simple', 'pelican'))").fetchone() == {"n": 0}
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        row = conn.execute("select indexdef from pg_indexes where indexname = "
+                           "'messages_tenant_search_idx'").fetchone()
+    assert row is not None and "gin (tenant_id, search)" in row[0]

@@ -47,14 +47,14 @@ exists (select 1 from conversation_labels cl join labels l on l.id = cl.label_id
           and (l.name = %(label)s or l.id = %(label_id)s::bigint))
 
 -- name: filter_text
--- Filter: title, contact name or JID contains the text, or a message matches it.
+-- Filter: title, contact name or JID contains the text, or a live message matches it
+-- (mf_message_matches: the tenant's full-text matches through the GIN index, migration 0009).
 (c.title ilike %(like)s or c.chat_jid ilike %(like)s
  or exists (select 1 from contacts ct where ct.id = c.contact_id
             and (ct.display_name ilike %(like)s or ct.push_name ilike %(like)s
                  or ct.phone_jid ilike %(like)s or ct.lid_jid ilike %(like)s))
- or c.id in (select m.conversation_id from messages m
-             where m.search @@ websearch_to_tsquery('simple', %(q)s)
-               and m.revoked_at is null))
+ or c.id in (select h.conversation_id
+             from mf_message_matches(websearch_to_tsquery('simple', %(q)s)) h))
 
 -- name: after_active
 -- Keyset: after the cursor, among conversations with activity.
@@ -130,17 +130,19 @@ insert into events (tenant_id, type, data)
 values (mf_current_tenant(), 'conversation.updated', jsonb_build_object('id', %(id)s::bigint))
 
 -- name: search_messages
--- Full-text search over the tenant's messages: best rank first, then newest.
-select m.id, ts_rank(m.search, query) as rank,
+-- Full-text search over the tenant's live messages: best rank first, then newest. The matches
+-- come from mf_message_matches (index-backed under RLS, migration 0009); only the page's rows
+-- are then read and serialized.
+select m.id, h.rank,
        (mf_message_json_of(m, r.quoted_message_id, r.reactions)
-        || jsonb_build_object('conversation_title', c.title,
-                              'rank', ts_rank(m.search, query)))::text as row
-from websearch_to_tsquery('simple', %(q)s) as query
-join messages m on m.search @@ query
+        || jsonb_build_object('conversation_title', c.title, 'rank', h.rank))::text as row
+from (select h.id, h.rank
+      from mf_message_matches(websearch_to_tsquery('simple', %(q)s)) h
+      where %(after_id)s::bigint is null
+         or (h.rank, h.id) < (%(after_rank)s::real, %(after_id)s::bigint)
+      order by h.rank desc, h.id desc
+      limit %(limit)s) h
+join messages m on m.id = h.id
 join conversations c on c.id = m.conversation_id
 cross join lateral mf_message_refs(m) r
-where m.revoked_at is null
-  and (%(after_id)s::bigint is null
-       or (ts_rank(m.search, query), m.id) < (%(after_rank)s::real, %(after_id)s::bigint))
-order by 2 desc, m.id desc
-limit %(limit)s
+order by h.rank desc, m.id desc
