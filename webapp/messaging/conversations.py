@@ -91,6 +91,7 @@ def conversations_query(params: dict[str, Any]) -> sql.Composed:
     """list_conversations with only the filter and keyset fragments these params use."""
     given = [("status", Q.filter_status), ("assignee_id", Q.filter_assignee),
              ("unassigned", Q.filter_unassigned), ("unread", Q.filter_unread),
+             ("read", Q.filter_read),
              ("device_id", Q.filter_device), ("label", Q.filter_label), ("like", Q.filter_text)]
     filters = [sql.SQL(fragment) for key, fragment in given if params[key] not in (None, False)]
     active, idle = list(filters), list(filters)
@@ -112,7 +113,8 @@ def filter_params(f: ConversationFilters, user_id: int) -> dict[str, Any]:
     label_id = int(f.label) if f.label is not None and f.label.isdigit() else None
     q = (f.q or "").strip() or None
     return {"status": f.status, "assignee_id": assignee_id, "unassigned": f.assignee == "none",
-            "unread": bool(f.unread), "device_id": f.device, "label": f.label,
+            "unread": f.unread is True, "read": f.unread is False, "device_id": f.device,
+            "label": f.label,
             "label_id": label_id, "q": q, "like": like_pattern(q) if q else None}
 
 

@@ -86,6 +86,13 @@ class ReplyRequest(BaseModel):
     text: str = Field(min_length=1, max_length=4096)
     quoted_message_id: int | None = Field(None, ge=1)
 
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, text: str) -> str:
+        if not text.strip():
+            raise ValueError("must not be blank")
+        return text
+
 
 class ForwardRequest(BaseModel):
     """Forward one of the tenant's messages to one of its conversations."""

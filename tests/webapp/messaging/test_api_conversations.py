@@ -180,6 +180,10 @@ def test_unread_device_and_label_id_filters(client: FlaskClient, desk: Desk,
                         headers=desk.owner.headers).get_json()["status"]
     both = _all_pages(client, desk.owner, status=status, unread="true", device=desk.device)
     assert desk.ids["ana"] in _ids(both) and desk.ids["carla"] not in _ids(both)
+    read = _all_pages(client, desk.owner, unread="false")
+    assert read and all(r["unread_count"] == 0 for r in read)
+    assert desk.ids["bruno"] in _ids(read) and desk.ids["ana"] not in _ids(read)
+    assert _ids(_all_pages(client, desk.owner, label="BILLING")) == {desk.ids["carla"]}
 
 
 def test_q_treats_wildcards_literally(client: FlaskClient, desk: Desk) -> None:

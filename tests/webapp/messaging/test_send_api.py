@@ -112,6 +112,7 @@ def test_quoting_a_message_of_another_conversation_is_400(client: FlaskClient, s
 
 @pytest.mark.parametrize(("body", "field"), [
     ({"conversation_id": 1, "text": ""}, "text"),
+    ({"conversation_id": 1, "text": " \n\t "}, "text"),
     ({"conversation_id": 1, "text": "x" * 4097}, "text"),
     ({"text": "hi"}, "conversation_id"),
     ({"conversation_id": 1, "text": "hi", "to": "x"}, "to"),

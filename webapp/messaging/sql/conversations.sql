@@ -36,15 +36,19 @@ c.assignee_id is null
 -- Filter: has unread messages.
 c.unread_count > 0
 
+-- name: filter_read
+-- Filter: nothing unread (unread=false).
+c.unread_count = 0
+
 -- name: filter_device
 -- Filter: on this device.
 c.device_id = %(device_id)s
 
 -- name: filter_label
--- Filter: carries this label (by name, or by id when the value is a number).
+-- Filter: carries this label (by name, any letter case, or by id when the value is a number).
 exists (select 1 from conversation_labels cl join labels l on l.id = cl.label_id
         where cl.conversation_id = c.id
-          and (l.name = %(label)s or l.id = %(label_id)s::bigint))
+          and (lower(l.name) = lower(%(label)s) or l.id = %(label_id)s::bigint))
 
 -- name: filter_text
 -- Filter: title, contact name or JID contains the text, or a live message matches it
