@@ -16,8 +16,8 @@ from typing import Any, Literal
 import duckdb
 import polars as pl
 
-from analytics.schema import LLM_COST_DAILY, LLM_USAGE, MESSAGE_STATS
-from analytics.views import LiveRows, tenant_views
+from analytics.schema import LLM_COST_DAILY, LLM_USAGE, MESSAGE_STATS, check_day
+from analytics.views import LiveRows, all_partition_files, tenant_views
 from webapp.db.queries import load
 
 Q = load(__file__)
@@ -163,9 +163,29 @@ def cost_breakdown(
     con: Con, root: Path, tenant_id: int, start: dt.date, end: dt.date, *,
     provider_ids: ProviderIds = None, live: LiveRows | None = None,
 ) -> pl.DataFrame:
-    """provider x feature x model x day from the ledger rows: calls, failures, tokens, cost."""
+    """provider x feature x model x day: calls, failures, tokens, cost (from the daily rollup)."""
     return _run(con, root, tenant_id, start, end, live, Q.cost_breakdown,
-                _providers(provider_ids))
+                _providers(provider_ids), LLM_COST_DAILY)
+
+
+def cost_breakdown_all_tenants(con: Con, root: Path, start: dt.date, end: dt.date) -> pl.DataFrame:
+    """tenant_id plus cost_breakdown's columns, over every tenant's exports (operator only)."""
+    files = all_partition_files(root, LLM_COST_DAILY, check_day(start), check_day(end))
+    if not files:
+        return pl.DataFrame(schema=ALL_TENANTS_BREAKDOWN)
+    cur = con.cursor()
+    try:
+        return cur.sql(Q.cost_breakdown_all_tenants, params={"files": files}).pl()
+    finally:
+        cur.close()
+
+
+ALL_TENANTS_BREAKDOWN: dict[str, pl.DataType] = {
+    "tenant_id": pl.Int64(), "date": pl.Date(), "provider_id": pl.Int64(),
+    "provider_name": pl.String(), "feature": pl.String(), "model": pl.String(),
+    "calls": pl.Int64(), "failures": pl.Int64(), "input_tokens": pl.Int64(),
+    "output_tokens": pl.Int64(), "cost_usd": pl.Float64(), "unpriced_calls": pl.Int64(),
+}
 
 
 def providers_seen(

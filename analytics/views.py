@@ -5,11 +5,15 @@ views `llm_usage`, `llm_cost_daily` and `message_stats` are registered (cursor-l
 concurrent queries for other tenants cannot see or replace them) over exactly the files under
 `<root>/<dataset>/tenant_id=<id>/date=<day>/` for the requested days: another tenant's files are
 never opened. File paths are bound as a query parameter, not formatted into SQL.
+
+`all_partition_files` lists every tenant's files, for the operator query
+`queries.cost_breakdown_all_tenants` only (never reachable from a tenant's session).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +29,7 @@ from analytics.schema import (
     LLM_COST_DAILY,
     LLM_USAGE,
     MESSAGE_STATS,
+    check_dataset,
     check_day,
     check_tenant,
     conform,
@@ -38,6 +43,7 @@ Q = load(__file__)
 LOCAL_PROVIDER_ID = 0  # how the views name the built-in local analyser (NULL in the ledger)
 
 _DATE_DIR = re.compile(r"^date=(\d{4}-\d{2}-\d{2})$")
+_TENANT_DIR = re.compile(r"^tenant_id=[1-9]\d*$")
 
 
 @dataclass(frozen=True)
@@ -59,9 +65,19 @@ class LiveRows:
         return None
 
 
-def connect() -> duckdb.DuckDBPyConnection:
+def connect(threads: int | None = None) -> duckdb.DuckDBPyConnection:
     """A new in-memory DuckDB database (share it; each query takes its own cursor)."""
-    return duckdb.connect(":memory:", config={"autoinstall_known_extensions": False})
+    # Partitions are many small files, and opening one costs more than reading its rows (see
+    # analytics/README.md, "Speed"): the Parquet metadata cache keeps each file's footer
+    # between queries (DuckDB re-reads it when the file's modification time changes, so a
+    # re-exported partition is seen), and the external file cache, which only adds
+    # bookkeeping for local files it does not keep (cache_local_files is off), is skipped.
+    return duckdb.connect(":memory:", config={
+        "autoinstall_known_extensions": False,
+        "threads": threads or os.cpu_count() or 1,
+        "parquet_metadata_cache": True,
+        "enable_external_file_cache": False,
+    })
 
 
 def partition_days(root: Path, dataset: str, tenant_id: int) -> list[dt.date]:
@@ -82,13 +98,44 @@ def partition_files(
     skip: frozenset[dt.date] = frozenset(),
 ) -> list[str]:
     """The tenant's Parquet files for days start..end (inclusive), minus skipped days."""
-    base = tenant_dir(Path(root), dataset, tenant_id)
+    return _files_in(str(tenant_dir(Path(root), dataset, tenant_id)), start, end, skip)
+
+
+def _files_in(
+    base: str, start: dt.date, end: dt.date, skip: frozenset[dt.date] = frozenset(),
+) -> list[str]:
+    """The *.parquet files of the date=<day> folders under base for days start..end."""
+    # One listing of the tenant's folder and one per day read (os.scandir, no stat per file):
+    # this runs before every query, so it stays cheap next to the scan itself.
+    try:
+        names = os.listdir(base)
+    except FileNotFoundError:
+        return []
+    low, high = f"date={start.isoformat()}", f"date={end.isoformat()}"
     files: list[str] = []
-    for day in partition_days(root, dataset, tenant_id):
-        if start <= day <= end and day not in skip:
-            folder = base / f"date={day.isoformat()}"
-            files.extend(str(path) for path in sorted(folder.glob("*.parquet")))
+    for name in sorted(names):
+        match = _DATE_DIR.match(name) if low <= name <= high else None
+        if match is None or (skip and dt.date.fromisoformat(match.group(1)) in skip):
+            continue
+        try:
+            entries = os.scandir(os.path.join(base, name))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        with entries:
+            files.extend(sorted(entry.path for entry in entries
+                                if entry.name.endswith(".parquet") and entry.is_file()))
     return files
+
+
+def all_partition_files(root: Path, dataset: str, start: dt.date, end: dt.date) -> list[str]:
+    """Every tenant's Parquet files for days start..end (operator use only)."""
+    base = Path(root) / check_dataset(dataset)
+    try:
+        tenants = sorted(entry.name for entry in os.scandir(base)
+                         if _TENANT_DIR.match(entry.name) and entry.is_dir())
+    except FileNotFoundError:
+        return []
+    return [path for name in tenants for path in _files_in(str(base / name), start, end)]
 
 
 def _live_frame(
@@ -138,3 +185,4 @@ def tenant_views(
         yield cur
     finally:
         cur.close()
+
