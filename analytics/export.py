@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import polars as pl
 import pyarrow as pa
@@ -53,13 +54,20 @@ def write_partition(
     frame = data if isinstance(data, pl.DataFrame) else pl.DataFrame(pl.from_arrow(data))
     frame = conform(dataset, _strip_partition(frame, check_tenant(tenant_id), check_day(day)))
     folder = partition_dir(Path(root), dataset, tenant_id, day)
+    return replace_file(folder, lambda fh: frame.write_parquet(fh, compression="zstd",
+                                                               statistics=True))
+
+
+def replace_file(folder: Path, write: Callable[[BinaryIO], object]) -> Path:
+    """Atomically (re)place folder/part-0.parquet with what `write` writes to a file handle:
+    a temp file in the folder, fsync, `os.replace`, then any other *.parquet there removed."""
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / PART_FILE
     # The temp name does not end in .parquet, so readers globbing *.parquet never see it.
     fd, tmp_name = tempfile.mkstemp(prefix=".part-0.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
-            frame.write_parquet(fh, compression="zstd", statistics=True)
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp_name, target)

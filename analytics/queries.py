@@ -17,7 +17,7 @@ import duckdb
 import polars as pl
 
 from analytics.schema import LLM_COST_DAILY, LLM_USAGE, MESSAGE_STATS, check_day
-from analytics.views import LiveRows, all_partition_files, tenant_views
+from analytics.views import LiveRows, all_partition_sources, tenant_views
 from webapp.db.queries import load
 
 Q = load(__file__)
@@ -170,12 +170,22 @@ def cost_breakdown(
 
 def cost_breakdown_all_tenants(con: Con, root: Path, start: dt.date, end: dt.date) -> pl.DataFrame:
     """tenant_id plus cost_breakdown's columns, over every tenant's exports (operator only)."""
-    files = all_partition_files(root, LLM_COST_DAILY, check_day(start), check_day(end))
-    if not files:
+    start, end = check_day(start), check_day(end)
+    files, monthly = all_partition_sources(root, LLM_COST_DAILY, start, end)
+    if not files and not monthly:
         return pl.DataFrame(schema=ALL_TENANTS_BREAKDOWN)
     cur = con.cursor()
     try:
-        return cur.sql(Q.cost_breakdown_all_tenants, params={"files": files}).pl()
+        if not monthly:
+            return cur.sql(Q.cost_breakdown_all_tenants, params={"files": files}).pl()
+        # Whole months come from the monthly compactions (one file per tenant-month), the rest
+        # from daily files: both shaped alike, unioned, then the same breakdown.
+        rows = cur.sql(Q.all_tenants_monthly_rows,
+                       params={"files": monthly, "start": start, "end": end})
+        if files:
+            rows = cur.sql(Q.all_tenants_daily_rows, params={"files": files}).union(rows)
+        cur.register("cost_rows", rows)
+        return cur.sql(Q.cost_breakdown_all_tenant_rows).pl()
     finally:
         cur.close()
 

@@ -3,7 +3,8 @@
 Layout: ``<root>/<dataset>/tenant_id=<id>/date=<YYYY-MM-DD>/part-0.parquet``. The partition
 columns (``tenant_id``, ``date``) live in the path only (hive style, as DuckDB's
 ``COPY ... PARTITION_BY`` writes them); readers get them back through hive partitioning.
-No dataset holds message text.
+No dataset holds message text. ``MONTHLY`` names the monthly compaction of a dataset
+(``<root>/<name>/tenant_id=<id>/month=<YYYY-MM>/part-0.parquet``, see analytics.compact).
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ SCHEMAS: Final[dict[str, dict[str, pl.DataType]]] = {
 
 DATASETS: Final = tuple(SCHEMAS)
 
+# Monthly compactions (analytics.compact): one file per tenant-month holding the rows of the
+# month's daily partitions, with the day as a `date` column. Keyed by the daily dataset.
+MONTHLY: Final[dict[str, str]] = {LLM_COST_DAILY: "llm_cost_daily_by_month"}
+
 
 def check_dataset(dataset: str) -> str:
     """The dataset name, or ValueError for one outside the contract."""
@@ -84,6 +89,14 @@ def tenant_dir(root: Path, dataset: str, tenant_id: int) -> Path:
 def partition_dir(root: Path, dataset: str, tenant_id: int, day: dt.date) -> Path:
     """``<root>/<dataset>/tenant_id=<id>/date=<YYYY-MM-DD>``."""
     return tenant_dir(root, dataset, tenant_id) / f"date={check_day(day).isoformat()}"
+
+
+def month_dir(root: Path, dataset: str, tenant_id: int, month: dt.date) -> Path:
+    """``<root>/<dataset>_by_month/tenant_id=<id>/month=<YYYY-MM>`` (month of the given day)."""
+    if check_dataset(dataset) not in MONTHLY:
+        raise ValueError(f"{dataset} has no monthly compaction")
+    return (Path(root) / MONTHLY[dataset] / f"tenant_id={check_tenant(tenant_id)}"
+            / f"month={check_day(month):%Y-%m}")
 
 
 def full_schema(dataset: str) -> dict[str, pl.DataType]:

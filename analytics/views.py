@@ -4,10 +4,12 @@ Every query runs on its own cursor of a shared in-memory DuckDB database. On tha
 views `llm_usage`, `llm_cost_daily` and `message_stats` are registered (cursor-local, so
 concurrent queries for other tenants cannot see or replace them) over exactly the files under
 `<root>/<dataset>/tenant_id=<id>/date=<day>/` for the requested days: another tenant's files are
-never opened. File paths are bound as a query parameter, not formatted into SQL.
+never opened. File paths are bound as a query parameter, not formatted into SQL. A month
+covered whole by the request is read from the tenant's monthly compaction of the rollup when
+that file is current (analytics.compact), which opens one file instead of ~30.
 
-`all_partition_files` lists every tenant's files, for the operator query
-`queries.cost_breakdown_all_tenants` only (never reachable from a tenant's session).
+`all_partition_files` and `all_partition_sources` list every tenant's files, for the operator
+query `queries.cost_breakdown_all_tenants` only (never reachable from a tenant's session).
 """
 
 from __future__ import annotations
@@ -23,12 +25,15 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from analytics.compact import daily_sources, month_bounds, month_day_dirs, monthly_file
 from analytics.export import rollup_cost_daily
 from analytics.schema import (
     DATASETS,
     LLM_COST_DAILY,
     LLM_USAGE,
     MESSAGE_STATS,
+    MONTHLY,
+    SCHEMAS,
     check_dataset,
     check_day,
     check_tenant,
@@ -101,16 +106,52 @@ def partition_files(
     return _files_in(str(tenant_dir(Path(root), dataset, tenant_id)), start, end, skip)
 
 
+def partition_sources(
+    root: Path, dataset: str, tenant_id: int, start: dt.date, end: dt.date,
+    skip: frozenset[dt.date] = frozenset(),
+) -> tuple[list[str], list[str]]:
+    """The tenant's files for days start..end minus skipped days: (daily files, monthly files).
+
+    A month that start..end covers whole, with no skipped day, is read from its monthly file
+    (analytics.compact) when that file was built from exactly the month's daily files as they
+    are now; otherwise, and for partly covered months, from the daily files."""
+    if dataset not in MONTHLY:
+        return partition_files(root, dataset, tenant_id, start, end, skip), []
+    base = str(tenant_dir(Path(root), dataset, tenant_id))
+    try:
+        names = os.listdir(base)
+    except FileNotFoundError:
+        return [], []
+    daily: list[str] = []
+    monthly: list[str] = []
+    month = start.replace(day=1)
+    while month <= end:
+        first, last = month_bounds(month)
+        if start <= first and last <= end and not any(first <= d <= last for d in skip):
+            files, current = daily_sources(month_day_dirs(base, names, month))
+            whole = monthly_file(root, dataset, tenant_id, month, current)
+            if whole is not None:
+                monthly.append(whole)
+            else:
+                daily.extend(files)
+        else:
+            daily.extend(_files_in(base, max(start, first), min(end, last), skip, names))
+        month = last + dt.timedelta(days=1)
+    return daily, monthly
+
+
 def _files_in(
     base: str, start: dt.date, end: dt.date, skip: frozenset[dt.date] = frozenset(),
+    names: list[str] | None = None,
 ) -> list[str]:
     """The *.parquet files of the date=<day> folders under base for days start..end."""
     # One listing of the tenant's folder and one per day read (os.scandir, no stat per file):
     # this runs before every query, so it stays cheap next to the scan itself.
-    try:
-        names = os.listdir(base)
-    except FileNotFoundError:
-        return []
+    if names is None:
+        try:
+            names = os.listdir(base)
+        except FileNotFoundError:
+            return []
     low, high = f"date={start.isoformat()}", f"date={end.isoformat()}"
     files: list[str] = []
     for name in sorted(names):
@@ -138,12 +179,30 @@ def all_partition_files(root: Path, dataset: str, start: dt.date, end: dt.date) 
     return [path for name in tenants for path in _files_in(str(base / name), start, end)]
 
 
+def all_partition_sources(
+    root: Path, dataset: str, start: dt.date, end: dt.date,
+) -> tuple[list[str], list[str]]:
+    """Every tenant's (daily files, monthly files) for days start..end, as partition_sources
+    picks them per tenant (operator use only)."""
+    base = Path(root) / check_dataset(dataset)
+    try:
+        tenants = sorted(int(entry.name.removeprefix("tenant_id=")) for entry in os.scandir(base)
+                         if _TENANT_DIR.match(entry.name) and entry.is_dir())
+    except FileNotFoundError:
+        return [], []
+    daily: list[str] = []
+    monthly: list[str] = []
+    for tenant in tenants:
+        files, whole = partition_sources(root, dataset, tenant, start, end)
+        daily += files
+        monthly += whole
+    return daily, monthly
+
+
 def _live_frame(
-    dataset: str, live: pl.DataFrame | None, tenant_id: int, start: dt.date, end: dt.date,
+    dataset: str, live: pl.DataFrame, tenant_id: int, start: dt.date, end: dt.date,
 ) -> pl.DataFrame:
     """Live rows of this tenant and days only, shaped like the files' view."""
-    if live is None:
-        return empty_frame(dataset)
     frame = conform(dataset, live, with_partition=True).filter(
         (pl.col("tenant_id") == tenant_id) & pl.col("date").is_between(start, end))
     if "provider_id" in frame.columns:
@@ -152,16 +211,27 @@ def _live_frame(
 
 
 def _source(
-    cur: duckdb.DuckDBPyConnection, files: list[str], live: pl.DataFrame,
-    params: dict[str, object],
+    cur: duckdb.DuckDBPyConnection, dataset: str, files: tuple[list[str], list[str]],
+    live: pl.DataFrame | None, params: dict[str, object],
 ) -> duckdb.DuckDBPyRelation:
-    """The tenant's files (filtered again by tenant and day) union all its live rows."""
+    """The tenant's daily and monthly files (filtered again by tenant and day) union all its
+    live rows (None: no live rows; the empty frame is built only when nothing else is read)."""
     # The local analyser's NULL provider_id becomes 0 so filters and joins can name it.
-    if not files:
-        return cur.from_arrow(live.to_arrow())
-    query = Q.view_provider_rows if "provider_id" in live.columns else Q.view_rows
-    stored = cur.sql(query, params={**params, "files": files})
-    if live.is_empty():
+    daily, monthly = files
+    provider = "provider_id" in SCHEMAS[dataset]
+    parts: list[duckdb.DuckDBPyRelation] = []
+    if daily:
+        query = Q.view_provider_rows if provider else Q.view_rows
+        parts.append(cur.sql(query, params={**params, "files": daily}))
+    if monthly:
+        query = Q.view_monthly_provider_rows if provider else Q.view_monthly_rows
+        parts.append(cur.sql(query, params={**params, "files": monthly}))
+    if not parts:
+        return cur.from_arrow((empty_frame(dataset) if live is None else live).to_arrow())
+    stored = parts[0]
+    for part in parts[1:]:
+        stored = stored.union(part)
+    if live is None or live.is_empty():
         return stored
     return stored.union(cur.from_arrow(live.select(stored.columns).to_arrow()))
 
@@ -178,10 +248,10 @@ def tenant_views(
     params: dict[str, object] = {"tenant": tenant_id, "start": start, "end": end}
     try:
         for dataset in datasets:
-            files = partition_files(root, dataset, tenant_id, start, end, skip)
-            rows = _live_frame(dataset, None if live is None else live.frame(dataset),
-                               tenant_id, start, end)
-            cur.register(dataset, _source(cur, files, rows, params))
+            files = partition_sources(root, dataset, tenant_id, start, end, skip)
+            frame = None if live is None else live.frame(dataset)
+            rows = None if frame is None else _live_frame(dataset, frame, tenant_id, start, end)
+            cur.register(dataset, _source(cur, dataset, files, rows, params))
         yield cur
     finally:
         cur.close()

@@ -4,7 +4,10 @@ The same synthetic ledger is generated twice from one formula: into the real llm
 table (indexed on tenant and time) with generate_series, and as the export writes it: per
 tenant-day, the rows go through the product's own writer (`write_partition`, llm_usage) and
 rollup (`rollup_cost_daily` then `write_partition`, llm_cost_daily) into
-`<root>/<dataset>/tenant_id=<id>/date=<day>/part-0.parquet`. Before anything is timed, every
+`<root>/<dataset>/tenant_id=<id>/date=<day>/part-0.parquet`, then each tenant-month's rollup is
+compacted by the product's `compact_month` (as the export asset does after every tenant-day)
+into `<root>/llm_cost_daily_by_month/tenant_id=<id>/month=<YYYY-MM>/part-0.parquet`, which the
+readers use for whole months. Before anything is timed, every
 row of both scopes' results is compared between the engines (same groups, same counts and
 tokens, cost within 1e-9): same rows, same answer. Then, on the same machine in the same run,
 the engines take turns (one warm-up each, then BENCH_RUNS rounds):
@@ -15,7 +18,9 @@ the engines take turns (one warm-up each, then BENCH_RUNS rounds):
 PostgreSQL aggregates the ledger rows (the issue's "same aggregation in PostgreSQL, indexed on
 tenant and time"); the product reads the daily rollup the export writes, whose grain is the
 breakdown's. For transparency the run also times DuckDB aggregating the raw llm_usage rows
-through the same views and file lists ("duckdb_raw_rows"): not the product path, not asserted.
+through the same views and file lists ("duckdb_raw_rows") and the product's queries over the
+daily rollup files alone, without the monthly files ("duckdb_daily_files", the path before the
+compaction): neither is asserted.
 Shape: BENCH_LEDGER_ROWS (default 10,000,000) rows over BENCH_TENANTS (10) tenants and
 BENCH_DAYS (92) days, i.e. tenants x days files per dataset; more, smaller files cost DuckDB more.
 """
@@ -35,10 +40,11 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from analytics.compact import compact_month
 from analytics.export import rollup_cost_daily, write_partition
 from analytics.queries import cost_breakdown, cost_breakdown_all_tenants
-from analytics.schema import LLM_COST_DAILY, LLM_USAGE
-from analytics.views import all_partition_files, connect, tenant_views
+from analytics.schema import LLM_COST_DAILY, LLM_USAGE, MONTHLY
+from analytics.views import all_partition_files, connect, partition_sources, tenant_views
 from bench.conftest import record
 from webapp.db import Database
 
@@ -202,19 +208,36 @@ def seed_pg(dsn: str) -> dict[str, Any]:
     return params
 
 
-def export_parquet(root: Path, params: dict[str, Any]) -> None:
+def export_parquet(root: Path, params: dict[str, Any]) -> float:
     """The same rows, written as the export writes them: per tenant-day, the llm_usage partition
-    and its llm_cost_daily rollup, through the product's writer and rollup code."""
+    and its llm_cost_daily rollup, through the product's writer and rollup code; then each
+    tenant-month compacted by the product's compact_month. Returns the compaction's seconds."""
     con = duckdb.connect()
     con.execute("set TimeZone = 'UTC'")
+    compact_s = 0.0
     for index, tenant in enumerate(params["tids"]):
         rows = con.sql(DUCK_ROWS, params={**params, "start": START.isoformat(),
                                           "tenant_index": index}).pl()
+        months: set[dt.date] = set()
         for (day,), usage in rows.partition_by("date", as_dict=True).items():
             assert isinstance(day, dt.date)
             write_partition(root, LLM_USAGE, tenant, day, usage)
             write_partition(root, LLM_COST_DAILY, tenant, day, rollup_cost_daily(usage))
+            months.add(day.replace(day=1))
+        started = time.perf_counter()
+        for month in sorted(months):
+            assert compact_month(root, tenant, month) is not None
+        compact_s += time.perf_counter() - started
     con.close()
+    return compact_s
+
+
+def daily_only(root: Path) -> Path:
+    """A root showing only the daily rollup files (no monthly compaction): the path before it."""
+    other = root / "daily-only"
+    other.mkdir()
+    (other / LLM_COST_DAILY).symlink_to(root / LLM_COST_DAILY, target_is_directory=True)
+    return other
 
 
 def pg_month(db: Database, tenant: int, work_mem: str | None = None) -> list[dict[str, Any]]:
@@ -281,32 +304,42 @@ def test_cost_breakdown_pg_vs_duckdb(database_url: str, tmp_path: Path) -> None:
     params = seed_pg(database_url)
     seed_s = time.perf_counter() - started
     started = time.perf_counter()
-    export_parquet(tmp_path, params)
+    compact_s = export_parquet(tmp_path, params)
     export_s = time.perf_counter() - started
     tenant, con = params["tids"][0], connect()
+    daily_root = daily_only(tmp_path)
+    # The product path reads the month from one monthly file, the daily path from its days.
+    monthly = [str(p) for p in (tmp_path / MONTHLY[LLM_COST_DAILY]).glob(
+        f"tenant_id={tenant}/month={MONTH[0]:%Y-%m}/part-0.parquet")]
+    assert partition_sources(tmp_path, LLM_COST_DAILY, tenant, *MONTH) == ([], monthly)
+    assert len(partition_sources(daily_root, LLM_COST_DAILY, tenant, *MONTH)[0]) == 30
     db = Database(database_url, min_size=1, max_size=2)
     db.open()
     try:
         month_duck = cost_breakdown(con, tmp_path, tenant, MONTH[0], MONTH[1])
         check_same_rows(pg_month(db, tenant), month_duck,
                         ("date", "provider_id", "feature", "model"))
+        assert cost_breakdown(con, daily_root, tenant, *MONTH).equals(month_duck)
         all_duck = cost_breakdown_all_tenants(con, tmp_path, LEDGER[0], LEDGER[1])
         check_same_rows(pg_all(database_url), all_duck,
                         ("tenant_id", "date", "provider_id", "feature", "model"))
+        assert cost_breakdown_all_tenants(con, daily_root, *LEDGER).equals(all_duck)
         assert all_duck["calls"].sum() == N
         assert duck_raw_month(con, tmp_path, tenant).height == month_duck.height
         load_before = os.getloadavg()
         assert len(pg_month(db, tenant, TUNED_WORK_MEM)) == month_duck.height
-        pg_month_s, duck_month_s, raw_month_s, tuned_month_s = timed_rounds(
+        pg_month_s, duck_month_s, raw_month_s, tuned_month_s, daily_month_s = timed_rounds(
             lambda: pg_month(db, tenant),
             lambda: cost_breakdown(con, tmp_path, tenant, MONTH[0], MONTH[1]),
             lambda: duck_raw_month(con, tmp_path, tenant),
-            lambda: pg_month(db, tenant, TUNED_WORK_MEM))
-        pg_all_s, duck_all_s, raw_all_s, tuned_all_s = timed_rounds(
+            lambda: pg_month(db, tenant, TUNED_WORK_MEM),
+            lambda: cost_breakdown(con, daily_root, tenant, MONTH[0], MONTH[1]))
+        pg_all_s, duck_all_s, raw_all_s, tuned_all_s, daily_all_s = timed_rounds(
             lambda: pg_all(database_url),
             lambda: cost_breakdown_all_tenants(con, tmp_path, LEDGER[0], LEDGER[1]),
             lambda: duck_raw_all(con, tmp_path),
-            lambda: pg_all(database_url, TUNED_WORK_MEM))
+            lambda: pg_all(database_url, TUNED_WORK_MEM),
+            lambda: cost_breakdown_all_tenants(con, daily_root, LEDGER[0], LEDGER[1]))
         load_after = os.getloadavg()
     finally:
         db.close()
@@ -314,11 +347,14 @@ def test_cost_breakdown_pg_vs_duckdb(database_url: str, tmp_path: Path) -> None:
     record("cost_breakdown", {
         "rows": N, "tenants": TENANTS, "days": DAYS, "month_rows": int(month_duck["calls"].sum()),
         "parquet_files": {name: len(list((tmp_path / name).glob("*/*/*.parquet")))
-                          for name in (LLM_USAGE, LLM_COST_DAILY)},
+                          for name in (LLM_USAGE, LLM_COST_DAILY, MONTHLY[LLM_COST_DAILY])},
         "seed_pg_s": round(seed_s, 1), "export_parquet_s": round(export_s, 1),
+        "compact_months_s": round(compact_s, 2),
         "one_tenant_month": month, "all_tenants_all_rows": everyone,
         "duckdb_raw_rows": {"one_tenant_month": compare(pg_month_s, raw_month_s),
                             "all_tenants_all_rows": compare(pg_all_s, raw_all_s)},
+        "duckdb_daily_files": {"one_tenant_month": compare(pg_month_s, daily_month_s),
+                               "all_tenants_all_rows": compare(pg_all_s, daily_all_s)},
         f"pg_work_mem_{TUNED_WORK_MEM}": {
             "one_tenant_month": compare(tuned_month_s, duck_month_s),
             "all_tenants_all_rows": compare(tuned_all_s, duck_all_s)},

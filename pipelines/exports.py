@@ -6,6 +6,11 @@ For partition day D, every tenant whose local day D is over gets its `llm_usage`
 replaces the partition). Tenant-days with no traffic and no LLM calls are skipped unless an
 earlier export left partitions there, which are then replaced (with empty ones), so idle
 tenants do not accumulate empty files and stale partitions never survive a re-run.
+
+After each tenant-day is written, the tenant's month of that day is compacted again
+(`analytics.compact.compact_month`): the month's `llm_cost_daily` partitions are copied into one
+file under `$ANALYTICS_DIR/llm_cost_daily_by_month/tenant_id=<id>/month=<YYYY-MM>/`, which the
+readers use for whole months while it matches the daily files (a re-export is never hidden).
 """
 
 import os
@@ -13,6 +18,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from analytics.compact import compact_month
 from analytics.export import WrittenPartition, export_day
 from analytics.schema import DATASETS, partition_dir
 from pipelines.daily import (
@@ -61,13 +67,15 @@ def export_tenant_day(db: Database, root: Path, day: TenantDay) -> list[WrittenP
 
 @dg.asset(partitions_def=DAILY, group_name="daily", kinds={"parquet"},
           description="Ledger, cost rollup and message stats of each tenant's local day as "
-                      "Parquet under ANALYTICS_DIR (tenant_id=<id>/date=<day>/).")
+                      "Parquet under ANALYTICS_DIR (tenant_id=<id>/date=<day>/), and the "
+                      "rollup of the day's month compacted into one file per tenant-month.")
 def analytics_parquet_export(context: dg.AssetExecutionContext, config: ExportConfig,
                              pg: PostgresResource) -> dg.MaterializeResult:
     """Export partition day D for every ready tenant (or the configured ones)."""
     day = partition_day(context)
     root = analytics_root(config.analytics_dir)
     written: list[WrittenPartition] = []
+    compacted: list[Path] = []
     exported = idle = 0
     with pg.database(name="mf-dagster-exports") as db:
         ready, pending = select_tenants(db, day, config.tenant_ids)
@@ -78,6 +86,9 @@ def analytics_parquet_export(context: dg.AssetExecutionContext, config: ExportCo
                 continue
             exported += 1
             written += parts
+            monthly = compact_month(root, tenant.id, day)
+            if monthly is not None:
+                compacted.append(monthly)
     if pending:
         context.log.info(f"day {day} is not over yet for tenants {pending}; run them later")
     rows_by_dataset = {d: sum(p.rows for p in written if p.dataset == d) for d in DATASETS}
@@ -85,6 +96,7 @@ def analytics_parquet_export(context: dg.AssetExecutionContext, config: ExportCo
         "root": dg.MetadataValue.path(str(root)),
         "tenants": exported, "tenants_idle": idle, "tenants_pending": len(pending),
         "files": len(written),
+        "monthly_files": len(compacted),
         "rows": sum(p.rows for p in written),
         **{f"rows_{d}": n for d, n in rows_by_dataset.items()},
     })

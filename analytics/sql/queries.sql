@@ -17,6 +17,22 @@ from read_parquet($files, hive_partitioning = true,
                   hive_types = {'tenant_id': BIGINT, 'date': DATE})
 where tenant_id = $tenant and date between $start and $end
 
+-- name: view_monthly_rows
+-- A tenant's monthly files (analytics.compact: the day is a column, the month in the path),
+-- shaped like view_rows (same columns, same order) and filtered the same way.
+select * exclude (tenant_id, date, month), tenant_id, date
+from read_parquet($files, hive_partitioning = true,
+                  hive_types = {'tenant_id': BIGINT, 'month': VARCHAR})
+where tenant_id = $tenant and date between $start and $end
+
+-- name: view_monthly_provider_rows
+-- The same with the local analyser (NULL provider_id) as provider 0, like view_provider_rows.
+select * exclude (tenant_id, date, month) replace (coalesce(provider_id, 0) as provider_id),
+       tenant_id, date
+from read_parquet($files, hive_partitioning = true,
+                  hive_types = {'tenant_id': BIGINT, 'month': VARCHAR})
+where tenant_id = $tenant and date between $start and $end
+
 -- name: provider_comparison
 -- One row per provider: volume, quality, latency of successful calls, tokens and cost.
 select provider_id,
@@ -131,6 +147,38 @@ select tenant_id, date, coalesce(provider_id, 0) as provider_id,
 from read_parquet($files, hive_partitioning = true,
                   hive_types = {'tenant_id': BIGINT, 'date': DATE})
 group by tenant_id, date, coalesce(provider_id, 0), feature, model
+order by tenant_id, date, provider_id, feature, model
+
+-- name: all_tenants_daily_rows
+-- The breakdown's columns of the given daily llm_cost_daily files of every tenant (operator
+-- only), when some months come from monthly files (all_tenants_monthly_rows).
+select tenant_id, date, coalesce(provider_id, 0) as provider_id, provider_name, feature, model,
+       calls, failures, input_tokens, output_tokens, cost_usd, unpriced_calls
+from read_parquet($files, hive_partitioning = true,
+                  hive_types = {'tenant_id': BIGINT, 'date': DATE})
+
+-- name: all_tenants_monthly_rows
+-- The same columns from monthly files (analytics.compact: tenant and month in the path, the day
+-- a column; only whole months requested are read from them, the day filter is a second guard).
+select tenant_id, date, coalesce(provider_id, 0) as provider_id, provider_name, feature, model,
+       calls, failures, input_tokens, output_tokens, cost_usd, unpriced_calls
+from read_parquet($files, hive_partitioning = true,
+                  hive_types = {'tenant_id': BIGINT, 'month': VARCHAR})
+where date between $start and $end
+
+-- name: cost_breakdown_all_tenant_rows
+-- cost_breakdown_all_tenants over the rows registered as cost_rows (daily and monthly files).
+select tenant_id, date, provider_id,
+       any_value(provider_name) as provider_name,
+       feature, model,
+       sum(calls)::bigint as calls,
+       sum(failures)::bigint as failures,
+       sum(input_tokens)::bigint as input_tokens,
+       sum(output_tokens)::bigint as output_tokens,
+       sum(cost_usd) as cost_usd,
+       sum(unpriced_calls)::bigint as unpriced_calls
+from cost_rows
+group by tenant_id, date, provider_id, feature, model
 order by tenant_id, date, provider_id, feature, model
 
 -- name: providers_seen

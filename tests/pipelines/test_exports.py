@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 import polars as pl
 import pytest
 
+from analytics.queries import cost_breakdown
+from analytics.views import connect, partition_sources
 from pipelines.exports import analytics_parquet_export, analytics_root
 from pipelines.resources import PostgresResource
 from tests.webapp.llm.test_support import as_owner, seed_messages
@@ -65,6 +69,7 @@ def test_partitions_per_tenant_local_day(tenants: dict[str, int], pg: PostgresRe
     ids = list(tenants.values())
     meta = _run(pg, tmp_path, ids)
     assert (meta["tenants"], meta["tenants_idle"], meta["files"]) == (2, 1, 6)
+    assert meta["monthly_files"] == 2
     assert (meta["rows_llm_usage"], meta["rows_llm_cost_daily"]) == (2, 1)
     assert meta["rows_message_stats"] == 2  # A: one hour of traffic; B: one hour
     assert meta["rows"] == 5
@@ -89,7 +94,7 @@ def test_rerun_replaces_the_files(tenants: dict[str, int], pg: PostgresResource,
     assert first == second
     assert target.stat().st_ino != inode  # a new file renamed into place
     files = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
-    assert len(files) == 6 and all(f.name == "part-0.parquet" for f in files)
+    assert len(files) == 6 + 2 and all(f.name == "part-0.parquet" for f in files)
     assert pl.read_parquet(target).height == 2
 
 
@@ -103,8 +108,49 @@ def test_stale_partition_of_an_idle_day_is_replaced(tenants: dict[str, int],
                 stale / "old.parquet")
     meta = _run(pg, tmp_path, [tenants["idle"]])
     assert (meta["tenants"], meta["files"], meta["rows"]) == (1, 3, 0)
+    assert meta["monthly_files"] == 1  # the month now holds one (empty) day
     assert [p.name for p in stale.iterdir()] == ["part-0.parquet"]
     assert pl.read_parquet(stale / "part-0.parquet").height == 0
+
+
+def test_the_month_is_compacted_after_each_export(tenants: dict[str, int], pg: PostgresResource,
+                                                  con: duckdb.DuckDBPyConnection,
+                                                  tmp_path: Path) -> None:
+    a = tenants["a"]
+    meta = _run(pg, tmp_path, [a])
+    assert meta["monthly_files"] == 1
+    monthly = tmp_path / "llm_cost_daily_by_month" / f"tenant_id={a}" / "month=2026-11"
+    assert [p.name for p in monthly.iterdir()] == ["part-0.parquet"]
+    daily = pl.read_parquet(_part(tmp_path, "llm_cost_daily", a) / "part-0.parquet")
+    stored = pl.read_parquet(monthly / "part-0.parquet")
+    assert stored.drop("date").equals(daily) and set(stored["date"]) == {dt.date(2026, 11, 20)}
+    # The readers take the month from it, with the daily path's answer.
+    first, last = dt.date(2026, 11, 1), dt.date(2026, 11, 30)
+    assert partition_sources(tmp_path, "llm_cost_daily", a, first, last) == (
+        [], [str(monthly / "part-0.parquet")])
+    breakdown = cost_breakdown(con, tmp_path, a, first, last)
+    assert breakdown["calls"].to_list() == [2]
+    # Another day of the month (here an idle one with an old partition) is exported: the
+    # month is rebuilt with it, so the compacted file is current again.
+    other = _part(tmp_path, "llm_cost_daily", a).with_name("date=2026-11-19")
+    shutil.copytree(_part(tmp_path, "llm_cost_daily", a), other)
+    assert partition_sources(tmp_path, "llm_cost_daily", a, first, last)[1] == []
+    assert cost_breakdown(con, tmp_path, a, first, last)["calls"].sum() == 4
+    before = (monthly / "part-0.parquet").stat().st_ino
+    _run(pg, tmp_path, [a])
+    assert (monthly / "part-0.parquet").stat().st_ino != before
+    assert set(pl.read_parquet(monthly / "part-0.parquet")["date"]) == {
+        dt.date(2026, 11, 19), dt.date(2026, 11, 20)}
+    assert partition_sources(tmp_path, "llm_cost_daily", a, first, last)[1] == [
+        str(monthly / "part-0.parquet")]
+    assert cost_breakdown(con, tmp_path, a, first, last)["calls"].sum() == 4
+
+
+@pytest.fixture(scope="module")
+def con() -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = connect()
+    yield connection
+    connection.close()
 
 
 def test_analytics_dir_defaults_like_the_readers(monkeypatch: pytest.MonkeyPatch,
