@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import psycopg
 import pytest
 from flask import Flask
 
@@ -13,6 +14,10 @@ from webapp.realtime import service as svc
 from webapp.tenants.service import create_tenant
 
 INSERT = "insert into events (tenant_id, type, data) values (%s, 'test.order', '{}') returning id"
+# The shape ingest uses: the insert inside a CTE, rows from a SELECT.
+INSERT_CTE = ("with ins as (insert into events (tenant_id, type, data) "
+              "select t, 'test.order', '{}' from unnest(array[%s::bigint, %s::bigint]) t "
+              "returning id) select max(id) as id from ins")
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +29,7 @@ def db(app: Flask) -> Database:
 def _insert_in_thread(db: Database, tenant_id: int, out: dict[str, Any]) -> threading.Thread:
     def run() -> None:
         with db.tenant(tenant_id) as conn:
-            out["id"] = conn.execute(INSERT, (tenant_id,)).fetchone()["id"]
+            out["id"] = conn.execute(INSERT_CTE, (tenant_id, tenant_id)).fetchone()["id"]
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
@@ -51,7 +56,9 @@ def test_a_later_event_of_the_tenant_waits_for_the_open_one_and_gets_a_higher_id
     thread.join(5)
     assert not thread.is_alive()
     assert later["id"] > held
-    assert svc.event_ids_since(db, tenant, held - 1, 10) == [held, later["id"]]
+    # The waiting statement drew its ids only once it had the lock: after the other tenant's.
+    assert later["id"] > elsewhere["id"]
+    assert svc.event_ids_since(db, tenant, held - 1, 10) == [held, later["id"] - 1, later["id"]]
 
 
 def test_ids_stay_unique_and_increasing_under_concurrent_writers(db: Database) -> None:
@@ -73,3 +80,26 @@ def test_ids_stay_unique_and_increasing_under_concurrent_writers(db: Database) -
         t.join(30)
     assert len(ids) == len(set(ids)) == 100
     assert svc.event_ids_since(db, tenant, 0, 1000) == sorted(ids)
+
+
+
+def test_a_writer_without_a_tenant_setting_is_ordered_too(db: Database,
+                                                          database_url: str) -> None:
+    # As a cross-tenant SECURITY DEFINER writer runs: as the owner, with no app.tenant_id.
+    tenant = create_tenant(db, "Order D")
+    with db.tenant(tenant) as conn:
+        held = conn.execute(INSERT, (tenant,)).fetchone()["id"]
+        later: dict[str, Any] = {}
+
+        def owner_insert() -> None:
+            with psycopg.connect(database_url) as owner:
+                row = owner.execute(INSERT, (tenant,)).fetchone()
+                assert row is not None
+                later["id"] = row[0]
+
+        thread = threading.Thread(target=owner_insert, daemon=True)
+        thread.start()
+        thread.join(0.5)
+        assert thread.is_alive(), "the row of an open tenant must wait for its transaction"
+    thread.join(5)
+    assert later["id"] > held
