@@ -3,31 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.fakes.llm_server import FakeLLMServer, FaultPlan
 from tests.fakes.responders import canned_reply, request_feature_and_data
-from tests.webapp.conftest import Member, add_member, make_settings, register_owner
+from tests.webapp.conftest import Member, add_member, register_owner
 from tests.webapp.llm.test_support import URGENT, conversation_of, seed_messages
-from webapp.app import close_app, create_app
 from webapp.db import Database
-from webapp.llm.tasks_api import routes as task_routes
-
-
-@pytest.fixture(scope="module")
-def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """The app, with the tasks blueprint registered if webapp.app does not list it yet."""
-    application = create_app(make_settings(database_url, Path(tmp_path_factory.mktemp("home"))))
-    if task_routes.bp.name not in application.blueprints:
-        application.register_blueprint(task_routes.bp)
-    yield application
-    close_app(application)
 
 
 def _db(app: Flask) -> Database:
