@@ -16,6 +16,15 @@ from psycopg.conninfo import make_conninfo
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
 
+from tests.fakes.fixtures import (  # noqa: E402,F401 - fixtures for every model-calling test
+    fake,
+    fake2,
+    fake_server,
+    litellm_module,
+    platform_db,
+    second_fake,
+)
+
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -8,7 +8,6 @@ import time
 
 from tests.fakes.llm_server import FakeLLMServer, FaultPlan
 from tests.fakes.responders import heuristic_responder, request_feature_and_data
-from tests.webapp.llm import test_support as support
 from tests.webapp.llm.test_support import (
     URGENT,
     add_provider,
@@ -22,10 +21,6 @@ from webapp.db import Database
 from webapp.llm import analysis, features, health, jobs, summaries, worker
 from webapp.llm.models import BatchAnalyzeRequest
 from webapp.llm.routing import LLMContext
-
-fake2 = support.fake2
-platform_db = support.platform_db
-second_fake = support.second_fake
 
 # 3 invalid replies in every 10, never three in a row (the breaker would open instead)
 THIRTY_PERCENT = ["invalid_json", None, None, "invalid_json", None, None, None,

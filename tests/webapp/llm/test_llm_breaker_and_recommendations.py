@@ -6,7 +6,6 @@ import datetime as dt
 from decimal import Decimal
 
 from tests.fakes.llm_server import FakeLLMServer
-from tests.webapp.llm import test_support as support
 from tests.webapp.llm.test_support import (
     add_provider,
     box,
@@ -18,8 +17,6 @@ from webapp.llm.client import CallResult
 from webapp.llm.models import RangeQuery
 from webapp.llm.recommend import recommendations, wilson
 from webapp.llm.routing import LLMContext
-
-platform_db = support.platform_db
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 CLOSED = {"circuit": "closed", "consecutive_failures": 0, "trips": 0, "cooldown_until": None,

@@ -7,7 +7,6 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 from tests.fakes.llm_server import FakeLLMServer
-from tests.webapp.llm import test_support as support
 from tests.webapp.llm.test_support import (
     add_provider,
     as_owner,
@@ -24,10 +23,6 @@ from webapp.llm.models import BatchAnalyzeRequest
 from webapp.llm.prompts import build_importance_prompt
 from webapp.llm.routing import LLMContext
 from webapp.llm.schemas import ImportanceBatch
-
-fake2 = support.fake2
-platform_db = support.platform_db
-second_fake = support.second_fake
 
 
 def _spent(db: Database, tenant_id: int, provider_id: int) -> Decimal:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from tests.fakes.llm_server import FakeLLMServer, FaultPlan
-from tests.webapp.llm import test_support as support
 from tests.webapp.llm.test_support import (
     URGENT,
     add_provider,
@@ -18,10 +17,6 @@ from tests.webapp.llm.test_support import (
 from webapp.db import Database
 from webapp.llm import analysis, features
 from webapp.llm.routing import LLMContext
-
-fake2 = support.fake2
-platform_db = support.platform_db
-second_fake = support.second_fake
 
 
 def _ctx(db: Database) -> LLMContext:

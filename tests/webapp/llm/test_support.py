@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 import psycopg
-import pytest
 
 from tests.fakes.llm_server import FakeLLMServer
 from webapp.db import Database
@@ -103,27 +102,3 @@ def ledger(db: Database, tenant_id: int) -> list[dict[str, Any]]:
     """A tenant's ledger rows, oldest first."""
     with db.tenant(tenant_id) as conn:
         return conn.execute("select * from llm_usage_logs order by id").fetchall()
-
-
-@pytest.fixture(scope="module")
-def platform_db(database_url: str) -> Iterator[Database]:
-    """A pool over the module's database."""
-    database = Database(database_url, min_size=1, max_size=12)
-    database.open()
-    yield database
-    database.close()
-
-
-@pytest.fixture(scope="module")
-def second_fake(litellm_module: Any) -> Iterator[FakeLLMServer]:
-    """A second fake provider server (a different 'vendor' than `fake`)."""
-    with FakeLLMServer(hang_s=2.0) as server:
-        yield server
-
-
-@pytest.fixture
-def fake2(second_fake: FakeLLMServer) -> Iterator[FakeLLMServer]:
-    """The second fake, reset to defaults around each test."""
-    second_fake.reset()
-    yield second_fake
-    second_fake.reset()

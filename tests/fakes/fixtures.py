@@ -1,0 +1,60 @@
+"""Shared fixtures of every test that talks to a model: one litellm import and one fake provider
+server (plus a second 'vendor') per session, and a pool over the module's database.
+
+Registered for the whole suite in tests/conftest.py."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import ModuleType
+
+import pytest
+
+from tests.fakes.llm_server import FakeLLMServer
+from webapp.db import Database
+from webapp.llm.client import load_litellm
+
+
+@pytest.fixture(scope="session")
+def litellm_module() -> ModuleType:
+    """litellm, imported once for the whole session (~5 s)."""
+    return load_litellm()
+
+
+@pytest.fixture(scope="session")
+def fake_server(litellm_module: ModuleType) -> Iterator[FakeLLMServer]:
+    """One loopback fake provider for the session."""
+    with FakeLLMServer(hang_s=2.0) as server:
+        yield server
+
+
+@pytest.fixture
+def fake(fake_server: FakeLLMServer) -> Iterator[FakeLLMServer]:
+    """The session's fake server, reset to defaults before and after each test."""
+    fake_server.reset()
+    yield fake_server
+    fake_server.reset()
+
+
+@pytest.fixture(scope="session")
+def second_fake(litellm_module: ModuleType) -> Iterator[FakeLLMServer]:
+    """A second fake provider server (a different 'vendor' than `fake`)."""
+    with FakeLLMServer(hang_s=2.0) as server:
+        yield server
+
+
+@pytest.fixture
+def fake2(second_fake: FakeLLMServer) -> Iterator[FakeLLMServer]:
+    """The second fake, reset to defaults around each test."""
+    second_fake.reset()
+    yield second_fake
+    second_fake.reset()
+
+
+@pytest.fixture(scope="module")
+def platform_db(database_url: str) -> Iterator[Database]:
+    """A pool over the module's database (for seeding and inspecting)."""
+    database = Database(database_url, min_size=1, max_size=12)
+    database.open()
+    yield database
+    database.close()
