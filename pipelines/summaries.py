@@ -63,9 +63,7 @@ class TenantOutcome:
 def _inputs(rows: list[dict[str, Any]]) -> list[InputMessage]:
     """Prompt inputs in chronological order (rows come newest first)."""
     ordered = sorted(rows, key=lambda r: (r["sent_at"], r["id"]))
-    return [InputMessage(id=r["id"], sender="Team" if r["from_me"] else r["sender"] or "",
-                         timestamp=r["sent_at"], text=r["text"] or "", from_me=r["from_me"],
-                         conversation_id=r["conversation_id"]) for r in ordered]
+    return [InputMessage.from_row(r) for r in ordered]
 
 
 def _usage_ids(routed: Routed) -> list[int]:

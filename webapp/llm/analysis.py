@@ -43,9 +43,7 @@ def load_inputs(db: Database, tenant_id: int, ids: Sequence[int]) -> list[InputM
     """The prompt inputs of the given messages (visible, not revoked), oldest first."""
     with db.tenant(tenant_id) as conn:
         rows = conn.execute(Q.select_inputs, {"ids": list(ids)}).fetchall()
-    return [InputMessage(id=r["id"], sender="Team" if r["from_me"] else r["sender"] or "",
-                         timestamp=r["sent_at"], text=r["text"] or "", from_me=r["from_me"],
-                         conversation_id=r["conversation_id"]) for r in rows]
+    return [InputMessage.from_row(r) for r in rows]
 
 
 def chunks(items: Sequence[InputMessage], size: int) -> Iterator[list[InputMessage]]:

@@ -6,7 +6,7 @@ reply that fails validation is an invalid output and counts as a failed attempt.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -47,6 +47,13 @@ class InputMessage(BaseModel):
     text: str = ""
     from_me: bool = False
     conversation_id: int | None = None
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> InputMessage:
+        """From a messages row (id, sender, sent_at, text, from_me, conversation_id)."""
+        return cls(id=row["id"], sender="Team" if row["from_me"] else row["sender"] or "",
+                   timestamp=row["sent_at"], text=row["text"] or "", from_me=row["from_me"],
+                   conversation_id=row["conversation_id"])
 
 
 class ActionItem(_Output):

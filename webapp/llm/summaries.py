@@ -20,9 +20,7 @@ MAX_MESSAGES = 300
 
 
 def _inputs(rows: list[dict[str, Any]]) -> list[InputMessage]:
-    return [InputMessage(id=r["id"], sender="Team" if r["from_me"] else r["sender"] or "",
-                         timestamp=r["sent_at"], text=r["text"] or "", from_me=r["from_me"],
-                         conversation_id=r["conversation_id"]) for r in reversed(rows)]
+    return [InputMessage.from_row(r) for r in reversed(rows)]
 
 
 def _load(ctx: LLMContext, tenant_id: int, conversation_id: int,

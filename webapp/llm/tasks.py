@@ -30,9 +30,7 @@ MAX_CONVERSATIONS = 20  # one routed call each: a synchronous request stays boun
 
 
 def _inputs(rows: Sequence[dict[str, Any]]) -> list[InputMessage]:
-    return [InputMessage(id=r["id"], sender="Team" if r["from_me"] else r["sender"] or "",
-                         timestamp=r["sent_at"], text=r["text"] or "", from_me=r["from_me"],
-                         conversation_id=r["conversation_id"]) for r in rows]
+    return [InputMessage.from_row(r) for r in rows]
 
 
 def conversation_messages(ctx: LLMContext, tenant_id: int, conversation_id: int,
