@@ -35,12 +35,6 @@ def events_by_ids(db: Database, tenant_id: int, ids: list[int]) -> list[Frame]:
     return [_frame(r) for r in rows]
 
 
-def event_by_id(db: Database, tenant_id: int, event_id: int) -> Frame | None:
-    """One of the tenant's frames, or None (unknown id, or another tenant's)."""
-    found = events_by_ids(db, tenant_id, [event_id])
-    return found[0] if found else None
-
-
 def event_ids_since(db: Database, tenant_id: int, since_id: int, limit: int) -> list[int]:
     """Up to `limit` of the tenant's event ids after since_id, in id order."""
     with db.tenant(tenant_id) as conn:
