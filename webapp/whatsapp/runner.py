@@ -10,7 +10,9 @@ Threads, each with one job:
   one idempotent transaction each; history chunks with a progress event). Status, QR and
   pairing-code changes are queued without waiting;
 - outbox: every ~0.5 s hands due sends to `webapp.whatsapp.outbox.process_due` (at least once:
-  see that module).
+  see that module);
+- snooze: every ~15 s reopens conversations whose snooze time has passed
+  (`webapp.messaging.snooze.wake_due`).
 While the database is down the callbacks wait (backpressure on WhatsApp) instead of dropping.
 """
 
@@ -31,6 +33,7 @@ import psycopg
 from webapp.db import Database
 from webapp.db.queries import load
 from webapp.errors import DependencyDown
+from webapp.messaging import snooze
 from webapp.messaging.records import MessageRecord
 from webapp.whatsapp import devices
 from webapp.whatsapp.gateway import DeviceUnavailable, SimulatorGateway, WhatsAppGateway
@@ -50,6 +53,7 @@ class RunnerConfig:
 
     poll_interval: float = 3.0
     outbox_interval: float = 0.5
+    snooze_interval: float = 15.0
     batch_size: int = 100
     queue_size: int = 5000
     linger: float = 0.002
@@ -113,10 +117,12 @@ class GatewayRunner:
         self._loops = [threading.Thread(target=self._poll_loop, name="mf-gateway-poller",
                                         daemon=True),
                        threading.Thread(target=self._outbox_loop, name="mf-gateway-outbox",
+                                        daemon=True),
+                       threading.Thread(target=self._snooze_loop, name="mf-gateway-snooze",
                                         daemon=True)]
 
     def start(self) -> None:
-        """Start the worker, poller and outbox threads."""
+        """Start the worker, poller, outbox and snooze threads."""
         self.intake.start()
         log.info("gateway started")
         for thread in self._loops:
@@ -270,6 +276,17 @@ class GatewayRunner:
                 process_due(self.db, self.gateway_for, limit=50)
             except Exception:
                 log.exception("outbox pass failed")
+
+    def _snooze_loop(self) -> None:
+        while True:
+            try:
+                woken = snooze.wake_due(self.db)
+                if woken:
+                    log.info("woke %d snoozed conversations", woken)
+            except Exception:
+                log.exception("waking snoozed conversations failed")
+            if self._stopping.wait(self.config.snooze_interval):
+                return
 
 
 def default_neonize(runner: GatewayRunner) -> Any:

@@ -151,6 +151,7 @@ set last_message_id = case when c.last_message_at is null or s.max_at >= c.last_
     unread_count = c.unread_count + s.inbound,
     status = case when s.inbound > 0 and c.status in ('resolved', 'snoozed') then 'open'
                   else c.status end,
+    snoozed_until = case when s.inbound > 0 then null else c.snoozed_until end,
     updated_at = now()
 from (select u.conversation_id, max(u.sent_at) as max_at,
              (array_agg(u.id order by u.sent_at desc, u.wa_id desc))[1] as newest_id,
