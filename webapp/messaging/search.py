@@ -1,5 +1,6 @@
 """Full-text message search: PostgreSQL's websearch syntax over the `search` column, ranked by
-ts_rank then newest, scoped to the caller's tenant by RLS (Flask-free)."""
+ts_rank then newest, scoped to the caller's tenant by RLS (Flask-free). Accents and letter case
+are ignored on both sides (the `mf_search` text search configuration, migration 0016)."""
 
 from __future__ import annotations
 

@@ -231,13 +231,13 @@ def test_search_matches_function_is_tenant_bound(setup: Setup, db: Database,
     """mf_message_matches (SECURITY DEFINER, so RLS does not apply inside) filters by the
     caller's tenant itself: each tenant sees only its own hits, no tenant context sees none."""
     sql = ("select h.id, m.wa_message_id from mf_message_matches("
-           "websearch_to_tsquery('simple', 'pelican')) h join messages m on m.id = h.id")
+           "websearch_to_tsquery('mf_search', 'pelican')) h join messages m on m.id = h.id")
     mine = {r["wa_message_id"] for r in query_all(db, setup.owner.tenant_id, sql)}
     assert mine == {"S1", "S2", "S3", "S5"}
     assert {r["wa_message_id"] for r in query_all(db, setup.other.tenant_id, sql)} == {"X1"}
     with db.system() as conn:
         assert conn.execute("select count(*) as n from mf_message_matches("
-                            "websearch_to_tsquery('simple', 'pelican'))").fetchone() == {"n": 0}
+                            "websearch_to_tsquery('mf_search', 'pelican'))").fetchone() == {"n": 0}
     with psycopg.connect(database_url, autocommit=True) as conn:
         row = conn.execute("select indexdef from pg_indexes where indexname = "
                            "'messages_tenant_search_idx'").fetchone()

@@ -52,13 +52,14 @@ exists (select 1 from conversation_labels cl join labels l on l.id = cl.label_id
 
 -- name: filter_text
 -- Filter: title, contact name or JID contains the text, or a live message matches it
--- (mf_message_matches: the tenant's full-text matches through the GIN index, migration 0009).
+-- (mf_message_matches: the tenant's full-text matches through the GIN index, migration 0009;
+-- mf_search ignores accents, migration 0016).
 (c.title ilike %(like)s or c.chat_jid ilike %(like)s
  or exists (select 1 from contacts ct where ct.id = c.contact_id
             and (ct.display_name ilike %(like)s or ct.push_name ilike %(like)s
                  or ct.phone_jid ilike %(like)s or ct.lid_jid ilike %(like)s))
  or c.id in (select h.conversation_id
-             from mf_message_matches(websearch_to_tsquery('simple', %(q)s)) h))
+             from mf_message_matches(websearch_to_tsquery('mf_search', %(q)s)) h))
 
 -- name: after_active
 -- Keyset: after the cursor, among conversations with activity.
@@ -136,12 +137,13 @@ values (mf_current_tenant(), 'conversation.updated', jsonb_build_object('id', %(
 -- name: search_messages
 -- Full-text search over the tenant's live messages: best rank first, then newest. The matches
 -- come from mf_message_matches (index-backed under RLS, migration 0009); only the page's rows
--- are then read and serialized.
+-- are then read and serialized. mf_search is the configuration of messages.search (accents
+-- ignored, migration 0016): the query must use the same one.
 select m.id, h.rank,
        (mf_message_json_of(m, r.quoted_message_id, r.reactions)
         || jsonb_build_object('conversation_title', c.title, 'rank', h.rank))::text as row
 from (select h.id, h.rank
-      from mf_message_matches(websearch_to_tsquery('simple', %(q)s)) h
+      from mf_message_matches(websearch_to_tsquery('mf_search', %(q)s)) h
       where %(after_id)s::bigint is null
          or (h.rank, h.id) < (%(after_rank)s::real, %(after_id)s::bigint)
       order by h.rank desc, h.id desc
