@@ -19,6 +19,7 @@ from pipelines.resources import PostgresResource
 from tests.fakes.llm_server import FakeLLMServer
 from tests.webapp.conftest import Member, add_member, register_owner
 from tests.webapp.llm.test_support import T0, URGENT, mixed_texts, owner_principal, seed_messages
+from tests.webapp.llm.test_support import ok as _ok
 from webapp.config import Settings
 from webapp.db import Database
 from webapp.errors import ConfigError
@@ -26,11 +27,6 @@ from webapp.llm import analysis as llm_analysis
 from webapp.llm import jobs
 from webapp.messaging.service import ingest
 from webapp.security.principal import Principal
-
-
-def _ok(r: Any, status: int = 200) -> Any:
-    assert r.status_code == status, (r.status_code, r.get_json())
-    return r.get_json()
 
 
 def _evaluate(instance: dg.DagsterInstance, pg: PostgresResource) -> list[Any]:

@@ -15,7 +15,9 @@ from flask.testing import FlaskClient
 
 from tests.fakes.llm_server import FakeLLMServer, FaultPlan
 from tests.webapp.conftest import Member, register_owner
+from tests.webapp.llm.test_support import app_db as _db
 from tests.webapp.llm.test_support import as_owner, box
+from tests.webapp.llm.test_support import ok as _ok
 from webapp.db import Database
 from webapp.llm import health
 from webapp.llm.routing import LLMContext
@@ -23,16 +25,6 @@ from webapp.realtime.service import events_by_ids, events_since
 
 TIMES = ("cooldown_until", "last_check_at", "last_success_at", "last_failure_at")
 LATENCIES = ("p50_latency_ms", "p95_latency_ms")
-
-
-def _db(app: Flask) -> Database:
-    database: Database = app.extensions["mf_db"]
-    return database
-
-
-def _ok(r: Any, status: int = 200) -> Any:
-    assert r.status_code == status, (r.status_code, r.get_json())
-    return r.get_json()
 
 
 def _add_provider(client: FlaskClient, who: Member, fake: FakeLLMServer, name: str) -> int:

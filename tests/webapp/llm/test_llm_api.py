@@ -12,19 +12,10 @@ from flask.testing import FlaskClient
 from tests.fakes.llm_server import FakeLLMServer
 from tests.webapp.conftest import Member, add_member, register_owner
 from tests.webapp.llm.test_support import URGENT, conversation_of, mixed_texts, seed_messages
-from webapp.db import Database
+from tests.webapp.llm.test_support import app_db as _db
+from tests.webapp.llm.test_support import ok as _ok
 
 MONEY = re.compile(r"^\d+\.\d{6}$")
-
-
-def _db(app: Flask) -> Database:
-    database: Database = app.extensions["mf_db"]
-    return database
-
-
-def _ok(r: Any, status: int = 200) -> Any:
-    assert r.status_code == status, (r.status_code, r.get_json())
-    return r.get_json()
 
 
 def _wait_for_job(client: FlaskClient, who: Member, job_id: int) -> dict[str, Any]:

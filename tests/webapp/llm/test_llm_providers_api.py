@@ -14,15 +14,11 @@ from flask.testing import FlaskClient
 from tests.fakes.llm_server import FakeLLMServer, FaultPlan
 from tests.webapp.conftest import Member, make_settings, register_owner
 from tests.webapp.llm.test_support import URGENT, as_owner, seed_messages
+from tests.webapp.llm.test_support import ok as _ok
 from webapp.app import close_app, create_app
 from webapp.db import Database
 
 KEY_A = "sk-tenantA-SECRET-0123456789abcdef"
-
-
-def _ok(r: Any, status: int = 200) -> Any:
-    assert r.status_code == status, (r.status_code, r.get_json())
-    return r.get_json()
 
 
 def _create(client: FlaskClient, who: Member, fake: FakeLLMServer, **over: Any) -> Any:

@@ -12,17 +12,8 @@ from tests.fakes.llm_server import FakeLLMServer, FaultPlan
 from tests.fakes.responders import canned_reply, request_feature_and_data
 from tests.webapp.conftest import Member, add_member, register_owner
 from tests.webapp.llm.test_support import URGENT, conversation_of, seed_messages
-from webapp.db import Database
-
-
-def _db(app: Flask) -> Database:
-    database: Database = app.extensions["mf_db"]
-    return database
-
-
-def _ok(r: Any, status: int = 200) -> Any:
-    assert r.status_code == status, (r.status_code, r.get_json())
-    return r.get_json()
+from tests.webapp.llm.test_support import app_db as _db
+from tests.webapp.llm.test_support import ok as _ok
 
 
 def _ledger(app: Flask, tenant_id: int) -> list[dict[str, Any]]:

@@ -15,20 +15,11 @@ from flask.testing import FlaskClient
 from tests.fakes.llm_server import FakeLLMServer
 from tests.webapp.conftest import Member, register_owner
 from tests.webapp.llm.test_support import URGENT, seed_messages
-from webapp.db import Database
+from tests.webapp.llm.test_support import app_db as _db
+from tests.webapp.llm.test_support import ok as _ok
 
 UNKNOWN_MODEL = "mystery-model-9000"  # in neither the project's price table nor litellm's map
 PRICE_FIELDS = {"price_input_per_mtok", "price_output_per_mtok"}
-
-
-def _db(app: Flask) -> Database:
-    database: Database = app.extensions["mf_db"]
-    return database
-
-
-def _ok(r: Any, status: int = 200) -> Any:
-    assert r.status_code == status, (r.status_code, r.get_json())
-    return r.get_json()
 
 
 def _provider(client: FlaskClient, who: Member, fake: FakeLLMServer, name: str,

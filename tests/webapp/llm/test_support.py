@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import psycopg
+from flask import Flask
 
 from tests.fakes.llm_server import FakeLLMServer
 from webapp.db import Database
@@ -102,3 +103,15 @@ def ledger(db: Database, tenant_id: int) -> list[dict[str, Any]]:
     """A tenant's ledger rows, oldest first."""
     with db.tenant(tenant_id) as conn:
         return conn.execute("select * from llm_usage_logs order by id").fetchall()
+
+
+def app_db(app: Flask) -> Database:
+    """The app's database (the `mf_db` extension)."""
+    database: Database = app.extensions["mf_db"]
+    return database
+
+
+def ok(r: Any, status: int = 200) -> Any:
+    """The JSON body of a test-client response, after checking its status."""
+    assert r.status_code == status, (r.status_code, r.get_json())
+    return r.get_json()
