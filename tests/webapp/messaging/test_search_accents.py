@@ -1,4 +1,4 @@
-"""Accent-insensitive search (migration 0016): GET /messages/search and the conversations `q`
+"""Accent-insensitive search (migrations 0016, 0018): GET /messages/search and the conversations `q`
 filter ignore accents in both directions, stay tenant-scoped, and rows stored before the
 migration are found too."""
 
@@ -109,6 +109,25 @@ def test_conversation_filter_ignores_accents(client: FlaskClient, desks: Desks) 
     assert _conversations(client, desks.a, "brulee") == {desks.conv["carla"]}
     b_conversations = _conversations(client, desks.b, "cafe")
     assert len(b_conversations) == 1 and b_conversations.isdisjoint(desks.conv.values())
+
+
+def test_conversation_filter_ignores_accents_in_names(client: FlaskClient, app: Flask,
+                                                      db: Database) -> None:
+    # migration 0018: the title and the contact's names match with accents folded too
+    c, d = register_owner(client, "Names C"), register_owner(client, "Names D")
+    joao, joana = "5511888800001@s.whatsapp.net", "5511888800002@s.whatsapp.net"
+    ingest(db, c.tenant_id, [msg("N1", "hello", 1, chat=joao, name="João Gonçalves"),
+                             msg("N2", "hi", 2, chat=joana, name="Joana")],
+           device_id=make_device(db, c.tenant_id))
+    ingest(db, d.tenant_id, [msg("N3", "hello", 1, chat=joao, name="João Gonçalves")],
+           device_id=make_device(db, d.tenant_id))
+    mine = conversation_id(db, c.tenant_id, joao)
+
+    assert _conversations(client, c, "joao goncalves") == {mine}
+    assert _conversations(client, c, "JOÃO") == {mine}
+    assert _conversations(client, c, "goncal") == {mine}
+    assert _conversations(client, c, "joa") == {mine, conversation_id(db, c.tenant_id, joana)}
+    assert _conversations(client, d, "joao") == {conversation_id(db, d.tenant_id, joao)}
 
 
 @pytest.fixture

@@ -51,12 +51,14 @@ exists (select 1 from conversation_labels cl join labels l on l.id = cl.label_id
           and (lower(l.name) = lower(%(label)s) or l.id = %(label_id)s::bigint))
 
 -- name: filter_text
--- Filter: title, contact name or JID contains the text, or a live message matches it
+-- Filter: title, contact name (accents ignored: mf_fold, migration 0018) or JID contains the
+-- text, or a live message matches it
 -- (mf_message_matches: the tenant's full-text matches through the GIN index, migration 0009;
 -- mf_search ignores accents, migration 0016).
-(c.title ilike %(like)s or c.chat_jid ilike %(like)s
+(mf_fold(c.title) ilike mf_fold(%(like)s) or c.chat_jid ilike %(like)s
  or exists (select 1 from contacts ct where ct.id = c.contact_id
-            and (ct.display_name ilike %(like)s or ct.push_name ilike %(like)s
+            and (mf_fold(ct.display_name) ilike mf_fold(%(like)s)
+                 or mf_fold(ct.push_name) ilike mf_fold(%(like)s)
                  or ct.phone_jid ilike %(like)s or ct.lid_jid ilike %(like)s))
  or c.id in (select h.conversation_id
              from mf_message_matches(websearch_to_tsquery('mf_search', %(q)s)) h))
