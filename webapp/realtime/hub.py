@@ -174,11 +174,11 @@ class Hub:
 
     @staticmethod
     def _offer(subs: Iterable[Subscriber], found: list[svc.Frame]) -> None:
-        subs = list(subs)
-        for frame in found:
-            data = frames.wire(frames.dumps(frame))  # encoded once, shared by every socket
+        # each frame encoded once, shared by every socket; each socket gets the batch in one write
+        encoded = [(frame["id"], frames.wire(frames.dumps(frame))) for frame in found]
+        if encoded:
             for sub in subs:
-                sub.offer(frame["id"], data)
+                sub.offer_many(encoded)
 
     def _ephemeral(self, msg: dict[str, Any]) -> None:
         try:

@@ -54,17 +54,25 @@ class Subscriber:
     def offer(self, event_id: int, frame: bytes) -> bool:
         """Send an event frame (wire bytes) unless already delivered; while the socket is still
         replaying history, hold it so that live frames follow the replay. True when taken."""
+        return self.offer_many([(event_id, frame)]) == 1
+
+    def offer_many(self, frames: list[tuple[int, bytes]]) -> int:
+        """`offer` for frames in id order, written to the socket in one go (one write per
+        batch, not per frame); the number taken."""
         with self._lock:  # sending under the lock keeps this subscriber's frames in order
-            if self.overflowed or not self._accept(event_id):
-                return False
+            if self.overflowed:
+                return 0
+            taken = [frame for event_id, frame in frames if self._accept(event_id)]
+            if not taken:
+                return 0
             if self._held is None:
-                self._send(frame)
-            elif len(self._held) < HELD_MAX:
-                self._held.append(frame)
+                self._send(taken[0] if len(taken) == 1 else b"".join(taken))
+            elif len(self._held) + len(taken) <= HELD_MAX:
+                self._held.extend(taken)
             else:
                 self.overflowed = True  # live traffic outran the replay: reconnect with since
                 self._held.clear()
-        return True
+        return len(taken)
 
     def go_live(self) -> None:
         """The replay is done: send the held live frames, then send live frames as they come."""

@@ -44,6 +44,28 @@ def test_live_frames_wait_for_the_replay_then_follow_it() -> None:
     assert sent[-2:] == [b"live 7", b"live 8"]
 
 
+def test_a_batch_of_frames_goes_out_in_one_write_without_the_delivered_ones() -> None:
+    sent: list[bytes] = []
+    sub = Subscriber(1, 1, floor=10, send=sent.append)
+    assert sub.offer_many([(11, b"a")]) == 1  # held: the socket still replays
+    sub.go_live()
+    assert sub.offer_many([(9, b"old"), (11, b"a"), (12, b"b"), (13, b"c")]) == 2
+    assert sub.offer_many([(12, b"b"), (13, b"c")]) == 0
+    assert sent == [b"a", b"bc"] and sub.last_id == 13
+
+
+def test_a_batch_that_overfills_the_replay_hold_asks_for_a_reconnect(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(subscriber_mod, "HELD_MAX", 3)
+    sent: list[bytes] = []
+    sub = Subscriber(1, 1, floor=0, send=sent.append)
+    assert sub.offer_many([(1, b"1"), (2, b"2"), (3, b"3")]) == 3 and not sub.overflowed
+    sub.offer_many([(4, b"4")])
+    assert sub.overflowed and sub.offer_many([(5, b"5")]) == 0
+    sub.go_live()
+    assert sent == []
+
+
 def test_the_remembered_ids_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(subscriber_mod, "SEEN_MAX", 8)
     sub = Subscriber(1, 1, floor=0)
