@@ -1,7 +1,7 @@
 // Small badges shared by the list and the thread header: status, priority, labels, avatars.
 
 import { h } from "../core/dom.js";
-import { colorSlot, initials, titleCase } from "../core/format.js";
+import { colorSlot, fullTime, initials, titleCase, untilTime } from "../core/format.js";
 import { icon } from "../core/icons.js";
 
 /** A conversation's display name: its title, else the phone number. */
@@ -20,10 +20,23 @@ export function avatar(conv, cls = "") {
   return el;
 }
 
-/** "Pending" chip (nothing for the default status, open). */
-export function statusChip(status) {
+/** "Pending" chip (nothing for the default status, open); a snoozed one with a time says
+ * until when in its tooltip. */
+export function statusChip(status, snoozedUntil = null) {
   if (!status || status === "open") return null;
-  return h("span", { class: `chip chip-status chip-${status}` }, titleCase(status));
+  const title = status === "snoozed" && snoozedUntil
+    ? `Snoozed until ${fullTime(snoozedUntil)}` : null;
+  return h("span", { class: `chip chip-status chip-${status}`, title }, titleCase(status));
+}
+
+/** "Snoozed until 15:05" (or "until they reply") for a snoozed conversation, else nothing. */
+export function snoozeChip(conv) {
+  if (conv.status !== "snoozed") return null;
+  const until = conv.snoozed_until;
+  return h("span", {
+    class: "chip chip-snoozed thread-snooze",
+    title: until ? fullTime(until) : "Reopens when the customer writes again",
+  }, until ? `Snoozed until ${untilTime(until)}` : "Snoozed until they reply");
 }
 
 /** "Urgent" / "High" marker (nothing for normal and low). */

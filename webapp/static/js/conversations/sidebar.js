@@ -88,7 +88,7 @@ export function createSidebar(options) {
           conv.unread_count > 99 ? "99+" : String(conv.unread_count)) : null,
         unread ? h("span", { class: "sr-only" }, `, ${conv.unread_count} unread`) : null),
       h("span", { class: "conv-meta" },
-        priorityChip(conv.priority), statusChip(conv.status),
+        priorityChip(conv.priority), statusChip(conv.status, conv.snoozed_until),
         ...(conv.labels || []).map((label) => labelChip(label)))));
     return h("li", { class: `conv-item${unread ? " is-unread" : ""}`,
       dataset: { id: String(conv.id) } }, link);

@@ -8,6 +8,8 @@ const yearDateFmt = new Intl.DateTimeFormat(undefined,
 const dayFmt = new Intl.DateTimeFormat(undefined,
   { weekday: "long", day: "numeric", month: "long", year: "numeric" });
 const fullFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "medium" });
+const shortDayFmt = new Intl.DateTimeFormat(undefined,
+  { weekday: "short", day: "numeric", month: "short" });
 
 const DAY_MS = 86400000;
 
@@ -59,6 +61,25 @@ export function dayKey(iso) {
 /** Full date and time for tooltips. */
 export function fullTime(iso) {
   return iso ? fullFmt.format(new Date(iso)) : "";
+}
+
+/** A coming day, short: "Thu 27 Nov" in the viewer's zone. */
+export function shortDay(iso) {
+  return iso ? shortDayFmt.format(new Date(iso)) : "";
+}
+
+/** A time ahead, short: "15:05" today, "tomorrow 09:00", "Mon 09:00" within the week, else
+ * "1 Dec, 09:00" (as "Snoozed until …" reads it). */
+export function untilTime(iso) {
+  if (!iso) return "";
+  const date = new Date(iso);
+  const ahead = -daysAgo(date);
+  const time = timeFmt.format(date);
+  if (ahead === 0) return time;
+  if (ahead === 1) return `tomorrow ${time}`;
+  if (ahead > 1 && ahead < 7) return `${weekdayFmt.format(date)} ${time}`;
+  const sameYear = date.getFullYear() === new Date().getFullYear();
+  return `${(sameYear ? shortDateFmt : yearDateFmt).format(date)}, ${time}`;
 }
 
 /** Up to two initials of a name ("Ana Souza" -> "AS"); "#" for numbers only. */
