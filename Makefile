@@ -33,8 +33,10 @@ lint: install
 	$(BIN)/ruff check webapp pipelines analytics streamlit_app tests $(wildcard bench)
 	$(BIN)/mypy
 
+# `make bench` runs every benchmark; `make bench BENCH=bench/test_ws_fanout.py` runs one.
+BENCH ?= bench
 bench: install
-	$(BIN)/python -m pytest bench -m bench -p no:randomly -s $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(BENCH) -m bench -p no:randomly -s $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
