@@ -118,3 +118,13 @@ def test_snooze_for_an_hour_then_wake_up_live(
     expect(sub.locator(".thread-snooze")).to_have_text("Snoozed until they reply")
     conv = api_conversation(page, live_server, conv_id)
     assert (conv["status"], conv["snoozed_until"]) == ("snoozed", None)
+
+    # The chip changes the time of a snoozed conversation: "Until they reply" -> 1 hour.
+    with page.expect_request(lambda r: r.method == "PATCH") as sent:
+        sub.get_by_role("button", name="Snoozed until they reply").click()
+        expect(menu).to_be_visible()
+        menu.get_by_role("button", name="1 hour").click()
+    body = sent.value.post_data_json
+    assert isinstance(body, dict) and body["status"] == "snoozed" and body["snoozed_until"]
+    expect(sub.locator(".thread-snooze")).to_have_text(re.compile(r"^Snoozed until "))
+    assert api_conversation(page, live_server, conv_id)["snoozed_until"] is not None

@@ -30,13 +30,16 @@ export function statusChip(status, snoozedUntil = null) {
 }
 
 /** "Snoozed until 15:05" (or "until they reply") for a snoozed conversation, else nothing. */
-export function snoozeChip(conv) {
+export function snoozeChip(conv, onClick = null) {
   if (conv.status !== "snoozed") return null;
   const until = conv.snoozed_until;
-  return h("span", {
-    class: "chip chip-snoozed thread-snooze",
-    title: until ? fullTime(until) : "Reopens when the customer writes again",
+  const when = until ? fullTime(until) : "Reopens when the customer writes again";
+  const el = h(onClick ? "button" : "span", {
+    class: "chip chip-snoozed thread-snooze", type: onClick ? "button" : null,
+    title: onClick ? `${when}. Click to change.` : when,
   }, until ? `Snoozed until ${untilTime(until)}` : "Snoozed until they reply");
+  if (onClick) el.addEventListener("click", () => onClick(conv));
+  return el;
 }
 
 /** "Urgent" / "High" marker (nothing for normal and low). */

@@ -150,7 +150,11 @@ export function createHeader(options) {
     const line = typing.length
       ? h("span", { class: "typing" }, `${typing.join(", ")} ${verb} typing…`)
       : h("span", {}, who);
-    const snoozed = snoozeChip(next);
+    // The chip reopens the menu, so a snooze time can be changed without reopening first.
+    const snoozed = snoozeChip(next, options.canUpdate ? () => {
+      selects.status.value = "snoozed";
+      snooze.open();
+    } : null);
     sub.replaceChildren(line, ...(snoozed ? [snoozed] : []),
       ...(next.labels || []).map((l) => labelChip(l, options.onLabel)));
   }
