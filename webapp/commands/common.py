@@ -25,9 +25,10 @@ def resolve_database(settings: Settings) -> tuple[str, EmbeddedServer | None]:
     """DATABASE_URL when set; otherwise start the embedded server under MESSAGEFLOW_HOME."""
     if settings.database_url:
         return settings.database_url, None
-    click.echo(f"DATABASE_URL is unset: starting embedded PostgreSQL in {settings.home}/pg",
-               err=True)
     server = ensure_server(settings.home / "pg")
+    state = "using the running" if server.reused else "started"
+    click.echo(f"DATABASE_URL is unset: {state} embedded PostgreSQL in {settings.home}/pg",
+               err=True)
     return server.dsn(), server
 
 

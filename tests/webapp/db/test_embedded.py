@@ -45,3 +45,26 @@ def test_the_wheel_server_starts_on_a_fresh_home_and_stops() -> None:
     finally:
         server.stop()
         shutil.rmtree(home, ignore_errors=True)
+
+
+def test_a_home_whose_data_is_in_the_wheel_cluster_keeps_using_it() -> None:
+    # `up` fell back to the wheel (the postgres OS user could not reach the home); later
+    # commands on the same home (replay, a second `up`) must find that data, not initdb a new,
+    # empty system cluster beside it once the wheel has opened up the directories.
+    home = Path("/tmp") / f"mf-sticky-test-{os.getpid()}"
+    shutil.rmtree(home, ignore_errors=True)
+    first = ensure_server(home / "pg", mode="wheel")
+    servers = [first]
+    try:
+        assert not first.reused
+        with psycopg.connect(first.dsn(), autocommit=True) as conn:
+            conn.execute("create table kept (id int)")
+        servers.append(again := ensure_server(home / "pg"))  # auto: system binaries may work
+        assert again.reused and again.wheel is not None
+        assert not (home / "pg" / "data").exists()
+        with psycopg.connect(again.dsn()) as conn:
+            assert conn.execute("select count(*) from kept").fetchone() == (0,)
+    finally:
+        for server in reversed(servers):
+            server.stop()
+        shutil.rmtree(home, ignore_errors=True)
