@@ -6,7 +6,7 @@ import secrets
 
 import click
 
-from webapp.commands.common import database, load_settings, resolve_database
+from webapp.commands.common import CommandGroup, database, load_settings, resolve_database
 from webapp.commands.gateway import gateway
 from webapp.commands.platform import DEMO_EMAIL, apply_migrations, ensure_demo, serve, up
 from webapp.commands.traffic import replay, simulate
@@ -16,7 +16,7 @@ from webapp.security.rbac import ROLES
 __all__ = ["DEMO_EMAIL", "ensure_demo", "main"]
 
 
-@click.group()
+@click.group(cls=CommandGroup)
 def main() -> None:
     """MessageFlow: WhatsApp operations platform."""
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import socket
+import time
 from pathlib import Path
 
+import psycopg
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from flask.testing import FlaskClient
+from psycopg_pool import PoolTimeout
 
 from webapp.cli import DEMO_EMAIL, ensure_demo, main
+from webapp.commands import common
+from webapp.db import Database
 
 
 @pytest.fixture
@@ -58,3 +64,50 @@ def test_production_without_secrets_refuses(tmp_path: Path) -> None:
                                                    "MASTER_KEY": ""})
     assert r.exit_code != 0
     assert "DATABASE_URL" in r.output and "JWT_SECRET" in r.output and "MASTER_KEY" in r.output
+
+
+@pytest.fixture
+def closed_port_env(tmp_path: Path) -> dict[str, str]:
+    with socket.socket() as sock:  # a port nothing listens on once this closes
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return {"DATABASE_URL": f"postgresql://mf:s3cret@127.0.0.1:{port}/nowhere",
+            "MESSAGEFLOW_HOME": str(tmp_path)}
+
+
+def _one_line_error(r: Result, env: dict[str, str], reason: str) -> None:
+    where = env["DATABASE_URL"].split("@")[1]
+    assert r.exit_code == 1 and isinstance(r.exception, SystemExit), r.output
+    assert r.stderr == f"error: cannot connect to the database at {where}: {reason}\n"
+    assert "s3cret" not in r.output and r.stdout == ""
+
+
+@pytest.mark.parametrize("args", [["replay", "TRAFFIC", "--tenant", "1"], ["migrate"],
+                                  ["create-tenant", "Nobody"]])
+def test_unreachable_database_is_one_line(closed_port_env: dict[str, str], tmp_path: Path,
+                                          args: list[str]) -> None:
+    traffic = tmp_path / "t.jsonl"
+    traffic.write_text('{"kind": "message"}\n')
+    started = time.monotonic()
+    r = CliRunner().invoke(main, [str(traffic) if a == "TRAFFIC" else a for a in args],
+                           env=closed_port_env)
+    _one_line_error(r, closed_port_env, "Connection refused")
+    assert time.monotonic() - started < 5  # libpq's answer, not a pool timeout
+
+
+def test_pool_timeout_is_one_line(closed_port_env: dict[str, str],
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    def never(self: Database) -> None:
+        raise PoolTimeout("pool initialization incomplete after 15 sec")
+
+    monkeypatch.setattr(common, "check_reachable", lambda dsn: None)
+    monkeypatch.setattr(Database, "open", never)
+    r = CliRunner().invoke(main, ["create-tenant", "Nobody"], env=closed_port_env)
+    _one_line_error(r, closed_port_env, "pool initialization incomplete after 15 sec")
+
+
+def test_only_connection_failures_count_as_unreachable() -> None:
+    assert common.is_connect_failure(psycopg.OperationalError("connection failed: x"))
+    assert not common.is_connect_failure(psycopg.errors.DeadlockDetected("deadlock"))
+    assert common.describe_dsn("host=db.internal port=6432 dbname=mf user=a password=pw") == (
+        "db.internal:6432/mf")

@@ -58,6 +58,7 @@ class EndpointSpec:
     tags: tuple[str, ...] = field(default_factory=tuple)
     rate_limited: bool = False
     reuse_transaction: bool = False
+    media_type: str = "application/json"
 
 
 REGISTRY: list[EndpointSpec] = []
@@ -77,12 +78,15 @@ def endpoint(
     summary: str = "",
     auth_rate_limited: bool = False,
     reuse_transaction: bool = False,
+    media_type: str = "application/json",
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a view on bp; views take (call, **url_args) and return data or a Response.
 
     `reuse_transaction=True`: the transaction that loads the caller stays open and the view's
     first `db().tenant()` for the caller's tenant continues it (one connection, fewer round
     trips; see webapp.http.request_tx). For views that reach the database promptly.
+    `media_type`: what a successful response is, for the OpenAPI document (a view answering
+    anything but JSON returns its own Response).
     """
     if auth and permission is not None and permission not in rbac.PERMISSIONS:
         raise ValueError(f"unknown permission {permission!r}")
@@ -127,7 +131,7 @@ def endpoint(
                 name=f"{bp.name}.{fn.__name__}", summary=summary or (fn.__doc__ or "").strip(),
                 permission=permission, auth=auth, body=body, query=query, response=response,
                 status=status, tags=(bp.name,), rate_limited=auth_rate_limited,
-                reuse_transaction=reuse_transaction,
+                reuse_transaction=reuse_transaction, media_type=media_type,
             )
         )
         return view
@@ -155,12 +159,15 @@ def authorize(principal: Principal, action: str) -> None:
         )
 
 
+# pydantic's wording for these names our classes ("... instance of ReplyRequest").
+_PLAIN_MESSAGES = {"extra_forbidden": "unknown field", "model_type": "must be a JSON object"}
+
+
 def _field_errors(exc: ValidationError) -> dict[str, str]:
     out: dict[str, str] = {}
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"]) or "body"
-        msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
-        out.setdefault(loc, msg)
+        out.setdefault(loc, _PLAIN_MESSAGES.get(err["type"], err["msg"]))
     return out
 
 

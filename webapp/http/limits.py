@@ -12,7 +12,7 @@ import threading
 import time
 from collections import deque
 
-from flask import Flask, request
+from flask import Flask, Response, request
 from flask_jwt_extended import decode_token
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -161,9 +161,26 @@ def _caller_key() -> str:
     return f"ip:{get_remote_address()}"
 
 
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+
+
+def _retry_after_only_when_refused(response: Response) -> Response:
+    """Drop Retry-After from responses that were not refused (429, 503).
+
+    Flask-Limiter 4.1 adds Retry-After next to X-RateLimit-* on every response it counts and has
+    no option to limit it to refusals; on a 200 or a 404 it reads as "come back in 60 s".
+    """
+    if response.status_code not in RETRY_AFTER_STATUSES:
+        response.headers.pop("Retry-After", None)
+    return response
+
+
 def init_limits(app: Flask, settings: Settings) -> Limiter:
     """One limiter per app; Redis storage when REDIS_URL is set so limits hold across processes."""
     app.config.update(RATELIMIT_HEADERS_ENABLED=True)
+    # Registered before the Limiter so it runs after the Limiter's own header hook (Flask runs
+    # after_request hooks in reverse order).
+    app.after_request(_retry_after_only_when_refused)
     limiter = Limiter(
         key_func=_caller_key,
         app=app,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from typing import Any, Literal
 
@@ -31,9 +32,18 @@ def _schema(
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
+def _summary_and_description(doc: str) -> tuple[str, str]:
+    """A docstring's first paragraph (one line) and the rest (dedented)."""
+    first, _, rest = inspect.cleandoc(doc).partition("\n\n")
+    return " ".join(first.split()), rest.strip()
+
+
 def _operation(spec: EndpointSpec, components: dict[str, Any]) -> dict[str, Any]:
-    op: dict[str, Any] = {"operationId": spec.name.replace(".", "_"), "summary": spec.summary,
+    summary, description = _summary_and_description(spec.summary)
+    op: dict[str, Any] = {"operationId": spec.name.replace(".", "_"), "summary": summary,
                           "tags": list(spec.tags)}
+    if description:
+        op["description"] = description
     params = [{"name": n, "in": "path", "required": True,
                "schema": {"type": "integer" if conv == "int" else "string"}}
               for conv, n in _PARAM.findall(spec.path)]
@@ -48,7 +58,9 @@ def _operation(spec: EndpointSpec, components: dict[str, Any]) -> dict[str, Any]
         op["requestBody"] = {"required": True, "content": {"application/json": {
             "schema": _schema(spec.body, components, "validation")}}}
     ok: dict[str, Any] = {"description": "Success"}
-    if isinstance(spec.response, type) and issubclass(spec.response, BaseModel):
+    if spec.media_type != "application/json":
+        ok["content"] = {spec.media_type: {"schema": {"type": "string"}}}
+    elif isinstance(spec.response, type) and issubclass(spec.response, BaseModel):
         ok["content"] = {"application/json": {
             "schema": _schema(spec.response, components, "serialization")}}
     else:

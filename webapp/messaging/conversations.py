@@ -188,9 +188,32 @@ def list_messages(db: Database, p: Principal, conversation_id: int, *, limit: in
     return make_page(rows, limit, lambda r: {"id": r["id"]})
 
 
+def check_changes(changes: dict[str, Any], now: dt.datetime | None = None) -> dict[str, Any]:
+    """Refuse an empty change or a bad snooze; a snooze time alone implies status snoozed."""
+    if not changes:
+        names = ", ".join(CHANGEABLE)
+        raise ValidationFailed(f"Send at least one of: {names}.",
+                               details={"required_one_of": list(CHANGEABLE)})
+    until = changes.get("snoozed_until")
+    if until is None:
+        return changes
+    if until.tzinfo is None:  # API times are UTC; never left to the session's TimeZone
+        until = changes["snoozed_until"] = until.replace(tzinfo=dt.UTC)
+    if until <= (now or dt.datetime.now(dt.UTC)):
+        raise ValidationFailed("snoozed_until must be in the future.",
+                               details={"fields": {"snoozed_until": "must be in the future"}})
+    status = changes.setdefault("status", "snoozed")
+    if status != "snoozed":
+        raise ValidationFailed(
+            f"snoozed_until goes with status snoozed, not {status}.",
+            details={"fields": {"snoozed_until": "only with status snoozed"}})
+    return changes
+
+
 def update_conversation(db: Database, p: Principal, conversation_id: int,
                         changes: dict[str, Any]) -> dict[str, Any]:
     """Change status, assignee (a member of the tenant, or None), priority or snooze time."""
+    changes = check_changes(dict(changes))
     params: dict[str, Any] = {"id": conversation_id}
     for field, flag in CHANGEABLE.items():
         params[flag] = field in changes
@@ -202,10 +225,9 @@ def update_conversation(db: Database, p: Principal, conversation_id: int,
             raise ValidationFailed(
                 "assignee_id must be a member of this team.",
                 details={"fields": {"assignee_id": "not a member of this tenant"}})
-        if changes:
-            if conn.execute(Q.update_conversation, params).fetchone() is None:
-                raise NotFound("No such conversation.")
-            conn.execute(Q.insert_conversation_event, {"id": conversation_id})
+        if conn.execute(Q.update_conversation, params).fetchone() is None:
+            raise NotFound("No such conversation.")
+        conn.execute(Q.insert_conversation_event, {"id": conversation_id})
         return conversation_row(conn, conversation_id)
 
 

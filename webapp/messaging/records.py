@@ -300,15 +300,25 @@ def parse_line(line: str, line_no: int) -> ParsedLine:
     if len(line) > MAX_LINE_CHARS:
         return ParsedLine(line_no, None, f"line too long ({len(line):,} characters)")
     try:
-        data = json.loads(line)
+        # Without its line terminator, so a truncated line's error points into the line
+        # itself ("column 46"), not at the start of json's phantom second line.
+        data = json.loads(line.rstrip("\r\n"))
     except json.JSONDecodeError as exc:
-        return ParsedLine(line_no, None, f"invalid JSON: {exc.msg} (column {exc.colno})")
+        return ParsedLine(line_no, None, _json_error(exc))
     if not isinstance(data, dict):
         return ParsedLine(line_no, None, f"not a JSON object (got {_json_type(data)})")
     try:
         return ParsedLine(line_no, validate_record(data))
     except InvalidRecord as exc:
         return ParsedLine(line_no, None, exc.reason)
+
+
+def _json_error(exc: json.JSONDecodeError) -> str:
+    """Describe a JSON syntax error with json's own position within the file line."""
+    where = f"column {exc.colno}"
+    if exc.lineno > 1:  # only a raw string with embedded newlines gets here
+        where = f"line {exc.lineno} of the record, {where}"
+    return f"invalid JSON: {exc.msg} ({where})"
 
 
 def _json_type(value: Any) -> str:

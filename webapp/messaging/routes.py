@@ -126,7 +126,15 @@ def get_conversation(call: Call[None, None], conversation_id: int) -> dict[str, 
           reuse_transaction=True)
 def update_conversation(call: Call[ConversationChange, None],
                         conversation_id: int) -> dict[str, Any]:
-    """Change status, assignee (a member of the team), priority or snooze time."""
+    """Change status, assignee (a member of the team), priority or snooze time.
+
+    Send at least one of `status`, `assignee_id`, `priority`, `snoozed_until` (an empty body
+    is a 400). `snoozed_until` must be in the future and goes with status `snoozed`: given
+    alone it snoozes the conversation (or moves its wake-up time), given with another status
+    it is a 400. Status `snoozed` without `snoozed_until` snoozes until the next inbound
+    message; `snoozed_until: null` clears the time the same way. Any other status clears the
+    snooze time. A time without an offset is read as UTC.
+    """
     changes = call.body.model_dump(include=call.body.model_fields_set)
     return conversations.update_conversation(db(), call.who, conversation_id, changes)
 
@@ -159,7 +167,12 @@ def search_messages(call: Call[None, SearchQuery]) -> Response:
 @endpoint(bp, "/messages/reply", method="POST", permission="messages.send", body=ReplyRequest,
           response=Message, status=202)
 def reply(call: Call[ReplyRequest, None]) -> dict[str, Any]:
-    """Queue a reply; the gateway sends it (state queued -> sending -> sent/failed)."""
+    """Queue a reply; the gateway sends it (state queued -> sending -> sent/failed).
+
+    The message's `wa_message_id` in this 202 response is provisional: when the send succeeds
+    the message adopts the id WhatsApp assigned (a `message.updated` event carries it), so keep
+    the message's `id`, not its `wa_message_id`, to follow it.
+    """
     b = call.body
     return sending.reply(db(), call.who, b.conversation_id, b.text, b.quoted_message_id)
 
@@ -167,6 +180,11 @@ def reply(call: Call[ReplyRequest, None]) -> dict[str, Any]:
 @endpoint(bp, "/messages/forward", method="POST", permission="messages.send",
           body=ForwardRequest, response=Message, status=202)
 def forward(call: Call[ForwardRequest, None]) -> dict[str, Any]:
-    """Queue a forward of a message to another conversation of the team."""
+    """Queue a forward of a message to another conversation of the team.
+
+    As with replies, the `wa_message_id` in this 202 response is provisional: when the send
+    succeeds the message adopts the id WhatsApp assigned (a `message.updated` event carries it),
+    so keep the message's `id`, not its `wa_message_id`, to follow it.
+    """
     b = call.body
     return sending.forward(db(), call.who, b.message_id, b.conversation_id)

@@ -88,7 +88,8 @@ def get_device(call: Call[None, None], device_id: int) -> dict[str, Any]:
     return service.get_device(db(), call.who, device_id)
 
 
-@endpoint(bp, "/devices/<int:device_id>/qr", permission="devices.manage")
+@endpoint(bp, "/devices/<int:device_id>/qr", permission="devices.manage",
+          media_type="image/svg+xml")
 def device_qr(call: Call[None, None], device_id: int) -> Response:
     """The current pairing QR code as image/svg+xml (404 when none is pending)."""
     svg = service.qr_svg(service.qr_payload(db(), call.who, device_id))

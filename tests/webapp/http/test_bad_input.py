@@ -109,3 +109,22 @@ def test_health_and_readiness(client: FlaskClient) -> None:
     assert client.get("/healthz").get_json() == {"status": "ok"}
     r = client.get("/readyz")
     assert r.status_code == 200 and r.get_json()["status"] == "ready"
+
+
+@pytest.mark.parametrize("body", [[], ["x"], "text", 7, True])
+def test_a_body_that_is_not_an_object_says_so(client: FlaskClient, owner: Member,
+                                              body: object) -> None:
+    r = client.post("/api/v1/messages/reply", json=body, headers=owner.headers)
+    err = _error(r)
+    assert r.status_code == 400 and err["code"] == "validation_error"
+    assert err["details"]["fields"] == {"body": "must be a JSON object"}
+    assert "ReplyRequest" not in r.get_data(as_text=True)
+
+
+def test_other_messages_are_unchanged(client: FlaskClient, owner: Member) -> None:
+    r = client.post("/api/v1/messages/reply", json={"conversation_id": "x", "text": " "},
+                    headers=owner.headers)
+    assert _error(r)["details"]["fields"] == {
+        "conversation_id": "Input should be a valid integer, unable to parse string as an "
+                           "integer",
+        "text": "Value error, must not be blank"}

@@ -31,3 +31,25 @@ def test_models_and_permissions_are_in_the_document(client: FlaskClient) -> None
     assert audit["x-permission"] == "audit.read"
     assert {p["name"] for p in audit["parameters"]} >= {"limit", "cursor", "actor", "since"}
     assert "429" in audit["responses"] and "403" in audit["responses"]
+
+
+def test_non_json_responses_declare_their_media_type(client: FlaskClient) -> None:
+    doc = client.get("/api/v1/openapi.json").get_json()
+    qr = doc["paths"]["/api/v1/whatsapp/devices/{device_id}/qr"]["get"]
+    assert qr["responses"]["200"]["content"] == {"image/svg+xml": {"schema": {"type": "string"}}}
+    assert "application/json" in qr["responses"]["default"]["content"]  # errors stay JSON
+    device = doc["paths"]["/api/v1/whatsapp/devices/{device_id}"]["get"]
+    assert list(device["responses"]["200"]["content"]) == ["application/json"]
+
+
+def test_docstrings_give_a_one_line_summary_and_a_description(client: FlaskClient) -> None:
+    doc = client.get("/api/v1/openapi.json").get_json()
+    ops = [op for item in doc["paths"].values() for op in item.values()]
+    assert all("\n" not in op["summary"] for op in ops)
+    for path in ("/api/v1/messages/reply", "/api/v1/messages/forward"):
+        op = doc["paths"][path]["post"]
+        assert op["summary"].startswith("Queue a ")
+        assert "`wa_message_id` in this 202 response is provisional" in op["description"]
+    patch = doc["paths"]["/api/v1/conversations/{conversation_id}"]["patch"]
+    assert "at least one of `status`, `assignee_id`, `priority`, `snoozed_until`" in (
+        patch["description"])

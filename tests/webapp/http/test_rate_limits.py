@@ -50,3 +50,20 @@ def test_login_is_limited_per_ip(limited_app: Flask) -> None:
                            json={"email": "nobody@example.com", "password": PASSWORD},
                            environ_base={"REMOTE_ADDR": "10.9.9.10"})
     assert other_ip.status_code == 401
+
+
+def test_retry_after_only_on_refusals_rate_headers_everywhere(limited_app: Flask) -> None:
+    client = limited_app.test_client()
+    carol = register_owner(client)
+    ok = client.get("/api/v1/auth/me", headers=carol.headers)
+    missing = client.get("/api/v1/conversations/999999999", headers=carol.headers)
+    assert (ok.status_code, missing.status_code) == (200, 404)
+    for resp in (ok, missing):
+        assert "Retry-After" not in resp.headers
+        assert resp.headers["X-RateLimit-Limit"] == "60"
+        assert int(resp.headers["X-RateLimit-Remaining"]) < 60
+        assert "X-RateLimit-Reset" in resp.headers
+    for _ in range(60):
+        last = client.get("/api/v1/auth/me", headers=carol.headers)
+    assert last.status_code == 429
+    assert int(last.headers["Retry-After"]) >= 1 and "X-RateLimit-Limit" in last.headers

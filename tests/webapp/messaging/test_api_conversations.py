@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -235,12 +236,17 @@ def test_patch_updates_and_writes_an_event(client: FlaskClient, desk: Desk, db: 
     assert r.get_json()["status"] == "pending"  # absent fields stay
 
 
+def _in(delta: dt.timedelta, *, tz: bool = True) -> str:
+    at = (dt.datetime.now(dt.UTC) + delta).replace(microsecond=0)
+    return at.isoformat().replace("+00:00", "Z" if tz else "")
+
+
 def test_patch_snooze(client: FlaskClient, desk: Desk) -> None:
-    conv = desk.ids["group"]
+    conv, until = desk.ids["group"], _in(dt.timedelta(days=3))
     r = client.patch(f"/api/v1/conversations/{conv}", headers=desk.owner.headers,
-                     json={"status": "snoozed", "snoozed_until": "2026-12-01T08:00:00Z"})
+                     json={"status": "snoozed", "snoozed_until": until})
     assert r.status_code == 200
-    assert r.get_json()["snoozed_until"].startswith("2026-12-01T08:00:00")
+    assert r.get_json()["snoozed_until"].startswith(until.removesuffix("Z"))
     r = client.patch(f"/api/v1/conversations/{conv}", headers=desk.owner.headers,
                      json={"status": "open"})
     assert r.get_json()["snoozed_until"] is None
@@ -256,6 +262,48 @@ def test_patch_validation(client: FlaskClient, desk: Desk) -> None:
         r = client.patch(url, headers=desk.owner.headers, json=body)
         assert r.status_code == 400, body
         assert field in r.get_json()["error"]["details"]["fields"]
+
+
+def test_patch_needs_a_field(client: FlaskClient, desk: Desk, db: Database) -> None:
+    before = last_event_id(db, desk.owner.tenant_id)
+    r = client.patch(f"/api/v1/conversations/{desk.ids['bruno']}", headers=desk.owner.headers,
+                     json={})
+    err = r.get_json()["error"]
+    assert r.status_code == 400 and err["code"] == "validation_error"
+    assert err["message"] == ("Send at least one of: status, assignee_id, priority, "
+                              "snoozed_until.")
+    assert err["details"]["required_one_of"] == ["status", "assignee_id", "priority",
+                                                 "snoozed_until"]
+    assert events_since(db, desk.owner.tenant_id, before) == []
+
+
+def test_patch_snooze_rules(client: FlaskClient, desk: Desk, db: Database) -> None:
+    t, dani = desk.owner.tenant_id, "5511999990077@s.whatsapp.net"
+    ingest(db, t, [msg("D1", "Can we talk tomorrow?", 40, chat=dani)], device_id=desk.device)
+    url = f"/api/v1/conversations/{conversation_id(db, t, dani)}"
+    for body, reason in [
+        ({"status": "snoozed", "snoozed_until": _in(-dt.timedelta(minutes=1))},
+         "must be in the future"),
+        ({"snoozed_until": _in(-dt.timedelta(hours=1), tz=False)}, "must be in the future"),
+        ({"status": "open", "snoozed_until": _in(dt.timedelta(hours=1))},
+         "only with status snoozed"),
+    ]:
+        r = client.patch(url, headers=desk.owner.headers, json=body)
+        assert r.status_code == 400, body
+        assert r.get_json()["error"]["details"]["fields"] == {"snoozed_until": reason}
+    got = client.get(url, headers=desk.owner.headers).get_json()
+    assert (got["status"], got["snoozed_until"]) == ("open", None)  # nothing changed
+    # A time alone snoozes (or reschedules) the conversation.
+    until = _in(dt.timedelta(hours=2), tz=False)  # no offset: read as UTC
+    r = client.patch(url, headers=desk.owner.headers, json={"snoozed_until": until})
+    assert r.status_code == 200, r.get_json()
+    assert (r.get_json()["status"], r.get_json()["snoozed_until"][:19]) == ("snoozed", until)
+    # null clears the time: snoozed until the next inbound message.
+    r = client.patch(url, headers=desk.owner.headers, json={"snoozed_until": None})
+    assert (r.get_json()["status"], r.get_json()["snoozed_until"]) == ("snoozed", None)
+    r = client.patch(url, headers=desk.owner.headers, json={"status": "open",
+                                                            "snoozed_until": None})
+    assert (r.get_json()["status"], r.get_json()["snoozed_until"]) == ("open", None)
 
 
 def test_viewer_cannot_patch(client: FlaskClient, desk: Desk) -> None:

@@ -154,6 +154,22 @@ def test_parse_lines_numbers_lines_skips_blanks_and_keeps_going() -> None:
     assert parsed[1].reason is not None and parsed[1].reason.startswith("invalid JSON")
 
 
+@pytest.mark.parametrize("ending", ["", "\n", "\r\n"])
+def test_invalid_json_reports_the_column_within_the_line(ending: str) -> None:
+    text = '{"kind":"message","id":"NEWBIE0005", "chat": '
+    with pytest.raises(json.JSONDecodeError) as exc:
+        json.loads(text)
+    assert exc.value.colno == 46
+    parsed = list(parse_lines(["", "", "", "", text + ending]))
+    assert [(p.line_no, p.reason) for p in parsed] == [
+        (5, "invalid JSON: Expecting value (column 46)")]
+
+
+def test_invalid_json_spanning_lines_names_json_line_and_column() -> None:
+    assert parse_line('{"kind":\n  oops}', 2).reason == (
+        "invalid JSON: Expecting value (line 2 of the record, column 3)")
+
+
 def test_validate_record_raises_invalid_record_and_accepts_records() -> None:
     with pytest.raises(InvalidRecord, match="missing field 'kind'"):
         validate_record({"id": "x"})
