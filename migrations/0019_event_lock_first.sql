@@ -1,19 +1,21 @@
 -- Writers take their tenant's event lock before any row lock, so they cannot deadlock.
 --
--- The commit-order lock of 0013/0014 (a transaction-level advisory lock per tenant) is taken when
--- a statement inserts events. Agents' writes lock a row first and then insert their event
--- (PATCH /conversations/:id, mark read, snooze, replies), while ingest inserted its
--- message.created events first and then updated the same conversations and messages: lock
--- orders crossed, and PostgreSQL aborted one side with a deadlock (seen as a 503 on "mark read"
--- while messages arrived). One order now holds everywhere: the event lock, then rows.
--- - Ingest takes the lock at the start of each batch transaction (`mf_lock_tenant_events()`),
---   before its first insert or update, so ingest batches of a tenant also run one at a time
---   (they already did from their first event on).
--- - Any UPDATE of a conversation, message or contact takes it before the statement locks its
---   first row (a BEFORE ... FOR EACH STATEMENT trigger, the one 0014 put on events), so every
---   writer that changes those rows and then writes an event locks in the same order, however
---   its statements are built.
+-- The commit-order lock of 0013/0014 (a transaction-level advisory lock per tenant) used to be
+-- taken only when a statement inserted events. Agents' writes lock a row first and then insert
+-- their event (PATCH /conversations/:id, mark read), while ingest inserted its message.created
+-- events first and then updated the same conversations: lock orders crossed, and PostgreSQL
+-- aborted one side with a deadlock (seen as a 503 on "mark read" while messages arrived). Row
+-- locks come in more forms than UPDATE (SELECT ... FOR UPDATE, the KEY SHARE lock a foreign key
+-- check takes on the row it points at, an INSERT waiting on a unique key), so the rule is:
+-- - every transaction that writes events takes the lock as its first statement: the application
+--   opens it with `Database.tenant(..., events=True)`, which calls mf_lock_tenant_events() in the
+--   same round trip as the tenant settings (webapp/db/pool.py);
+-- - as a safety net, any UPDATE of a conversation, message or contact takes it before the
+--   statement locks its first row (a BEFORE ... FOR EACH STATEMENT trigger, the one 0014 put on
+--   events), whoever forgot the flag.
 -- Advisory locks are re-entrant within a transaction, so taking it again costs nothing more.
+-- Event writers of one tenant thus run one at a time, from their first statement; they are
+-- short and never wait on the network.
 
 create function mf_lock_tenant_events() returns void
     language plpgsql security definer set search_path = public, pg_temp

@@ -63,7 +63,7 @@ def rebuild_cost_day(db: Database, day: TenantDay) -> int:
 
 def check_budgets(db: Database, tenant_id: int, month: dt.date) -> list[BudgetAlert]:
     """Record the budget thresholds the tenant's providers crossed in the UTC month."""
-    with db.tenant(tenant_id) as conn:
+    with db.tenant(tenant_id, events=True) as conn:
         rows = conn.execute(Q.insert_budget_alerts, {"month": month_of(month)}).fetchall()
     return [BudgetAlert(int(r["id"]), tenant_id, int(r["provider_id"]), int(r["threshold"]))
             for r in rows]

@@ -64,7 +64,7 @@ def plan(row: dict[str, Any], probe_interval_s: int) -> str:
 
 def passive_update(db: Database, tenant_id: int, provider_id: int) -> str:
     """Recompute a provider's rolling status from its recent ledger rows; the new status."""
-    with db.tenant(tenant_id) as conn:
+    with db.tenant(tenant_id, events=True) as conn:
         w = conn.execute(Q.health_rolling_window,
                          {"provider_id": provider_id, "window": breaker.WINDOW}).fetchone()
         assert w is not None

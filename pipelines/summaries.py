@@ -150,7 +150,7 @@ def _digest_row(day: TenantDay, stats: dict[str, int], routed: Routed,
 def _replace_day(ctx: LLMContext, day: TenantDay, rows: list[dict[str, Any]],
                  digest: dict[str, Any] | None) -> int | None:
     """Replace the day's rows in one transaction; returns the digest id."""
-    with ctx.db.tenant(day.tenant_id) as conn:
+    with ctx.db.tenant(day.tenant_id, events=True) as conn:
         conn.execute(Q.lock_summary_day, {"day": day.day})
         conn.execute(Q.delete_day_conversation_summaries, {"day": day.day})
         conn.execute(Q.delete_daily_summary, {"day": day.day})

@@ -17,12 +17,24 @@ APP_ROLE = "messageflow_app"
 Conn = Connection[dict[str, Any]]
 
 
-def set_tenant(conn: Conn, tenant_id: int, user_id: int | None = None) -> None:
-    """The one place the tenant is set: transaction-local GUCs read by the RLS policies."""
-    conn.execute(
-        "select set_config('app.tenant_id', %s, true), set_config('app.user_id', %s, true)",
-        (str(int(tenant_id)), "" if user_id is None else str(int(user_id))),
-    )
+SET_TENANT = ("select set_config('app.tenant_id', %s, true), "
+              "set_config('app.user_id', %s, true)")
+# A writer's form, still one round trip: the settings (a FROM subquery, evaluated first and never
+# flattened, its functions being volatile), then the tenant's event lock (migration 0019).
+SET_TENANT_LOCK_EVENTS = ("select mf_lock_tenant_events() from ("
+                          "select set_config('app.tenant_id', %s, true), "
+                          "set_config('app.user_id', %s, true)) settings")
+
+
+def set_tenant(conn: Conn, tenant_id: int, user_id: int | None = None, *,
+               events: bool = False) -> None:
+    """The one place the tenant is set: transaction-local GUCs read by the RLS policies.
+
+    `events=True` is for transactions that write events (or rows other event writers touch):
+    they take the tenant's event lock first, before any row lock, so writers never deadlock
+    (one lock order everywhere: the event lock, then rows; docs/architecture.md)."""
+    conn.execute(SET_TENANT_LOCK_EVENTS if events else SET_TENANT,
+                 (str(int(tenant_id)), "" if user_id is None else str(int(user_id))))
 
 
 class Database:
@@ -55,10 +67,12 @@ class Database:
         self.pool.close()
 
     @contextmanager
-    def tenant(self, tenant_id: int, user_id: int | None = None) -> Iterator[Conn]:
-        """A transaction scoped to one tenant: RLS shows and accepts only its rows."""
+    def tenant(self, tenant_id: int, user_id: int | None = None, *,
+               events: bool = False) -> Iterator[Conn]:
+        """A transaction scoped to one tenant: RLS shows and accepts only its rows.
+        `events=True`: it writes events, so it takes the tenant's event lock first."""
         with translate_errors(), self.pool.connection() as conn, conn.transaction():
-            set_tenant(conn, tenant_id, user_id)
+            set_tenant(conn, tenant_id, user_id, events=events)
             yield conn
 
     @contextmanager

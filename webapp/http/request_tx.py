@@ -137,19 +137,22 @@ class RequestDatabase(Database):
             held.end(exc)
 
     @contextmanager
-    def tenant(self, tenant_id: int, user_id: int | None = None) -> Iterator[Conn]:
-        """The held transaction when it is this tenant's, else a fresh one."""
+    def tenant(self, tenant_id: int, user_id: int | None = None, *,
+               events: bool = False) -> Iterator[Conn]:
+        """The held transaction when it is this tenant's, else a fresh one. The held one has
+        taken no row lock yet (it only read the principal), so a writer's event lock
+        (`events=True`) still comes first."""
         held, self.held = self.held, None
         if held is None or held.done or held.tenant_id != tenant_id:
             if held is not None:
                 held.end()
-            with self.base.tenant(tenant_id, user_id) as conn:
+            with self.base.tenant(tenant_id, user_id, events=events) as conn:
                 yield conn
             return
         try:
             with translate_errors():
-                if user_id != held.user_id:
-                    set_tenant(held.conn, tenant_id, user_id)
+                if user_id != held.user_id or events:
+                    set_tenant(held.conn, tenant_id, user_id, events=events)
                 yield held.conn
         except BaseException as exc:
             held.end(exc)

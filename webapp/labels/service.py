@@ -59,7 +59,7 @@ def create_label(db: Database, p: Principal, name: str, color: str | None,
 def update_label(db: Database, p: Principal, label_id: int, changes: dict[str, Any],
                  meta: RequestMeta | None = None) -> dict[str, Any]:
     """Rename or recolour a label; the conversations carrying it get an update event."""
-    with db.tenant(p.tenant_id, p.user_id) as conn:
+    with db.tenant(p.tenant_id, p.user_id, events=True) as conn:
         before = conn.execute(Q.lock_label, {"id": label_id}).fetchone()
         if before is None:
             raise NotFound("No such label.")
@@ -82,7 +82,7 @@ def update_label(db: Database, p: Principal, label_id: int, changes: dict[str, A
 def delete_label(db: Database, p: Principal, label_id: int,
                  meta: RequestMeta | None = None) -> dict[str, Any]:
     """Delete a label and take it off every conversation (each gets an update event)."""
-    with db.tenant(p.tenant_id, p.user_id) as conn:
+    with db.tenant(p.tenant_id, p.user_id, events=True) as conn:
         if conn.execute(Q.lock_label, {"id": label_id}).fetchone() is None:
             raise NotFound("No such label.")
         label = _label(conn, label_id)
@@ -105,7 +105,7 @@ def _check_both(conn: Conn, conversation_id: int, label_id: int) -> None:
 def attach_label(db: Database, p: Principal, conversation_id: int,
                  label_id: int) -> dict[str, Any]:
     """Put a label on a conversation (already there: nothing changes); the conversation."""
-    with db.tenant(p.tenant_id, p.user_id) as conn:
+    with db.tenant(p.tenant_id, p.user_id, events=True) as conn:
         _check_both(conn, conversation_id, label_id)
         params = {"conversation_id": conversation_id, "label_id": label_id}
         if conn.execute(Q.attach_label, params).fetchone() is not None:
@@ -116,7 +116,7 @@ def attach_label(db: Database, p: Principal, conversation_id: int,
 def detach_label(db: Database, p: Principal, conversation_id: int,
                  label_id: int) -> dict[str, Any]:
     """Take a label off a conversation (not there: nothing changes); the conversation."""
-    with db.tenant(p.tenant_id, p.user_id) as conn:
+    with db.tenant(p.tenant_id, p.user_id, events=True) as conn:
         _check_both(conn, conversation_id, label_id)
         params = {"conversation_id": conversation_id, "label_id": label_id}
         if conn.execute(Q.detach_label, params).fetchone() is not None:

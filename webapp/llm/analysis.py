@@ -81,7 +81,7 @@ def store(db: Database, tenant_id: int, routed: Routed,
         return {}
     rows, items = _rows(found)
     result = routed.result
-    with db.tenant(tenant_id) as conn:
+    with db.tenant(tenant_id, events=True) as conn:
         stored = conn.execute(Q.upsert_analyses, {
             "usage_log_id": routed.usage_log_id, "provider_id": routed.provider_id,
             "provider_kind": result.kind, "model": result.model,

@@ -51,7 +51,7 @@ def insert(conn: Conn, provider_id: int | None, result: CallResult, spec: CallSp
 def settle(db: Database, tenant_id: int, provider_id: int | None, result: CallResult,
            spec: CallSpec, reservation: limits.Reservation | None = None) -> int:
     """Write an attempt's ledger row, counters and breaker state in one transaction."""
-    with db.tenant(tenant_id) as conn:
+    with db.tenant(tenant_id, events=True) as conn:
         usage_id = insert(conn, provider_id, result, spec)
         if provider_id is not None:
             # The health row first: reserve() locks it before the counters, so must we.

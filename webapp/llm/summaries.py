@@ -47,7 +47,7 @@ def _store(ctx: LLMContext, tenant_id: int, user_id: int | None, routed: Routed,
     assert isinstance(summary, ConversationSummary)
     items = [_item(i) for i in summary.action_items]
     conversation_id = messages[0].conversation_id
-    with ctx.db.tenant(tenant_id, user_id) as conn:
+    with ctx.db.tenant(tenant_id, user_id, events=True) as conn:
         row = conn.execute(Q.insert_summary, {
             "conversation_id": conversation_id, "usage_log_id": routed.usage_log_id,
             "provider_id": routed.provider_id, "provider_kind": routed.result.kind,

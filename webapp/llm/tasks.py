@@ -76,7 +76,7 @@ def score_conversation(ctx: LLMContext, tenant_id: int, user_id: int | None,
     routed = route(ctx, tenant_id, prompt, ConversationScore, spec)
     score = routed.parsed
     assert isinstance(score, ConversationScore)
-    with ctx.db.tenant(tenant_id, user_id) as conn:
+    with ctx.db.tenant(tenant_id, user_id, events=True) as conn:
         row = conn.execute(Q.insert_conversation_score, {
             **_provenance(routed), "conversation_id": conversation_id,
             "message_count": len(messages), "first_message_at": messages[0].timestamp,
@@ -127,7 +127,7 @@ def _extract_one(ctx: LLMContext, tenant_id: int, user_id: int | None, conversat
     new: list[int] = []
     rows: list[dict[str, Any]] = []
     if items:
-        with ctx.db.tenant(tenant_id, user_id) as conn:
+        with ctx.db.tenant(tenant_id, user_id, events=True) as conn:
             new = [r["id"] for r in conn.execute(Q.insert_extracted_items, {
                 "conversation_id": conversation_id, "items": Jsonb(items),
                 "created_by": user_id, "usage_log_id": routed.usage_log_id}).fetchall()]

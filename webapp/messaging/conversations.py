@@ -218,7 +218,7 @@ def update_conversation(db: Database, p: Principal, conversation_id: int,
     for field, flag in CHANGEABLE.items():
         params[flag] = field in changes
         params[field] = changes.get(field)
-    with db.tenant(p.tenant_id, p.user_id) as conn:
+    with db.tenant(p.tenant_id, p.user_id, events=True) as conn:
         assignee = changes.get("assignee_id")
         if assignee is not None and conn.execute(Q.is_member, {"user_id": assignee}) \
                 .fetchone() is None:
@@ -233,7 +233,7 @@ def update_conversation(db: Database, p: Principal, conversation_id: int,
 
 def mark_read(db: Database, p: Principal, conversation_id: int) -> dict[str, Any]:
     """Unread count back to zero, with a conversation.updated event when it changed."""
-    with db.tenant(p.tenant_id, p.user_id) as conn:
+    with db.tenant(p.tenant_id, p.user_id, events=True) as conn:
         if conn.execute(Q.mark_conversation_read, {"id": conversation_id}).fetchone():
             conn.execute(Q.insert_conversation_event, {"id": conversation_id})
         return conversation_row(conn, conversation_id)

@@ -69,23 +69,14 @@ def ingest(db: Database, tenant_id: int, records: Iterable[Record | dict[str, An
         device_id = default_device(db, tenant_id)
     checked = False
     for batch in _batches(_validated(records, total), batch_size):
-        with db.tenant(tenant_id) as conn:
-            start_batch(conn, device_id)
+        with db.tenant(tenant_id, events=True) as conn:  # the event lock before any row lock
+            require_device(conn, device_id)
             checked = True
             total.add(ingest_batch(conn, device_id, batch))
     if not checked:
         with db.tenant(tenant_id) as conn:
             require_device(conn, device_id)
     return total
-
-
-def start_batch(conn: Conn, device_id: int) -> None:
-    """A batch transaction's first statement: take the tenant's event lock before any row lock
-    (the one lock order of migration 0019, so ingest never deadlocks with agents' writes) and
-    check the device is the tenant's (NotFound otherwise)."""
-    row = conn.execute(Q.lock_events_and_find_device, {"device_id": device_id}).fetchone()
-    if row is None or row["id"] is None:
-        raise NotFound("No such device.", details={"device_id": device_id})
 
 
 def require_device(conn: Conn, device_id: int) -> None:

@@ -35,7 +35,7 @@ def _set_status(conn: Conn, message_id: int, status: str) -> None:
 
 def start(db: Database, claimed: dict[str, Any]) -> dict[str, Any] | None:
     """Load a claimed send and mark its message 'sending'; None if the claim went stale."""
-    with db.tenant(claimed["tenant_id"]) as conn:
+    with db.tenant(claimed["tenant_id"], events=True) as conn:
         job = conn.execute(Q.select_outbox_job, claimed).fetchone()
         if job is None:
             return None
@@ -76,7 +76,7 @@ def _adopt_wa_id(conn: Conn, job: dict[str, Any], wa_id: str) -> None:
 
 def mark_sent(db: Database, job: dict[str, Any], wa_id: str) -> bool:
     """Record a successful send under the WhatsApp id it got; False if the claim went stale."""
-    with db.tenant(job["tenant_id"]) as conn:
+    with db.tenant(job["tenant_id"], events=True) as conn:
         if conn.execute(Q.lock_claimed_outbox, job).fetchone() is None:
             return False
         if wa_id and wa_id != job["wa_message_id"]:
@@ -91,7 +91,7 @@ def mark_failed(db: Database, job: dict[str, Any], error: str, *, retry_in: floa
     """Requeue after `retry_in` seconds, or (None) fail for good; False if the claim went stale."""
     params = {"id": job["id"], "attempts": job["attempts"], "error": error[:1000], "now": now,
               "delay": retry_in}
-    with db.tenant(job["tenant_id"]) as conn:
+    with db.tenant(job["tenant_id"], events=True) as conn:
         if conn.execute(Q.lock_claimed_outbox, job).fetchone() is None:
             return False
         conn.execute(Q.retry_outbox if retry_in is not None else Q.fail_outbox, params)

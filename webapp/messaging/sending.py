@@ -64,7 +64,7 @@ def _queue(conn: Conn, p: Principal, target: dict[str, Any], **message: Any) -> 
 def reply(db: Database, p: Principal, conversation_id: int, text: str,
           quoted_message_id: int | None = None) -> dict[str, Any]:
     """Queue a text reply (quoting a message of the same conversation when asked)."""
-    with db.tenant(p.tenant_id, p.user_id) as conn:
+    with db.tenant(p.tenant_id, p.user_id, events=True) as conn:
         target = _target(conn, conversation_id)
         quoted_wa_id = None
         if quoted_message_id is not None:
@@ -82,7 +82,7 @@ def reply(db: Database, p: Principal, conversation_id: int, text: str,
 
 def forward(db: Database, p: Principal, message_id: int, conversation_id: int) -> dict[str, Any]:
     """Queue a forward of one of the tenant's messages to one of its conversations."""
-    with db.tenant(p.tenant_id, p.user_id) as conn:
+    with db.tenant(p.tenant_id, p.user_id, events=True) as conn:
         source = conn.execute(Q.select_forward_source, {"id": message_id}).fetchone()
         if source is None:
             raise NotFound("No such message.", details={"message_id": message_id})

@@ -40,7 +40,7 @@ def wake_tenant(db: Database, tenant_id: int, now: dt.datetime | None = None, *,
     """Reopen one tenant's due snoozed conversations, batch by batch; the number woken."""
     woken = 0
     while True:
-        with db.tenant(tenant_id) as conn:
+        with db.tenant(tenant_id, events=True) as conn:
             ids = conn.execute(Q.wake_snoozed_conversations,
                                {"now": now, "limit": batch}).fetchall()
         woken += len(ids)

@@ -39,7 +39,7 @@ def _event(conn: Conn, device_id: int, extra: dict[str, Any] | None = None) -> N
 def create_device(db: Database, p: Principal, meta: RequestMeta, *, display_name: str,
                   kind: str = "neonize", pair_phone: str | None = None) -> dict[str, Any]:
     """A new device in status pending; the gateway picks it up and starts pairing."""
-    with db.tenant(p.tenant_id, p.user_id) as conn:
+    with db.tenant(p.tenant_id, p.user_id, events=True) as conn:
         row = conn.execute(Q.insert_device, {"kind": kind, "display_name": display_name,
                                              "pair_phone": pair_phone}).fetchone()
         assert row is not None
@@ -98,7 +98,7 @@ def pair_code(db: Database, p: Principal, device_id: int) -> dict[str, Any]:
 def request_logout(db: Database, p: Principal, meta: RequestMeta,
                    device_id: int) -> dict[str, Any]:
     """Mark the device logged out; the gateway process unlinks it from the phone."""
-    with db.tenant(p.tenant_id, p.user_id) as conn:
+    with db.tenant(p.tenant_id, p.user_id, events=True) as conn:
         before = conn.execute(Q.select_device, {"id": device_id}).fetchone()
         if before is None:
             raise NotFound("No such device.")
@@ -131,12 +131,12 @@ def apply_status(db: Database, tenant_id: int, device_id: int,
     params = {"id": device_id, "status": change.status, "jid": change.jid, "qr": change.qr,
               "error": change.error, "keep_qr": change.event != "connect_error"}
     try:
-        with db.tenant(tenant_id) as conn:
+        with db.tenant(tenant_id, events=True) as conn:
             if conn.execute(Q.apply_status, params).fetchone() is None:
                 return None
             _event(conn, device_id, {"event": change.event})
     except Conflict:  # the JID is unique: one WhatsApp number belongs to exactly one device
-        with db.tenant(tenant_id) as conn:
+        with db.tenant(tenant_id, events=True) as conn:
             conn.execute(Q.mark_logged_out, {"id": device_id, "reason": JID_TAKEN})
             _event(conn, device_id, {"event": "jid_taken"})
         return "logged_out"
@@ -145,7 +145,7 @@ def apply_status(db: Database, tenant_id: int, device_id: int,
 
 def store_pair_code(db: Database, tenant_id: int, device_id: int, code: PairingCode) -> bool:
     """Keep the phone-number pairing code for the admin to read; False if no longer pairing."""
-    with db.tenant(tenant_id) as conn:
+    with db.tenant(tenant_id, events=True) as conn:
         if conn.execute(Q.store_pair_code, {"id": device_id, "code": code.code}).fetchone():
             _event(conn, device_id, {"event": "pair_code"})
             return True
@@ -159,7 +159,7 @@ def record_history(db: Database, tenant_id: int, device_id: int, batch: HistoryB
                 "chunk_order": batch.chunk_order, "messages": len(batch.records),
                 "ingested": result.ingested, "duplicates": result.duplicates,
                 "skipped": batch.skipped + len(result.rejected)}
-    with db.tenant(tenant_id) as conn:
+    with db.tenant(tenant_id, events=True) as conn:
         _event(conn, device_id, {"event": "history_sync", "history_sync": progress})
 
 

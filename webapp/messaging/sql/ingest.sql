@@ -228,9 +228,3 @@ update conversations c set chat_jid = coalesce(ct.phone_jid, ct.lid_jid)
 from contacts ct
 where ct.id = c.contact_id and ct.id = any(%(ids)s) and not c.is_group
   and c.chat_jid is distinct from coalesce(ct.phone_jid, ct.lid_jid)
-
--- name: lock_events_and_find_device
--- A batch's first statement: the tenant's event lock (migration 0019), then the device if it is
--- the tenant's (id null otherwise).
-select (select d.id from devices d where d.id = %(device_id)s) as id
-from mf_lock_tenant_events()
