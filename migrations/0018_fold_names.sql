@@ -5,6 +5,8 @@
 -- strips them with the unaccent extension when 0016 could install it, and is the identity
 -- otherwise (the same fallback as mf_search). It is declared IMMUTABLE, as unaccent's own docs
 -- suggest for a wrapper with a fixed dictionary, so the planner may fold it for the pattern.
+-- mf_fold depends on the extension without pg_depend recording it (its body is a string), so
+-- dropping unaccent breaks it.
 
 do $$
 declare
@@ -23,6 +25,9 @@ begin
             'parallel safe as %L',
             format('select %I.unaccent(%L::regdictionary, t)', ext_schema,
                    quote_ident(ext_schema) || '.unaccent'));
+        -- The body names the schema at each call, as the caller: the app role must reach it
+        -- (public already can; an `extensions` schema made by an administrator may not be).
+        execute format('grant usage on schema %I to messageflow_app', ext_schema);
     end if;
 end
 $$;

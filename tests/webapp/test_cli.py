@@ -15,6 +15,7 @@ from psycopg_pool import PoolTimeout
 from webapp.cli import DEMO_EMAIL, ensure_demo, main
 from webapp.commands import common
 from webapp.db import Database
+from webapp.errors import DependencyDown
 
 
 @pytest.fixture
@@ -111,3 +112,44 @@ def test_only_connection_failures_count_as_unreachable() -> None:
     assert not common.is_connect_failure(psycopg.errors.DeadlockDetected("deadlock"))
     assert common.describe_dsn("host=db.internal port=6432 dbname=mf user=a password=pw") == (
         "db.internal:6432/mf")
+
+
+def test_losing_the_database_mid_command_is_one_line(env: dict[str, str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from webapp.tenants import service as tenants
+
+    real = tenants.create_tenant
+
+    def after_a_restart(db: Database, name: str, timezone: str) -> int:
+        # the command's pool is open and was reached; now the server ends its session (as a
+        # restart or pg_terminate_backend does) and the next statement finds it gone
+        with db.pool.connection() as conn:
+            pid = conn.info.backend_pid
+        with psycopg.connect(env["DATABASE_URL"], autocommit=True) as admin:
+            admin.execute("select pg_terminate_backend(%s, 5000)", (pid,))
+        return real(db, name, timezone)
+
+    monkeypatch.setattr(tenants, "create_tenant", after_a_restart)
+    r = CliRunner().invoke(main, ["create-tenant", "Nobody"], env=env)
+    assert r.exit_code == 1 and isinstance(r.exception, SystemExit), r.output
+    where = common.describe_dsn(env["DATABASE_URL"])
+    assert r.stderr == (f"error: cannot connect to the database at {where}: "
+                        "terminating connection due to administrator command\n")
+    assert r.stdout == ""
+
+
+def test_other_database_errors_are_not_reported_as_unreachable(
+        env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from webapp.tenants import service as tenants
+
+    def canceled(db: Database, name: str, timezone: str) -> int:
+        try:
+            raise psycopg.errors.QueryCanceled("canceling statement due to statement timeout")
+        except psycopg.OperationalError as exc:
+            raise DependencyDown("The database is unavailable.") from exc
+
+    monkeypatch.setattr(tenants, "create_tenant", canceled)
+    r = CliRunner().invoke(main, ["create-tenant", "Nobody"], env=env)
+    assert isinstance(r.exception, DependencyDown) and "cannot connect" not in r.output
+    assert common.is_connect_failure(psycopg.errors.AdminShutdown("terminating connection"))
+    assert not common.is_connect_failure(psycopg.errors.QueryCanceled("canceling statement"))

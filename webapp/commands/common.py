@@ -14,7 +14,7 @@ from psycopg_pool import PoolTimeout
 from webapp.config import Settings
 from webapp.db import Database
 from webapp.db.embedded import EmbeddedServer, ensure_server
-from webapp.errors import ConfigError
+from webapp.errors import ConfigError, DependencyDown
 
 
 def load_settings() -> Settings:
@@ -68,11 +68,13 @@ def connect_reason(exc: Exception) -> str:
 
 
 def is_connect_failure(exc: BaseException) -> bool:
-    """A pool that never got a connection, or libpq failing to connect (no SQLSTATE)."""
+    """A pool that never got a connection, libpq failing to connect or losing the server (no
+    SQLSTATE, class 08), or the server ending the session (class 57P: shutdown, restart,
+    terminated backend, starting up)."""
     if isinstance(exc, PoolTimeout):
         return True
     return isinstance(exc, psycopg.OperationalError) and (
-        exc.sqlstate is None or exc.sqlstate.startswith("08"))
+        exc.sqlstate is None or exc.sqlstate.startswith(("08", "57P")))
 
 
 def check_reachable(dsn: str) -> None:
@@ -89,13 +91,19 @@ class CommandGroup(click.Group):
     traceback, whichever command hit it."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the subcommand, turning connection failures into DatabaseUnreachable."""
+        """Run the subcommand, turning connection failures into DatabaseUnreachable, raw or
+        as webapp.db.Database reports them (DependencyDown caused by one)."""
         try:
             return super().invoke(ctx)
         except (psycopg.OperationalError, PoolTimeout) as exc:
             if not is_connect_failure(exc):
                 raise
             raise DatabaseUnreachable(_configured_database(), connect_reason(exc)) from None
+        except DependencyDown as exc:
+            cause = exc.__cause__
+            if not (isinstance(cause, Exception) and is_connect_failure(cause)):
+                raise
+            raise DatabaseUnreachable(_configured_database(), connect_reason(cause)) from None
 
 
 def _configured_database() -> str:

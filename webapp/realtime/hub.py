@@ -18,7 +18,7 @@ from webapp.realtime import frames
 from webapp.realtime import service as svc
 from webapp.realtime.listener import Connect, Listener, Notes
 from webapp.realtime.presence import Change, PresenceBoard
-from webapp.realtime.subscriber import Subscriber
+from webapp.realtime.subscriber import Send, Subscriber, discard
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class Hub:
     # subscribers -----------------------------------------------------------------------------
 
     def subscribe(self, tenant_id: int, user_id: int, floor: int,
-                  send: Callable[[bytes], None] = lambda _: None,
+                  send: Send = discard,
                   wake: Callable[[], None] = lambda: None) -> Subscriber:
         """Register a client that has every event up to `floor`; announce presence."""
         sub = Subscriber(tenant_id, user_id, floor, send, wake)

@@ -5,9 +5,22 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable
+from typing import Protocol
 
 SEEN_MAX = 4096  # ids remembered exactly; older ones are folded into `floor`
 HELD_MAX = 5000  # live frames held during a replay before the client is told to reconnect
+
+
+class Send(Protocol):
+    """Where a subscriber's frames go (the socket's Outbox.write_nowait): `data` holds
+    `frames` whole frames, so the receiver can bound what it queues by frames."""
+
+    def __call__(self, data: bytes, frames: int = 1) -> None:
+        """Write or queue the bytes without blocking."""
+
+
+def discard(data: bytes, frames: int = 1) -> None:
+    """The default Send: drop everything."""
 
 
 class Subscriber:
@@ -15,7 +28,7 @@ class Subscriber:
     which never blocks the fan-out thread)."""
 
     def __init__(self, tenant_id: int, user_id: int, floor: int,
-                 send: Callable[[bytes], None] = lambda _: None,
+                 send: Send = discard,
                  wake: Callable[[], None] = lambda: None):
         self.id = uuid.uuid4().hex[:16]
         self.tenant_id = tenant_id
@@ -66,7 +79,7 @@ class Subscriber:
             if not taken:
                 return 0
             if self._held is None:
-                self._send(taken[0] if len(taken) == 1 else b"".join(taken))
+                self._send(taken[0] if len(taken) == 1 else b"".join(taken), frames=len(taken))
             elif len(self._held) + len(taken) <= HELD_MAX:
                 self._held.extend(taken)
             else:

@@ -15,7 +15,8 @@ import threading
 from collections import deque
 from collections.abc import Callable
 
-QUEUE_MAX = 5000  # frames waiting for a slow socket before it is told to reconnect
+QUEUE_MAX = 5000  # frames waiting for a slow socket before it is told to reconnect (a batch
+# written in one go counts as the frames it holds, so memory per socket stays bounded)
 
 
 class Outbox:
@@ -29,8 +30,9 @@ class Outbox:
         self._wake = wake
         self._queue_max = queue_max
         self._lock = threading.Lock()
-        self._partial = b""  # the unsent tail of a frame already started on the wire
+        self._partial = b""  # the unsent tail of a write (frame or batch) started on the wire
         self._pending: deque[bytes] = deque()
+        self._pending_frames = 0  # event frames in _pending (simple_websocket's writes not counted)
         self._busy = False  # a blocking flush is running
         if raw.family in (socket.AF_INET, socket.AF_INET6):
             # Small frames must leave at once: Nagle's algorithm would hold each one back
@@ -43,13 +45,15 @@ class Outbox:
 
     # the fan-out side: never blocks ------------------------------------------------------------
 
-    def write_nowait(self, data: bytes) -> None:
-        """Write now if the socket can take it, else queue it for the socket's thread."""
+    def write_nowait(self, data: bytes, frames: int = 1) -> None:
+        """Write now if the socket can take it, else queue it for the socket's thread.
+        `data` holds `frames` whole frames (a batch is written in one go); the queue bound
+        counts frames, not writes."""
         with self._lock:
             if self.broken or self.overflowed:
                 return
             if self._busy or self._partial or self._pending:
-                self._enqueue(data)
+                self._enqueue(data, frames)
             else:
                 sent = self._try_send(data)
                 if sent == len(data):
@@ -68,12 +72,14 @@ class Outbox:
             self.broken = True
             return len(data)
 
-    def _enqueue(self, data: bytes) -> None:
-        if len(self._pending) >= self._queue_max:
-            self.overflowed = True  # keep only the started frame; the socket closes with 4429
+    def _enqueue(self, data: bytes, frames: int) -> None:
+        if self._pending_frames + frames > self._queue_max:
+            self.overflowed = True  # keep only the started write; the socket closes with 4429
             self._pending.clear()
+            self._pending_frames = 0
             return
         self._pending.append(data)
+        self._pending_frames += frames
 
     # the socket's own thread (and simple_websocket's): blocking, ordered -----------------------
 
@@ -93,6 +99,7 @@ class Outbox:
                 data = self._partial + b"".join(self._pending)
                 self._partial = b""
                 self._pending.clear()
+                self._pending_frames = 0
                 self._busy = True
             try:
                 self.raw.sendall(data)

@@ -252,6 +252,26 @@ def test_patch_snooze(client: FlaskClient, desk: Desk) -> None:
     assert r.get_json()["snoozed_until"] is None
 
 
+def test_a_status_without_a_time_clears_the_snooze_time(client: FlaskClient, desk: Desk,
+                                                        db: Database) -> None:
+    t, eva = desk.owner.tenant_id, "5511999990078@s.whatsapp.net"
+    ingest(db, t, [msg("E1", "Ping me next week", 41, chat=eva)], device_id=desk.device)
+    url = f"/api/v1/conversations/{conversation_id(db, t, eva)}"
+    until = _in(dt.timedelta(days=2))
+
+    def patch(body: dict[str, Any]) -> tuple[str, str | None]:
+        r = client.patch(url, headers=desk.owner.headers, json=body)
+        assert r.status_code == 200, r.get_json()
+        return r.get_json()["status"], r.get_json()["snoozed_until"]
+
+    for status in ["snoozed", "open", "pending", "resolved"]:
+        got = patch({"status": "snoozed", "snoozed_until": until})
+        assert got[0] == "snoozed" and got[1] is not None
+        assert patch({"priority": "urgent"})[1] is not None  # other fields leave the time alone
+        # status without snoozed_until: no time (for `snoozed`: until the next inbound message)
+        assert patch({"status": status}) == (status, None), status
+
+
 def test_patch_validation(client: FlaskClient, desk: Desk) -> None:
     url = f"/api/v1/conversations/{desk.ids['bruno']}"
     r = client.patch(url, headers=desk.owner.headers, json={"assignee_id": desk.other.user_id})

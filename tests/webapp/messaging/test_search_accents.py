@@ -22,6 +22,7 @@ from tests.webapp.messaging.conftest import conversation_id, make_device, msg
 from webapp.db import Database
 from webapp.db.migrate import discover, migrate
 from webapp.messaging import search
+from webapp.messaging.conversations import ConversationFilters, list_conversations
 from webapp.messaging.service import ingest
 from webapp.security.principal import Principal
 from webapp.tenants import service as tenants
@@ -204,5 +205,84 @@ def test_migration_reindexes_existing_rows(db_before_0016: tuple[str, Path]) -> 
             index = conn.execute("select indexdef from pg_indexes where indexname = "
                                  "'messages_tenant_search_idx'").fetchone()
         assert index is not None and "gin (tenant_id, search)" in index[0]
+    finally:
+        database.close()
+
+
+@pytest.fixture
+def empty_db(pg_admin_dsn: str) -> Iterator[str]:
+    """A new database with no migration applied."""
+    name = f"mf_acc_{uuid.uuid4().hex[:8]}"
+    create_db(pg_admin_dsn, name)
+    yield dsn_for(pg_admin_dsn, name)
+    drop_db(pg_admin_dsn, name)
+
+
+def _mapping(dsn: str) -> list[str]:
+    """The dictionaries mf_search sends `word` tokens through, schema-qualified."""
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            "select n.nspname || '.' || d.dictname from pg_ts_config_map m"
+            " join pg_ts_dict d on d.oid = m.mapdict"
+            " join pg_namespace n on n.oid = d.dictnamespace"
+            " where m.mapcfg = 'mf_search'::regconfig"
+            " and m.maptokentype = (select tokid from ts_token_type('default')"
+            "                       where alias = 'word')"
+            " order by m.mapseqno").fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def _filtered(database: Database, tenant_id: int, q: str) -> set[int]:
+    """The conversations the `q` filter finds."""
+    page = list_conversations(database, _principal(tenant_id), ConversationFilters(q=q),
+                              limit=50, cursor=None)
+    return {json.loads(row)["id"] for row in page.rows}
+
+
+def test_unaccent_already_installed_off_the_search_path_is_used(empty_db: str) -> None:
+    with psycopg.connect(empty_db) as conn:  # as a hosting provider's setup does
+        conn.execute("create schema extensions")
+        conn.execute("create extension unaccent schema extensions")
+    assert "0016_search_unaccent.sql" in migrate(empty_db)
+    assert _mapping(empty_db) == ["extensions.unaccent", "pg_catalog.simple"]
+    database = Database(empty_db, min_size=1, max_size=2)
+    database.open()
+    try:  # the app role, which has no `extensions` on its search_path, searches and filters
+        tenant = tenants.create_tenant(database, "Extensions schema")
+        ingest(database, tenant, [msg("S1", "Não recebi", 1, chat=ANA, name="João Gonçalves"),
+                                  msg("S2", "ok", 2, chat=BRUNO, name="Bruno")],
+               device_id=make_device(database, tenant))
+        assert _ids(database, tenant, "nao") == {"S1"}
+        assert _filtered(database, tenant, "joao") == {  # mf_fold, migration 0018
+            conversation_id(database, tenant, ANA)}
+    finally:
+        database.close()
+
+
+def test_a_role_that_may_not_create_unaccent_still_migrates(
+        db_before_0016: tuple[str, Path]) -> None:
+    dsn, folder = db_before_0016
+    with psycopg.connect(dsn) as conn:  # CREATE EXTENSION refused as without CREATE on the db
+        conn.execute(
+            "create function mf_test_no_extensions() returns event_trigger language plpgsql"
+            " as $f$ begin raise exception 'permission denied to create extension \"unaccent\"'"
+            " using errcode = 'insufficient_privilege'; end $f$")
+        conn.execute("create event trigger mf_test_no_extensions on ddl_command_start"
+                     " when tag in ('CREATE EXTENSION') execute function mf_test_no_extensions()")
+    for mig in discover():
+        shutil.copy(mig.path, folder)
+    assert "0016_search_unaccent.sql" in migrate(dsn, folder)
+    assert _mapping(dsn) == ["pg_catalog.simple"]  # plain `simple`: accent-sensitive
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute("select mf_fold('João'), exists (select from pg_extension"
+                           " where extname = 'unaccent')").fetchone()
+    assert row == ("João", False)
+    database = Database(dsn, min_size=1, max_size=2)
+    database.open()
+    try:
+        tenant = tenants.create_tenant(database, "No unaccent")
+        ingest(database, tenant, [msg("S1", "Não recebi", 1, chat=ANA)],
+               device_id=make_device(database, tenant))
+        assert _ids(database, tenant, "não") == {"S1"} and _ids(database, tenant, "nao") == set()
     finally:
         database.close()

@@ -12,16 +12,26 @@ from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, Request, TextMessage
 
 from webapp.realtime import subscriber as subscriber_mod
+from webapp.realtime import writer as writer_mod
 from webapp.realtime.connection import RateLimit
 from webapp.realtime.frames import BadFrame, PingFrame, TypingFrame, parse_client_frame, wire
 from webapp.realtime.presence import Change, PresenceBoard
-from webapp.realtime.subscriber import Subscriber
+from webapp.realtime.subscriber import Send, Subscriber
 from webapp.realtime.writer import Outbox
+
+
+def _into(sent: list[bytes], counts: list[int] | None = None) -> Send:
+    """A Send that records the bytes (and, if asked, the frame count of each write)."""
+    def send(data: bytes, frames: int = 1) -> None:
+        sent.append(data)
+        if counts is not None:
+            counts.append(frames)
+    return send
 
 
 def test_each_event_id_is_delivered_once_even_out_of_order() -> None:
     sent: list[bytes] = []
-    sub = Subscriber(1, 1, floor=10, send=sent.append)
+    sub = Subscriber(1, 1, floor=10, send=_into(sent))
     sub.go_live()
     assert not sub.offer(10, b"old")  # at or below the floor: the client has it
     assert sub.offer(12, b"b") and sub.offer(11, b"a")  # a late commit of a lower id still goes
@@ -33,7 +43,7 @@ def test_each_event_id_is_delivered_once_even_out_of_order() -> None:
 
 def test_live_frames_wait_for_the_replay_then_follow_it() -> None:
     sent: list[bytes] = []
-    sub = Subscriber(1, 1, floor=0, send=sent.append)
+    sub = Subscriber(1, 1, floor=0, send=_into(sent))
     assert sub.offer(7, b"live 7")  # arrives while the socket replays 1..6
     for i in range(1, 8):
         if sub.accept(i):  # what the replay does
@@ -46,19 +56,21 @@ def test_live_frames_wait_for_the_replay_then_follow_it() -> None:
 
 def test_a_batch_of_frames_goes_out_in_one_write_without_the_delivered_ones() -> None:
     sent: list[bytes] = []
-    sub = Subscriber(1, 1, floor=10, send=sent.append)
+    counts: list[int] = []
+    sub = Subscriber(1, 1, floor=10, send=_into(sent, counts))
     assert sub.offer_many([(11, b"a")]) == 1  # held: the socket still replays
     sub.go_live()
     assert sub.offer_many([(9, b"old"), (11, b"a"), (12, b"b"), (13, b"c")]) == 2
     assert sub.offer_many([(12, b"b"), (13, b"c")]) == 0
     assert sent == [b"a", b"bc"] and sub.last_id == 13
+    assert counts == [1, 2]  # the outbox is told how many frames each write holds
 
 
 def test_a_batch_that_overfills_the_replay_hold_asks_for_a_reconnect(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(subscriber_mod, "HELD_MAX", 3)
     sent: list[bytes] = []
-    sub = Subscriber(1, 1, floor=0, send=sent.append)
+    sub = Subscriber(1, 1, floor=0, send=_into(sent))
     assert sub.offer_many([(1, b"1"), (2, b"2"), (3, b"3")]) == 3 and not sub.overflowed
     sub.offer_many([(4, b"4")])
     assert sub.overflowed and sub.offer_many([(5, b"5")]) == 0
@@ -128,6 +140,86 @@ def test_a_socket_too_far_behind_overflows() -> None:
     for _ in range(100):
         box.write_nowait(b"x" * 1000)
     assert box.overflowed
+    a.close()
+    b.close()
+
+
+def _stalled_pair() -> tuple[socket.socket, socket.socket, bytes]:
+    """A socket pair whose kernel send buffer is already full (nobody reads): every write
+    through an Outbox from now on is queued. Also returns the bytes already in the buffer."""
+    a, b = socket.socketpair()
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    a.setblocking(False)
+    filled = bytearray()
+    while True:
+        try:
+            filled += b"f" * a.send(b"f" * 64)
+        except BlockingIOError:
+            break
+    a.setblocking(True)
+    return a, b, bytes(filled)
+
+
+@pytest.mark.parametrize("batch", [1, 3, 500])
+def test_a_slow_socket_overflows_after_queue_max_frames_one_by_one_or_in_batches(
+        batch: int) -> None:
+    a, b, filled = _stalled_pair()
+    box = Outbox(a)  # the real bound
+    frame = b"<frame>"
+    box.write_nowait(frame * batch, frames=batch)  # the started write, kept whatever happens
+    queued = 0
+    while queued + batch <= writer_mod.QUEUE_MAX:
+        box.write_nowait(frame * batch, frames=batch)
+        queued += batch
+        assert not box.overflowed
+    assert writer_mod.QUEUE_MAX - batch < queued <= writer_mod.QUEUE_MAX
+    box.write_nowait(frame * batch, frames=batch)  # one batch more than the bound can hold
+    assert box.overflowed
+    box.write_nowait(frame, frames=1)  # dropped: the socket is about to be closed
+    # simple_websocket's close frame still goes out, right after the started write
+    got, stop = bytearray(), threading.Event()
+    reader = threading.Thread(target=_drain, args=(b, got, stop))
+    reader.start()
+    box.send(b"<close>")
+    want = filled + frame * batch + b"<close>"
+    deadline = time.monotonic() + 5
+    while len(got) < len(want) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stop.set()
+    reader.join()
+    assert bytes(got) == want
+    a.close()
+    b.close()
+
+
+def test_frames_taken_by_a_flush_no_longer_count_against_the_bound() -> None:
+    a, b, filled = _stalled_pair()
+    box = Outbox(a, queue_max=10)
+    box.write_nowait(b"0")  # the started write
+    box.write_nowait(b"123456789A", frames=10)  # the queue is full...
+    flusher = threading.Thread(target=box.flush)  # ...and the socket's thread takes it all
+    flusher.start()
+    deadline = time.monotonic() + 5
+    while not box._busy and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert box._busy  # blocked on the stalled socket with the 11 frames in hand
+    for ch in b"BCDEFGHIJK":
+        box.write_nowait(bytes([ch]))  # a fresh queue of 10 frames fits
+    assert not box.overflowed
+    box.write_nowait(b"L")
+    assert box.overflowed
+    got, stop = bytearray(), threading.Event()
+    reader = threading.Thread(target=_drain, args=(b, got, stop))
+    reader.start()
+    flusher.join(5)
+    box.send(b"<close>")
+    want = filled + b"0123456789A<close>"
+    deadline = time.monotonic() + 5
+    while len(got) < len(want) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stop.set()
+    reader.join()
+    assert bytes(got) == want
     a.close()
     b.close()
 

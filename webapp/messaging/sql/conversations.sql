@@ -113,13 +113,14 @@ order by m.id
 select 1 as found from memberships where user_id = %(user_id)s
 
 -- name: update_conversation
--- Change the given fields of a conversation (the flags say which were given).
+-- Change the given fields of a conversation (the flags say which were given). A status given
+-- without snoozed_until clears the time, `snoozed` included (snoozed until the next inbound).
 update conversations c
 set status = case when %(set_status)s then %(status)s else c.status end,
     assignee_id = case when %(set_assignee)s then %(assignee_id)s::bigint else c.assignee_id end,
     priority = case when %(set_priority)s then %(priority)s else c.priority end,
     snoozed_until = case when %(set_snoozed)s then %(snoozed_until)s::timestamptz
-                         when %(set_status)s and %(status)s <> 'snoozed' then null
+                         when %(set_status)s then null
                          else c.snoozed_until end,
     updated_at = now()
 where c.id = %(id)s
