@@ -18,6 +18,7 @@ import psycopg
 from tests.webapp.messaging.conftest import conversation_id, make_device, msg
 from webapp.db import Database
 from webapp.labels.service import attach_label, create_label, detach_label
+from webapp.messaging import outbound
 from webapp.messaging.conversations import mark_read, update_conversation
 from webapp.messaging.sending import reply
 from webapp.messaging.service import ingest
@@ -167,3 +168,23 @@ def test_every_writer_takes_the_event_lock_in_its_first_statement(db: Database,
         for name, write in writers.items():
             query = _holding_the_event_lock(db, admin, p.tenant_id, write)
             assert LOCKED_FIRST.match(query), (name, query)
+
+        # the outbox sender: start a send, requeue it after a failure, start it again, mark sent
+        job: dict[str, Any] = {}
+
+        def start_send() -> None:
+            claimed = [r for r in outbound.claim(db, 100) if r["tenant_id"] == p.tenant_id]
+            assert len(claimed) == 1
+            job.clear()
+            job.update(outbound.start(db, claimed[0]) or {})
+
+        sender: list[tuple[str, Callable[[], object]]] = [
+            ("outbox start", start_send),
+            ("outbox retry", lambda: outbound.mark_failed(db, job, "offline", retry_in=0)),
+            ("outbox start again", start_send),
+            ("outbox sent", lambda: outbound.mark_sent(db, job, "3EB0SENT0000001")),
+        ]
+        for name, write in sender:
+            query = _holding_the_event_lock(db, admin, p.tenant_id, write)
+            assert LOCKED_FIRST.match(query), (name, query)
+    assert _message_count(db, p.tenant_id) == 3  # F-1, F-2 and the reply, sent once
