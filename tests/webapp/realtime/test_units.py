@@ -6,6 +6,7 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 from wsproto import ConnectionType, WSConnection
@@ -98,6 +99,20 @@ def _drain(sock: socket.socket, into: bytearray, stop: threading.Event) -> None:
         into += chunk
 
 
+def _received(sock: socket.socket, want: bytes, then: Callable[[], object]) -> bytes:
+    """Drain `sock` on a thread while `then()` runs, until `want`'s length arrived (or 5 s)."""
+    got, stop = bytearray(), threading.Event()
+    reader = threading.Thread(target=_drain, args=(sock, got, stop))
+    reader.start()
+    then()
+    deadline = time.monotonic() + 5
+    while len(got) < len(want) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stop.set()
+    reader.join()
+    return bytes(got)
+
+
 def test_the_outbox_never_blocks_the_fan_out_and_keeps_frames_in_order() -> None:
     a, b = socket.socketpair()
     a.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
@@ -117,18 +132,8 @@ def test_the_outbox_never_blocks_the_fan_out_and_keeps_frames_in_order() -> None
     for frame in frames[150:]:
         box.write_nowait(frame)  # ...while the fan-out still never blocks
     assert time.monotonic() - started < 2
-    got, stop = bytearray(), threading.Event()
-    reader = threading.Thread(target=_drain, args=(b, got, stop))
-    reader.start()
-    pinger.join(5)
-    box.flush()
-    deadline = time.monotonic() + 5
     want = b"".join(frames[:150]) + b"<ping>" + b"".join(frames[150:])
-    while len(got) < len(want) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    stop.set()
-    reader.join()
-    assert bytes(got) == want
+    assert _received(b, want, lambda: (pinger.join(5), box.flush())) == want
     a.close()
     b.close()
 
@@ -177,17 +182,8 @@ def test_a_slow_socket_overflows_after_queue_max_frames_one_by_one_or_in_batches
     assert box.overflowed
     box.write_nowait(frame, frames=1)  # dropped: the socket is about to be closed
     # simple_websocket's close frame still goes out, right after the started write
-    got, stop = bytearray(), threading.Event()
-    reader = threading.Thread(target=_drain, args=(b, got, stop))
-    reader.start()
-    box.send(b"<close>")
     want = filled + frame * batch + b"<close>"
-    deadline = time.monotonic() + 5
-    while len(got) < len(want) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    stop.set()
-    reader.join()
-    assert bytes(got) == want
+    assert _received(b, want, lambda: box.send(b"<close>")) == want
     a.close()
     b.close()
 
@@ -208,18 +204,8 @@ def test_frames_taken_by_a_flush_no_longer_count_against_the_bound() -> None:
     assert not box.overflowed
     box.write_nowait(b"L")
     assert box.overflowed
-    got, stop = bytearray(), threading.Event()
-    reader = threading.Thread(target=_drain, args=(b, got, stop))
-    reader.start()
-    flusher.join(5)
-    box.send(b"<close>")
     want = filled + b"0123456789A<close>"
-    deadline = time.monotonic() + 5
-    while len(got) < len(want) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    stop.set()
-    reader.join()
-    assert bytes(got) == want
+    assert _received(b, want, lambda: (flusher.join(5), box.send(b"<close>"))) == want
     a.close()
     b.close()
 
