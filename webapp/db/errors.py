@@ -24,6 +24,9 @@ def translate_errors() -> Iterator[None]:
     except pg.InsufficientPrivilege as exc:
         # RLS WITH CHECK failures: the row is not this tenant's.
         raise NotFound("Not found.") from exc
+    except (pg.DeadlockDetected, pg.SerializationFailure) as exc:
+        # Retryable like an outage (background loops retry DependencyDown), but say what it is.
+        raise DependencyDown("A concurrent change got in the way; try again.") from exc
     except (pg.OperationalError, pg.InterfaceError) as exc:
         raise DependencyDown("The database is unavailable.") from exc
 
