@@ -16,7 +16,7 @@ from typing import Any
 import dagster as dg
 import pytest
 
-from bench.conftest import record
+from bench.conftest import open_pool, record
 from pipelines.resources import PostgresResource
 from pipelines.summaries import DailySummariesConfig, daily_summaries
 from tests.fakes.llm_server import FakeLLMServer
@@ -37,10 +37,8 @@ LIMIT_S = 300
 
 @pytest.fixture(scope="module")
 def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url, min_size=2, max_size=8)
-    database.open()
-    yield database
-    database.close()
+    with open_pool(database_url, max_size=8) as database:
+        yield database
 
 
 @pytest.fixture(scope="module")

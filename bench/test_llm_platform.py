@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bench.conftest import record
+from bench.conftest import open_pool, record
 from tests.fakes.llm_server import FakeLLMServer
 from tests.webapp.llm.test_support import (
     add_provider,
@@ -34,10 +34,8 @@ MESSAGES = 500
 
 @pytest.fixture(scope="module")
 def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url, min_size=2, max_size=12)
-    database.open()
-    yield database
-    database.close()
+    with open_pool(database_url, max_size=12) as database:
+        yield database
 
 
 @pytest.fixture(scope="module")
