@@ -129,6 +129,11 @@ def _holding_the_event_lock(db: Database, admin: psycopg.Connection[Any], tenant
                 "select a.query from pg_stat_activity a join pg_locks l on l.pid = a.pid "
                 "where l.locktype = 'advisory' and not l.granted "
                 "and a.datname = current_database()").fetchall()
+            # pg_stat_activity and pg_locks are read at two instants: the activity may still
+            # show the transaction's BEGIN while the lock table already shows the wait of the
+            # statement after it. Look again until both agree.
+            if waiting and str(waiting[0][0]).strip().upper() == "BEGIN":
+                waiting = []
             time.sleep(0.01)
     thread.join(30)
     assert errors == [] and not thread.is_alive()
