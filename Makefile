@@ -12,7 +12,7 @@ export LITELLM_LOCAL_MODEL_COST_MAP := True
 export LITELLM_OFFLINE_MODE := true
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: install up test lint bench clean
+.PHONY: install up test lint bench schema clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ lint: install
 BENCH ?= bench
 bench: install
 	$(BIN)/python -m pytest $(BENCH) -m bench -p no:randomly -s $(PYTEST_ARGS)
+
+# Regenerate migrations/schema.sql (the readable snapshot of the final schema) after a migration.
+schema: install
+	$(BIN)/messageflow schema-snapshot
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -9,6 +9,7 @@ import click
 from webapp.commands.common import CommandGroup, database, load_settings, resolve_database
 from webapp.commands.gateway import gateway
 from webapp.commands.platform import DEMO_EMAIL, apply_migrations, ensure_demo, serve, up
+from webapp.commands.schema import schema_snapshot
 from webapp.commands.traffic import replay, simulate
 from webapp.errors import DomainError
 from webapp.security.rbac import ROLES
@@ -72,6 +73,7 @@ main.add_command(serve)
 main.add_command(gateway)
 main.add_command(replay)
 main.add_command(simulate)
+main.add_command(schema_snapshot)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

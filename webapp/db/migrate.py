@@ -13,6 +13,7 @@ import psycopg
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+SNAPSHOT_NAME = "schema.sql"
 LOCK_KEY = 0x4D46_4D49  # "MFMI": one advisory lock for every migrator of this database
 
 _CREATE_TABLE = """
@@ -51,6 +52,8 @@ def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     """All NNNN_name.sql files in order; a duplicate number is an error."""
     found: dict[str, Migration] = {}
     for path in sorted(directory.glob("*.sql")):
+        if path.name == SNAPSHOT_NAME:
+            continue  # the readable snapshot (webapp.db.schema_snapshot), never applied
         version, _, rest = path.stem.partition("_")
         if not version.isdigit() or not rest:
             raise MigrationError(f"bad migration file name {path.name}: want NNNN_name.sql")
