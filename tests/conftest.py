@@ -15,13 +15,19 @@ from psycopg.conninfo import make_conninfo
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
+# The outbound policy of the test process and every process it starts: the fake providers bind
+# 127.0.0.1 and nothing else is allowed (127.0.0.2 is the tests' refused loopback address).
+TEST_OUTBOUND_ALLOW = "127.0.0.1"
+os.environ["OUTBOUND_ALLOW"] = TEST_OUTBOUND_ALLOW
 
 from tests.fakes.fixtures import (  # noqa: E402,F401 - fixtures for every model-calling test
     fake,
     fake2,
     fake_server,
     litellm_module,
+    outside,
     platform_db,
+    refused_server,
     second_fake,
 )
 

@@ -23,6 +23,7 @@ from webapp.llm.routes import bp as llm_bp
 from webapp.llm.tasks_api.routes import bp as llm_tasks_bp
 from webapp.messaging.routes import bp as messaging_bp
 from webapp.realtime.ws import init_realtime, stop_realtime
+from webapp.security import outbound
 from webapp.tenants.routes import bp as team_bp
 from webapp.whatsapp.routes import bp as whatsapp_bp
 
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                             max_size=settings.pool_max)
         database.open()
     configure_logging(settings.log_level)
+    outbound.configure(settings.outbound_allow)  # the policy of every request made for a tenant
 
     app = Flask(__name__)
     app.json = ApiJSONProvider(app)

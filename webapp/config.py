@@ -13,6 +13,10 @@ from typing import Any
 from webapp.errors import ConfigError
 
 PRODUCTION_REQUIRED = ("DATABASE_URL", "JWT_SECRET", "MASTER_KEY")
+# Where outbound requests may go although the address is not public (see
+# webapp/security/outbound.py). Development defaults to this machine only, so a provider can point
+# at a local Ollama or LM Studio; every other environment defaults to nothing.
+DEV_OUTBOUND_ALLOW = ("127.0.0.1/8", "::1", "localhost")
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,8 @@ class Settings:
     # Who drains the analysis queue: "inline" (a worker thread of the web app, started by
     # batch-analyze) or "dagster" (the analysis sensor and job; `messageflow up` sets this).
     analysis_runner: str = "inline"
+    # OUTBOUND_ALLOW: hosts and CIDRs that outbound requests may reach although not public.
+    outbound_allow: tuple[str, ...] = ()
 
     @property
     def production(self) -> bool:
@@ -77,6 +83,7 @@ class Settings:
             "pool_max": _int(env, "DB_POOL_MAX", 20),
             "log_level": env.get("LOG_LEVEL", "INFO"),
             "analysis_runner": _choice(env, "ANALYSIS_RUNNER", ("inline", "dagster")),
+            "outbound_allow": outbound_allow_from_env(env),
         }
         settings = cls(**values)
         if mode != "production" and not (settings.jwt_secret and settings.master_key):
@@ -87,6 +94,22 @@ class Settings:
                 master_key=settings.master_key or dev["MASTER_KEY"],
             )
         return settings
+
+
+def outbound_allow_from_env(env: Mapping[str, str]) -> tuple[str, ...]:
+    """OUTBOUND_ALLOW as a list (checked); unset means loopback in development, else nothing."""
+    raw = env.get("OUTBOUND_ALLOW")
+    if raw is None:
+        dev = env.get("MESSAGEFLOW_ENV", "development") == "development"
+        return DEV_OUTBOUND_ALLOW if dev else ()
+    entries = tuple(e.strip() for e in raw.split(",") if e.strip())
+    from webapp.security.outbound import OutboundPolicy  # the one parser of the entries
+
+    try:
+        OutboundPolicy.parse(entries)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    return entries
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

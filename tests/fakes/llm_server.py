@@ -11,7 +11,9 @@ Endpoints: POST /v1/chat/completions (OpenAI and compatible), POST /v1/messages 
 tool_use block when the request carries tools, which is how litellm asks claude-3 for JSON),
 POST /v2/chat (Cohere v2). Faults, chosen per request by a FaultPlan: http_500,
 rate_limit_429 (with Retry-After), timeout (hang past the client's timeout), invalid_json,
-truncated_output, missing_ids (drop every other result of a batch reply).
+truncated_output, missing_ids (drop every other result of a batch reply). `canned` answers every
+chat request with a fixed status, body and headers instead (a redirect, a "metadata" document).
+`host` binds another loopback address (127.0.0.2 is outside the tests' OUTBOUND_ALLOW).
 """
 
 from __future__ import annotations
@@ -35,10 +37,20 @@ from tests.fakes.responders import (
 )
 from tests.fakes.wire_formats import WIRE_BUILDERS, Reply, error_body
 
-__all__ = ["FAULTS", "FakeLLMServer", "FaultPlan", "RecordedRequest", "default_responder"]
+__all__ = ["FAULTS", "Canned", "FakeLLMServer", "FaultPlan", "RecordedRequest",
+           "default_responder"]
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 PATHS = {"/v1/chat/completions": "openai", "/v1/messages": "anthropic", "/v2/chat": "cohere"}
+
+
+@dataclass(frozen=True)
+class Canned:
+    """A fixed answer to every chat request: status, raw body and extra headers."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -106,11 +118,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class FakeLLMServer:
-    """One threaded HTTP server on 127.0.0.1 speaking three providers' chat wire formats."""
+    """One threaded HTTP server on loopback speaking three providers' chat wire formats."""
 
     def __init__(
         self,
         *,
+        host: str = "127.0.0.1",
         latency_s: float = 0.0,
         usage: tuple[int, int] | None = None,
         responder: Responder | None = None,
@@ -120,7 +133,9 @@ class FakeLLMServer:
         echo_credentials: bool = False,
         max_recorded: int = 10_000,
     ) -> None:
+        self.host = host
         self.latency_s = latency_s
+        self.canned: Canned | None = None
         self.usage = usage  # None: computed from prompt and reply length (~4 chars a token)
         self.responder: Responder = responder or default_responder
         self.faults = faults or FaultPlan()
@@ -142,7 +157,7 @@ class FakeLLMServer:
         if self._server is not None:
             return self
         self._stopping.clear()
-        server = _Server(("127.0.0.1", 0), _Handler)
+        server = _Server((self.host, 0), _Handler)
         server.fake = self
         self._server = server
         self._thread = threading.Thread(
@@ -193,8 +208,8 @@ class FakeLLMServer:
 
     @property
     def base_url(self) -> str:
-        """http://127.0.0.1:PORT"""
-        return f"http://127.0.0.1:{self.port}"
+        """http://HOST:PORT (127.0.0.1 unless another host was given)"""
+        return f"http://{self.host}:{self.port}"
 
     @property
     def openai_base(self) -> str:
@@ -226,7 +241,7 @@ class FakeLLMServer:
     def reset(self) -> None:
         """Back to defaults (no latency, no faults, computed usage) and no recorded requests."""
         self.latency_s, self.usage, self.responder = 0.0, None, default_responder
-        self.faults, self.echo_credentials = FaultPlan(), False
+        self.faults, self.echo_credentials, self.canned = FaultPlan(), False, None
         self.clear()
 
     # -- request handling --------------------------------------------------------------------
@@ -259,6 +274,9 @@ class FakeLLMServer:
             handler.send_json(status, {"error": "not found" if status == 404 else "bad json"})
             return
         if self._wait(self.latency_s):
+            return
+        if self.canned is not None:
+            handler.send_raw(self.canned.status, self.canned.body, self.canned.headers)
             return
         if fault == "timeout" and self._wait(self.hang_s):
             return
