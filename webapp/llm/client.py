@@ -1,9 +1,11 @@
 """The one adapter between MessageFlow and model providers: one call, one CallResult.
 
 This is the only module that imports litellm, and only inside `load_litellm()`: importing it
-costs ~5 s and ~200 MB, so CLI commands and tests that never call a model stay fast. Retries,
+costs ~5 s and ~200 MB, so CLI commands and tests that never call a model stay fast. Loading it
+also routes every litellm request through the outbound policy (webapp.llm.transport). Retries,
 routing and fallback belong to the caller (litellm runs with num_retries=0); every outcome,
-failures included, comes back as a CallResult ready for the usage ledger.
+failures included, comes back as a CallResult ready for the usage ledger, its error reported as
+a class and a short message of our own, never the provider's response body.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
-from webapp.llm import local_analyzer
-from webapp.llm.errors import classify_exception, scrub
+from webapp.llm import local_analyzer, transport
+from webapp.llm.errors import classify_exception, validation_summary
 from webapp.llm.pricing import cost_usd, price_for
 
 ProviderKind = Literal["anthropic", "openai", "cohere", "openai_compatible", "local"]
@@ -111,6 +113,7 @@ def load_litellm() -> ModuleType:
         litellm.suppress_debug_info = True
         litellm.telemetry = False
         _keep_cohere_error_headers()
+        transport.route_through_policy(litellm)
         return litellm
 
 
@@ -211,7 +214,7 @@ def _finish(
         except ValidationError as exc:
             result.status = "invalid_output"
             result.error_class = "ValidationError"
-            result.error_message = scrub(str(exc), config.api_key)
+            result.error_message = validation_summary(exc)
     price = price_for(config.kind, config.model, config.price_in, config.price_out)
     result.unpriced = price is None
     if price is not None:

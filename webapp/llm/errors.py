@@ -1,5 +1,9 @@
 """Turn provider exceptions into ledger-ready facts without leaking secrets.
 
+A failure is reported as a status, the exception's class and a short message of our own built
+from the HTTP status code: never the exception's text, which carries the provider's response
+body. That body is whatever the destination answered (a cloud metadata document, an internal
+page, a key echoed back), and the message reaches API responses and the ledger.
 Works on litellm's exception classes by name and status code, so this module never imports
 litellm itself.
 """
@@ -12,6 +16,10 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
+from pydantic import ValidationError
+
+from webapp.security.outbound import OutboundRefused
+
 FailureStatus = Literal["error", "timeout", "rate_limited"]
 
 MAX_ERROR_CHARS = 500
@@ -21,6 +29,14 @@ _SECRET_PATTERNS = (
     re.compile(r"\b(sk|pk|rk)-[A-Za-z0-9_\-]{6,}"),
 )
 _TIMEOUT_CLASSES = {"Timeout", "APITimeoutError", "TimeoutException", "ReadTimeout"}
+_CONNECT_CLASSES = {"ConnectError", "ConnectTimeout"}
+_STATUS_TEXT = {
+    400: "the provider rejected the request", 401: "the provider rejected the API key",
+    402: "the provider requires payment", 403: "the provider refused access",
+    404: "not found: check api_base and model", 408: "the provider timed out",
+    413: "the request is too large for the provider", 422: "the provider rejected the request",
+    429: "rate limited by the provider",
+}
 
 
 @dataclass(frozen=True)
@@ -94,12 +110,74 @@ def _is_timeout(exc: BaseException) -> bool:
     return any(type(c).__name__ in _TIMEOUT_CLASSES for c in (exc.__cause__, exc.__context__))
 
 
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and its causes (litellm wraps the transport's error, often twice)."""
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen and len(seen) < 10:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def _refusal(exc: BaseException) -> OutboundRefused | None:
+    return next((e for e in _chain(exc) if isinstance(e, OutboundRefused)), None)
+
+
+def _http_status(exc: BaseException) -> int | None:
+    """The status of the HTTP response the provider really sent, if any.
+
+    Taken from httpx's HTTPStatusError in the chain: litellm also puts made-up codes on its
+    exceptions (500 for a refused connection or an unreadable answer)."""
+    for error in _chain(exc):
+        if type(error).__name__ == "HTTPStatusError":
+            code = getattr(getattr(error, "response", None), "status_code", None)
+            if isinstance(code, int):
+                return code
+    return None
+
+
+def _connect_failed(exc: BaseException) -> bool:
+    return any(type(e).__name__ in _CONNECT_CLASSES or isinstance(e, ConnectionError)
+               for e in _chain(exc))
+
+
+def describe_status(code: int) -> str:
+    """A short message for an HTTP status from a provider (nothing from its body)."""
+    if 300 <= code < 400:
+        text = "the provider answered with a redirect, which is not followed"
+    elif code >= 500:
+        text = "the provider had an internal error"
+    else:
+        text = _STATUS_TEXT.get(code, "the provider refused the request")
+    return f"HTTP {code}: {text}."
+
+
 def classify_exception(exc: BaseException, api_key: str | None = None) -> Failure:
-    """Map a provider exception onto a ledger status, class name and scrubbed message."""
+    """Map a provider exception onto a ledger status, class name and a message of our own."""
     name = type(exc).__name__
-    message = scrub(str(exc) or name, api_key)
-    if getattr(exc, "status_code", None) == 429 or name == "RateLimitError":
-        return Failure("rate_limited", name, message, retry_after_from(exc))
+    refused = _refusal(exc)
+    if refused is not None:  # our own message: which host and why, never an address
+        return Failure("error", "OutboundRefused", scrub(refused.message, api_key))
+    code = _http_status(exc)
+    if code == 429 or getattr(exc, "status_code", None) == 429 or name == "RateLimitError":
+        return Failure("rate_limited", name, describe_status(429), retry_after_from(exc))
     if _is_timeout(exc):
-        return Failure("timeout", name, message)
-    return Failure("error", name, message)
+        return Failure("timeout", name, "The provider did not answer in time.")
+    if _connect_failed(exc):
+        return Failure("error", name, "Could not connect to the provider.")
+    if code is not None:
+        return Failure("error", name, describe_status(code))
+    return Failure("error", name, f"No usable answer from the provider ({name}).")
+
+
+def validation_summary(exc: ValidationError, limit: int = 3) -> str:
+    """Where and why a model's output failed its schema, without the output itself."""
+    parts = []
+    for error in exc.errors(include_input=False, include_url=False)[:limit]:
+        # Field names only, shortened: a name can come from the output (an unexpected key).
+        where = ".".join(str(p)[:40] for p in error.get("loc", ())) or "output"
+        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+    more = exc.error_count() - limit
+    suffix = f" (and {more} more)" if more > 0 else ""
+    return scrub(f"The output does not match the schema: {'; '.join(parts)}{suffix}.")

@@ -180,7 +180,10 @@ def test_tenants_never_share_providers_or_keys(
     assert bodies[-1]["data"] == []
     dumped = json.dumps(bodies)
     assert KEY_A not in dumped and "tenantA-SECRET" not in dumped
-    assert "***" in json.dumps(bodies[0])  # the echoed key was scrubbed, not just absent
+    # Not even a scrubbed echo: the error is the status and a message of ours, never the body.
+    assert bodies[0]["attempts"][0]["error_message"] == (
+        "HTTP 500: the provider had an internal error.")
+    assert "fake internal error" not in dumped and "request credentials" not in dumped
     ledger = as_owner(database_url, "select tenant_id, provider_id, error_message from "
                                     "llm_usage_logs where tenant_id in (%s, %s)",
                       (a.tenant_id, b.tenant_id))
