@@ -2,6 +2,10 @@
 
 Keys are encrypted with SecretBox under MASTER_KEY, bound to the tenant by associated data, and
 never leave this module except inside a ProviderConfig handed to the client adapter.
+
+Where a provider sends requests and its key is checked in webapp.llm.destinations: the
+outbound policy at save time, and the key given again when an edit moves its destination
+(audited with the hosts before and after).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from webapp.db.queries import load
 from webapp.errors import Conflict, DependencyDown, NotFound, ValidationFailed
 from webapp.llm import limits
 from webapp.llm.client import DEFAULT_MODELS, ProviderConfig
+from webapp.llm.destinations import check_api_base, destination_change, require_key_to_move
 from webapp.llm.models import ProviderCreate, ProviderUpdate
 from webapp.llm.money import money
 from webapp.security.crypto import SecretBox, WrongMasterKey, mask
@@ -111,12 +116,15 @@ def _params(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _write_history(conn: Conn, p: Principal, provider_id: int, action: str,
-                   changes: dict[str, Any], meta: RequestMeta | None) -> None:
+                   changes: dict[str, Any], meta: RequestMeta | None,
+                   key_moved: dict[str, Any] | None = None) -> None:
     conn.execute(Q.insert_history, {"provider_id": provider_id, "actor": p.user_id,
                                     "action": action, "changes": Jsonb(changes)})
+    details: dict[str, Any] = {"changes": changes}
+    if key_moved is not None:
+        details["key_destination"] = key_moved
     audit.record(conn, p.tenant_id, p.user_id, AUDIT_ACTIONS[action], meta,
-                 target_type="llm_provider", target_id=provider_id,
-                 details={"changes": changes})
+                 target_type="llm_provider", target_id=provider_id, details=details)
 
 
 def _name_taken(exc: pg.UniqueViolation) -> Conflict:
@@ -156,6 +164,7 @@ def create_provider(db: Database, box: SecretBox, p: Principal, body: ProviderCr
         raise ValidationFailed("openai_compatible providers need a model.",
                                details={"fields": {"model": "required for this kind"}})
     check_budget_priced(body.kind, values)
+    check_api_base(body.api_base)
     if body.api_key:
         values["api_key_encrypted"] = box.encrypt(body.api_key, key_aad(p.tenant_id))
         values["api_key_hint"] = mask(body.api_key)
@@ -227,6 +236,9 @@ def _apply(box: SecretBox, tenant_id: int, row: dict[str, Any],
                                details={"fields": {"api_base": "not allowed for local"}})
     if body.model_fields_set & BUDGET_PRICE_FIELDS:  # other changes (e.g. active) stay possible
         check_budget_priced(row["kind"], values)
+    if "api_base" in body.model_fields_set:
+        check_api_base(values["api_base"])
+    require_key_to_move(row, values, "api_key" in body.model_fields_set)
     return values
 
 
@@ -247,7 +259,8 @@ def update_provider(db: Database, box: SecretBox, p: Principal, provider_id: int
         assert new is not None
         changes = _diff(public(row), public(new))
         if changes:
-            _write_history(conn, p, provider_id, "updated", changes, meta)
+            _write_history(conn, p, provider_id, "updated", changes, meta,
+                           destination_change(row, new))
     return public(new)
 
 
