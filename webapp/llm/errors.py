@@ -157,7 +157,7 @@ def classify_exception(exc: BaseException, api_key: str | None = None) -> Failur
     """Map a provider exception onto a ledger status, class name and a message of our own."""
     name = type(exc).__name__
     refused = _refusal(exc)
-    if refused is not None:  # our own message: which host and why, never an address
+    if refused is not None:  # our own message: the host and why, never what DNS answered
         return Failure("error", "OutboundRefused", scrub(refused.message, api_key))
     code = _http_status(exc)
     if code == 429 or getattr(exc, "status_code", None) == 429 or name == "RateLimitError":

@@ -109,3 +109,13 @@ def test_the_key_is_not_sent_when_refused(outside: FakeLLMServer) -> None:
     with allow_outbound("127.0.0.1"):
         result = _call("openai", outside)
     assert result.error_class == "OutboundRefused" and SECRET_KEY not in str(result)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_output_failing_its_schema_is_described_without_its_content(
+        kind: ProviderKind, fake: FakeLLMServer) -> None:
+    fake.responder = lambda body: '{"results": "IQoJb3JpZ2luX2VjEMETADATATOKEN", "x": 1}'
+    result = _call(kind, fake)
+    assert (result.status, result.error_class) == ("invalid_output", "ValidationError")
+    assert result.error_message is not None and "results" in result.error_message
+    assert "METADATATOKEN" not in result.error_message
