@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from webapp.audit import service
 from webapp.http.api import Call, endpoint
 from webapp.http.context import db
+from webapp.inputs import Id, Instant, RequestModel
 from webapp.pagination import PageQuery
 
 bp = Blueprint("audit", __name__, url_prefix="/api/v1")
@@ -19,16 +19,15 @@ bp = Blueprint("audit", __name__, url_prefix="/api/v1")
 class AuditQuery(PageQuery):
     """Filters for the audit log."""
 
-    actor: int | None = None
+    actor: Id | None = None
     action: str | None = Field(None, max_length=100)
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
+    since: Instant | None = None
+    until: Instant | None = None
 
 
-class ClientAuditEntry(BaseModel):
+class ClientAuditEntry(RequestModel):
     """An audit entry recorded by a client (for example an export it performed)."""
 
-    model_config = ConfigDict(extra="forbid")
     action: str = Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=100)
     target_type: str | None = Field(None, max_length=50)
     target_id: str | None = Field(None, max_length=100)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from webapp.inputs import Id, RequestModel
+
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
-class _Strict(BaseModel):
+class _Strict(RequestModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -32,7 +34,7 @@ class LoginRequest(_Strict):
 
     email: str = Field(max_length=254)
     password: str = Field(min_length=1, max_length=256)
-    tenant_id: int | None = None
+    tenant_id: Id | None = None
     use_cookies: bool = False
 
 

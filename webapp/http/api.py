@@ -172,26 +172,41 @@ def _field_errors(exc: ValidationError) -> dict[str, str]:
 
 
 def validate(model: type[BaseModel], data: Any, what: str) -> BaseModel:
-    """Validate data against a model, or raise a 400 naming every bad field."""
+    """Validate Python data (e.g. query-string values) against a model, or raise a 400 naming
+    every bad field."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        fields = _field_errors(exc)
-        raise ValidationFailed(
-            f"Invalid {what}: " + ", ".join(sorted(fields)), details={"fields": fields}
-        ) from exc
+        raise _invalid(exc, what) from exc
+
+
+def validate_json(model: type[BaseModel], raw: bytes | str) -> BaseModel:
+    """Validate a JSON text in pydantic's strict JSON mode, or raise a 400 naming the fields:
+    an integer is a JSON integer (not `true`, `"1"` or `1.0`), a boolean a JSON boolean, while
+    times, dates and decimals still come as strings."""
+    try:
+        return model.model_validate_json(raw, strict=True)
+    except ValidationError as exc:
+        raise _invalid(exc, "fields") from exc
+
+
+def _invalid(exc: ValidationError, what: str) -> ValidationFailed:
+    fields = _field_errors(exc)
+    return ValidationFailed(
+        f"Invalid {what}: " + ", ".join(sorted(fields)), details={"fields": fields}
+    )
 
 
 def parse_body(model: type[BaseModel]) -> BaseModel:
-    """The JSON body validated against the model, or a 400 naming the fields."""
+    """The JSON body validated against the model, or a 400 naming the fields (text PostgreSQL
+    cannot store and too-deep nesting were refused before the view; webapp.http.guards)."""
     if not request.is_json:
         raise ValidationFailed(
             "Send a JSON body with Content-Type: application/json.", code="invalid_content_type"
         )
-    data = request.get_json(silent=True)
-    if data is None:
+    if request.get_json(silent=True) is None:
         raise ValidationFailed("The request body is not valid JSON.", code="malformed_json")
-    return validate(model, data, "fields")
+    return validate_json(model, request.get_data(cache=True))
 
 
 def parse_query(model: type[BaseModel]) -> BaseModel:

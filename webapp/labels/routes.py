@@ -8,7 +8,6 @@ from flask import Blueprint
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     Field,
     StringConstraints,
     field_validator,
@@ -17,6 +16,7 @@ from pydantic import (
 
 from webapp.http.api import Call, endpoint
 from webapp.http.context import db
+from webapp.inputs import Id, RequestModel
 from webapp.labels import service
 from webapp.messaging.schemas import Conversation
 
@@ -38,18 +38,16 @@ Color = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True,
                                          pattern=r"^#[0-9a-fA-F]{6}$")]
 
 
-class LabelCreate(BaseModel):
+class LabelCreate(RequestModel):
     """A new label: a name unique in the team (ignoring case) and a "#rrggbb" colour."""
 
-    model_config = ConfigDict(extra="forbid")
     name: Name
     color: Color | None = Field(None, description='"#rrggbb"; default #64748b')
 
 
-class LabelChange(BaseModel):
+class LabelChange(RequestModel):
     """A new name and/or colour; absent fields stay."""
 
-    model_config = ConfigDict(extra="forbid")
     name: Name | None = None
     color: Color | None = None
 
@@ -68,11 +66,10 @@ class LabelChange(BaseModel):
         return self
 
 
-class LabelAttach(BaseModel):
+class LabelAttach(RequestModel):
     """The label to put on the conversation."""
 
-    model_config = ConfigDict(extra="forbid")
-    label_id: int = Field(ge=1)
+    label_id: Id
 
 
 class LabelInfo(BaseModel):

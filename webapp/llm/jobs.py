@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from psycopg.types.json import Jsonb
-from pydantic import BaseModel, ConfigDict, StrictBool
+from pydantic import StrictBool
 
 from webapp.audit import service as audit
 from webapp.db import Database
 from webapp.db.queries import load
 from webapp.errors import NotFound
+from webapp.inputs import RequestModel
 from webapp.llm import analysis
 from webapp.llm.errors import scrub
 from webapp.llm.models import BatchAnalyzeRequest
@@ -117,10 +118,8 @@ class DrainStats:
         self.errors += other.errors
 
 
-class AnalysisSettingsUpdate(BaseModel):
+class AnalysisSettingsUpdate(RequestModel):
     """Whether new inbound messages of the tenant are analysed automatically."""
-
-    model_config = ConfigDict(extra="forbid")
 
     auto_analyze: StrictBool
 

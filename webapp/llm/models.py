@@ -8,7 +8,6 @@ from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -16,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from webapp.inputs import Day, Id, Instant, RequestModel
 from webapp.pagination import PageQuery
 
 
@@ -26,12 +26,12 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 
 # A point in time given by a client: a naive time is refused, never read in the server's zone.
-AwareDatetime = Annotated[dt.datetime, AfterValidator(_aware)]
+AwareDatetime = Annotated[Instant, AfterValidator(_aware)]
 
 Kind = Literal["anthropic", "openai", "cohere", "openai_compatible", "local"]
 
 
-class _Strict(BaseModel):
+class _Strict(RequestModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -85,16 +85,16 @@ class ProviderUpdate(ProviderFields):
 class AssignProvider(_Strict):
     """Put a provider on a feature's route (lower priority runs first)."""
 
-    provider_id: int
+    provider_id: Id
     priority: int = Field(100, ge=0, le=10_000)
 
 
 class RangeQuery(_Strict):
     """A UTC date range, both days included (default: the last 30 days), and filters."""
 
-    start: dt.date | None = Field(None, alias="from")
-    end: dt.date | None = Field(None, alias="to")
-    provider_id: int | None = None
+    start: Day | None = Field(None, alias="from")
+    end: Day | None = Field(None, alias="to")
+    provider_id: Id | None = None
     feature: str | None = Field(None, max_length=50)
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -117,7 +117,7 @@ class UsageQuery(RangeQuery, PageQuery):
 class AnalyzeRequest(_Strict):
     """Analyse one message now."""
 
-    message_id: int
+    message_id: Id
 
 
 class BatchAnalyzeRequest(_Strict):
@@ -126,8 +126,8 @@ class BatchAnalyzeRequest(_Strict):
     `since` must carry a time zone ("2026-11-25T09:02:00Z" or "+01:00"): a naive time is a 400,
     not silently read in the server's zone."""
 
-    message_ids: list[int] | None = Field(None, min_length=1, max_length=5000)
-    conversation_id: int | None = None
+    message_ids: list[Id] | None = Field(None, min_length=1, max_length=5000)
+    conversation_id: Id | None = None
     since: AwareDatetime | None = None
     reanalyze: bool = False
 
@@ -142,15 +142,15 @@ class BatchAnalyzeRequest(_Strict):
 class SummarizeRequest(_Strict):
     """Summarise a conversation (optionally only the messages since a time)."""
 
-    conversation_id: int
+    conversation_id: Id
     since: AwareDatetime | None = None  # with a time zone, like batch-analyze
 
 
 class ExtractActionsRequest(_Strict):
     """Propose action items from messages by ids, or from a conversation (optionally since)."""
 
-    message_ids: list[int] | None = Field(None, min_length=1, max_length=500)
-    conversation_id: int | None = None
+    message_ids: list[Id] | None = Field(None, min_length=1, max_length=500)
+    conversation_id: Id | None = None
     since: AwareDatetime | None = None  # only with conversation_id
 
     @model_validator(mode="after")

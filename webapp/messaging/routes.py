@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Literal
 
 from flask import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from webapp.http.api import Call, endpoint
 from webapp.http.context import db
+from webapp.inputs import Id, IdOrZero, Instant, RequestModel
 from webapp.messaging import conversations, search, sending
 from webapp.messaging.schemas import (
     Conversation,
@@ -41,7 +41,7 @@ class ConversationQuery(PageQuery):
                               description="a label name (or id)")
     unread: bool | None = Field(None, description="true: only conversations with unread "
                                                   "messages")
-    device: int | None = Field(None, ge=1)
+    device: Id | None = None
     q: str | None = Field(None, max_length=200,
                           description="title, contact name or JID contains it, or a message "
                                       "matches it (full-text)")
@@ -50,7 +50,7 @@ class ConversationQuery(PageQuery):
 class MessagesQuery(PageQuery):
     """Newest first with `cursor`; `after_id` returns the messages after it, oldest first."""
 
-    after_id: int | None = Field(None, ge=0)
+    after_id: IdOrZero | None = None
 
 
 class SearchQuery(PageQuery):
@@ -59,15 +59,14 @@ class SearchQuery(PageQuery):
     q: str = Field(min_length=1, max_length=500)
 
 
-class ConversationChange(BaseModel):
+class ConversationChange(RequestModel):
     """Fields to change; absent fields stay; `assignee_id: null` unassigns and
     `snoozed_until: null` clears the snooze."""
 
-    model_config = ConfigDict(extra="forbid")
     status: Status | None = None
-    assignee_id: int | None = Field(None, ge=1)
+    assignee_id: Id | None = None
     priority: Priority | None = None
-    snoozed_until: dt.datetime | None = None
+    snoozed_until: Instant | None = None
 
     @field_validator("status", "priority", mode="before")
     @classmethod
@@ -78,13 +77,12 @@ class ConversationChange(BaseModel):
         return value
 
 
-class ReplyRequest(BaseModel):
+class ReplyRequest(RequestModel):
     """A text reply in a conversation, optionally quoting one of its messages."""
 
-    model_config = ConfigDict(extra="forbid")
-    conversation_id: int = Field(ge=1)
+    conversation_id: Id
     text: str = Field(min_length=1, max_length=4096)
-    quoted_message_id: int | None = Field(None, ge=1)
+    quoted_message_id: Id | None = None
 
     @field_validator("text")
     @classmethod
@@ -94,12 +92,11 @@ class ReplyRequest(BaseModel):
         return text
 
 
-class ForwardRequest(BaseModel):
+class ForwardRequest(RequestModel):
     """Forward one of the tenant's messages to one of its conversations."""
 
-    model_config = ConfigDict(extra="forbid")
-    message_id: int = Field(ge=1)
-    conversation_id: int = Field(ge=1)
+    message_id: Id
+    conversation_id: Id
 
 
 @endpoint(bp, "/conversations", permission="conversations.read", query=ConversationQuery,

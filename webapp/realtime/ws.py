@@ -9,13 +9,14 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, current_app, g, request
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 from flask_sock import Sock
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from webapp.config import Settings
 from webapp.errors import Unauthorized
 from webapp.http.api import REGISTRY, EndpointSpec, validate
 from webapp.http.context import db
 from webapp.http.envelope import error_response
+from webapp.inputs import IdOrZero, RequestModel
 from webapp.realtime.connection import Caller, Connection, Socket
 from webapp.realtime.hub import Hub
 
@@ -24,12 +25,11 @@ SOCK_OPTIONS = {"ping_interval": 25, "max_message_size": 64 * 1024}
 LISTENER_NAME = "mf-realtime"
 
 
-class SocketQuery(BaseModel):
+class SocketQuery(RequestModel):
     """`?token=<access JWT>&since=<last event id>` (the only route taking a token this way)."""
 
-    model_config = ConfigDict(extra="forbid")
     token: str | None = Field(None, description="Access JWT (else the access cookie).")
-    since: int | None = Field(None, ge=0, description="Replay events after this id first.")
+    since: IdOrZero | None = Field(None, description="Replay events after this id first.")
 
 
 REGISTRY.append(EndpointSpec(

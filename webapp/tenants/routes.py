@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from flask import Blueprint
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from webapp.auth.models import EMAIL_PATTERN
 from webapp.http.api import Call, endpoint
 from webapp.http.context import db
+from webapp.inputs import RequestModel
 from webapp.tenants import service
 
 bp = Blueprint("team", __name__, url_prefix="/api/v1")
@@ -17,17 +18,15 @@ bp = Blueprint("team", __name__, url_prefix="/api/v1")
 Role = Literal["owner", "admin", "manager", "member", "viewer"]
 
 
-class RoleChange(BaseModel):
+class RoleChange(RequestModel):
     """A new role for a member."""
 
-    model_config = ConfigDict(extra="forbid")
     role: Role
 
 
-class InvitationRequest(BaseModel):
+class InvitationRequest(RequestModel):
     """Invite someone by email with a role below owner."""
 
-    model_config = ConfigDict(extra="forbid")
     email: str = Field(pattern=EMAIL_PATTERN, max_length=254)
     role: Literal["admin", "manager", "member", "viewer"] = "member"
     expires_in_days: int = Field(7, ge=1, le=30)

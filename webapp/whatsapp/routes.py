@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from webapp.http.api import Call, endpoint
 from webapp.http.context import db
+from webapp.inputs import RequestModel
 from webapp.whatsapp import devices as service
 
 bp = Blueprint("whatsapp", __name__, url_prefix="/api/v1/whatsapp")
@@ -16,7 +17,7 @@ bp = Blueprint("whatsapp", __name__, url_prefix="/api/v1/whatsapp")
 DeviceStatus = Literal["pending", "pairing", "connected", "disconnected", "logged_out", "outdated"]
 
 
-class DeviceRequest(BaseModel):
+class DeviceRequest(RequestModel):
     """A WhatsApp number to pair: by QR code, or by a code sent to `pair_phone`."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

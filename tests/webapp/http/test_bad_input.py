@@ -125,6 +125,5 @@ def test_other_messages_are_unchanged(client: FlaskClient, owner: Member) -> Non
     r = client.post("/api/v1/messages/reply", json={"conversation_id": "x", "text": " "},
                     headers=owner.headers)
     assert _error(r)["details"]["fields"] == {
-        "conversation_id": "Input should be a valid integer, unable to parse string as an "
-                           "integer",
+        "conversation_id": "Input should be a valid integer",  # strict JSON: no strings
         "text": "Value error, must not be blank"}

@@ -1,0 +1,150 @@
+"""What the API accepts from clients, Flask-free (request models, the socket and cursors share it).
+
+- `RequestModel`: the base of every request body and query model (unknown fields are refused).
+- `Int`: an integer that, when it comes as text (query strings), is written in plain decimal
+  digits; bound it with `Field(ge=..., le=...)`. `Id` is a row id (1..2**63-1, PostgreSQL's
+  bigint), `IdOrZero` a position "after this id" (0: from the start). Every integer a request
+  carries is bounded (a test walks the schemas). The HTTP edge validates bodies in pydantic's
+  strict JSON mode, so a JSON `true`, `"1"` or `1.0` is never an integer and `1` never a boolean
+  (webapp.http.api.validate_json).
+- `Day` / `Instant`: dates and times between 1970-01-01 and 2100-12-31, so window arithmetic
+  (a day added, 30 days subtracted, a time zone applied) never leaves Python's datetime range.
+- `text_problems` / `too_deep`: text PostgreSQL cannot store (NUL, unpaired surrogates) and JSON
+  nested deeper than MAX_JSON_DEPTH (Python's recursive parser crashes at ~1,000 levels), both
+  found without recursion.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+)
+from pydantic_core import PydanticCustomError
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+MIN_DAY, MAX_DAY = dt.date(1970, 1, 1), dt.date(2100, 12, 31)
+MAX_JSON_DEPTH = 64
+
+NUL_MESSAGE = "must not contain NUL characters"
+SURROGATE_MESSAGE = "must not contain unpaired surrogates"
+
+_DIGITS = re.compile(r"-?(0|[1-9][0-9]*)")
+
+
+class RequestModel(BaseModel):
+    """Base of request bodies and queries: unknown fields are a 400 naming them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def _plain_digits(value: Any, info: ValidationInfo) -> Any:
+    # Query strings are text: there " 1", "+1", "1.0", "1_0" and "01" are not integers. A JSON
+    # string is never one: the edge validates bodies in strict JSON mode, which refuses it.
+    if isinstance(value, str) and info.mode != "json" and not _DIGITS.fullmatch(value):
+        raise PydanticCustomError("int_parsing", "must be an integer in plain decimal digits")
+    return value
+
+
+# Bounds go before the validator: pydantic then writes them as minimum/maximum in the schema.
+Int = Annotated[int, BeforeValidator(_plain_digits)]  # bound it: `x: Int = Field(5, ge=1, le=9)`
+Id = Annotated[int, Field(ge=1, le=INT64_MAX), BeforeValidator(_plain_digits)]
+IdOrZero = Annotated[int, Field(ge=0, le=INT64_MAX), BeforeValidator(_plain_digits)]
+
+
+def _in_range(day: dt.date) -> None:
+    if not MIN_DAY <= day <= MAX_DAY:
+        raise PydanticCustomError(
+            "date_range", "must be between {low} and {high}",
+            {"low": MIN_DAY.isoformat(), "high": MAX_DAY.isoformat()},
+        )
+
+
+def _day(value: dt.date) -> dt.date:
+    _in_range(value)
+    return value
+
+
+def _instant(value: dt.datetime) -> dt.datetime:
+    _in_range(value.date())
+    return value
+
+
+Day = Annotated[dt.date, AfterValidator(_day)]
+Instant = Annotated[dt.datetime, AfterValidator(_instant)]
+
+
+def text_problem(text: str) -> str | None:
+    """Why PostgreSQL could not store this text, or None."""
+    if "\x00" in text:
+        return NUL_MESSAGE
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return SURROGATE_MESSAGE
+    return None
+
+
+def _name(key: str) -> str:
+    # A key is part of the reported path; its NUL is shown escaped, not sent back raw.
+    return key.replace("\x00", "\\u0000").encode("utf-8", "backslashreplace").decode()
+
+
+def text_problems(value: Any, prefix: str = "") -> dict[str, str]:
+    """`{dotted path: problem}` for every string (keys included) of parsed JSON that PostgreSQL
+    could not store; iterative, so it also copes with the deepest input the parser accepts."""
+    found: dict[str, str] = {}
+    stack: list[tuple[str, Any]] = [(prefix, value)]
+    while stack:
+        path, item = stack.pop()
+        for sub_path, sub in _children(path, item, found):
+            stack.append((sub_path, sub))
+        if isinstance(item, str):
+            problem = text_problem(item)
+            if problem:
+                found.setdefault(path or "body", problem)
+    return dict(sorted(found.items()))
+
+
+def _children(path: str, item: Any, found: dict[str, str]) -> Iterator[tuple[str, Any]]:
+    join = (path + ".") if path else ""
+    if isinstance(item, dict):
+        for key, sub in item.items():
+            problem = text_problem(key)
+            if problem:
+                found.setdefault(join + _name(key), problem)
+            yield join + _name(key), sub
+    elif isinstance(item, list):
+        for index, sub in enumerate(item):
+            yield f"{join}{index}", sub
+
+
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def too_deep(raw: bytes | str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether JSON text nests arrays/objects deeper than limit (strings are skipped, escapes
+    honoured); a scan over the raw text, before any recursive parser sees it."""
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    if data.count(b"[") + data.count(b"{") <= limit:
+        return False
+    brackets = _STRING.sub(b"", data).translate(None, _NOT_BRACKETS)
+    depth = 0
+    for byte in brackets:
+        if byte in b"[{":
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
