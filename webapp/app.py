@@ -13,6 +13,7 @@ from webapp.db import Database
 from webapp.errors import ConfigError
 from webapp.health.routes import bp as health_bp
 from webapp.http.envelope import register_error_handlers
+from webapp.http.guards import init_guards
 from webapp.http.jsonio import ApiJSONProvider
 from webapp.http.jwt import init_jwt
 from webapp.http.limits import init_limits
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.extensions["mf_settings"] = settings
 
     init_middleware(app, settings)
+    init_guards(app)  # before any route: it bounds <int:...> path arguments
     init_jwt(app, settings)
     register_error_handlers(app)  # after JWTManager, so its CSRF handler is replaced (403)
     for bp in BLUEPRINTS:

@@ -17,8 +17,8 @@ log = logging.getLogger("webapp.errors")
 _HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
-    415: "unsupported_media_type", 422: "unprocessable", 429: "rate_limited",
-    503: "dependency_unavailable",
+    414: "uri_too_long", 415: "unsupported_media_type", 422: "unprocessable",
+    429: "rate_limited", 431: "headers_too_large", 503: "dependency_unavailable",
 }
 
 

@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from webapp.inputs import INT64_MAX, MAX_JSON_DEPTH, too_deep
+
 # Close codes (4000-4999 are the application's own).
 CLOSE_TOKEN_EXPIRED = 4401  # the access token expired or the session was revoked: re-auth
 CLOSE_TOO_SLOW = 4429  # the client fell too far behind: reconnect with since=<last id>
@@ -19,7 +21,7 @@ class TypingFrame(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
     type: Literal["typing"]
-    conversation_id: int = Field(gt=0)
+    conversation_id: int = Field(gt=0, le=INT64_MAX)
     state: Literal["start", "stop"]
 
 
@@ -46,6 +48,8 @@ class BadFrame(Exception):
 
 def parse_client_frame(raw: str | bytes) -> TypingFrame | PingFrame:
     """Validate one client frame or raise BadFrame naming the bad fields."""
+    if too_deep(raw):  # before json.loads, whose recursion would crash on ~1,000 levels
+        raise BadFrame("too_deep", f"The frame is nested deeper than {MAX_JSON_DEPTH} levels.")
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
