@@ -10,7 +10,7 @@ from psycopg.types.json import Jsonb
 from webapp.db import Database
 from webapp.db.pool import Conn
 from webapp.db.queries import load
-from webapp.pagination import decode_cursor, page
+from webapp.pagination import cursor_id, page
 from webapp.security.principal import Principal, RequestMeta
 
 Q = load(__file__)
@@ -67,12 +67,11 @@ def list_logs(
     since: dt.datetime | None = None, until: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """A page of the tenant's audit log, newest first; `action` also matches `action.*`."""
-    after = decode_cursor(cursor)
     params = {
         "actor": actor, "action": action,
         "action_prefix": None if action is None else action.replace("%", "") + ".%",
         "since": since, "until": until,
-        "before_id": after.get("id") if after else None, "limit": limit + 1,
+        "before_id": cursor_id(cursor), "limit": limit + 1,
     }
     with db.tenant(tenant_id, user_id) as conn:
         rows = conn.execute(Q.list_audit_logs, params).fetchall()

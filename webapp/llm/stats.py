@@ -18,7 +18,7 @@ from webapp.db import Database
 from webapp.db.queries import load
 from webapp.llm.models import RangeQuery, UsageQuery
 from webapp.llm.money import money, money0
-from webapp.pagination import decode_cursor, page
+from webapp.pagination import cursor_id, page
 
 Q = load(__file__)
 
@@ -82,8 +82,7 @@ def _ledger_row(r: dict[str, Any]) -> dict[str, Any]:
 
 def usage(db: Database, tenant_id: int, q: UsageQuery) -> dict[str, Any]:
     """Ledger rows (paged, newest first) with totals and a per-day series of the range."""
-    after = decode_cursor(q.cursor)
-    p = {**params(q), "before_id": after.get("id") if after else None, "limit": q.limit + 1}
+    p = {**params(q), "before_id": cursor_id(q.cursor), "limit": q.limit + 1}
     with db.tenant(tenant_id) as conn:
         rows = conn.execute(Q.list_usage, p).fetchall()
         days = conn.execute(Q.usage_by_day, p).fetchall()

@@ -19,7 +19,7 @@ from webapp.db import Database
 from webapp.db.pool import Conn
 from webapp.db.queries import load
 from webapp.errors import NotFound, ValidationFailed
-from webapp.pagination import decode_cursor, encode_cursor
+from webapp.pagination import bad_cursor, cursor_int, decode_cursor, encode_cursor
 from webapp.security.principal import Principal
 
 Q = load(__file__)
@@ -38,20 +38,6 @@ class ConversationFilters:
     unread: bool | None = None
     device: int | None = None
     q: str | None = None
-
-
-def bad_cursor() -> ValidationFailed:
-    """The 400 for a cursor that does not fit this list."""
-    return ValidationFailed("The cursor is not valid.",
-                            details={"fields": {"cursor": "invalid cursor"}})
-
-
-def cursor_int(cursor: dict[str, Any], key: str) -> int:
-    """An integer field of a decoded cursor, or a 400."""
-    value = cursor.get(key)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise bad_cursor()
-    return value
 
 
 @dataclass(frozen=True)
@@ -119,7 +105,7 @@ def filter_params(f: ConversationFilters, user_id: int) -> dict[str, Any]:
 
 
 def _after_conversation(cursor: str | None) -> dict[str, Any]:
-    after = decode_cursor(cursor)
+    after = decode_cursor(cursor, {"at", "id"})
     if after is None:
         return {"after_id": None, "after_at": None}
     at = after.get("at")
@@ -166,7 +152,7 @@ def get_conversation(db: Database, p: Principal, conversation_id: int) -> dict[s
 def list_messages(db: Database, p: Principal, conversation_id: int, *, limit: int,
                   cursor: str | None, after_id: int | None = None) -> JsonPage:
     """Messages newest first; with after_id (or a catch-up cursor), those after it, oldest first."""
-    after = decode_cursor(cursor)
+    after = decode_cursor(cursor, {"id"}, {"after_id"})
     before_id = None
     if after is not None:
         if "after_id" in after:

@@ -7,8 +7,8 @@ from __future__ import annotations
 from webapp.db import Database
 from webapp.db.queries import load
 from webapp.errors import ValidationFailed
-from webapp.messaging.conversations import JsonPage, bad_cursor, cursor_int, make_page
-from webapp.pagination import decode_cursor
+from webapp.messaging.conversations import JsonPage, make_page
+from webapp.pagination import cursor_int, cursor_number, decode_cursor
 from webapp.security.principal import Principal
 
 Q = load(__file__)
@@ -21,15 +21,12 @@ def search_messages(db: Database, p: Principal, q: str, *, limit: int,
     if not q:
         raise ValidationFailed("Type something to search for.",
                                details={"fields": {"q": "required"}})
-    after = decode_cursor(cursor)
+    after = decode_cursor(cursor, {"rank", "id"})
     after_rank: float | None = None
     after_id: int | None = None
     if after is not None:
         after_id = cursor_int(after, "id")
-        rank = after.get("rank")
-        if not isinstance(rank, int | float) or isinstance(rank, bool):
-            raise bad_cursor()
-        after_rank = float(rank)
+        after_rank = cursor_number(after, "rank")
     params = {"q": q, "after_id": after_id, "after_rank": after_rank, "limit": limit + 1}
     with db.tenant(p.tenant_id, p.user_id) as conn:
         rows = conn.execute(Q.search_messages, params).fetchall()
