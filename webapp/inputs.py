@@ -34,6 +34,11 @@ from pydantic_core import PydanticCustomError
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 MIN_DAY, MAX_DAY = dt.date(1970, 1, 1), dt.date(2100, 12, 31)
 MAX_JSON_DEPTH = 64
+# The longest URL a client legitimately sends is a 500-character search in a non-Latin script:
+# 500 x 3 UTF-8 bytes x 3 (percent-encoded) = 4,500 bytes, above gunicorn's default request line
+# (4,094), so the web process runs with gunicorn's largest (8,190; webapp/commands/children.py)
+# and the app enforces the same bound itself (webapp.http.guards) when another server is in front.
+MAX_URL_BYTES = 8190
 
 NUL_MESSAGE = "must not contain NUL characters"
 SURROGATE_MESSAGE = "must not contain unpaired surrogates"

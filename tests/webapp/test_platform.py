@@ -24,6 +24,7 @@ from webapp.commands import dagster_home
 from webapp.commands.children import (
     ACCESS_LOG_FORMAT,
     DEFAULT_WEB_THREADS,
+    WEB_WORKER_CLASS,
     Ports,
     busy_ports,
     child_env,
@@ -90,7 +91,8 @@ def test_switches_and_ports_from_the_environment(home: dagster_home.DagsterHome)
 def test_web_child_threads_and_workers() -> None:
     ports = Ports.from_env("127.0.0.1", 8080, {})
     argv = platform_children(ports, {}, None, None)[0].argv
-    assert argv[argv.index("-k") + 1] == "gthread"
+    assert argv[argv.index("-k") + 1] == WEB_WORKER_CLASS == "webapp.http.worker.EnvelopeWorker"
+    assert argv[argv.index("--limit-request-line") + 1] == "8190"
     assert argv[argv.index("--threads") + 1] == str(DEFAULT_WEB_THREADS) == "256"
     assert argv[argv.index("-w") + 1] == "2"
     assert argv[argv.index("-b") + 1] == "127.0.0.1:8080"

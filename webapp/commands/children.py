@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from webapp.commands.dagster_home import REPO_ROOT, DagsterHome
 from webapp.config import Settings
+from webapp.inputs import MAX_URL_BYTES
 from webapp.supervisor import Child
 
 # gunicorn gthread: every open WebSocket holds one thread for its lifetime, so the thread count
@@ -38,6 +39,9 @@ DEFAULT_WEB_THREADS = 256
 # its format still never writes the query string: the WebSocket route takes the JWT as `?token=`,
 # and %(U)s is the path alone where gunicorn's default %(r)s is the raw URI.
 ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
+# gthread, with gunicorn's own error answers (414, 431, malformed requests) in the JSON envelope;
+# the request line may be as long as the app's URL limit (gunicorn's largest, 8,190 bytes).
+WEB_WORKER_CLASS = "webapp.http.worker.EnvelopeWorker"
 
 
 @dataclass(frozen=True)
@@ -109,8 +113,9 @@ def web_child(ports: Ports, environ: Mapping[str, str]) -> Child:
     """gunicorn with gthread workers; WEB_WORKERS x WEB_THREADS (see DEFAULT_WEB_THREADS)."""
     workers = environ.get("WEB_WORKERS") or str(DEFAULT_WEB_WORKERS)
     threads = environ.get("WEB_THREADS") or str(DEFAULT_WEB_THREADS)
-    return Child("web", _py("gunicorn", "webapp.wsgi:app", "-k", "gthread",
+    return Child("web", _py("gunicorn", "webapp.wsgi:app", "-k", WEB_WORKER_CLASS,
                             "-w", workers, "--threads", threads,
+                            "--limit-request-line", str(MAX_URL_BYTES),
                             "-b", ports.bind(ports.web),
                             "--access-logformat", ACCESS_LOG_FORMAT,
                             "--graceful-timeout", "5", "--no-control-socket"),

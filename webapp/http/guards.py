@@ -20,13 +20,14 @@ from werkzeug.exceptions import RequestURITooLarge
 from werkzeug.routing import IntegerConverter
 
 from webapp.errors import ValidationFailed
-from webapp.inputs import INT64_MAX, MAX_JSON_DEPTH, text_problem, text_problems, too_deep
-
-# The longest URL a client legitimately sends is a 500-character search in a non-Latin script:
-# 500 x 3 UTF-8 bytes x 3 (percent-encoded) = 4,500 bytes, above gunicorn's default request line
-# (4,094), so the web process runs with gunicorn's largest (8,190; webapp/commands/children.py)
-# and the app enforces the same bound when another server is in front.
-MAX_URL_BYTES = 8190
+from webapp.inputs import (
+    INT64_MAX,
+    MAX_JSON_DEPTH,
+    MAX_URL_BYTES,
+    text_problem,
+    text_problems,
+    too_deep,
+)
 
 
 def _at_most(bound: int) -> str:
