@@ -9,8 +9,11 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from webapp.http.api import REGISTRY, EndpointSpec
+from webapp.inputs import INT64_MAX
 
 _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+# <int:...> matches 0..2**63-1 only (webapp.http.guards.BigintConverter): a larger id is a 404.
+_PATH_INT = {"type": "integer", "minimum": 0, "maximum": INT64_MAX}
 _ERROR = {
     "type": "object",
     "required": ["error"],
@@ -45,7 +48,7 @@ def _operation(spec: EndpointSpec, components: dict[str, Any]) -> dict[str, Any]
     if description:
         op["description"] = description
     params = [{"name": n, "in": "path", "required": True,
-               "schema": {"type": "integer" if conv == "int" else "string"}}
+               "schema": dict(_PATH_INT) if conv == "int" else {"type": "string"}}
               for conv, n in _PARAM.findall(spec.path)]
     if spec.query is not None:
         qs = spec.query.model_json_schema()

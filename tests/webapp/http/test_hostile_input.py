@@ -202,17 +202,21 @@ def test_integer_query_parameters_are_plain_decimal_digits(
         assert field in fields, (value, fields)
 
 
-def test_every_request_integer_is_bounded_in_the_schema() -> None:
-    """New request models inherit the rule: an unbounded int fails here before it ships."""
-    models = {m for s in REGISTRY for m in (s.body, s.query) if m is not None}
+def test_every_request_integer_is_bounded_in_the_schema(client: FlaskClient) -> None:
+    """A new request field or path id with an unbounded int fails here before it ships."""
+    schemas = {m.__name__: json.dumps(m.model_json_schema())
+               for s in REGISTRY for m in (s.body, s.query) if m is not None}
+    doc = client.get("/api/v1/openapi.json").get_json()
+    schemas["path parameters"] = json.dumps([p["schema"] for item in doc["paths"].values()
+                                             for op in item.values()
+                                             for p in op.get("parameters", [])])
     unbounded = []
-    for model in models:
-        schema = json.dumps(model.model_json_schema())
+    for name, schema in schemas.items():
         for match in re.finditer(r'\{[^{}]*"type": "integer"[^{}]*\}', schema):
             item = json.loads(match.group())
             if not (-(2**63) <= item.get("minimum", -(2**64)) and
                     item.get("maximum", 2**64) <= INT64_MAX):
-                unbounded.append((model.__name__, match.group()))
+                unbounded.append((name, match.group()))
     assert unbounded == []
 
 
