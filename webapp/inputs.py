@@ -9,14 +9,15 @@
   (webapp.http.api.validate_json).
 - `Day` / `Instant`: dates and times between 1970-01-01 and 2100-12-31, so window arithmetic
   (a day added, 30 days subtracted, a time zone applied) never leaves Python's datetime range.
-- `text_problems` / `too_deep`: text PostgreSQL cannot store (NUL, unpaired surrogates) and JSON
-  nested deeper than MAX_JSON_DEPTH (Python's recursive parser crashes at ~1,000 levels), both
-  found without recursion.
+- `value_problems` / `too_deep`: what PostgreSQL cannot store (NUL, unpaired surrogates, NaN)
+  and JSON nested deeper than MAX_JSON_DEPTH (Python's recursive parser crashes at ~1,000
+  levels), both found without recursion.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterator
 from typing import Annotated, Any
@@ -42,6 +43,7 @@ MAX_URL_BYTES = 8190
 
 NUL_MESSAGE = "must not contain NUL characters"
 SURROGATE_MESSAGE = "must not contain unpaired surrogates"
+NUMBER_MESSAGE = "must be a finite number"
 
 _DIGITS = re.compile(r"-?(0|[1-9][0-9]*)")
 
@@ -104,19 +106,21 @@ def _name(key: str) -> str:
     return key.replace("\x00", "\\u0000").encode("utf-8", "backslashreplace").decode()
 
 
-def text_problems(value: Any, prefix: str = "") -> dict[str, str]:
-    """`{dotted path: problem}` for every string (keys included) of parsed JSON that PostgreSQL
-    could not store; iterative, so it also copes with the deepest input the parser accepts."""
+def value_problems(value: Any, prefix: str = "") -> dict[str, str]:
+    """`{dotted path: problem}` for every value of parsed JSON that PostgreSQL could not store:
+    text with NUL or unpaired surrogates (keys included), and numbers that are not finite (NaN
+    and Infinity are not JSON, Python's parser takes them anyway; 1e400 overflows to infinity).
+    Iterative, so it also copes with the deepest input the parser accepts."""
     found: dict[str, str] = {}
     stack: list[tuple[str, Any]] = [(prefix, value)]
     while stack:
         path, item = stack.pop()
         for sub_path, sub in _children(path, item, found):
             stack.append((sub_path, sub))
-        if isinstance(item, str):
-            problem = text_problem(item)
-            if problem:
-                found.setdefault(path or "body", problem)
+        problem = text_problem(item) if isinstance(item, str) else (
+            NUMBER_MESSAGE if isinstance(item, float) and not math.isfinite(item) else None)
+        if problem:
+            found.setdefault(path or "body", problem)
     return dict(sorted(found.items()))
 
 

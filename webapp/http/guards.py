@@ -4,7 +4,8 @@
 - a URL longer than MAX_URL_BYTES is a 414 (gunicorn refuses longer request lines itself, and
   webapp.http.worker puts its answer in the envelope too);
 - text PostgreSQL cannot store (NUL, unpaired surrogates) in the path, a query parameter (name
-  or value), a header or anywhere in a JSON body (keys included) is a 400 naming where;
+  or value), a header or anywhere in a JSON body (keys included), and a JSON number that is not
+  finite (NaN, Infinity, 1e400), is a 400 naming where;
 - a JSON body nested deeper than MAX_JSON_DEPTH is a 400 `too_deep`, found before Python's
   recursive parser could crash on it;
 - `<int:...>` path arguments are bounded to PostgreSQL's bigint: a larger number matches no route,
@@ -25,8 +26,8 @@ from webapp.inputs import (
     MAX_JSON_DEPTH,
     MAX_URL_BYTES,
     text_problem,
-    text_problems,
     too_deep,
+    value_problems,
 )
 
 
@@ -67,7 +68,7 @@ def check_request() -> None:
         _check_json_depth()
         data = request.get_json(silent=True)  # malformed JSON is the view's 400 to give
         if data is not None:
-            fields.update(text_problems(data))
+            fields.update(value_problems(data))
     if fields:
         raise ValidationFailed("Invalid fields: " + ", ".join(sorted(fields)),
                                details={"fields": fields})
@@ -79,7 +80,7 @@ def _text_outside_body() -> dict[str, str]:
     if problem:
         found["path"] = problem
     for key, values in request.args.lists():
-        found.update(text_problems({key: values if len(values) > 1 else values[0]}))
+        found.update(value_problems({key: values if len(values) > 1 else values[0]}))
     for name, value in request.headers.items():
         problem = text_problem(value)
         if problem:

@@ -389,3 +389,9 @@ def test_numbers_beyond_float_range_in_bodies(client: FlaskClient, boss: Member)
         r = client.post("/api/v1/llm/providers", headers=boss.headers, data=raw,
                         content_type="application/json")
         assert set(_fields(r)) >= {"temperature", "max_tokens", "monthly_budget_usd"}, value
+    # NaN and Infinity are not JSON (Python's parser takes them) and 1e400 overflows: wherever they
+    # are, even in free-form details, they are named, not a database error without a field.
+    for value in (b"1e400", b"NaN", b"-Infinity"):
+        r = client.post("/api/v1/audit-logs", headers=boss.headers, content_type="application/json",
+                        data=b'{"action": "export.csv", "details": {"x": [' + value + b"]}}")
+        assert _fields(r) == {"details.x.0": "must be a finite number"}
