@@ -1,4 +1,5 @@
-"""`messageflow gateway`: the one process that serves every tenant's WhatsApp devices."""
+"""`messageflow gateway`: a process that serves WhatsApp devices of every tenant. Run as many
+as needed against one database: each device is held by exactly one of them (device leases)."""
 
 from __future__ import annotations
 
@@ -6,24 +7,29 @@ import json
 import logging
 import signal
 import sys
+import time
 from types import FrameType
 from typing import Any
 
 import click
 
 from webapp.commands.common import database, load_settings
-from webapp.whatsapp.runner import GatewayRunner, RunnerConfig, singleton
+from webapp.whatsapp.runner import GatewayRunner, RunnerConfig
 
-_EXTRAS = ("device_id", "tenant_id", "error", "logout")
+_EXTRAS = ("device_id", "tenant_id", "error", "logout", "holder", "wa_id")
 
 
 class JsonLogFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, known extras, exception."""
+    """One JSON object per line: UTC time (ms), level, logger, message, known extras,
+    exception."""
+
+    converter = staticmethod(time.gmtime)
 
     def format(self, record: logging.LogRecord) -> str:
         """Render the record as JSON."""
+        stamp = f"{self.formatTime(record, '%Y-%m-%dT%H:%M:%S')}.{int(record.msecs):03d}Z"
         out: dict[str, Any] = {
-            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), "level": record.levelname.lower(),
+            "ts": stamp, "level": record.levelname.lower(),
             "logger": record.name, "thread": record.threadName, "msg": record.getMessage(),
         }
         out |= {k: getattr(record, k) for k in _EXTRAS if hasattr(record, k)}
@@ -44,24 +50,26 @@ def configure_json_logging(level: str) -> None:
 
 
 @click.command()
-@click.option("--poll-interval", type=float, default=3.0, show_default=True,
-              help="Seconds between looks at the devices table.")
+@click.option("--poll-interval", type=click.FloatRange(0.05, 10.0), default=3.0,
+              show_default=True, help="Seconds between lease renewals (which also pick up new "
+              "devices); well below the 20 s lease.")
 @click.option("--outbox-interval", type=float, default=0.5, show_default=True,
               help="Seconds between outbox passes.")
 @click.option("--session-store", type=click.Choice(["postgres", "sqlite"]), default="postgres",
               show_default=True, help="whatsmeow sessions in the database (schema whatsmeow) "
               "or in SQLite files under MESSAGEFLOW_HOME/whatsapp.")
-def gateway(poll_interval: float, outbox_interval: float, session_store: str) -> None:
-    """Run every tenant's WhatsApp devices until SIGINT/SIGTERM."""
+@click.option("--simulator-rate", type=float, default=0.0, show_default=True,
+              help="Simulated inbound messages per second per simulator device (0: none).")
+def gateway(poll_interval: float, outbox_interval: float, session_store: str,
+            simulator_rate: float) -> None:
+    """Serve WhatsApp devices of every tenant until SIGINT/SIGTERM (sharing them with any
+    other gateway processes on the same database)."""
     settings = load_settings()
     configure_json_logging(settings.log_level)
-    with database(max_size=6) as db, singleton(db.dsn, wait=10.0) as alone:
-        if not alone:
-            raise click.ClickException("another `messageflow gateway` is already serving this "
-                                       "database; run only one")
+    with database(max_size=6) as db:
         config = RunnerConfig(poll_interval=poll_interval, outbox_interval=outbox_interval,
                               store_dsn=db.dsn if session_store == "postgres" else None,
-                              home=settings.home)
+                              home=settings.home, simulator_rate=simulator_rate)
         runner = GatewayRunner(db, config)
 
         def _stop(signum: int, frame: FrameType | None) -> None:

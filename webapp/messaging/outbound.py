@@ -9,6 +9,7 @@ the row over.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from webapp.db import Database
@@ -21,10 +22,12 @@ Q = load(__file__)
 LEASE_SECONDS = 60
 
 
-def claim(db: Database, limit: int, now: dt.datetime | None = None) -> list[dict[str, Any]]:
-    """Due outbox rows of every tenant, now leased to the caller (SECURITY DEFINER claim)."""
+def claim(db: Database, limit: int, now: dt.datetime | None = None,
+          holder: uuid.UUID | None = None) -> list[dict[str, Any]]:
+    """Due outbox rows of every tenant, now leased to the caller (SECURITY DEFINER claim);
+    with `holder`, only rows of the devices that gateway process holds a lease on."""
     with db.system() as conn:
-        return conn.execute(Q.claim_outbox, {"limit": limit, "now": now,
+        return conn.execute(Q.claim_outbox, {"limit": limit, "now": now, "holder": holder,
                                              "lease_seconds": LEASE_SECONDS}).fetchall()
 
 

@@ -6,6 +6,7 @@ the device id and why it changed; the feed serializes the device with `mf_device
 from __future__ import annotations
 
 import io
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,12 +125,22 @@ def device_spec(db: Database, tenant_id: int, device_id: int) -> dict[str, Any] 
         return conn.execute(Q.select_device_spec, {"id": device_id}).fetchone()
 
 
-def apply_status(db: Database, tenant_id: int, device_id: int,
-                 change: DeviceStatusChange) -> str | None:
-    """Store a status the gateway reported; the stored status, or None when nothing changed."""
+def last_simulated(db: Database, tenant_id: int, device_id: int) -> str | None:
+    """The WhatsApp id of the newest stored simulated message of a simulator device."""
+    with db.tenant(tenant_id) as conn:
+        row = conn.execute(Q.select_last_simulated, {"device_id": device_id,
+                                                     "prefix": f"SIM-{device_id}-%"}).fetchone()
+    return str(row["wa_message_id"]) if row else None
+
+
+def apply_status(db: Database, tenant_id: int, device_id: int, change: DeviceStatusChange,
+                 holder: uuid.UUID | None = None) -> str | None:
+    """Store a status the gateway reported; the stored status, or None when nothing changed
+    (or when `holder`, the reporting gateway process, lost the device to another one)."""
     # An admin's logout and an outdated client are never overwritten (see apply_status.sql).
     params = {"id": device_id, "status": change.status, "jid": change.jid, "qr": change.qr,
-              "error": change.error, "keep_qr": change.event != "connect_error"}
+              "error": change.error, "keep_qr": change.event != "connect_error",
+              "holder": holder}
     try:
         with db.tenant(tenant_id, events=True) as conn:
             if conn.execute(Q.apply_status, params).fetchone() is None:

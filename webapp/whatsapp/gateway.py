@@ -35,6 +35,10 @@ class DeviceUnavailable(GatewayError):
     """The device is not running, or is logged out / outdated; sending cannot succeed now."""
 
 
+class DeviceNotHere(DeviceUnavailable):
+    """This gateway process does not hold the device (any more): another one sends for it."""
+
+
 class SendFailed(GatewayError):
     """WhatsApp did not accept the message (worth a retry with backoff)."""
 

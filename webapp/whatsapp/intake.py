@@ -49,6 +49,7 @@ import queue
 import random
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -137,8 +138,10 @@ class Intake:
 
     def __init__(self, db: Database, tenant_of: Callable[[int], int], on_status: StatusHook, *,
                  batch_size: int = 100, queue_size: int = 5000, linger: float = 0.002,
-                 workers: int = 3, db_backoff: Backoff | None = None) -> None:
+                 workers: int = 3, db_backoff: Backoff | None = None,
+                 holder: uuid.UUID | None = None) -> None:
         self.db = db
+        self.holder = holder  # status reports of devices this process lost are dropped
         self.batch_size = batch_size
         self.linger = linger
         self._pool = ThreadPoolExecutor(max(1, workers), thread_name_prefix="mf-gateway-store")
@@ -170,6 +173,19 @@ class Intake:
         while ticket is not None and not ticket.wait(1.0):
             if self._closed.is_set() and not self._worker.is_alive():
                 self._fail_queued()  # queued behind the worker's last pass: not stored
+
+    def offer(self, device_id: int, item: DeviceStatusChange) -> bool:
+        """Queue a status change without ever blocking (False: dropped, the queue is full or
+        closed). For callers that must not wait, such as the gateway's lease fence."""
+        if self._closed.is_set():
+            return False
+        try:
+            self._queue.put_nowait(Entry(device_id, item))
+        except queue.Full:
+            log.warning("gateway intake full: device %s status %s not recorded", device_id,
+                        item.status)
+            return False
+        return True
 
     def drain(self, timeout: float = 10.0) -> bool:
         """Wait until everything submitted so far is processed."""
@@ -334,7 +350,7 @@ class Intake:
         elif isinstance(item, DeviceStatusChange):
             tenant = self._tenant_of(device_id)
             stored = self._retrying(lambda: devices.apply_status(self.db, tenant, device_id,
-                                                                 item))
+                                                                 item, self.holder))
             self._on_status(device_id, item, stored)
 
     def _store(self, device_id: int, records: list[Record]) -> IngestResult:

@@ -9,6 +9,11 @@ Failed: retried with exponential backoff, given up after MAX_ATTEMPTS; an unavai
 or a permanent gateway error fails the send at once. Every state change writes a
 `message.updated` event.
 
+With several gateway processes, each claims only the sends of the devices it holds a lease on
+(`holder`, see webapp.whatsapp.leases). A device that moved to another process between claim
+and send (DeviceNotHere) hands its row straight back for the new holder; a row claimed by a
+process that died is taken over by the device's new holder at once (migration 0022).
+
 Delivery is AT LEAST ONCE, not exactly once. The send and the record of it cannot share a
 transaction: if the gateway dies (or loses the database) after WhatsApp accepted the message
 and before `mark_sent` commits, the row's lease (outbound.LEASE_SECONDS) runs out, it is
@@ -28,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +42,7 @@ from webapp.messaging import outbound
 from webapp.messaging.records import Record
 from webapp.messaging.service import ingest
 from webapp.whatsapp.gateway import (
+    DeviceNotHere,
     DeviceUnavailable,
     GatewayError,
     SendFailed,
@@ -58,9 +65,10 @@ def backoff_seconds(attempts: int, error: BaseException | None = None) -> float:
 
 
 def process_due(db: Database, gateway_for: GatewayFor, limit: int = 50,
-                now: dt.datetime | None = None) -> int:
-    """Send up to `limit` due outbox rows; return how many were claimed and handled."""
-    claimed = outbound.claim(db, limit, now)
+                now: dt.datetime | None = None, holder: uuid.UUID | None = None) -> int:
+    """Send up to `limit` due outbox rows (with `holder`: of the devices that gateway process
+    holds); return how many were claimed and handled."""
+    claimed = outbound.claim(db, limit, now, holder)
     for row in claimed:
         try:
             _process(db, gateway_for, row, now)
@@ -117,6 +125,12 @@ def _record_failure(db: Database, job: dict[str, Any], exc: Exception,
     """Retry what may succeed later; fail at once what cannot: the device is gone, the gateway
     refused for good (a GatewayError that is not SendFailed) or the message cannot be built."""
     error = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, DeviceNotHere) and job["attempts"] < MAX_ATTEMPTS:
+        # The device moved to another gateway process between the claim and the send (a
+        # rebalance or a lost lease): nothing was sent, its new holder takes the row now.
+        log.info("outbox row %s: %s; handed back", job["id"], exc)
+        outbound.mark_failed(db, job, error, retry_in=0, now=now)
+        return
     retryable = isinstance(exc, SendFailed) or not isinstance(exc, GatewayError | ValueError)
     if isinstance(exc, DeviceUnavailable) or not retryable or job["attempts"] >= MAX_ATTEMPTS:
         log.warning("outbox row %s failed for good: %s", job["id"], error)

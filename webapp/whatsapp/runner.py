@@ -1,50 +1,48 @@
-"""The gateway process: ONE runner serves every tenant's devices.
+"""A gateway process: serves the devices it holds leases on, for every tenant.
 
-Threads, each with one job:
-- poller: every few seconds lists the devices of all tenants (mf_gateway_devices), starts the
-  new ones (neonize devices on the shared NeonizeGateway, simulator devices on their own
-  SimulatorGateway) and logs out and stops those that disappeared (an admin removed them);
+Any number of these run against one database (webapp/whatsapp/leases.py): each device is
+served by exactly one process, the holder of its lease. Threads, each with one job:
+- poller: every few seconds renews this process's leases, which also takes free or expired
+  devices up to its fair share (mf_gateway_lease), then starts the devices it now holds
+  (neonize devices on the shared NeonizeGateway, simulator devices on their own
+  SimulatorGateway), stops those it lost or gives back, and logs out those an admin removed;
+- fence: stops every client once the leases' deadline (by this process's monotonic clock) has
+  passed without a renewal, before another process can take the devices over: a device must
+  never be connected twice (WhatsApp answers that by logging the session out);
 - worker: the intake's group commit (webapp.whatsapp.intake). WhatsApp's callback threads
   queue what they carry; a message, edit, revoke, reaction, receipt or history chunk returns
   from its callback only once the transaction holding it has committed (per-device batches,
   one idempotent transaction each; history chunks with a progress event). Status, QR and
   pairing-code changes are queued without waiting;
-- outbox: every ~0.5 s hands due sends to `webapp.whatsapp.outbox.process_due` (at least once:
-  see that module);
+- outbox: every ~0.5 s hands due sends of the devices it holds to
+  `webapp.whatsapp.outbox.process_due` (at least once: see that module);
 - snooze: every ~15 s reopens conversations whose snooze time has passed
-  (`webapp.messaging.snooze.wake_due`).
+  (`webapp.messaging.snooze.wake_due`; safe with several processes calling it).
 While the database is down the callbacks wait (backpressure on WhatsApp) instead of dropping.
+A graceful stop disconnects every device and then gives its leases back at once.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
 from webapp.db import Database
-from webapp.db.queries import load
-from webapp.errors import DependencyDown
 from webapp.messaging import snooze
-from webapp.messaging.records import MessageRecord
 from webapp.whatsapp import devices
-from webapp.whatsapp.gateway import DeviceUnavailable, SimulatorGateway, WhatsAppGateway
+from webapp.whatsapp.clients import Unavailable, default_neonize, load_process_due, start_client
+from webapp.whatsapp.gateway import WhatsAppGateway
 from webapp.whatsapp.intake import Backoff, Intake, Item
+from webapp.whatsapp.leases import Holding, LeaseConfig, LeaseKeeper
 from webapp.whatsapp.results import DeviceStatusChange
 
 log = logging.getLogger(__name__)
-Q = load(__file__)
 
 ProcessDue = Callable[..., int]
-GATEWAY_LOCK = 0x6D66_6777  # pg advisory lock key: one gateway process per database
 
 
 @dataclass(frozen=True)
@@ -54,77 +52,55 @@ class RunnerConfig:
     poll_interval: float = 3.0
     outbox_interval: float = 0.5
     snooze_interval: float = 15.0
+    fence_interval: float = 0.25
     batch_size: int = 100
     queue_size: int = 5000
     linger: float = 0.002
     intake_workers: int = 3
     stop_timeout: float = 10.0
     echo_delay: float = 0.3
+    simulator_rate: float = 0.0
     store_dsn: str | None = None
     home: Path = field(default_factory=lambda: Path(".messageflow"))
     backoff: Backoff = field(default_factory=Backoff)
     db_backoff: Backoff = field(default_factory=lambda: Backoff(0.2, 10.0))
-
-
-class _Unavailable:
-    """The gateway of a device this process is not running: every call says so."""
-
-    def __init__(self, device: str) -> None:
-        self.reason = f"device {device} is not running in the gateway"
-
-    def start(self, device: str) -> None:
-        """Refuse."""
-        raise DeviceUnavailable(self.reason)
-
-    def stop(self, device: str) -> None:
-        """Nothing to stop."""
-
-    def send_text(self, device: str, chat: str, text: str, reply_to: str | None = None) -> str:
-        """Refuse."""
-        raise DeviceUnavailable(self.reason)
-
-    def forward(self, device: str, chat: str, message: MessageRecord) -> str:
-        """Refuse."""
-        raise DeviceUnavailable(self.reason)
-
-    def logout(self, device: str) -> None:
-        """Refuse."""
-        raise DeviceUnavailable(self.reason)
+    leases: LeaseConfig = field(default_factory=LeaseConfig)
 
 
 class GatewayRunner:
-    """Serves every tenant's devices; `start()`, then `stop()` (or `run()` until a signal)."""
+    """Serves the devices it holds; `start()`, then `stop()` (or `run()` until a signal)."""
 
     def __init__(self, db: Database, config: RunnerConfig | None = None, *,
                  neonize_factory: Callable[[GatewayRunner], Any] | None = None,
                  process_due: ProcessDue | None = None) -> None:
         self.db = db
         self.config = config or RunnerConfig()
+        self.leases = LeaseKeeper(db, self.config.leases)
         self._neonize_factory = neonize_factory or default_neonize
         self._neonize: Any = None
         self._process_due = process_due
         self.intake = Intake(db, lambda device_id: self._tenants[device_id], self._on_status,
                              batch_size=self.config.batch_size, queue_size=self.config.queue_size,
                              linger=self.config.linger, workers=self.config.intake_workers,
-                             db_backoff=self.config.db_backoff)
+                             db_backoff=self.config.db_backoff, holder=self.leases.holder)
         self._running: dict[int, WhatsAppGateway] = {}
+        self._held: set[int] = set()
         self._tenants: dict[int, int] = {}
         self._status: dict[int, str] = {}
         self.given_up: set[int] = set()
         self._unlink: set[int] = set()
         self._lock = threading.RLock()
         self._stopping = threading.Event()
-        self._loops = [threading.Thread(target=self._poll_loop, name="mf-gateway-poller",
-                                        daemon=True),
-                       threading.Thread(target=self._outbox_loop, name="mf-gateway-outbox",
-                                        daemon=True),
-                       threading.Thread(target=self._snooze_loop, name="mf-gateway-snooze",
-                                        daemon=True)]
+        self._loops = [threading.Thread(target=target, name=f"mf-gateway-{name}", daemon=True)
+                       for name, target in (("poller", self._poll_loop),
+                                            ("fence", self._fence_loop),
+                                            ("outbox", self._outbox_loop),
+                                            ("snooze", self._snooze_loop))]
 
     def start(self) -> None:
-        """Start the worker, poller, outbox and snooze threads."""
+        """Start the worker, poller, fence, outbox and snooze threads."""
         self.intake.start()
-        log.info("gateway started")
+        log.info("gateway started", extra={"holder": f"{self.leases.holder} {self.leases.name}"})
         for thread in self._loops:
             thread.start()
 
@@ -140,18 +116,20 @@ class GatewayRunner:
         self.stop()
 
     def stop(self) -> None:
-        """Stop every device, drain what is queued, end the threads."""
+        """Stop every device, drain what is queued, give the leases back, end the threads."""
         self._stopping.set()
         for thread in self._loops:
             if thread.is_alive():
                 thread.join(self.config.stop_timeout)
-        with self._lock:
-            running = list(self._running.items())
-        for device_id, gateway in running:
-            self._retire(device_id, gateway, logout=False)
+        self._retire_all(logout=False)
         if self._neonize is not None:
             self._neonize.close(self.config.stop_timeout)
         self.intake.close(self.config.stop_timeout)
+        try:  # after the statuses are stored: a successor's "connected" must come last
+            released = self.leases.release()
+            log.info("released %d device leases", released)
+        except Exception as exc:  # they expire on their own
+            log.warning("could not release the device leases: %s", exc)
         log.info("gateway stopped")
 
     def submit(self, device_id: int, item: Item) -> None:
@@ -159,7 +137,11 @@ class GatewayRunner:
         raises if it could not be stored), status changes once queued."""
         self.intake.submit(device_id, item)
 
-    def _echo(self, device_id: int, record: Item) -> None:
+    def report(self, device_id: int, change: DeviceStatusChange) -> None:
+        """Queue a status change of our own making without blocking (the fence calls this)."""
+        self.intake.offer(device_id, change)
+
+    def echo(self, device_id: int, record: Item) -> None:
         """A simulator's delivery receipt, a moment after the send (as WhatsApp's would be)."""
         # Arriving later than the outbox's own commit of the new WhatsApp id, the receipt
         # finds its message instead of waiting in message_ops behind a concurrent transaction.
@@ -182,73 +164,105 @@ class GatewayRunner:
                         change.error or change.event, extra={"device_id": device_id})
 
     def sync_devices(self) -> None:
-        """Start new devices, retire removed ones (one pass of the poller)."""
-        rows = {int(r["id"]): r for r in devices.gateway_devices(self.db)}
+        """Renew the leases, then run exactly the devices held (one pass of the poller)."""
+        holding = self.leases.renew()
+        rows = holding.devices
         with self._lock:
+            self._held = set(rows)
             for device_id, row in rows.items():
                 self._tenants[device_id] = int(row["tenant_id"])
                 self._status.setdefault(device_id, str(row["status"]))
-            gone = [(d, g) for d, g in self._running.items() if d not in rows or d in self.given_up]
-        for device_id, gateway in gone:  # WhatsApp's own logouts need no unlinking
-            removed = device_id not in rows and device_id not in self.given_up
-            self._retire(device_id, gateway, logout=removed or device_id in self._unlink)
-        for device_id, row in rows.items():
-            if device_id not in self._running and device_id not in self.given_up:
+            running = dict(self._running)
+        for device_id, gateway in running.items():
+            if device_id not in rows:  # taken by another process: disconnect at once
+                self._retire(device_id, gateway, logout=False, why="lease lost")
+            elif rows[device_id]["status"] == "logged_out" or device_id in self.given_up:
+                # An admin's removal unlinks the number; WhatsApp's own logouts need not.
+                removed = device_id not in self.given_up
+                self._retire(device_id, gateway, logout=removed or device_id in self._unlink,
+                             why="logged out")
+        self._give_back(holding)
+        for device_id, row in sorted(rows.items()):
+            if (row["status"] != "logged_out" and device_id not in self._running
+                    and device_id not in self.given_up and device_id in self._held
+                    and self.leases.valid()):
                 self._launch(row)
 
+    def _give_back(self, holding: Holding) -> None:
+        """Release removed devices, and the highest-numbered ones above the fair share."""
+        serving = sorted(d for d, r in holding.devices.items() if r["status"] != "logged_out")
+        excess = serving[holding.fair_share:]
+        done = [d for d, r in holding.devices.items()
+                if r["status"] == "logged_out" and d not in self._running]
+        for device_id in excess:
+            with self._lock:
+                gateway = self._running.get(device_id)
+            if gateway is not None:
+                self._retire(device_id, gateway, logout=False, why="fair share")
+        if excess or done:
+            self.drain(self.config.stop_timeout)  # their last statuses first, then the lease
+            with self._lock:
+                self._held -= set(excess) | set(done)
+            self.leases.release(excess + done)
+            if excess:
+                log.info("gave back %d devices above the fair share of %d", len(excess),
+                         holding.fair_share)
+
     def _launch(self, row: dict[str, Any]) -> None:
-        device_id, key = int(row["id"]), str(row["id"])
-        try:
-            if row["kind"] == "simulator":
-                jids = {key: row["jid"]} if row["jid"] else {}
-                gateway: Any = SimulatorGateway(lambda r: self._echo(device_id, r),
-                                                lambda _d, c: self.submit(device_id, c),
-                                                device_jids=jids)
-                gateway.start(key)
-            else:
-                spec = devices.device_spec(self.db, int(row["tenant_id"]), device_id) or row
-                gateway = self._neonize_gateway()
-                gateway.start(key, jid=spec["jid"], pair_phone=spec.get("pair_phone"))
-        except (DependencyDown, psycopg.OperationalError) as exc:
-            log.warning("device %s could not start yet: %s", key, exc)
-            return
-        except Exception:
-            log.exception("device %s could not start", key, extra={"device_id": device_id})
-            self.given_up.add(device_id)
+        device_id = int(row["id"])
+        log.info("device %s starting (%s)", device_id, row["kind"],
+                 extra={"device_id": device_id})
+        gateway = start_client(self, row)
+        if gateway is None:
             return
         with self._lock:
             self._running[device_id] = gateway
-        log.info("device %s started (%s)", key, row["kind"], extra={"device_id": device_id})
+        log.info("device %s started (%s)", device_id, row["kind"], extra={"device_id": device_id})
 
-    def _retire(self, device_id: int, gateway: WhatsAppGateway, *, logout: bool) -> None:
+    def _retire(self, device_id: int, gateway: WhatsAppGateway, *, logout: bool,
+                why: str) -> None:
         key = str(device_id)
         with self._lock:
-            self._running.pop(device_id, None)
+            if self._running.get(device_id) is not gateway:
+                return  # another thread retired it already
+            self._running.pop(device_id)
         if logout:
             try:
                 gateway.logout(key)
             except Exception as exc:  # offline or already unlinked: the row says logged_out
                 log.warning("device %s: logout failed: %s", key, exc)
         elif gateway is self._neonize and self._status.get(device_id) == "connected":
-            self.submit(device_id, DeviceStatusChange("disconnected", None, None, "stopped"))
+            self.report(device_id, DeviceStatusChange("disconnected", None, None, "stopped"))
         gateway.stop(key)
-        log.info("device %s stopped", key, extra={"device_id": device_id, "logout": logout})
+        log.info("device %s stopped (%s)", key, why,
+                 extra={"device_id": device_id, "logout": logout})
+
+    def _retire_all(self, *, logout: bool, why: str = "gateway stopping") -> None:
+        with self._lock:
+            running = list(self._running.items())
+        for device_id, gateway in running:
+            self._retire(device_id, gateway, logout=logout, why=why)
 
     @property
     def neonize(self) -> Any:
         """The shared NeonizeGateway, once a real device has started (None before)."""
         return self._neonize
 
-    def _neonize_gateway(self) -> Any:
+    def neonize_gateway(self) -> Any:
+        """The shared NeonizeGateway, created for the first real device."""
         if self._neonize is None:
             self._neonize = self._neonize_factory(self)
         return self._neonize
 
     def gateway_for(self, row: dict[str, Any]) -> WhatsAppGateway:
         """The running gateway of an outbox device row {id, tenant_id, kind, jid, status}."""
+        device_id = int(row["id"])
         with self._lock:
-            gateway = self._running.get(int(row["id"]))
-        return gateway if gateway is not None else _Unavailable(str(row["id"]))
+            gateway = self._running.get(device_id)
+            held = device_id in self._held and self.leases.valid()
+        if gateway is not None and held:
+            return gateway
+        return Unavailable(str(device_id), held=held)
 
     def quoted(self, device: str, wa_id: str) -> dict[str, Any] | None:
         """The stored message a reply quotes (for neonize's build_reply_message)."""
@@ -261,10 +275,17 @@ class GatewayRunner:
         while True:
             try:
                 self.sync_devices()
-            except Exception:
-                log.exception("listing devices failed")
+            except Exception as exc:  # the fence stops the devices if this goes on too long
+                log.error("renewing the device leases failed: %s", exc)
             if self._stopping.wait(self.config.poll_interval):
                 return
+
+    def _fence_loop(self) -> None:
+        while not self._stopping.wait(self.config.fence_interval):
+            if self._running and not self.leases.valid():
+                log.error("device leases not renewed in time: disconnecting %d devices",
+                          len(self._running))
+                self._retire_all(logout=False, why="lease deadline passed")
 
     def _outbox_loop(self) -> None:
         process_due = self._process_due or load_process_due()
@@ -273,7 +294,7 @@ class GatewayRunner:
             return
         while not self._stopping.wait(self.config.outbox_interval):
             try:
-                process_due(self.db, self.gateway_for, limit=50)
+                process_due(self.db, self.gateway_for, limit=50, holder=self.leases.holder)
             except Exception:
                 log.exception("outbox pass failed")
 
@@ -287,39 +308,3 @@ class GatewayRunner:
                 log.exception("waking snoozed conversations failed")
             if self._stopping.wait(self.config.snooze_interval):
                 return
-
-
-def default_neonize(runner: GatewayRunner) -> Any:
-    """The shared NeonizeGateway (neonize is imported only now, for the first real device)."""
-    from webapp.whatsapp.neonize_gateway import NeonizeGateway
-    from webapp.whatsapp.sessions import SessionStore
-
-    store = SessionStore.for_settings(runner.config.store_dsn, runner.config.home)
-    return NeonizeGateway(store, lambda device, item: runner.submit(int(device), item),
-                          backoff=runner.config.backoff, quoted=runner.quoted)
-
-
-def load_process_due() -> ProcessDue | None:
-    """`webapp.whatsapp.outbox.process_due`, written separately; None until it exists."""
-    try:
-        module = importlib.import_module("webapp.whatsapp.outbox")
-    except ImportError:
-        return None
-    process_due: ProcessDue | None = getattr(module, "process_due", None)
-    return process_due
-
-
-@contextmanager
-def singleton(dsn: str, wait: float = 0.0) -> Iterator[bool]:
-    """Hold the gateway's advisory lock for the block; yields False if another process has it."""
-    # Two live clients of one device keep replacing each other's stream (StreamReplaced).
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        deadline, got = wait, False
-        while True:
-            row = conn.execute(Q.try_gateway_lock, {"key": GATEWAY_LOCK}).fetchone()
-            got = bool(row and row[0])
-            if got or deadline <= 0:
-                break
-            deadline -= 0.5
-            time.sleep(0.5)
-        yield got

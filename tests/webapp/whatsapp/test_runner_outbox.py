@@ -55,7 +55,7 @@ def test_simulator_devices_send_through_the_outbox_loop(fresh: tuple[Database, s
     sent: list[str] = []
 
     def process_due(database: Database, gateway_for: Callable[[dict[str, Any]], Any],
-                    limit: int = 50) -> int:
+                    limit: int = 50, **kwargs: Any) -> int:
         rows = [r for r in devices.gateway_devices(database) if r["id"] == dev]
         if sent or not rows or rows[0]["status"] != "connected":
             return 0

@@ -1,5 +1,5 @@
-"""Pure parts of the gateway process: backoff, session-store names, the one-process lock, and
-no neonize at import."""
+"""Pure parts of the gateway process: backoff, session-store names, and no neonize at import.
+(Several gateway processes per database: test_leases.py and test_two_gateways.py.)"""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import pytest
 from tests.webapp.whatsapp.test_runner import fresh_database
 from webapp.db import Database
 from webapp.whatsapp.intake import Backoff
-from webapp.whatsapp.runner import singleton
 from webapp.whatsapp.sessions import SessionStore, whatsmeow_url
 
 REPO = Path(__file__).resolve().parents[3]
@@ -54,12 +53,3 @@ def test_session_store_names_are_stable(tmp_path: Path) -> None:
         "&application_name=mf-wa-7-3")
     assert whatsmeow_url("host=/run/pg dbname=app user=mf sslmode=require") == (
         "postgres://mf@/app?host=%2Frun%2Fpg&sslmode=require&search_path=whatsmeow")
-
-
-def test_only_one_gateway_process_per_database(fresh: tuple[Database, str]) -> None:
-    _, dsn = fresh
-    with singleton(dsn) as first:
-        with singleton(dsn) as second:
-            assert (first, second) == (True, False)
-    with singleton(dsn) as again:
-        assert again

@@ -52,9 +52,10 @@ select id from msg
 select mf_message_json(m) as row from messages m where m.id = %(id)s
 
 -- name: claim_outbox
--- Due sends of every tenant, claimed (FOR UPDATE SKIP LOCKED) and leased to this worker.
+-- Due sends of every tenant, claimed (FOR UPDATE SKIP LOCKED) and leased to this worker; with a
+-- holder, only sends of the devices that gateway process holds (migration 0022).
 select id, tenant_id, device_id, message_id, attempts
-from mf_claim_outbox(%(limit)s, %(now)s, %(lease_seconds)s)
+from mf_claim_outbox(%(limit)s, %(now)s, %(lease_seconds)s, %(holder)s::uuid)
 
 -- name: select_outbox_job
 -- Everything one claimed send needs: the message, the chat and the device.

@@ -43,16 +43,30 @@ select id, tenant_id, kind, jid, status from mf_gateway_devices()
 
 -- name: select_device_spec
 -- What the gateway needs to start a device.
-select id, kind, jid, status, pair_phone, display_name from devices where id = %(id)s
+select id, kind, jid, status, pair_phone, display_name, created_at from devices where id = %(id)s
+
+-- name: select_last_simulated
+-- The newest simulated message of a simulator device (ids SIM-<device>-<n>, n zero-padded, so
+-- the greatest id is the latest message).
+select wa_message_id from messages
+where device_id = %(device_id)s and wa_message_id like %(prefix)s
+order by wa_message_id desc
+limit 1
 
 -- name: apply_status
 -- A status change reported by the gateway. A device an admin logged out stays logged out, and an
 -- outdated client stays outdated when its connection then drops. A QR or pairing code lives only
 -- while its connection does (keep_qr is false when the connection failed). Returns nothing when
--- the row did not change, so repeated reports write no events.
+-- the row did not change, so repeated reports write no events. A gateway process that no longer
+-- holds the device (another one has a live lease on it) writes nothing: its report is stale.
 with cur as (
     select id, status = 'outdated' and %(status)s = 'disconnected' as keep
-    from devices where id = %(id)s and status <> 'logged_out' for update
+    from devices d where d.id = %(id)s and d.status <> 'logged_out'
+      and (%(holder)s::uuid is null
+           or not exists (select 1 from device_leases l
+                          where l.tenant_id = d.tenant_id and l.device_id = d.id
+                            and l.holder <> %(holder)s::uuid and l.lease_until > now()))
+    for update
 ), next as (
     select cur.id,
            case when keep then d.status else %(status)s end as status,

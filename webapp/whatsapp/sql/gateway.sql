@@ -3,7 +3,3 @@
 select pg_terminate_backend(pid) as terminated
 from pg_stat_activity
 where application_name = %(app)s and state = 'idle' and pid <> pg_backend_pid()
-
--- name: try_gateway_lock
--- The advisory lock that keeps a second gateway process off the same database.
-select pg_try_advisory_lock(%(key)s) as locked

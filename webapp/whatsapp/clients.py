@@ -1,0 +1,145 @@
+"""Starting one device's client in the gateway process (neonize or simulator), and the
+stand-in gateway of a device this process is not running."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+
+from webapp.errors import DependencyDown
+from webapp.messaging.records import MessageRecord, Record
+from webapp.whatsapp import devices
+from webapp.whatsapp.gateway import (
+    DeviceNotHere,
+    DeviceUnavailable,
+    SentMessage,
+    SimulatorGateway,
+)
+from webapp.whatsapp.simulated import Schedule, SimulatedInbound
+
+if TYPE_CHECKING:
+    from webapp.whatsapp.runner import GatewayRunner, ProcessDue
+
+log = logging.getLogger(__name__)
+
+
+class Unavailable:
+    """The gateway of a device this process is not running: every call says so. `held`: the
+    device is this process's but not running (given up, or not started yet); otherwise
+    another gateway process serves it and a send must be left to that one."""
+
+    def __init__(self, device: str, *, held: bool = True) -> None:
+        self.held = held
+        self.reason = (f"device {device} is not running in the gateway" if held else
+                       f"device {device} is served by another gateway process")
+
+    def _refuse(self) -> DeviceUnavailable:
+        return DeviceUnavailable(self.reason) if self.held else DeviceNotHere(self.reason)
+
+    def start(self, device: str) -> None:
+        """Refuse."""
+        raise self._refuse()
+
+    def stop(self, device: str) -> None:
+        """Nothing to stop."""
+
+    def send_text(self, device: str, chat: str, text: str, reply_to: str | None = None) -> str:
+        """Refuse."""
+        raise self._refuse()
+
+    def forward(self, device: str, chat: str, message: MessageRecord) -> str:
+        """Refuse."""
+        raise self._refuse()
+
+    def logout(self, device: str) -> None:
+        """Refuse."""
+        raise self._refuse()
+
+
+class SimulatorDevice(SimulatorGateway):
+    """A simulator device in the gateway: records (and logs) sends, echoes receipts, and with
+    `inbound` delivers its simulated customers' messages while it runs."""
+
+    inbound: SimulatedInbound | None = None
+
+    def start(self, device: str) -> None:
+        """Connect, then start the inbound stream."""
+        super().start(device)
+        if self.inbound is not None:
+            self.inbound.start()
+
+    def stop(self, device: str) -> None:
+        """End the inbound stream (its message in flight is stored first), then disconnect."""
+        if self.inbound is not None:
+            self.inbound.stop()
+        super().stop(device)
+
+    def _after_send(self, sent: SentMessage) -> None:
+        # The simulator's "WhatsApp" is this log line: a test counts every send in it.
+        log.info("simulator sent %s", sent.id, extra={"device_id": int(sent.device),
+                                                       "wa_id": sent.id})
+        super()._after_send(sent)
+
+
+def _simulator(runner: GatewayRunner, row: dict[str, Any]) -> SimulatorDevice:
+    device_id, tenant_id = int(row["id"]), int(row["tenant_id"])
+
+    def echo(record: Record) -> None:
+        runner.echo(device_id, record)
+
+    jids = {str(device_id): row["jid"]} if row["jid"] else {}
+    gateway = SimulatorDevice(echo, lambda _d, c: runner.report(device_id, c), device_jids=jids)
+    rate = runner.config.simulator_rate
+    if rate > 0:
+        spec = devices.device_spec(runner.db, tenant_id, device_id)
+        if spec is not None:
+            gateway.inbound = SimulatedInbound(
+                Schedule(device_id, spec["created_at"], rate),
+                lambda record: runner.submit(device_id, record),
+                lambda: devices.last_simulated(runner.db, tenant_id, device_id),
+                may_deliver=runner.leases.valid)
+    return gateway
+
+
+def start_client(runner: GatewayRunner, row: dict[str, Any]) -> Any:
+    """Start the device's client; None when it cannot start (retried next pass, or given up)."""
+    device_id, key = int(row["id"]), str(row["id"])
+    try:
+        if row["kind"] == "simulator":
+            gateway: Any = _simulator(runner, row)
+            gateway.start(key)
+        else:
+            spec = devices.device_spec(runner.db, int(row["tenant_id"]), device_id) or row
+            gateway = runner.neonize_gateway()
+            gateway.start(key, jid=spec["jid"], pair_phone=spec.get("pair_phone"))
+    except (DependencyDown, psycopg.OperationalError) as exc:
+        log.warning("device %s could not start yet: %s", key, exc)
+        return None
+    except Exception:
+        log.exception("device %s could not start", key, extra={"device_id": device_id})
+        runner.given_up.add(device_id)
+        return None
+    return gateway
+
+
+def default_neonize(runner: GatewayRunner) -> Any:
+    """The shared NeonizeGateway (neonize is imported only now, for the first real device)."""
+    from webapp.whatsapp.neonize_gateway import NeonizeGateway
+    from webapp.whatsapp.sessions import SessionStore
+
+    store = SessionStore.for_settings(runner.config.store_dsn, runner.config.home)
+    return NeonizeGateway(store, lambda device, item: runner.submit(int(device), item),
+                          backoff=runner.config.backoff, quoted=runner.quoted)
+
+
+def load_process_due() -> ProcessDue | None:
+    """`webapp.whatsapp.outbox.process_due`, written separately; None until it exists."""
+    try:
+        module = importlib.import_module("webapp.whatsapp.outbox")
+    except ImportError:
+        return None
+    process_due: ProcessDue | None = getattr(module, "process_due", None)
+    return process_due
