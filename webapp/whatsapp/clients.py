@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -18,6 +19,7 @@ from webapp.whatsapp.gateway import (
     SentMessage,
     SimulatorGateway,
 )
+from webapp.whatsapp.intake import IntakeClosed
 from webapp.whatsapp.simulated import Schedule, SimulatedInbound
 
 if TYPE_CHECKING:
@@ -84,11 +86,26 @@ class SimulatorDevice(SimulatorGateway):
         super()._after_send(sent)
 
 
+def _echo_later(runner: GatewayRunner, device_id: int, record: Record) -> None:
+    """A simulator's delivery receipt, a moment after the send (as WhatsApp's would be)."""
+    # Arriving later than the outbox's own commit of the new WhatsApp id, the receipt
+    # finds its message instead of waiting in message_ops behind a concurrent transaction.
+    def submit() -> None:
+        try:
+            runner.submit(device_id, record)
+        except IntakeClosed:  # the gateway stopped meanwhile: a simulated receipt is lost
+            log.info("device %s: a simulated receipt came after the stop", device_id)
+
+    timer = threading.Timer(runner.config.echo_delay, submit)
+    timer.daemon = True
+    timer.start()
+
+
 def _simulator(runner: GatewayRunner, row: dict[str, Any]) -> SimulatorDevice:
     device_id, tenant_id = int(row["id"]), int(row["tenant_id"])
 
     def echo(record: Record) -> None:
-        runner.echo(device_id, record)
+        _echo_later(runner, device_id, record)
 
     jids = {str(device_id): row["jid"]} if row["jid"] else {}
     gateway = SimulatorDevice(echo, lambda _d, c: runner.report(device_id, c), device_jids=jids)

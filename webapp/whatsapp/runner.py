@@ -141,14 +141,6 @@ class GatewayRunner:
         """Queue a status change of our own making without blocking (the fence calls this)."""
         self.intake.offer(device_id, change)
 
-    def echo(self, device_id: int, record: Item) -> None:
-        """A simulator's delivery receipt, a moment after the send (as WhatsApp's would be)."""
-        # Arriving later than the outbox's own commit of the new WhatsApp id, the receipt
-        # finds its message instead of waiting in message_ops behind a concurrent transaction.
-        timer = threading.Timer(self.config.echo_delay, self.submit, (device_id, record))
-        timer.daemon = True
-        timer.start()
-
     def drain(self, timeout: float = 10.0) -> bool:
         """Wait until everything submitted so far is in the database (tests)."""
         return self.intake.drain(timeout)
