@@ -213,6 +213,7 @@ def _scenario(db: Database, dsn: str, agents: dict[int, Principal], devices: lis
     wait_for(taken_over, timeout=TAKEOVER_BOUND + 5)
     took = (datetime.now(UTC) - a.killed_at).total_seconds()
     assert took <= TAKEOVER_BOUND, f"devices held again after {took:.1f} s"
+    print(f"takeover after SIGKILL: {took:.1f} s")  # quoted in docs/scaling.md (pytest -s)
     wait_for(lambda: all_sent(dsn, second), timeout=20)
 
     time.sleep(1.5)  # more traffic on the survivor
