@@ -67,10 +67,16 @@ from webapp.whatsapp.results import DeviceStatusChange, HistoryBatch
 
 log = logging.getLogger(__name__)
 
-Item = Record | HistoryBatch | DeviceStatusChange | PairingCode
+
+
+class Barrier:
+    """A marker queued behind a device's items: settled once they have all been handled."""
+
+
+Item = Record | HistoryBatch | DeviceStatusChange | PairingCode | Barrier
 StatusHook = Callable[[int, DeviceStatusChange, "str | None"], None]
 _TRANSIENT = (DependencyDown, psycopg.OperationalError)
-_NOT_RECORDS = (HistoryBatch, DeviceStatusChange, PairingCode)
+_NOT_RECORDS = (HistoryBatch, DeviceStatusChange, PairingCode, Barrier)
 
 
 class IntakeClosed(RuntimeError):
@@ -186,6 +192,21 @@ class Intake:
                         item.status)
             return False
         return True
+
+    def barrier(self, device_ids: list[int], timeout: float = 10.0) -> bool:
+        """Wait until everything queued so far for these devices has been handled (e.g. their
+        last status before their leases are given back); False on timeout."""
+        deadline = time.monotonic() + timeout
+        tickets = []
+        for device_id in device_ids:
+            if self._closed.is_set():
+                return False
+            tickets.append(Ticket())
+            self._put(Entry(device_id, Barrier(), tickets[-1]), timeout=timeout)
+        try:
+            return all(t.wait(max(0.0, deadline - time.monotonic())) for t in tickets)
+        except Exception:  # noqa: BLE001 - the intake stopped or failed: nothing to wait for
+            return False
 
     def drain(self, timeout: float = 10.0) -> bool:
         """Wait until everything submitted so far is processed."""
@@ -344,6 +365,8 @@ class Intake:
             tenant = self._tenant_of(device_id)
             self._retrying(lambda: devices.record_history(self.db, tenant, device_id, item,
                                                           result))
+        elif isinstance(item, Barrier):
+            _settle(entry)
         elif isinstance(item, PairingCode):
             tenant = self._tenant_of(device_id)
             self._retrying(lambda: devices.store_pair_code(self.db, tenant, device_id, item))

@@ -191,8 +191,8 @@ class GatewayRunner:
                 gateway = self._running.get(device_id)
             if gateway is not None:
                 self._retire(device_id, gateway, logout=False, why="fair share")
-        if excess or done:
-            self.drain(self.config.stop_timeout)  # their last statuses first, then the lease
+        if excess or done:  # their last statuses first, then the leases
+            self.intake.barrier(excess + done, self.config.leases.margin)
             with self._lock:
                 self._held -= set(excess) | set(done)
             self.leases.release(excess + done)

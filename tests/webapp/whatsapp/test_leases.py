@@ -197,3 +197,32 @@ def test_a_device_whose_lease_is_taken_is_disconnected_at_once(fresh: tuple[Data
         assert device_row(db, tenant, dev)["status"] == "connected"
     finally:
         runner.stop()
+
+
+def test_a_second_runner_gets_its_fair_share_and_the_statuses_stay_right(
+        fresh: tuple[Database, str], tmp_path: Path) -> None:
+    db, _ = fresh
+    tenant = create_tenant(db, "Share")
+    devs = [add_device(db, tenant, kind="simulator") for _ in range(4)]
+    first = _runner(db, tmp_path / "a", LeaseConfig())
+    first.start()
+    second: GatewayRunner | None = None
+    try:
+        wait_for(lambda: not any(unavailable(first, d) for d in devs))
+        second = _runner(db, tmp_path / "b", LeaseConfig())
+        second.start()
+        runners = (first, second)
+
+        def split() -> bool:
+            mine = [[d for d in devs if not unavailable(r, d)] for r in runners]
+            return sorted(map(len, mine)) == [2, 2] and not set(mine[0]) & set(mine[1])
+
+        wait_for(split, timeout=5)
+        assert first.drain() and second.drain()
+        # The first runner's "disconnected" for what it gave back came before the second
+        # runner's "connected": every device ends connected.
+        assert {device_row(db, tenant, d)["status"] for d in devs} == {"connected"}
+    finally:
+        first.stop()
+        if second is not None:
+            second.stop()
