@@ -57,6 +57,14 @@ class Holding:
     fair_share: int = 0
     live_holders: int = 0
 
+    def to_give_back(self, running: set[int]) -> tuple[list[int], list[int]]:
+        """The highest-numbered devices above the fair share, and the removed (logged out)
+        devices no longer running: both are released."""
+        serving = sorted(d for d, r in self.devices.items() if r["status"] != "logged_out")
+        done = [d for d, r in self.devices.items()
+                if r["status"] == "logged_out" and d not in running]
+        return serving[self.fair_share:], done
+
 
 class LeaseKeeper:
     """This process's identity as a lease holder, and the fencing deadline of its leases."""

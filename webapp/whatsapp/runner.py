@@ -9,17 +9,13 @@ served by exactly one process, the holder of its lease. Threads, each with one j
 - fence: stops every client once the leases' deadline (by this process's monotonic clock) has
   passed without a renewal, before another process can take the devices over: a device must
   never be connected twice (WhatsApp answers that by logging the session out);
-- worker: the intake's group commit (webapp.whatsapp.intake). WhatsApp's callback threads
-  queue what they carry; a message, edit, revoke, reaction, receipt or history chunk returns
-  from its callback only once the transaction holding it has committed (per-device batches,
-  one idempotent transaction each; history chunks with a progress event). Status, QR and
-  pairing-code changes are queued without waiting;
+- worker: the intake's group commit (webapp.whatsapp.intake): a callback carrying message data
+  returns only once the transaction holding it has committed; status changes do not wait;
 - outbox: every ~0.5 s hands due sends of the devices it holds to
   `webapp.whatsapp.outbox.process_due` (at least once: see that module);
 - snooze: every ~15 s reopens conversations whose snooze time has passed
   (`webapp.messaging.snooze.wake_due`; safe with several processes calling it).
 While the database is down the callbacks wait (backpressure on WhatsApp) instead of dropping.
-A graceful stop disconnects every device and then gives its leases back at once.
 """
 
 from __future__ import annotations
@@ -31,7 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from webapp.db import Database
+from webapp.errors import DependencyDown
 from webapp.messaging import snooze
 from webapp.whatsapp import devices
 from webapp.whatsapp.clients import Unavailable, default_neonize, load_process_due, start_client
@@ -182,14 +181,9 @@ class GatewayRunner:
 
     def _give_back(self, holding: Holding) -> None:
         """Release removed devices, and the highest-numbered ones above the fair share."""
-        serving = sorted(d for d, r in holding.devices.items() if r["status"] != "logged_out")
-        excess = serving[holding.fair_share:]
-        done = [d for d, r in holding.devices.items()
-                if r["status"] == "logged_out" and d not in self._running]
+        excess, done = holding.to_give_back(self.running())
         for device_id in excess:
-            with self._lock:
-                gateway = self._running.get(device_id)
-            if gateway is not None:
+            if (gateway := self._running.get(device_id)) is not None:
                 self._retire(device_id, gateway, logout=False, why="fair share")
         if excess or done:  # their last statuses first, then the leases
             self.intake.barrier(excess + done, self.config.leases.margin)
@@ -235,6 +229,11 @@ class GatewayRunner:
         for device_id, gateway in running:
             self._retire(device_id, gateway, logout=logout, why=why)
 
+    def running(self) -> set[int]:
+        """The devices whose clients this process is running right now."""
+        with self._lock:
+            return set(self._running)
+
     @property
     def neonize(self) -> Any:
         """The shared NeonizeGateway, once a real device has started (None before)."""
@@ -267,8 +266,10 @@ class GatewayRunner:
         while True:
             try:
                 self.sync_devices()
-            except Exception as exc:  # the fence stops the devices if this goes on too long
+            except (DependencyDown, psycopg.OperationalError) as exc:  # the fence acts if long
                 log.error("renewing the device leases failed: %s", exc)
+            except Exception:
+                log.exception("renewing the device leases failed")
             if self._stopping.wait(self.config.poll_interval):
                 return
 

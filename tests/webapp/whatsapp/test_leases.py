@@ -158,17 +158,18 @@ def test_stalled_renewals_disconnect_before_the_lease_can_end(fresh: tuple[Datab
     runner = _runner(db, tmp_path, LeaseConfig(lease_seconds=3, margin=1.5))
     runner.start()
     try:
-        wait_for(lambda: not unavailable(runner, dev))
+        wait_for(lambda: runner.running() == {dev})
         with psycopg.connect(dsn) as conn:  # renewals now hang, as on a stalled database
             conn.execute("lock table gateway_holders in access exclusive mode")
             row = conn.execute("select lease_until, now() from device_leases").fetchone()
             assert row is not None
             until, locked_at = row
-            wait_for(lambda: unavailable(runner, dev), timeout=5)
+            wait_for(lambda: runner.running() == set(), timeout=5)  # the client is stopped
             stopped = datetime.now(UTC)
+            assert unavailable(runner, dev)
             assert stopped - locked_at >= timedelta(seconds=0.5)  # it did hold on meanwhile
             assert stopped <= until - timedelta(seconds=0.5), (stopped, until)
-        wait_for(lambda: not unavailable(runner, dev), timeout=5)  # renewed: back again
+        wait_for(lambda: runner.running() == {dev}, timeout=5)  # renewed: back again
     finally:
         runner.stop()
 
@@ -189,10 +190,10 @@ def test_a_device_whose_lease_is_taken_is_disconnected_at_once(fresh: tuple[Data
                          "values (%s, 'other', now() + interval '1 minute')", (other,))
             conn.execute("update device_leases set holder = %s, holder_name = 'other', "
                          "lease_until = now() + interval '1 minute'", (other,))
-        wait_for(lambda: unavailable(runner, dev), timeout=2)  # well inside its own lease
+        wait_for(lambda: runner.running() == set(), timeout=2)  # well inside its own lease
         assert runner.drain()
         time.sleep(0.3)
-        assert unavailable(runner, dev)  # and not started again
+        assert runner.running() == set() and unavailable(runner, dev)  # not started again
         # Its "disconnected" came after the other holder took over: not stored.
         assert device_row(db, tenant, dev)["status"] == "connected"
     finally:
@@ -214,8 +215,8 @@ def test_a_second_runner_gets_its_fair_share_and_the_statuses_stay_right(
         runners = (first, second)
 
         def split() -> bool:
-            mine = [[d for d in devs if not unavailable(r, d)] for r in runners]
-            return sorted(map(len, mine)) == [2, 2] and not set(mine[0]) & set(mine[1])
+            mine = [r.running() for r in runners]
+            return sorted(map(len, mine)) == [2, 2] and not mine[0] & mine[1]
 
         wait_for(split, timeout=5)
         assert first.drain() and second.drain()
