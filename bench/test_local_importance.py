@@ -1,0 +1,40 @@
+"""Importance detection of the built-in `local` analyser on the labelled operations set.
+
+Target (issue 12): F1 >= 0.85 with precision >= 0.8 on both parts of
+`tests/fixtures/importance/messages.jsonl`: `tune` (looked at while improving the cue tables)
+and `holdout` (never looked at). The messages go through the product's path: the importance
+prompt, `client.complete` with the `local` provider, results matched back by id.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.conftest import record
+from webapp.llm import importance_eval as ev
+
+DATASET = Path(__file__).parent.parent / "tests" / "fixtures" / "importance" / "messages.jsonl"
+MIN_F1 = 0.85
+MIN_PRECISION = 0.8
+
+
+@pytest.mark.bench
+def test_local_importance_on_the_labelled_set() -> None:
+    items = ev.load_set(DATASET)
+    report = ev.evaluate(ev.run(items))
+    print("\n" + ev.format_report(report))
+    figures: dict[str, dict[str, float]] = {
+        split: {"n": s.n, "precision": round(s.precision, 3), "recall": round(s.recall, 3),
+                "f1": round(s.f1, 3), "language": round(report.language_accuracy[split], 3)}
+        for split, s in report.splits.items()
+    }
+    figures["f1_by_language"] = {
+        f"{split}/{lang}": round(s.f1, 3) for (split, lang), s in report.languages.items()
+    }
+    record("local_importance", figures)
+    for split in ev.SPLITS:
+        scores = report.splits[split]
+        assert scores.f1 >= MIN_F1, (split, scores)
+        assert scores.precision >= MIN_PRECISION, (split, scores)
