@@ -12,16 +12,20 @@ import re
 from collections.abc import Callable
 from datetime import date, timedelta
 
-WEEKDAYS: dict[str, int] = {
-    **dict.fromkeys(["monday", "montag", "lunes"], 0),
-    **dict.fromkeys(["tuesday", "dienstag", "martes", "terca"], 1),
-    **dict.fromkeys(["wednesday", "mittwoch", "miercoles", "quarta"], 2),
-    **dict.fromkeys(["thursday", "donnerstag", "jueves", "quinta"], 3),
-    **dict.fromkeys(["friday", "freitag", "viernes", "sexta"], 4),
-    **dict.fromkeys(["saturday", "samstag", "sabado"], 5),
-    **dict.fromkeys(["sunday", "sonntag", "domingo"], 6),
-    "segunda": 0,
-}
+from webapp.llm.lexicon import fold
+
+_WEEKDAY_NAMES = [  # one line per weekday: en de es fr it id hi (Latin, Devanagari) ar
+    "monday montag lunes lundi lunedi senin somvar सोमवार الاثنين",
+    "tuesday dienstag martes terca mardi martedi selasa mangalwar मंगलवार الثلاثاء",
+    "wednesday mittwoch miercoles quarta mercredi mercoledi rabu budhwar बुधवार الاربعاء",
+    "thursday donnerstag jueves quinta jeudi giovedi kamis guruwar guruvar गुरुवार الخميس",
+    "friday freitag viernes sexta vendredi venerdi jumat shukrawar शुक्रवार الجمعه",
+    "saturday samstag sabado samedi sabato sabtu shaniwar शनिवार السبت",
+    "sunday sonntag domingo dimanche domenica ravivar रविवार الاحد",
+]
+WEEKDAYS: dict[str, int] = {"segunda": 0}
+for _number, _names in enumerate(_WEEKDAY_NAMES):
+    WEEKDAYS.update(dict.fromkeys(fold(_names).split(), _number))
 MONTHS: dict[str, int] = {}
 for _number, _names in enumerate(
     [
@@ -45,20 +49,13 @@ for _number, _names in enumerate(
 _MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
 # "segunda", "quarta", "quinta" also mean second/fourth/fifth in Portuguese: only as weekdays
 # with "-feira" or after a preposition.
-_PT_DAY = r"(?:segunda|terca|quarta|quinta|sexta)"
+_PT_DAYS = ("segunda", "terca", "quarta", "quinta", "sexta")
+_PT_DAY = "(?:" + "|".join(_PT_DAYS) + ")"
+_OTHER_DAYS = "|".join(sorted((d for d in WEEKDAYS if d not in _PT_DAYS), key=len, reverse=True))
 _WEEKDAY_RE = re.compile(
     r"\b(?P<next>next |proxim[ao] |la proxima |el proximo |nachsten |kommenden )?"
-    r"(?P<day>monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|"
-    r"mittwoch|donnerstag|freitag|samstag|sonntag|lunes|martes|miercoles|jueves|viernes|"
-    r"sabado|domingo|"
-    + _PT_DAY
-    + r"(?=[- ]feira)|(?<=na )"
-    + _PT_DAY
-    + r"|(?<=ate )"
-    + _PT_DAY
-    + r"|(?<=a )"
-    + _PT_DAY
-    + r")\b"
+    r"(?P<day>" + _OTHER_DAYS + "|" + _PT_DAY + r"(?=[- ]feira)|(?<=na )" + _PT_DAY
+    + r"|(?<=ate )" + _PT_DAY + r"|(?<=a )" + _PT_DAY + r")\b"
 )
 _ISO_RE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 # A bare "d/m" is too often something else ("24/7", "1/2"): only with a year or a preposition.
@@ -83,21 +80,23 @@ _RELATIVE: list[tuple[re.Pattern[str], int]] = [
     (
         re.compile(
             r"\bday after tomorrow\b|\bdepois de amanha\b|\bpasado manana\b"
-            r"|\bubermorgen\b|\bapres-demain\b"
+            r"|\bubermorgen\b|\bapres-demain\b|\bdopodomani\b|\blusa\b|\bparson\b|بعد بكره"
         ),
         2,
     ),
     (
         re.compile(
             r"\btomorrow\b|\bamanha\b|(?<!la )(?<!esta )(?<!de )\bmanana\b"
-            r"|(?<!guten )(?<!heute )\bmorgen\b|\bdemain\b"
+            r"|(?<!guten )(?<!heute )\bmorgen\b|\bdemain\b|\bdomani\b|\bbesok\b|\bkal\b"
+            r"|कल|بكره|بكرا|\bغدا\b|\bbokra\b"
         ),
         1,
     ),
     (
         re.compile(
             r"\btoday\b|\btonight\b|\bend of (?:the )?day\b|\beod\b|\bthis (?:afternoon|"
-            r"evening)\b|\bhoje\b|\bhoy\b|\bheute\b|\baujourd'hui\b|\bfim do dia\b"
+            r"evening)\b|\bhoje\b|\bhoy\b|\bheute\b|\baujourd'hui\b|\bfim do dia\b|\boggi\b"
+            r"|\bhari ini\b|\baaj\b|आज|\bاليوم\b|النهارده|\bnaharda\b"
         ),
         0,
     ),

@@ -7,9 +7,10 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from webapp.llm.lexicon import STOPWORDS, fold
+from webapp.llm.languages import STOPWORDS
+from webapp.llm.lexicon import fold
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+_SENTENCE_END = re.compile(r"(?<=[.!?…؟।])\s+|\n+")
 _WORD = re.compile(r"[a-z0-9][a-z0-9'-]{2,}")
 _ALL_STOPWORDS = frozenset().union(*STOPWORDS.values())
 MAX_SENTENCE_CHARS = 240
@@ -26,7 +27,7 @@ class Sentence:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Split message text into sentences (on . ! ? … and line breaks)."""
+    """Split message text into sentences (on . ! ? … ؟ । and line breaks)."""
     parts = (p.strip(" \t-•*") for p in _SENTENCE_END.split(text.strip()))
     return [p for p in parts if len(p) >= 2]
 

@@ -1,7 +1,13 @@
-"""Cue words of the built-in heuristic analyser (en, pt, es, de; some fr).
+"""Cue words of the built-in heuristic analyser: folding, and the cues of risk.
 
-Patterns match *folded* text: lower-cased with accents removed ("amanhã" -> "amanha",
-"caído" -> "caido", "übermorgen" -> "ubermorgen"), see `fold`.
+Languages: en, pt, es, de, fr, it, id, hi (Devanagari and Hinglish) and ar (Arabic script and
+Arabizi). Every pattern matches *folded* text (see `fold`: lower case, no accents, no elongated
+letters, one spelling of Arabic letters and digits) and is itself folded when it is compiled, so
+a table may be written with accents ("amanhã", "übermorgen", "مستحقة") or without.
+
+This module holds what makes a message important: outages, urgency, complaints, money at risk,
+deadlines and account security, and what takes it back (resolved, explicitly not urgent). The
+conversational cues are in `lexicon_talk`, spam in `lexicon_spam`.
 """
 
 from __future__ import annotations
@@ -10,198 +16,259 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+_ELONGATED = re.compile(r"([^\W\d_])\1{2,}")  # "pleeease", "graciasss", "kkkkk"
+_UPPER_ESCAPE = re.compile(r"\\[A-Z]")
+_CHAR_MAP = str.maketrans(
+    {
+        "ß": "ss", "’": "'", "‘": "'", "ʼ": "'", "ى": "ي", "ة": "ه", "ـ": None,
+        **{chr(base + i): str(i) for base in (0x0660, 0x06F0, 0x0966) for i in range(10)},
+    }
+)
+
 
 def fold(text: str) -> str:
-    """Lower-case `text` and strip accents so one pattern covers "amanhã" and "amanha"."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    """Fold `text` for matching: "URGENTEEE" -> "urgente", "amanhã" -> "amanha", "٢٥٠" -> "250"."""
+    decomposed = unicodedata.normalize("NFKD", text.lower().translate(_CHAR_MAP))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _ELONGATED.sub(r"\1", stripped)
 
 
-def _any(patterns: Iterable[str]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
+def any_of(patterns: Iterable[str]) -> re.Pattern[str]:
+    """One compiled alternation of `patterns`, each folded like the text it will match."""
+    parts: list[str] = []
+    for pattern in patterns:
+        # Folding lower-cases: an escape such as \S or \W would silently change its meaning.
+        assert not _UPPER_ESCAPE.search(pattern), pattern
+        parts.append(f"(?:{fold(pattern)})")
+    return re.compile("|".join(parts))
 
 
 # The tables below are data: kept dense on purpose (one language per line where possible).
+# Arabic and Devanagari words carry prefixes and suffixes, so their cues match inside words.
+_SYSTEM = (
+    r"(?:site|website|server|servers|system|sistema|app|api|portal|page|pagina|dashboard|"
+    r"painel|panel|pos|checkout|gateway|network|wifi|internet|shop|seite|sito|sistem\w*|"
+    r"aplikasi\w*|web\w*)"
+)
 # fmt: off
 
-OUTAGE = _any([
-    r"\boutages?\b", r"\b(?:is|are|was|were|went|been|still|goes|go|gone|all)\s+down\b(?! to\b)",
-    r"\bdown\s+(?:again|since|for)\b", r"\b(?:site|server|system|app|api|website)\s+down\b",
-    r"\bnot working\b", r"\bcrash(?:ed|es|ing)?\b", r"\boffline\b",
-    r"\b(?:can ?not|can'?t|cannot|unable to)\s+(?:log ?in|access|connect|pay|checkout)\b",
-    r"\bparad[oa]s?\b", r"\bfora do ar\b", r"\bcaiu\b", r"\bnao (?:esta )?funciona(?:ndo)?\b",
-    r"\btravad[oa]\b", r"\bcaid[oa]s?\b", r"\bno funciona\b", r"\bse cayo\b",
-    r"\bsin servicio\b", r"\bausgefallen\b", r"\bausfall\b", r"\bfunktioniert (?:\w+ )?nicht\b",
-    r"\bgeht nicht\b", r"\bkaputt\b", r"\bstillstand\b", r"\ben panne\b", r"\bne marche pas\b",
+OUTAGE = any_of([
+    r"\boutages?\b", r"\b(?:is|are|was|were|went|been|still|goes|go|gone|all|it'?s|be)\s+down\b"
+    r"(?! to\b)", r"\bdown\s+(?:again|since|for|right now|atm|hai)\b",
+    _SYSTEM + r"\b[^.?!\n]{0,20}\bdown\b(?! to\b)",
+    r"\bnot (?:working|loading|opening|responding)\b",
+    r"\b(?:doesn'?t|does not|won'?t|isn'?t|wont|doesnt) (?:work|load|open|respond|connect)\b",
+    r"\bstopped working\b", r"\bcrash(?:ed|es|ing)?\b", r"\boffline\b", r"\btim(?:ing|es|ed) out\b",
+    r"\b(?:can ?not|can'?t|cant|unable to|couldn'?t|could not|not able to)\s+(?:log ?in|sign ?in|"
+    r"access|connect|pay|check ?out|place (?:an |any )?orders?|open|use|sell)\b",
+    r"\bno (?:payments?|orders?|cards?) (?:are |is )?(?:going|coming|getting) through\b",
+    r"\bcards? (?:are |keep |keeps )?(?:getting |being )?(?:declined|rejected)\b",
+    r"\bparad[oa]s?\b", r"\bparou de\b", r"\bfora do ar\b", r"(?<!pix )(?<!dinheiro )\bcaiu\b",
+    r"\bcaid[oa]s?\b",
+    r"\bem baixo\b", r"\bnao (?:esta |ta )?funciona(?:ndo)?\b", r"\bnao (?:abre|carrega|conecta)\b",
+    r"\b(?:nao|ninguem) (?:consigo|conseguimos|consegue|conseguem|da pra) (?:logar|entrar|"
+    r"acessar|pagar|emitir|fazer|finalizar|abrir|usar|vender|passar|conectar)\b",
+    r"\btrava(?:d[oa]|ndo|ou)?\b", r"\b(?:da|dando|deu) erro\b", r"\bpix\b[^.?!]{0,20}\bnao\b"
+    r"[^.?!]{0,10}\b(?:cai|caindo|entra|entrando)\b",
+    r"\bno funciona\b", r"\bse cayo\b", r"\bsin servicio\b",
+    r"\bno (?:carga|abre|conecta|responde)\b",
+    r"\bno me deja (?:entrar|pagar|acceder|iniciar)\b", r"\b(?:no|nadie) (?:puedo|puede|podemos|"
+    r"pueden) (?:entrar|acceder|pagar|facturar|cobrar|vender|iniciar sesion|conectar|usar)\b",
+    r"\b(?:me sale|sale un|da) error\b", r"\bfuera de servicio\b",
+    r"\bausgefallen\b", r"\bausfall\b", r"\bfunktioniert (?:\w+ )?nicht\b",
+    r"\bgeht (?:\w+ )?nicht\b",
+    r"\bkaputt\b", r"\bstillstand\b", r"\bsturzt\w* (?:\w+ ){0,3}ab\b", r"\babgesturzt\b",
+    r"\blad(?:t|et) nicht\b", r"\bhang(?:t|en)\b", r"\bstorung\b", r"\bkeine verbindung\b",
+    r"\bkann (?:mich )?nicht (?:einloggen|anmelden|bezahlen|zugreifen)\b",
+    r"\bkomm(?:en|e|t) nicht (?:\w+ ){0,3}durch\b",
+    r"\ben panne\b", r"\bne (?:marche|fonctionne) (?:pas|plus)\b", r"\bca (?:bug|plante)\b",
+    r"\bhors service\b", r"\b(?:impossible de|n'arrive (?:pas|plus) a) (?:me |se )?(?:connecter|"
+    r"payer|passer commande|commander|acceder)\b",
+    r"\bnon funziona\b", r"\b(?:sito|app|sistema|server|servizio) (?:e )?giu\b",
+    r"\bnon riesco (?:ad? )?(?:accedere|entrare|pagare|collegarmi)\b", r"\bfuori servizio\b",
+    r"\b(?:gak|ga|gk|nggak|tidak|tdk) bisa (?:login|masuk|bayar|input|akses|dibuka|checkout)\b",
+    r"\berror terus\b", r"\bgangguan\b",
+    r"\b(?:chal|khul|khol|ho)(?: hi)? nahi?n? (?:raha|rahi|rahe)\b",
+    r"\bnahi?n? (?:chal|khul) (?:raha|rahi|rahe)\b", r"\bkaam nahi?n? kar (?:raha|rahi|rahe)\b",
+    r"\b(?:payment|login) nahi?n? (?:ho|kar) (?:raha|rahi|rahe|pa)\b",
+    r"\berror aa (?:raha|rahi)\b",
+    "बंद है", "बंद हो गया", "काम नहीं कर", r"नहीं (?:चल|खुल|बन) रह", "लॉगिन नहीं", "डाउन है",
+    "معطل", "متوقف", "عطلان", "لا يعمل", "ما يشتغل", "مش شغال", "مو شغال", "مش بيشتغل",
+    r"(?:سيستم|نظام|موقع|تطبيق|سيرفر|برنامج)\s?(?:واقع|وقع|واقف)",
+    r"(?:جهاز|ماكينه|مكينه|شبكه|نظام|سيستم)[^.،!?؟]{0,25}\bوقف", "لا استطيع تسجيل الدخول",
+    r"(?:^|\s)(?:ما|مش|مو|محدش|محد|ماحد)\s?(?:اقدر|قادر|نقدر|يقدر|يقدرون|تقدر|قادرين) ?"
+    r"(?:ادخل|ندخل|يدخل|يدفع|يدفعون|ادفع|ندفع|اشتغل|نشتغل|يشتغل)",
+    r"\bwa2e3\b", r"\bmesh (?:sha[g8]h?al|bey?sh?ta[g8]h?al|3aref|2ader)\b",
+    r"\bmafeesh 7ad 3aref\b",
 ])
 
-URGENT = _any([
+URGENT = any_of([
     OUTAGE.pattern,
     r"\burgent(?:ly)?\b", r"\basap\b", r"\bemergency\b", r"\bimmediately\b", r"\bright now\b",
-    r"\bcritical\b", r"\burgente\b", r"\burgencia\b", r"\bemergencia\b", r"\bimediatamente\b",
-    r"\bagora mesmo\b", r"\bsocorro\b", r"\binmediatamente\b", r"\bahora mismo\b",
-    r"\bdringend\b", r"\bsofort\b", r"\bnotfall\b",
+    r"\bcritical\b", r"\bat the earliest\b", r"\bas soon as possible\b", r"\bright away\b",
+    r"\burgente\b", r"\burgencia\b", r"\bemergencia\b", r"\bimediatamente\b", r"\bagora mesmo\b",
+    r"\bsocorro\b", r"\bo quanto antes\b", r"\burge\b", r"\binmediatamente\b", r"\bahora mismo\b",
+    r"\bcuanto antes\b", r"\blo antes posible\b",
+    r"\bdringend\b", r"\bsofort\b", r"\bnotfall\b", r"\beilig\b", r"\bschnellstens\b",
+    r"\bau plus vite\b", r"\bimmediatement\b", r"\btout de suite\b",
+    r"\bsubito\b", r"\bal piu presto\b", r"\bimmediatamente\b",
+    r"\bsegera\b", r"\bdarurat\b",
+    r"\bjaldi\b", r"\bturant\b", "जल्दी", "तुरंत", "अर्जेंट",
+    "ضروري", "بسرعه", "فورا", "حالا", "مستعجل", r"\bbsor3a\b", r"\bdarory\b",
 ])
 
-NOT_URGENT = _any([
-    r"\bnot (?:urgent|a rush)\b", r"\bno rush\b", r"\bno hurry\b", r"\bwhenever you can\b",
-    r"\bnao (?:e )?urgente\b", r"\bsem pressa\b", r"\bno es urgente\b", r"\bsin prisa\b",
-    r"\bnicht dringend\b", r"\bkeine eile\b",
+NOT_URGENT = any_of([
+    r"\bnot (?:urgent|a rush|a priority)\b", r"\bno (?:rush|hurry)\b", r"\bwhenever you\b",
+    r"\bno (?:action|reply|response) (?:is )?needed\b", r"\bno need to (?:reply|respond|answer)\b",
+    r"\btake your time\b",
+    r"\bnao (?:e |eh )?urgente\b", r"\bsem pressa\b", r"\bnao tem pressa\b",
+    r"\bnao precisa (?:responder|confirmar)\b",
+    r"\bno es urgente\b", r"\bsin prisa\b", r"\bno hay prisa\b",
+    r"\bno hace falta (?:confirmar|responder|contestar)\b",
+    r"\bnicht dringend\b", r"\bkeine eile\b", r"\beilt nicht\b",
+    r"\bkeine (?:ruckmeldung|antwort) notig\b",
+    r"\bpas (?:urgent|presse)\b", r"\brien ne presse\b", r"\bnon e urgente\b", r"\bsenza fretta\b",
+    r"\b(?:gak|ga|tidak) (?:buru-buru|urgent)\b", r"\bsantai aja\b",
+    r"\bkoi jaldi nahi?n?\b", r"\bjaldi nahi?n? hai\b",
+    r"\breply ki (?:zaroorat|jarurat) nahi?n?\b",
+    "कोई जल्दी नहीं", "जवाब देने की जरूरत नहीं",
+    r"(?:مش|مو|غير) مستعجل", "على راحتك", "لا داعي للرد", "ما في عجله", r"\bmesh mesta3gel\b",
 ])
 
-COMPLAINT = _any([
-    r"\brefund\b", r"\bchargeback\b", r"\bcomplain(?:t)?\b", r"\bunacceptable\b",
-    r"\bdisappointed\b", r"\bfurious\b", r"\bstill waiting\b", r"\bnever (?:arrived|came)\b",
-    r"\boverdue\b", r"\bcharged twice\b", r"\bdouble charged\b", r"\blawyer\b", r"\bwrong charge\b",
-    r"\bcancel(?:led|ling)? (?:my|the|our) (?:order|subscription|contract|account)\b",
-    r"\breembolso\b", r"\bestorno\b", r"\breclamac\w*\b", r"\binaceitavel\b", r"\babsurdo\b",
-    r"\bdecepcionad[oa]\b", r"\bainda nao (?:chegou|recebi)\b", r"\bnunca chegou\b",
-    r"\bcobrad[oa] duas vezes\b", r"\bcobranca indevida\b", r"\bprocon\b", r"\bvencid[oa]\b",
-    r"\bquejas?\b", r"\breclamo\b", r"\binaceptable\b", r"\bdecepcionad[oa]\b",
-    r"\btodavia no (?:llega|ha llegado|recibo)\b", r"\bnunca llego\b", r"\bharto\b",
-    r"\bpesimo\b", r"\bdevolucion\b", r"\bcobro doble\b",
-    r"\bbeschwerde\b", r"\binakzeptabel\b", r"\benttauscht\b", r"\bnie angekommen\b",
-    r"\buberfallig\b", r"\bmahnung\b", r"\banwalt\b", r"\b(?:ruck)?erstattung\b",
+RESOLVED = any_of([
+    r"\b(?:it'?s|is|its) back up\b", r"\b(?:working|works) (?:again|now)\b", r"\ball good now\b",
+    r"\bignore my (?:last|previous) (?:msg|message)\b", r"\bnever ?mind\b", r"\bnvm\b",
+    r"\bvoltou a funcionar\b", r"\bvoltou ao normal\b", r"\bja (?:esta|ta) funcionando\b",
+    r"\bfuncionando de novo\b", r"\bnormalizou\b", r"\bpode desconsiderar\b",
+    r"\bya funciona\b", r"\bfunciona (?:otra vez|de nuevo)\b", r"\bya (?:se )?arreglo\b",
+    r"\bgeht wieder\b", r"\bfunktioniert wieder\b", r"\blauft wieder\b", r"\bhat sich erledigt\b",
+    r"\bca remarche\b", r"\bfonctionne a nouveau\b", r"\bfunziona di nuovo\b", r"\bora funziona\b",
+    r"\b(?:udah|sudah) (?:normal|bisa) lagi\b", r"\bab (?:chal|theek) (?:raha|rahi|ho gaya)\b",
+    "अब चल रहा", "ठीक हो गया", "رجع يشتغل", "اشتغل الحين", r"\brege3 yesh?ta[g8]h?al\b",
 ])
 
-REQUEST = _any([
-    r"\bplease\b", r"\bpls\b", r"\b(?:can|could|would|will) you\b", r"\bi need\b",
-    r"\bwe need\b", r"\bsend (?:me|us|the)\b", r"\blet me know\b", r"\bi(?:'d| would) like\b",
-    r"\bi want\b", r"\bhelp (?:me|us)\b",
-    r"\bpor favor\b", r"\bpode(?:ria)?m?\b", r"\bpreciso\b", r"\bprecisamos\b", r"\benvi[ae]\b",
-    r"\bmand[ae]\b", r"\bme ajud[ae]\b", r"\bgostaria\b", r"\bquero\b", r"\bconsegue\b",
-    r"\bpuede[ns]?\b", r"\bpodria[ns]?\b", r"\bnecesito\b", r"\bnecesitamos\b",
-    r"\bayud(?:a|e)me\b", r"\bquisiera\b", r"\bquiero\b",
-    r"\bbitte\b", r"\bkonn(?:en|ten) sie\b", r"\bkannst du\b", r"\bbrauche[n]?\b",
-    r"\bschick(?:en)?\b", r"\bsenden sie\b", r"\bmochte\b",
-    r"\bs'il vous plait\b", r"\bpouvez-vous\b",
+COMPLAINT = any_of([
+    r"\bcomplain(?:t|ts|ing|ed)?\b", r"\bunacceptable\b", r"\bdisappointed\b", r"\bfurious\b",
+    r"\bridiculous\b", r"\bstill (?:waiting|nothing|no (?:reply|answer|response|update))\b",
+    r"\bnever (?:arrived|came|received)\b", r"\b(?:hasn'?t|has not|haven'?t|didn'?t|not) "
+    r"(?:arrived|received|shown up)\b", r"\b(?:broke|broken|damaged|defective|faulty)\b",
+    r"\bmissing\b", r"\bwrong (?:item|order|product|size|colou?r|charge|amount)\b",
+    r"\bnot what i ordered\b", r"\bworst\b", r"\bterrible\b", r"\bawful\b", r"\bpathetic\b",
+    r"\buseless\b", r"\bnot happy\b", r"\bfed up\b", r"\bsick of\b",
+    r"\bno ?(?:one|body) (?:answers|replies|responds|picks up|calls back)\b",
+    r"\b(?:second|third|fourth|2nd|3rd|4th) time\b", r"\blawyer\b", r"\battorney\b",
+    r"\blegal action\b", r"\bsue\b", r"\bcourt\b", r"\bconsumer (?:protection|council|authority)\b",
+    r"\bbad review\b", r"\bcancel(?:l?ing|l?ed)? (?:the|my|our) (?:order|subscription|contract|"
+    r"account|membership)\b", r"\bnever (?:again|ordering again|buying)\b",
+    r"\blost (?:like |about |over )?\d+ (?:orders|sales|customers)\b",
+    r"\breclama\w*\b", r"\binaceitavel\b", r"\babsurdo\b", r"\bdecepcionad[oa]\b",
+    r"\bainda nao (?:chegou|recebi|veio|responderam)\b", r"\bnunca chegou\b", r"\bnao chegou\b",
+    r"\batras(?:ad[oa]|a|ou|ando|o)\b", r"\b(?:esperando|aguardando) (?:ha|faz) \d+",
+    r"\bveio (?:errad[oa]|quebrad[oa]|faltando|danificad[oa]|com defeito)\b",
+    r"\b(?:quebrad[oa]|danificad[oa]|com defeito|faltando|pessim[oa]|horrivel|descaso)\b",
+    r"\buma piada\b", r"\bninguem (?:me )?(?:responde|atende|resolve|retorna)\b",
+    r"\b(?:segunda|terceira|quarta) vez\b", r"\bprocon\b", r"\badvogad[oa]\b",
+    r"\bjudicial(?:mente)?\b", r"\bprocessar\b", r"\bvou cancelar\b", r"\bconcorrencia\b",
+    r"\bnunca mais\b", r"\bdinheiro de volta\b", r"\besperar \d+ (?:horas|dias)\b",
+    r"\bquejas?\b", r"\breclamo\b", r"\binaceptable\b", r"\bes una verguenza\b",
+    r"\btodavia no (?:llega|ha llegado|recibo|me llega)\b", r"\bnunca llego\b", r"\bhart[oa]\b",
+    r"\bpesim[oa]\b", r"\bnadie (?:me )?(?:responde|contesta|soluciona|atiende)\b",
+    r"\b(?:segunda|tercera|cuarta) vez\b",
+    r"\bllevo (?:una|un|\d+|dos|tres) (?:semana|dia|hora|mes)",
+    r"\bllego (?:abierto|roto|rota|danado|frio|fria|tarde|incompleto)\b", r"\broto\b",
+    r"\bdefectuos[oa]\b", r"\bfalta(?:n)? (?:un|una|el|la)\b", r"\bno es lo que (?:pedi|compre)\b",
+    r"\bme llego otr[oa]\b", r"\bdenuncia\b", r"\b(?:presentar\w*|poner\w*) (?:una )?demanda\b",
+    r"\bdemandar\w*\b",
+    r"\babogado\b", r"\b(?:en|a) consumo\b",
+    r"\bno vuelvo\b", r"\bsin avisar\b", r"\bme (?:cancelan|cancelaron)\b",
+    r"\bbeschwer\w*\b", r"\binakzeptabel\b", r"\benttauscht\b", r"\b(?:nie|nicht) angekommen\b",
+    r"\bwarte (?:seit|schon)\b", r"\bfrechheit\b", r"\bunverschamt\b", r"\bkatastroph\w*\b",
+    r"\bschwach\b", r"\bbeschadigt\b", r"\bdefekt\b", r"\bfalsch(?:e|er|es)? (?:artikel|ware|"
+    r"geliefert|lieferung|grosse)\b", r"\b(?:niemand|keiner) (?:ruft|antwortet|meldet)\b",
+    r"\b(?:zweite|dritte|vierte)n? mal\b", r"\banwalt\b", r"\bverbraucherzentrale\b",
+    r"\bkundig(?:e|en|ung)\b", r"\bgeld zuruck\b",
+    r"\binadmissible\b", r"\binacceptable\b", r"\bhonteux\b", r"\bnul(?:le)?\b", r"\bplus jamais\b",
+    r"\bj'attends\b", r"\btoujours rien\b", r"\bcasse\b", r"\babime\b", r"\bplainte\b",
+    r"\bavocat\b", r"\bpersonne ne (?:repond|rappelle)\b",
+    r"\binaccettabile\b", r"\bvergogna\b", r"\bpessim[oa]\b", r"\breclamo\b",
+    r"\baspetto (?:da|il|la|ancora)\b", r"\b(?:non (?:e )?(?:ancora )?|mai )arrivat[oa]\b",
+    r"\brott[oa]\b", r"\bdanneggiat[oa]\b", r"\bsbagliat[oa]\b", r"\bavvocato\b",
+    r"\bparah\b", r"\bkecewa\b", r"\brusak\b", r"\bbelum (?:sampai|datang|diterima)\b",
+    r"\b(?:gak|ga|tidak) ada kabar\b", r"\bnunggu\b", r"\bkomplain\b",
+    r"\bsalah (?:kirim|barang|ukuran|warna)\b", r"\bpengacara\b",
+    r"\b(?:bekaa?r|bakwas|ghatiya|faltu)\b", r"\bwait kar (?:raha|rahi)\b",
+    r"\b(?:\d+|do|teen|ek) (?:din|hafte|hafta|mahine) se\b", r"\babhi tak nahi?n? (?:aaya|mila)\b",
+    r"\b(?:toota|tuta|tooti|tuti)\b", r"\bgalat (?:item|saman|samaan|product|size|order|colou?r)\b",
+    r"\bkoi (?:sunta|jawab|reply)(?: hi)? nahi?n?\b", r"\b(?:dusri|doosri|teesri|tisri) baar\b",
+    r"\bconsumer (?:court|forum)\b", r"\bvakil\b", r"\bnotice bhej\w*\b",
+    r"\bcancel kar (?:dunga|dungi|denge)\b",
+    "टूटा", "टूटी", "बेकार", "घटिया", "शिकायत", "वकील", "उपभोक्ता",
+    r"अभी तक (?:नहीं|नही) (?:आया|मिला)",
+    r"कैंसल कर (?:दूंगा|दूंगी|देंगे)", "कोई जवाब नहीं",
+    "سيئه", "سيء", "مكسور", "تالف", "ناقص", r"(?:^|\s)(?:ما|لم|مش) ?(?:وصل|يصل|واصل)", "موصلش",
+    r"(?:منذ|من|له) (?:اسبوع|اسبوعين|يومين|شهر)",
+    r"(?:ولا|محدش|ماحد|لا) ?(?:احد|حد)? ?(?:يرد|بيرد)",
+    "اشتكي", "شكوى", "حمايه المستهلك", "محامي", "المحكمه", r"(?:سالغي|راح الغي|بلغي)",
+    r"اروح ل(?:شركه|غيركم)", "زعلان", "مش راضي", r"\bza3lan\b", r"\bmawsal(?:e)?sh\b",
+    r"\b(?:8alat|ghalat)\b", r"\b7ad byrod\b",
 ])
 
-# Explicit asks: these keep a sentence a request even when it also sounds like a promise.
-POLITE = _any([
-    r"\bplease\b", r"\bpls\b", r"\b(?:can|could|would) you\b", r"\bpor favor\b",
-    r"\bpode(?:ria)?m?\b", r"\bpuede[ns]?\b", r"\bpodria[ns]?\b", r"\bbitte\b",
-    r"\bkonn(?:en|ten) sie\b", r"\bkannst du\b", r"\bs'il vous plait\b",
+MONEY_RISK = any_of([
+    r"\brefund(?:ed|s)?\b", r"\bchargeback\b", r"\bdispute (?:this|the) (?:charge|payment)\b",
+    r"\bcharged (?:me |my card |us )?(?:twice|two times|double|2x)\b",
+    r"\bdouble (?:charged|charge|billed)\b", r"\bpayment (?:failed|declined|rejected|bounced|"
+    r"keeps failing|is failing|didn'?t go through)\b",
+    r"\b(?:card|transaction) (?:declined|failed)\b",
+    r"\bmoney (?:was |got )?(?:debited|deducted|taken)\b", r"\boverdue\b", r"\bpast due\b",
+    r"\boutstanding (?:balance|invoice|amount)\b", r"\bunpaid\b", r"\bfinal notice\b",
+    r"\breembolso\b", r"\bestorn\w*\b", r"\bcobrad[oa] (?:duas vezes|2x|em dobro|a mais)\b",
+    r"\bcobranca (?:indevida|duplicada|em dobro)\b", r"\bpagamento (?:foi )?(?:recusado|negado|"
+    r"nao aprovado|falhou)\b", r"\bsaiu da (?:minha )?conta\b", r"\bem aberto\b", r"\bvencid[oa]\b",
+    r"\bem atraso\b", r"\bcontestar (?:no cartao|a compra|a cobranca)\b",
+    r"\bme cobraron (?:dos veces|doble|de mas)\b", r"\bcobro (?:doble|indebido|duplicado)\b",
+    r"\brechazad[oa]\b", r"\bsaldo pendiente\b", r"\bcontracargo\b", r"\bdevolucion\b",
+    r"\bdoppelt (?:abgebucht|berechnet|belastet)\b", r"\b(?:ruck)?erstatt\w*\b",
+    r"\bzahlung (?:wurde )?(?:abgelehnt|fehlgeschlagen)\b", r"\bgeld (?:ist )?weg\b",
+    r"\buberfallig\b", r"\bmahnung\b", r"\binkasso\b",
+    r"\brembours\w*\b", r"\bdebite deux fois\b", r"\bimpaye\b", r"\bmise en demeure\b",
+    r"\brimborso\b", r"\baddebitat[oa] due volte\b", r"\binsolut[oa]\b", r"\bsollecito\b",
+    r"\bkepotong (?:dua kali|2x)\b", r"\brefund\b", r"\bdikembalikan\b",
+    r"\b(?:pembayaran|bayar) (?:gagal|ditolak)\b",
+    r"\bdo baar (?:paise|paisa|payment|charge)\b", r"\bpaise? kat (?:gaye|gaya|gye)\b",
+    r"\bpayment fail\w*\b", r"\bpaise wapas\b",
+    "पैसे[^.]{0,25}कट", "रिफंड", "पैसे वापस", "पेमेंट फेल",
+    r"(?:خصم|انخصم|اتخصم|سحب)[^.،]{0,30}مرتين", "انخصم", "اتخصم", "مرفوض", "استرجاع", "استرداد",
+    "فلوسي", r"\bet?5asam\b",
 ])
 
-COMMITMENT = _any([
-    r"\bi(?:'ll| will)\b", r"\bwe(?:'ll| will)\b", r"\blet me (?:check|see)\b",
-    r"\bvou\b", r"\bvamos (?:enviar|verificar|resolver)\b", r"\bvoy a\b", r"\bvamos a\b",
-    r"\bich werde\b", r"\bwir werden\b", r"\bich (?:schicke|sende|prufe)\b",
+DUE = any_of([
+    r"\b(?:is|are|was|payment|rent|invoice|bill|fee|balance|it'?s|be) due\b", r"\bdeadline\b",
+    r"\bdue (?:on|by|date|today|tomorrow|in|end|this|next|now|hai)\b",
+    r"\bexpires? (?:on|in|today|tomorrow)\b",
+    r"\bvence(?:u|m)?\b", r"\bvencimento\b", r"\bprazo\b", r"\bvencen?\b", r"\bvencimiento\b",
+    r"\bfallig\b", r"\bfrist\b", r"\becheance\b", r"\ba payer (?:avant|demain|aujourd'hui)\b",
+    r"\bscade\b", r"\bscadenza\b", r"\bjatuh tempo\b", r"\btenggat\b", r"\blast date\b",
+    "مستحق", "اخر موعد", "الموعد النهائي",
 ])
 
-QUESTION_WORD = _any([
-    r"^(?:what|when|where|why|how|which|who|is|are|do|does|did|can|could)\b",
-    r"^(?:quando|onde|como|qual|quanto|porque|por que|voce|tem)\b",
-    r"^(?:cuando|donde|cual|cuanto|como|tienen|hay)\b",
-    r"^(?:wann|wo|wie|warum|welche[rs]?|gibt es|haben sie)\b",
+SECURITY = any_of([
+    r"\bhack(?:ed|er|ers)\b", r"\b(?:account|password) (?:was |got |has been )?(?:compromised|"
+    r"stolen|hijacked)\b", r"\b(?:someone|somebody) (?:else )?(?:logged|signed|got) in",
+    r"\b(?:someone|somebody) (?:changed|reset) my password\b", r"\blocked out\b",
+    r"\blog ?in alert\b", r"\bwasn'?t me\b", r"\bwas not me\b", r"\bunauthori[sz]ed\b",
+    r"\bhackead[oa]\b", r"\binvadid[oa]\b", r"\balguem (?:entrou|acessou|logou)\b",
+    r"\b(?:mudaram|trocaram|alteraram) (?:a |minha )?senha\b", r"\bnao fui eu\b",
+    r"\broubaram (?:a |minha )?conta\b", r"\bclonad[oa]\b",
+    r"\brobaron (?:la |mi )?cuenta\b", r"\balguien (?:\w+ ){0,3}(?:entrar|entro|accedio)\b",
+    r"\bcodigo (?:\w+ ){0,4}no (?:pedi|solicite)\b", r"\bno fui yo\b", r"\bacceso no autorizado\b",
+    r"\bgehackt\b", r"\bwar(?:en)? nicht ich\b", r"\blogin-?benachrichtigung\b", r"\bunbefugt\w*\b",
+    r"\bpirate\b", r"\bquelqu'un (?:s'est connecte|a change)\b", r"\bn'etait pas moi\b",
+    r"\bhackerat[oa]\b", r"\bqualcuno (?:ha cambiato|si e collegato|e entrato)\b",
+    r"\bnon ero io\b",
+    r"\b(?:di-?hack|kena hack)\b", r"\bdiganti orang\b", r"\bdibobol\b", r"\bbukan saya\b",
+    r"\bhack (?:ho gaya|hua|kar)\b", r"\bkisi (?:aur )?ne (?:login|password)\b",
+    r"\botp (?:maine )?nahi?n? (?:manga|mangaya)\b",
+    "हैक", r"किसी ने (?:पासवर्ड|लॉगिन)",
+    "اخترق", "مخترق", "اتهكر", "انهكر", "اتسرق", "انسرق", r"(?:مو|مش|ليس) انا", "جهاز غريب",
 ])
-
-# Polite questions that expect no action ("how are you?").
-SMALL_TALK = _any([
-    r"\bhow are (?:you|things)\b", r"\bhow'?s it going\b", r"\btudo (?:bem|bom|certo)\b",
-    r"\bcomo vai\b", r"\bcomo (?:estas|esta usted|va)\b", r"\bque tal\b", r"\bwie geht'?s\b",
-    r"\bwie geht es (?:dir|ihnen)\b", r"\bca va\b",
-])
-
-THANKS = _any([
-    r"\bthanks?\b", r"\bthank you\b", r"\bthx\b", r"\bcheers\b", r"\bobrigad[oa]\b",
-    r"\bvaleu\b", r"\bgracias\b", r"\bdanke\b", r"\bvielen dank\b", r"\bmerci\b",
-])
-
-ACKNOWLEDGEMENT = _any([
-    r"^(?:ok|okay|k|great|perfect|cool|nice|got it|sounds good|sure|yes|no problem)\b",
-    r"^(?:beleza|perfeito|show|certo|combinado|tudo bem|blz)\b",
-    r"^(?:vale|perfecto|genial|de acuerdo|listo)\b",
-    r"^(?:alles klar|perfekt|super|gut|passt|in ordnung)\b",
-    r"^(?:hi|hello|hey|good (?:morning|afternoon|evening)|bom dia|boa tarde|boa noite|ola|oi)\b",
-    r"^(?:hola|buenos dias|buenas (?:tardes|noches)|hallo|guten (?:morgen|tag|abend))\b",
-])
-
-POSITIVE = _any([
-    r"\bthanks?\b", r"\bthank you\b", r"\bgreat\b", r"\bexcellent\b", r"\bawesome\b",
-    r"\bamazing\b", r"\blove\b", r"\bhappy\b", r"\bperfect\b", r"\bappreciate\b",
-    r"\bobrigad[oa]\b", r"\botimo\b", r"\bexcelente\b", r"\bmaravilh\w*\b", r"\badorei\b",
-    r"\bfeliz\b", r"\bperfeito\b", r"\bgracias\b", r"\bgenial\b", r"\bencantad[oa]\b",
-    r"\bperfecto\b", r"\bdanke\b", r"\btoll\b", r"\bwunderbar\b", r"\bzufrieden\b", r"\bprima\b",
-    "[\U0001F600-\U0001F60F\U0001F64F\U0001F44D\u2764\U0001F389]",
-])
-
-NEGATIVE = _any([
-    r"\bterrible\b", r"\bawful\b", r"\bworst\b", r"\bhorrible\b", r"\bbad\b", r"\bangry\b",
-    r"\bfrustrat\w*\b", r"\bdisappoint\w*\b", r"\bunacceptable\b",
-    r"(?<!no )(?<!sem )(?<!sin )(?<!kein )\bproblem(?:s|a|as|e|en)?\b",
-    r"\bbroken\b", r"\bcomplain\w*\b", r"\bpessim[oa]\b", r"\bhorrivel\b", r"\bruim\b",
-    r"\bdecepcion\w*\b", r"\babsurdo\b", r"\birritad[oa]\b",
-    r"\binaceitavel\b", r"\bpesim[oa]\b", r"\bmal[oa]\b", r"\bmolest[oa]\b",
-    r"\benfadad[oa]\b", r"\binaceptable\b", r"\bharto\b", r"\bqueja\b", r"\bschlecht\b",
-    r"\bschrecklich\b", r"\bargerlich\b", r"\benttausch\w*\b", r"\binakzeptabel\b",
-    r"\bkatastroph\w*\b",
-    "[\U0001F620\U0001F621\U0001F44E\U0001F61E\U0001F624]",
-])
-
-INJECTION = _any([
-    r"\b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+|the\s+|your\s+)*"
-    r"(?:previous|prior|above|earlier|system)?\s*(?:instructions|prompts?|rules)\b",
-    r"\bmark (?:everything|all|every message|all messages|this|these)\b.{0,20}"
-    r"\b(?:urgent|important|high)\b",
-    r"\byou are now\b", r"\bsystem prompt\b", r"\bnew instructions\b",
-    r"\bignor[ae] (?:as|todas as|las|todas las) instruc\w*\b",
-    r"\bignoriere (?:alle )?(?:vorherigen )?anweisungen\b",
-])
-
-TOPICS: dict[str, re.Pattern[str]] = {
-    "outage": _any([OUTAGE.pattern, r"\berro[rs]?\b", r"\bfehler\b", r"\bbugs?\b"]),
-    "billing": _any([
-        r"\binvoices?\b", r"\bfaturas?\b", r"\bfacturas?\b", r"\brechnung\w*\b", r"\bpayments?\b",
-        r"\bpagamentos?\b", r"\bpagos?\b", r"\bzahlung\w*\b", r"\bboletos?\b", r"\bpix\b",
-        r"\brefund\b", r"\breembolso\b", r"\bcharged?\b", r"\bcobran\w*\b", r"\bcobro\b",
-        r"\bquote\b", r"\borcamento\b", r"\bpresupuesto\b", r"\bangebot\b", r"\bprices?\b",
-        r"\bprecos?\b", r"\bprecios?\b", r"\bpreis\w*\b",
-    ]),
-    "order": _any([r"\borders?\b", r"\bpedidos?\b", r"\bordenes\b", r"\bbestellung\w*\b"]),
-    "delivery": _any([
-        r"\bdeliver\w*\b", r"\bentregas?\b", r"\benvios?\b", r"\blieferung\w*\b", r"\bshipp\w*\b",
-        r"\btracking\b", r"\brastreio\b", r"\bfrete\b", r"\bversand\b", r"\bpa(?:ck|k)e\w*\b",
-        r"\bpacotes?\b", r"\bpaquetes?\b",
-    ]),
-    "account access": _any([
-        r"\bpasswords?\b", r"\bsenhas?\b", r"\bcontrasenas?\b", r"\bpasswort\b", r"\blog ?in\b",
-        r"\baccount\b", r"\bconta\b", r"\bcuenta\b", r"\bkonto\b", r"\bacess[oa]\b", r"\bzugang\b",
-    ]),
-    "scheduling": _any([
-        r"\bmeetings?\b", r"\breuni(?:ao|on)\b", r"\btermin\b", r"\bappointments?\b",
-        r"\bagendar?\b", r"\bschedul\w*\b", r"\bhorarios?\b", r"\bvisita\b",
-    ]),
-    "cancellation": _any([r"\bcancel\w*\b", r"\bkundig\w*\b", r"\bstornier\w*\b"]),
-    "complaint": COMPLAINT,
-}
-
-STOPWORDS: dict[str, frozenset[str]] = {
-    "en": frozenset(
-        "the and is are you to of it we can please this that for with have not be my your will "
-        "our on in at what when thanks hi hello i me was there they been from but all do".split()
-    ),
-    "pt": frozenset(
-        "o os as de do da dos das que nao e para com um uma por favor voce voces meu minha esta "
-        "obrigado obrigada ola oi amanha hoje pode preciso nos mas isso tem ainda no na ja eu "
-        "ele ela seu sua vou estou bom boa dia tudo bem meu cade onde quando".split()
-    ),
-    "es": frozenset(
-        "el la los las de del que no es para con un una por favor usted mi esta gracias hola "
-        "manana hoy puede necesito pero eso tiene todavia y muy lo se ya yo su estoy hay buenos "
-        "buenas donde cuando".split()
-    ),
-    "de": frozenset(
-        "der die das und ist nicht ich sie wir bitte danke mit fur ein eine auf heute morgen "
-        "konnen kann noch es zu den dem hallo ihr mein haben wird bei von sind war auch meine "
-        "meinen wann wie wo was kommt guten".split()
-    ),
-    "fr": frozenset(
-        "le la les de des du et est pas je vous nous pour avec un une sur merci bonjour "
-        "demain aujourd'hui peut il elle mais ce que qui".split()
-    ),
-}
-# Letters that single out a language when stop words tie.
-LANGUAGE_LETTERS: dict[str, str] = {"pt": "ãõç", "es": "ñ¿¡", "de": "äöüß", "fr": "èêàç"}
 # fmt: on

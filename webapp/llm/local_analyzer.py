@@ -17,8 +17,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from webapp.llm import lexicon as lx
+from webapp.llm import lexicon_talk as talk
 from webapp.llm.extractive import Sentence, attributed, pick_sentences, plain, split_sentences
-from webapp.llm.heuristics import INJECTION_TOPIC, analyze_message
+from webapp.llm.heuristics import INJECTION_TOPIC, SPAM_TOPIC, analyze_message
+from webapp.llm.lexicon_spam import INJECTION
 from webapp.llm.prompts import extract_data_block
 from webapp.llm.schemas import (
     PRIORITY_RANK,
@@ -67,13 +69,13 @@ def _actions(analyses: Sequence[MessageAnalysis]) -> list[ActionItem]:
 
 def _bonus(text: str) -> float:
     folded = lx.fold(text)
-    if lx.INJECTION.search(folded):
+    if INJECTION.search(folded):
         return -100.0
     score = 3.0 if lx.URGENT.search(folded) else 0.0
-    score += 2.0 if lx.COMPLAINT.search(folded) else 0.0
-    score += 1.5 if lx.REQUEST.search(folded) or text.rstrip().endswith("?") else 0.0
+    score += 2.0 if lx.COMPLAINT.search(folded) or lx.MONEY_RISK.search(folded) else 0.0
+    score += 1.5 if talk.REQUEST.search(folded) or talk.QUESTION_MARK.search(text) else 0.0
     score += 1.0 if any(ch.isdigit() for ch in text) else 0.0
-    if lx.ACKNOWLEDGEMENT.search(folded) or (lx.THANKS.search(folded) and len(folded) < 40):
+    if talk.ACKNOWLEDGEMENT.search(folded) or (talk.THANKS.search(folded) and len(folded) < 40):
         score -= 2.0
     return score
 
@@ -95,7 +97,9 @@ def _overall_sentiment(analyses: Sequence[MessageAnalysis]) -> tuple[Sentiment, 
 
 
 def _top_topics(analyses: Sequence[MessageAnalysis], limit: int = 8) -> list[str]:
-    counts = Counter(t for a in analyses for t in a.topics if t != INJECTION_TOPIC)
+    counts = Counter(
+        t for a in analyses for t in a.topics if t not in (INJECTION_TOPIC, SPAM_TOPIC)
+    )
     return [topic for topic, _ in counts.most_common(limit)]
 
 
