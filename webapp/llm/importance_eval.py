@@ -20,7 +20,7 @@ from webapp.llm.schemas import ImportanceBatch, InputMessage, MessageAnalysis, m
 
 # Every message is dated the same (a Wednesday morning) so relative dates resolve alike.
 SENT_AT = datetime(2026, 11, 25, 9, 15, tzinfo=UTC)
-SPLITS = ("tune", "holdout")
+SPLITS = ("tune", "holdout", "fresh")
 
 
 @dataclass(frozen=True)
