@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from webapp.llm import lexicon as lx
+from webapp.llm import lexicon_problems as lx_problems
 from webapp.llm import lexicon_talk as talk
 from webapp.llm.dates import resolve_due_date
 from webapp.llm.extractive import split_sentences
 from webapp.llm.languages import guess_language
+from webapp.llm.lexicon_problems import PROBLEM
 from webapp.llm.lexicon_spam import INJECTION, SPAM_THRESHOLD, spam_cues
 from webapp.llm.references import find_money, find_refs
 from webapp.llm.schemas import ActionItem, InputMessage, MessageAnalysis, Priority, Sentiment
@@ -27,7 +29,7 @@ __all__ = ["analyze_message", "find_money", "find_refs", "guess_language", "read
 MAX_ITEMS_PER_MESSAGE = 3
 INJECTION_TOPIC = "suspected prompt injection"
 SPAM_TOPIC = "spam or promotion"
-_RISK_TABLES = (lx.URGENT, lx.COMPLAINT, lx.MONEY_RISK, lx.SECURITY, lx.DUE)
+_RISK_TABLES = (lx.URGENT, lx.COMPLAINT, PROBLEM, lx.MONEY_RISK, lx.SECURITY, lx.DUE)
 
 
 @dataclass
@@ -36,6 +38,7 @@ class Signals:
 
     urgent: list[str] = field(default_factory=list)
     complaint: list[str] = field(default_factory=list)
+    problem: list[str] = field(default_factory=list)  # "doesn't print", "3 instead of 2"
     money_risk: list[str] = field(default_factory=list)  # double charges, refunds, overdue
     deadline: list[str] = field(default_factory=list)  # "due", "vence", "fällig"
     security: list[str] = field(default_factory=list)
@@ -57,8 +60,10 @@ class Signals:
 
     @property
     def risk(self) -> bool:
-        """Complaint, money at risk, a deadline or an account break-in."""
-        return bool(self.complaint or self.money_risk or self.deadline or self.security)
+        """A complaint or problem, money at risk, a deadline or an account break-in."""
+        return bool(
+            self.complaint or self.problem or self.money_risk or self.deadline or self.security
+        )
 
 
 def _topics(folded: str, refs: list[str], money: list[str], s: Signals) -> list[str]:
@@ -77,6 +82,9 @@ def _found(hits: list[str], folded: str, table: re.Pattern[str]) -> None:
 def _scan_sentence(signals: Signals, sentence: str, folded: str, ref: date) -> None:
     _found(signals.urgent, folded, lx.URGENT)
     _found(signals.complaint, folded, lx.COMPLAINT)
+    _found(signals.problem, folded, PROBLEM)
+    if lx_problems.DAMAGE.search(folded) and lx_problems.GOODS.search(folded):
+        _found(signals.problem, folded, lx_problems.DAMAGE)
     _found(signals.money_risk, folded, lx.MONEY_RISK)
     _found(signals.deadline, folded, lx.DUE)
     _found(signals.security, folded, lx.SECURITY)
@@ -207,6 +215,7 @@ def _reason(message: InputMessage, s: Signals, priority: Priority) -> str:
     parts: list[str] = ["sent by the team"] if message.from_me else []
     parts += _cue_list("looks like spam or a promotion:", s.spam)
     parts += _cue_list("urgency cue", s.urgent) + _cue_list("complaint cue", s.complaint)
+    parts += _cue_list("problem described", s.problem)
     parts += _cue_list("money at risk", s.money_risk) + _cue_list("deadline", s.deadline)
     parts += _cue_list("account security", s.security)
     if s.requests:

@@ -76,7 +76,8 @@ OUTAGE = any_of([
     r"pueden) (?:entrar|acceder|pagar|facturar|cobrar|vender|iniciar sesion|conectar|usar)\b",
     r"\b(?:me sale|sale un|da) error\b", r"\bfuera de servicio\b",
     r"\bausgefallen\b", r"\bausfall\b", r"\bfunktioniert (?:\w+ )?nicht\b",
-    r"\bgeht (?:\w+ )?nicht\b",
+    r"\b(?:kasse|karte|app|seite|system|login|drucker|terminal|internet|server|shop|portal)\w*"
+    r"\s+(?:\w+\s+){0,2}?geht\s+(?:\w+\s+){0,2}?nicht\b",
     r"\bkaputt\b", r"\bstillstand\b", r"\bsturzt\w* (?:\w+ ){0,3}ab\b", r"\babgesturzt\b",
     r"\blad(?:t|et) nicht\b", r"\bhang(?:t|en)\b", r"\bstorung\b", r"\bkeine verbindung\b",
     r"\bkann (?:mich )?nicht (?:einloggen|anmelden|bezahlen|zugreifen)\b",
@@ -207,7 +208,7 @@ COMPLAINT = any_of([
     r"कैंसल कर (?:दूंगा|दूंगी|देंगे)", "कोई जवाब नहीं",
     "سيئه", "سيء", "مكسور", "تالف", "ناقص", r"(?:^|\s)(?:ما|لم|مش) ?(?:وصل|يصل|واصل)", "موصلش",
     r"(?:منذ|من|له) (?:اسبوع|اسبوعين|يومين|شهر)",
-    r"(?:ولا|محدش|ماحد|لا) ?(?:احد|حد)? ?(?:يرد|بيرد)",
+    "تاخر", r"(?:^|\s)(?:و?لا|و?ما|محدش|ماحد|محد)\s?(?:احد|حد)?\s?(?:يرد|بيرد|رد)",
     "اشتكي", "شكوى", "حمايه المستهلك", "محامي", "المحكمه", r"(?:سالغي|راح الغي|بلغي)",
     r"اروح ل(?:شركه|غيركم)", "زعلان", "مش راضي", r"\bza3lan\b", r"\bmawsal(?:e)?sh\b",
     r"\b(?:8alat|ghalat)\b", r"\b7ad byrod\b",

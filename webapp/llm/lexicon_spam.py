@@ -18,7 +18,11 @@ SPAM_CUES: tuple[re.Pattern[str], ...] = tuple(any_of([p]) for p in [
     r"\b(?:you(?:'ve| have)? won|you are (?:the |a )?winner|congratulations)\b",
     r"\b(?:ganhou|sorteado|premiad[oa]|ganado|ganaste|gewonnen|gagne|vinto|memenangkan|jeeta)\b",
     r"\b(?:premio|prize|gift ?card|hadiah|inaam|gewinn)\b", "جائزه", "ربحت",
-    r"\b(?:felicidades|felicitations|complimenti|badhai ho|selamat!? anda)\b", "مبروك",
+    r"\b(?:felicidades|felicitations|complimenti|badhai ho|selamat!? anda|parabens)\b", "مبروك",
+    r"\b(?:foi|fue|was|wurde|a ete|e stato|have been|has been) (?:selecionad|seleccionad|selected|"
+    r"ausgewahlt|selectionne|selezionat|chosen|escolhid)\w*\b",
+    r"\b(?:acesse|accede|acceda|visite|visit|abra|open|entre no|entra en)\b[^.!?]{0,15}"
+    r"\b(?:link|enlace|site|sitio|website)\b",
     # promotions
     r"\b\d{1,2} ?% ?(?:off|de desconto|desconto|descuento|de descuento|rabatt|sconto|diskon)\b",
     r"(?:^|\s)-\d{1,2} ?%", r"\bpromo(?:cao|cion|tion|s)?\b",
@@ -43,7 +47,11 @@ SPAM_CUES: tuple[re.Pattern[str], ...] = tuple(any_of([p]) for p in [
     r"\b(?:boost your|aumentamos (?:seus|suas))\b", r"\b(?:agencia|agency)\b",
     r"\b(?:cheap|barat[oa]s?|precios bajos|sasta|murah|ra5ee?s\w*)\b",
     r"\b(?:dm now|dm karo|chama no pv|escribeme|schreiben sie mir|kalemny)\b",
-    r"\b(?:quer saber mais|want to know more|quiere saber mas)\b",
+    r"\b(?:quer saber mais|want to know more|quiere saber mas)\b", r"\bmarketing\b",
+    r"\b(?:more|mais|mas|mehr|plus de|piu) (?:clientes|customers|clients|kunden|clienti|vendas|"
+    r"ventas|sales)\b",
+    r"\b(?:planes|planos|plans|pacotes|paquetes|packages|pakete)\b[^.!?]{0,10}"
+    r"\b(?:desde|a partir de|from|starting|ab)\b",
     # phishing
     r"\b(?:verif(?:y|ique|ica)|confirme|confirm|bestatigen sie|atualize|actualice|update)\b"
     r"[^.!?]{0,25}\b(?:details|data|dados|datos|daten|identity|kyc|informations?)\b",

@@ -17,7 +17,7 @@ REQUEST = any_of([
     r"\b(?:has|needs) to\b", r"\b(?:you|we) (?:have|need) to\b", r"\bmust\b", r"\bdo the needful\b",
     r"\bhow do i\b", r"\bis it possible\b", r"\bany update\b", r"\bcall (?:me|him|her|us|back)\b",
     r"\bget back to me\b", r"\bdon'?t forget\b",
-    r"\bpor favor\b", r"\bpfv\b", r"\bfavor\b", r"\bpode(?:m|ria|riam)?\b(?! ser\b)",
+    r"\bpor favor\b", r"\bpfv\b", r"\bfavor\b", r"\bpode(?:m|ria|riam)?\b(?! (?:ser|deixar)\b)",
     r"\bpreciso\b", r"\bprecisamos\b", r"\benvi(?:a|e|em|ar)\b", r"\bmand(?:a|e|em)\b",
     r"\bme ajud(?:a|e|em)\b", r"\bgostaria\b", r"\bquero\b", r"\bqueria\b", r"\bconsegue\b",
     r"\btem como\b", r"\b(?:tem|temos|tenho) (?:que|de)\b",
@@ -41,8 +41,9 @@ REQUEST = any_of([
     r"\bbhej(?:o|iye| do| dijiye| dena| de)\b", r"\bchahiye\b", r"\bkar (?:do|dijiye|dena|de)\b",
     r"\bkaro\b", r"\bkijiye\b", r"\bkar(?:na|ni|ne) hai\b", r"\bdekh (?:lo|lijiye|do)\b",
     r"\bbata(?:o|iye| do| dijiye)\b", r"\bmadad\b", r"\bcall kar (?:do|lo|dijiye)\b",
-    r"\byaad (?:rahe|rakhna)\b",
-    r"भेज (?:दो|दीजिए|दें)", "चाहिए", "कृपया", r"कर (?:दो|दीजिए|दें)", "करना है", "बताइए", "बताओ",
+    r"\byaad (?:rahe|rakhna)\b", r"\b\w+na hai\b",
+    r"(?:भेज|कर|बता|दे|दिखा|बदल) (?:दो|दीजिए|दीजिये|दें)", "चाहिए", "कृपया", r"[^\s]+ना है",
+    "बताइए", "बताओ",
     r"^ممكن", r"ممكن (?:ت|حد|احد)", "لو سمحت", "من فضلك", "رجاء", "يرجى",
     r"(?:^|\s)(?:ابي|ابغى|ابغي|عايز|عاوز|بدي|اريد|احتاج|محتاج)\s", r"\b(?:ارسل|ترسل|ابعت)\w*",
     r"(?:^|\s)لازم", "ساعدني", "ساعدوني", r"\b(?:كلموني|كلمني|اتصلوا|يكلمه|يكلمني)\b",
@@ -66,7 +67,7 @@ COMMITMENT = any_of([
 ])
 
 QUESTION_WORD = any_of([
-    r"^(?:what|when|where|why|how|which|who|is|are|do|does|did|can|could|any)\b",
+    r"^(?:what|when|where|why|how|which|who|is|are|do|does|did|can|could|any)\b(?!')",
     r"^(?:quando|onde|como|qual|quanto|porque|por que|voce|tem|cade)\b",
     r"^(?:cuando|donde|cual|cuanto|como|tienen|hay)\b",
     r"^(?:wann|wo|wie|warum|welche[rs]?|gibt es|haben sie|habt ihr|ist)\b",
@@ -92,6 +93,12 @@ SMALL_TALK = any_of([
     r"\bapa kabar\b", r"\bgimana kabarnya\b", r"\bkya (?:chal raha|haal)\b",
     r"\bkaise (?:ho|hain)\b",
     r"كيف (?:حالك|الحال|حالكم)", "شلونك", "ازيك", "كيفك", "عامل ايه",
+    # season's greetings
+    r"\b(?:happy|merry) (?:holidays|new year|christmas|diwali|holi|eid|easter|birthday)\b",
+    r"\bfeliz(?:es)? (?:natal|navidad|ano novo|ano nuevo|pascoa|pascua|fiestas)\b",
+    r"\bfrohe (?:weihnachten|ostern|feiertage)\b", r"\bjoyeux noel\b", r"\bbonne annee\b",
+    r"\bbuon (?:natale|anno)\b", r"\bselamat (?:hari raya|idul fitri|natal|tahun baru)\b",
+    r"\bmohon maaf lahir\b", r"\beid mubarak\b", "عيد مبارك", "كل عام وانتم بخير", "رمضان كريم",
     r"\b(?:ezayak|ezayek|kifak|kifek|shlonak)\b", r"\b3amel eh\b",
 ])
 

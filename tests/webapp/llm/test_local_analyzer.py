@@ -309,3 +309,44 @@ def test_folding_normalises_accents_elongation_digits_and_arabic_letters() -> No
 )
 def test_due_dates_in_the_other_languages(text: str, expected: date) -> None:
     assert resolve_due_date(fold(text), date(2026, 11, 25)) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the label printer won't print since this morning",
+        "a balança não imprime etiqueta",
+        "das Terminal druckt keine Belege mehr, bzw. druckt gar nicht",
+        "le terminal n'accepte plus les cartes",
+        "la stampante non stampa gli scontrini",
+        "scanner barcode-nya tidak bisa baca",
+        "printer se bill nahi nikal rahi",
+        "الطابعة ما تطبع",
+        "we were billed for 30 seats instead of 20",
+        "the parcel came soaked and the box was opened",
+        "still no answer about my refund",
+        "somebody reset the password of my account, not me",
+        "I see a payment I didn't make",
+    ],
+)
+def test_problems_described_in_plain_words_are_important(text: str) -> None:
+    result = analyze_message(message(24, text))
+    assert result.is_important and result.priority in ("urgent", "high"), result.reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no pasa nada, tranquilo",
+        "kuch nahi hua, sab badhiya",
+        "I can't wait for the party",
+        "Montag geht nicht, Dienstag passt besser",
+        "mai kal shop nahi aa raha, Ravi khol dega",
+        "it's wet and windy here today",
+        "the blocked slot in the calendar is for lunch",
+        "noch nicht entschieden, ich melde mich",
+        "selamat hari raya, mohon maaf lahir dan batin",
+    ],
+)
+def test_everyday_negations_and_greetings_are_not_problems(text: str) -> None:
+    assert not analyze_message(message(25, text)).is_important
