@@ -128,6 +128,8 @@ def read_signals(message: InputMessage) -> Signals:
         _scan_sentence(signals, sentence, folded, ref)
     if signals.not_urgent or signals.resolved:
         signals.urgent = []
+    if signals.resolved:  # "the error was on our side, all good now"
+        signals.problem = []
     spam = spam_cues(message.text, signals.injection)
     signals.spam = spam if len(spam) >= SPAM_THRESHOLD else []
     text = " ".join(kept)

@@ -72,7 +72,7 @@ OUTAGE = any_of([
     r"[^.?!]{0,10}\b(?:cai|caindo|entra|entrando)\b",
     r"\bno funciona\b", r"\bse cayo\b", r"\bsin servicio\b",
     r"\bno (?:carga|abre|conecta|responde)\b",
-    r"\bno me deja (?:entrar|pagar|acceder|iniciar)\b", r"\b(?:no|nadie) (?:puedo|puede|podemos|"
+    r"\bno me deja \w+", r"\b(?:no|nadie) (?:puedo|puede|podemos|"
     r"pueden) (?:entrar|acceder|pagar|facturar|cobrar|vender|iniciar sesion|conectar|usar)\b",
     r"\b(?:me sale|sale un|da) error\b", r"\bfuera de servicio\b",
     r"\bausgefallen\b", r"\bausfall\b", r"\bfunktioniert (?:\w+ )?nicht\b",
@@ -158,7 +158,13 @@ COMPLAINT = any_of([
     r"\buseless\b", r"\bnot happy\b", r"\bfed up\b", r"\bsick of\b",
     r"\bno ?(?:one|body) (?:answers|replies|responds|picks up|calls back)\b",
     r"\b(?:second|third|fourth|2nd|3rd|4th) time\b", r"\blawyer\b", r"\battorney\b",
-    r"\blegal action\b", r"\bsue\b", r"\bcourt\b", r"\bconsumer (?:protection|council|authority)\b",
+    r"\blegal (?:action|team|department|dept)\b", r"\bdepartamento juridico\b",
+    r"\brechtsabteilung\b", r"\bservice juridique\b", r"\bufficio legale\b", "الشؤون القانونيه",
+    r"\b(?:palhacada|sacanagem|ridicul[oa]|tomadura de pelo|es una broma|ca commence a bien faire|"
+    r"j'en ai marre|ras le bol|es reicht|reicht'?s|mir reicht'?s|enough is enough|ab bas|"
+    r"bas ho gaya)\b", r"\bbasta\b(?=\s*(?:[.!,]|$))", r"\bnot (?:ok|okay|acceptable)\b",
+    r"ما عاد اتحمل", "زهقت", "طفح الكيل", r"\bsue\b", r"\bcourt\b",
+    r"\bconsumer (?:protection|council|authority)\b",
     r"\bbad review\b", r"\bcancel(?:l?ing|l?ed)? (?:the|my|our) (?:order|subscription|contract|"
     r"account|membership)\b", r"\bnever (?:again|ordering again|buying)\b",
     r"\blost (?:like |about |over )?\d+ (?:orders|sales|customers)\b",
@@ -208,7 +214,7 @@ COMPLAINT = any_of([
     r"कैंसल कर (?:दूंगा|दूंगी|देंगे)", "कोई जवाब नहीं",
     "سيئه", "سيء", "مكسور", "تالف", "ناقص", r"(?:^|\s)(?:ما|لم|مش) ?(?:وصل|يصل|واصل)", "موصلش",
     r"(?:منذ|من|له) (?:اسبوع|اسبوعين|يومين|شهر)",
-    "تاخر", r"(?:^|\s)(?:و?لا|و?ما|محدش|ماحد|محد)\s?(?:احد|حد)?\s?(?:يرد|بيرد|رد)",
+    r"(?:^|\s)تاخر", r"(?:^|\s)(?:و?لا|و?ما|محدش|ماحد|محد)\s?(?:احد|حد)?\s?(?:يرد|بيرد|رد)",
     "اشتكي", "شكوى", "حمايه المستهلك", "محامي", "المحكمه", r"(?:سالغي|راح الغي|بلغي)",
     r"اروح ل(?:شركه|غيركم)", "زعلان", "مش راضي", r"\bza3lan\b", r"\bmawsal(?:e)?sh\b",
     r"\b(?:8alat|ghalat)\b", r"\b7ad byrod\b",
@@ -222,6 +228,14 @@ MONEY_RISK = any_of([
     r"\b(?:card|transaction) (?:declined|failed)\b",
     r"\bmoney (?:was |got )?(?:debited|deducted|taken)\b", r"\boverdue\b", r"\bpast due\b",
     r"\boutstanding (?:balance|invoice|amount)\b", r"\bunpaid\b", r"\bfinal notice\b",
+    r"\b(?:invoice\w*|billed|charged|paid|payment|factur\w*|cobr\w*|recibo|pagamento|pago|"
+    r"rechnung|berechnet|abgebucht|belastet|facture|preleve|debite|addebit\w*|fattur\w*|tagihan|"
+    r"bayar|potong|bill|paise|kat)\b[^.!?]{0,30}\b(?:twice|two times|double|2x|duas vezes|em dobro|"
+    r"dos veces|doble|zweimal|doppelt|deux fois|en double|due volte|doppio|dua kali|do baar)\b",
+    r"(?:فاتوره|اندفع|انخصم|خصم|دفع|سحب)[^.!?؟]{0,30}مرتين",
+    r"\b(?:extra|additional|adicional|a mais|de mas|zusatzlich\w*|en plus|in piu|tambahan)\s+"
+    r"(?:\w+\s+)?(?:charges?|fees?|amount|valor|cobranca|cargo|monto|betrag|gebuhr|montant|frais|"
+    r"importo|costo|biaya)\b", r"مبلغ زياده|رسوم اضافيه",
     r"\breembolso\b", r"\bestorn\w*\b", r"\bcobrad[oa] (?:duas vezes|2x|em dobro|a mais)\b",
     r"\bcobranca (?:indevida|duplicada|em dobro)\b", r"\bpagamento (?:foi )?(?:recusado|negado|"
     r"nao aprovado|falhou)\b", r"\bsaiu da (?:minha )?conta\b", r"\bem aberto\b", r"\bvencid[oa]\b",
@@ -247,7 +261,8 @@ DUE = any_of([
     r"\bdue (?:on|by|date|today|tomorrow|in|end|this|next|now|hai)\b",
     r"\bexpires? (?:on|in|today|tomorrow)\b",
     r"\bvence(?:u|m)?\b", r"\bvencimento\b", r"\bprazo\b", r"\bvencen?\b", r"\bvencimiento\b",
-    r"\bfallig\b", r"\bfrist\b", r"\becheance\b", r"\ba payer (?:avant|demain|aujourd'hui)\b",
+    r"\bfallig\b", r"\bfrist\b", r"\blauft (?:\w+ ){0,4}ab\b", r"\bablauf\w*\b", r"\becheance\b",
+    r"\ba payer (?:avant|demain|aujourd'hui)\b",
     r"\bscade\b", r"\bscadenza\b", r"\bjatuh tempo\b", r"\btenggat\b", r"\blast date\b",
     "مستحق", "اخر موعد", "الموعد النهائي",
 ])

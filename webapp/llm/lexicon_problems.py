@@ -24,7 +24,8 @@ _OPERATION_EN = (
 _OPERATION_PT_ES = (
     r"(?:funciona|abre|carrega|carga|imprime|enciende|conecta|aceita|acepta|lee|passa|"
     r"passando|pasa|pasando|entra|chega|llega|aparece|sincroniza|envia|recebe|recibe|responde|"
-    r"emite|gera|genera|processa|procesa|aprova|aprueba|cobra|registra|sai|sale)"
+    r"emite|gera|genera|processa|procesa|aprova|aprueba|cobra|registra|sai|sale|arranca|llegado|"
+    r"recibido|recebido|deja)"
 )
 
 PROBLEM = any_of([
@@ -38,7 +39,9 @@ PROBLEM = any_of([
     r"reagiert|bootet|klappt)\s+(?:\w+\s+){0,2}?(?:nicht|nie|gar nicht)\b",
     r"\b(?:kasse|karte|app|seite|system|login|drucker|terminal|internet|server|shop|portal)\w*"
     r"\s+(?:\w+\s+){0,2}?geht\s+(?:\w+\s+){0,2}?nicht\b", r"\bgeht (?:\w+ )?nicht mehr\b",
-    r"\b(?:niemand|keiner) kann\b",
+    r"\b(?:niemand|keiner) kann\b", r"\b(?:nobody|no one|no-one) can\b",
+    r"\b(?:kann|kannst|konnen|koennen)\s+(?:\w+\s+)?nicht\s+(?:mehr\s+)?(?:zahlen|bezahlen|einloggen|"
+    r"anmelden|zugreifen|arbeiten|verkaufen|drucken|buchen|rein|bestellen)\b",
     r"\bne\s+(?:[^\s]+\s+)?(?:s'allume|marche|fonctionne|demarre|charge|s'ouvre|ouvre|imprime|"
     r"connecte|accepte|lit|passe|repond|arrive)\w*\s+(?:pas|plus|jamais)\b",
     r"\bn'(?:arrive|accepte|imprime|ouvre|est jamais)\w*\b",
@@ -71,6 +74,21 @@ PROBLEM = any_of([
     r"usuario|login|acesso|acceso|zugang|accesso|me|i'?m|i am|i was|i got|fui|fiquei|estou|quede|"
     r"wurde|suis|sono|saya|mera|meri|mujhe)\b[^.!?]{0,30}\b(?:blocked|locked|bloquead[oa]|"
     r"gesperrt|bloque|bloccat[oa]|diblokir)\b",
+    r"(?<!my )(?<!meu )(?<!mi )(?<!mein )(?<!mon )(?<!mio )\b(?:errors?|erros?|\w*fehler|erreurs?|"
+    r"errori?|eror)\b", r"(?:^|\s)(?:خطا|ايرور)",
+    r"\b(?:wifi|internet|network|server|printer|terminal|screen|system|pos|scanner|router|"
+    r"phone line)\b[^.!?]{0,30}\b(?:is|are|went|'s)\s+dead\b",
+    r"\b(?:power (?:is )?(?:out|cut)|power outage|sin luz|se (?:ha ido|fue) la luz|sem luz|"
+    r"acabou a luz|faltou luz|stromausfall|kein strom|coupure de courant|panne de courant|"
+    r"manca la corrente|mati lampu|listrik mati|bijli (?:nahi|chali gayi|gayi|kati))\b",
+    "انقطعت الكهرباء", "الكهرباء مقطوعه", "الكهرباء طافيه",
+    r"\b(?:no|sem|sin|kein\w*|pas d'|niente|senza|gak ada|tidak ada)\s+(?:hot water|agua caliente|"
+    r"agua quente|warmwasser|eau chaude|acqua calda|air panas|heating|calefaccion|aquecimento|"
+    r"heizung|chauffage|riscaldamento|electricity|internet|wifi|signal|sinal|senal|ar condicionado|"
+    r"aire acondicionado|klimaanlage|clim)\b",
+    r"\b(?:keeps loading|stuck loading|sale cargando|se queda cargando|fica carregando|"
+    r"lad(?:t|et) ewig|charge (?:a|en) l'infini|caricamento infinito|loading terus)\b",
+    r"\b(?:desligou|se apago|ging aus|s'est eteint\w*|si e spent\w*)\b", r"\bnao liga mais\b",
     # discrepancies and wrong things
     r"\b(?:instead of|statt|anstatt|en vez de|en lugar de|em vez de|ao inves de|au lieu de|"
     r"invece di|anziche|ki jagah|ke bajaye)\b", r"(?:^|\s)(?:بدل|بدال|بدلا من)\s",
@@ -86,7 +104,19 @@ PROBLEM = any_of([
     r"\b(?:wrong|incorrect\w*|errad[oa]s?|equivocad[oa]s?|falsch\w*|faux|fausse|erron\w*|"
     r"sbagliat\w*|errat[oa]|salah|galat)\b(?! (?:chat|number|group|person|numero|grupo|nummer|"
     r"verbunden))",
-    "गलत", r"(?:^|\s)(?:غلط|خطا|خاطي)", r"\b(?:doesn'?t|does not|don'?t) match\b",
+    "गलत", r"(?:^|\s)(?:غلط|خاطي)", r"\b(?:doesn'?t|does not|don'?t) match\b",
+    r"\b(?:incomplet\w*|unvollstandig\w*|(?:gak|tidak|ga) lengkap|adhoora|adhura)\b",
+    r"\b(?:ne correspond pas|non corrisponde|stimmt nicht|passt nicht zu|weicht \w* ?ab|"
+    r"tidak sesuai|gak sesuai|match nahi)\b",
+    r"\b(?:different|diferente|anders|diverso|berbeda|alag)\s+(?:\w+\s+)?(?:from|than|do|da|del|"
+    r"de|dal|als|dari|se)\s+(?:the |o |a |el |la |il |dem |der |le )?(?:quote|quotation|orcamento|"
+    r"presupuesto|angebot|devis|preventivo|penawaran|agreed|combinado|acordado|vereinbart|convenu|"
+    r"concordato|order|pedido)\b",
+    r"\b(?:wir |ich |we |i )?(?:nie|nicht|never|jamais|mai|nunca|gak pernah) (?:\w+ )?"
+    r"(?:bestellt|ordered|commande|ordinato|pedi|pedimos|pesan)\b", r"\bnao pedi\b", r"\bno pedi\b",
+    r"\b(?:third|3rd|fourth|terceira|tercera|troisieme|terza|quarta|ketiga\w*|teesri|dritte\w*)\s+"
+    r"(?:time|vez|fois|volta|kali\w*|baar|mal)\b", r"\bla tercera\b",
+    r"(?:ثالث|رابع) مره", r"للمره (?:الثالثه|الرابعه)",
     r"\b(?:nao|no) (?:e|es|corresponde|bate) (?:o|lo|com|con)\b", r"مو مطابق|مش مطابق|غير مطابق",
     # still not
     r"\bstill (?:waiting|nothing|pending|unpaid|broken|down|no (?:reply|answer|response|update|"
@@ -103,6 +133,10 @@ PROBLEM = any_of([
     # a parcel found open
     r"\b(?:pacote|caixa|paquete|caja|paket|karton|colis|pacco|paket|package|parcel|box)\b"
     r"[^.!?]{0,30}\b(?:aberto|aberta|abierto|abierta|offen|geoffnet|ouvert|aperto|opened|open)\b",
+    # the status says delivered, but
+    r"\b(?:delivered|entregue|entregado|zugestellt|geliefert|livre|consegnato|terkirim|"
+    r"diterima)\b[^.!?]{0,40}\b(?:but|mas|pero|aber|mais|ma|tapi|par|lekin)\b",
+    r"(?:تم التسليم|تم التوصيل|وصل)[^.!?؟]{0,40}(?:بس|لكن)",
     # someone else, unrecognised charges or orders
     r"\b(?:someone|somebody|alguem|alguien|jemand|quelqu'un|qualcuno|ada yang|seseorang|"
     r"kisi ne|kisi aur)\b[^.!?]{0,40}\b(?:account|conta|cuenta|konto|compte|akun|card|cartao|"
@@ -116,8 +150,9 @@ PROBLEM = any_of([
     r"\b(?:fake|scam|fraud\w*) (?:call|sms|message|link)\b", r"\botp (?:maanga|manga|mang)\w*\b",
     r"\b(?:golpe|estafa|betrug|arnaque|truffa|penipuan)\b", "احتيال", "نصب", "धोखा",
     # charged although cancelled, paid but still unpaid
-    r"\b(?:cobr\w*|charg\w*|berechn\w*|abgebucht|addebit\w*|preleve|debit\w*|potong)\b[^.!?]{0,50}"
-    r"\b(?:cancel\w*|baja|kundig\w*|resili\w*|disdett\w*|batal\w*|although|aunque|embora|obwohl)\b",
+    r"\b(?:cobr\w*|charg\w*|berechn\w*|abgebucht|belastet|addebit\w*|preleve|debit\w*|potong)\b"
+    r"[^.!?]{0,50}\b(?:cancel\w*|baja|kundig\w*|storn\w*|resili\w*|disdett\w*|batal\w*|although|"
+    r"aunque|embora|obwohl)\b",
     r"(?:انسحب|انخصم|خصم|سحب)[^.!?؟]{0,40}(?:لغيت|الغيت|ملغي)",
     r"\b(?:paid|paguei|pague|pagado|bezahlt|paye|pagato|sudah (?:bayar|transfer)|transfer\w*)\b"
     r"[^.!?]{0,30}\b(?:but|mas|pero|aber|mais|ma|tapi|lekin)\b",

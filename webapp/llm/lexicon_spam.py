@@ -42,6 +42,12 @@ SPAM_CUES: tuple[re.Pattern[str], ...] = tuple(any_of([p]) for p in [
     r"\b(?:crypto|cripto|bitcoin|forex|investimento|inversion|investment|investasi)\b",
     r"\b\d+ ?% (?:ao mes|al mes|per month|a month|daily|por dia)\b",
     r"\b(?:join (?:now|our|the group)|unete|join karein|grupo vip)\b",
+    # job offers nobody asked for
+    r"\b(?:estamos contratando|we'?re hiring|contratamos|wir stellen ein|on recrute|cerchiamo|"
+    r"lowongan|naukri)\b", "وظيفه", "وظائف", "براتب",
+    r"\b(?:reply|responda|responde|antworten sie mit|repondez|rispondi|balas|answer)\s+"
+    r"(?:with\s+)?(?:yes|sim|si|ja|oui|ya|win|stop)\b", "ارسل كلمه",
+    r"\b(?:salary|salario|gehalt|salaire|stipendio|gaji|tankhwah)\b", "من المنزل",
     # marketing services
     r"\b(?:followers?|seguidores)\b", r"\bseo\b", r"\bfirst page (?:on|of) google\b",
     r"\b(?:boost your|aumentamos (?:seus|suas))\b", r"\b(?:agencia|agency)\b",

@@ -9,7 +9,23 @@ from webapp.llm.lexicon import COMPLAINT, OUTAGE, any_of
 
 # fmt: off
 
+# Explicit asks: these keep a sentence a request even when it also sounds like a promise
+# ("vou precisar desmarcar a aula" is a change the team must make).
+POLITE = any_of([
+    r"\b(?:desmarcar|remarcar|reagendar|adiar|reschedule|postpone|push|move|verschieben|absagen|"
+    r"annuler|decaler|reporter|spostare|annullare|rinviare|ganti jadwal|ne2aggel)\b"
+    r"[^.!?]{0,40}\b(?:appointment|class|booking|meeting|visit|reservation|call|aula|consulta|"
+    r"reuniao|visita|reserva|cita|clase|termin|rdv|rendez-vous|appuntamento|lezione|janji|"
+    r"ma3ad|\d+ ?(?:am|pm|h|uhr)|friday|monday|tuesday|wednesday|thursday|tomorrow|today)\b",
+    r"(?:الغي|الغاء|اغير|نغير|نأجل|اأجل|تأجيل)\s?(?:ال)?موعد",
+    r"\bplease\b", r"\bpl[sz]\b", r"\bkindly\b", r"\b(?:can|could|would) you\b", r"\bpor favor\b",
+    r"\bpode(?:ria)?m?\b(?! (?:ser|deixar)\b)", r"\bpuede[ns]?\b", r"\bpodria[ns]?\b", r"\bbitte\b",
+    r"\bkonn(?:en|ten) sie\b", r"\bkannst du\b", r"\bs'il vous plait\b", r"\bsvp\b",
+    r"\bper favore\b", r"\btolong\b", "कृपया", "لو سمحت", "من فضلك", r"^ممكن", r"\bmomken\b",
+])
+
 REQUEST = any_of([
+    POLITE.pattern,
     r"\bplease\b", r"\bpl[sz]\b", r"\bkindly\b", r"\b(?:can|could|would|will) (?:you|u|someone|"
     r"somebody|anyone|we)\b", r"\bi (?:still |really |urgently )?need\b", r"\bwe need\b",
     r"\bneed (?:to|a|an|the|my|one|it|this|that|help)\b", r"\bsend (?:me|us|the|over)\b",
@@ -18,10 +34,11 @@ REQUEST = any_of([
     r"\bhow do i\b", r"\bis it possible\b", r"\bany update\b", r"\bcall (?:me|him|her|us|back)\b",
     r"\bget back to me\b", r"\bdon'?t forget\b",
     r"\bpor favor\b", r"\bpfv\b", r"\bfavor\b", r"\bpode(?:m|ria|riam)?\b(?! (?:ser|deixar)\b)",
-    r"\bpreciso\b", r"\bprecisamos\b", r"\benvi(?:a|e|em|ar)\b", r"\bmand(?:a|e|em)\b",
+    r"\bpreciso\b", r"\bprecisamos\b", r"\bprecisar\b", r"\benvi(?:a|e|em|ar)\b",
+    r"\bmand(?:a|e|em)\b",
     r"\bme ajud(?:a|e|em)\b", r"\bgostaria\b", r"\bquero\b", r"\bqueria\b", r"\bconsegue\b",
     r"\btem como\b", r"\b(?:tem|temos|tenho) (?:que|de)\b",
-    r"\bme (?:liga|retorna|avisa|passa|fala|responde)\b", r"\bnao esquece\b",
+    r"(?<!nem )\bme (?:liga|retorna|avisa|passa|fala|responde)\b", r"\bnao esquece\b",
     r"\bporfa\b", r"\bpuede[ns]?\b", r"\bpodria[ns]?\b", r"\bnecesit(?:o|amos)\b",
     r"\bayud(?:a|e|en)(?:me|nos)?\b", r"\bquisiera\b", r"\bquiero\b",
     r"\bme (?:mandan|envian|pasan|reenvian|confirman|llaman|avisan|dicen)\b",
@@ -39,9 +56,10 @@ REQUEST = any_of([
     r"\bmohon\b", r"\b(?:saya|aku) mau\b", r"\bharus\b", r"\bperlu\b", r"\bbutuh\b",
     r"\bjangan lupa\b",
     r"\bbhej(?:o|iye| do| dijiye| dena| de)\b", r"\bchahiye\b", r"\bkar (?:do|dijiye|dena|de)\b",
-    r"\bkaro\b", r"\bkijiye\b", r"\bkar(?:na|ni|ne) hai\b", r"\bdekh (?:lo|lijiye|do)\b",
+    r"\bkaro\b", r"\bkijiye\b", r"\bdekh (?:lo|lijiye|do)\b",
     r"\bbata(?:o|iye| do| dijiye)\b", r"\bmadad\b", r"\bcall kar (?:do|lo|dijiye)\b",
-    r"\byaad (?:rahe|rakhna)\b", r"\b\w+na hai\b",
+    r"\byaad (?:rahe|rakhna)\b",
+    r"\b(?!(?:jaa?na|aa?na)\b)\w+n[ai] hai\b",  # "cancel karna hai", not "jaana hai"
     r"(?:भेज|कर|बता|दे|दिखा|बदल) (?:दो|दीजिए|दीजिये|दें)", "चाहिए", "कृपया", r"[^\s]+ना है",
     "बताइए", "बताओ",
     r"^ممكن", r"ممكن (?:ت|حد|احد)", "لو سمحت", "من فضلك", "رجاء", "يرجى",
@@ -50,14 +68,6 @@ REQUEST = any_of([
     "الله يخليكم", r"لا تنسو?ا?",
     r"\bmomken\b", r"\blaw sama7t\b", r"\b(?:3ayez|3awez|3ayza|biddi|bidde|abgha)\b",
     r"\b(?:ib3at|eb3at)\w*\b", r"\bkallemni\b",
-])
-
-# Explicit asks: these keep a sentence a request even when it also sounds like a promise.
-POLITE = any_of([
-    r"\bplease\b", r"\bpl[sz]\b", r"\bkindly\b", r"\b(?:can|could|would) you\b", r"\bpor favor\b",
-    r"\bpode(?:ria)?m?\b", r"\bpuede[ns]?\b", r"\bpodria[ns]?\b", r"\bbitte\b",
-    r"\bkonn(?:en|ten) sie\b", r"\bkannst du\b", r"\bs'il vous plait\b", r"\bsvp\b",
-    r"\bper favore\b", r"\btolong\b", "कृपया", "لو سمحت", "من فضلك", r"^ممكن", r"\bmomken\b",
 ])
 
 COMMITMENT = any_of([
@@ -93,6 +103,10 @@ SMALL_TALK = any_of([
     r"\bapa kabar\b", r"\bgimana kabarnya\b", r"\bkya (?:chal raha|haal)\b",
     r"\bkaise (?:ho|hain)\b",
     r"كيف (?:حالك|الحال|حالكم)", "شلونك", "ازيك", "كيفك", "عامل ايه",
+    r"\bnem me fala\b", r"\bsend (?:my )?(?:love|regards|hugs)\b", r"\bmand[ae] (?:um )?(?:beijo|"
+    r"abraco|bj|bjs)\b", r"\bsaludos? a\b", r"\bgrusse an\b", r"\bbisous a\b", r"\bsaluti a\b",
+    r"\b(?:quer|quiere|wants?|anyone|alguem|jemand|qualcuno|ada yang)\s+(?:\w+\s+)?(?:cafe|coffee|"
+    r"kaffee|chai|tea|cerveja|beer|kopi)\b", r"\bsnacks?\b",
     # season's greetings
     r"\b(?:happy|merry) (?:holidays|new year|christmas|diwali|holi|eid|easter|birthday)\b",
     r"\bfeliz(?:es)? (?:natal|navidad|ano novo|ano nuevo|pascoa|pascua|fiestas)\b",

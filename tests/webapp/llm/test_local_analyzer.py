@@ -350,3 +350,34 @@ def test_problems_described_in_plain_words_are_important(text: str) -> None:
 )
 def test_everyday_negations_and_greetings_are_not_problems(text: str) -> None:
     assert not analyze_message(message(25, text)).is_important
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "app says the parcel was delivered but it's not here",
+        "nos cobraron la mensualidad dos veces",
+        "o orçamento veio diferente do combinado",
+        "the shipment arrived incomplete",
+        "no hot water in room 12 since last night",
+        "se fue la luz en la tienda",
+        "ok this is ridiculous, third time I write",
+        "vou precisar remarcar a consulta de amanhã",
+    ],
+)
+def test_third_round_problem_shapes(text: str) -> None:
+    assert analyze_message(message(26, text)).is_important
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "manda um beijo pra equipe toda!",
+        "nem me fala kkkk",
+        "the error was on my side, all good now",
+        "mujhe kal bank jaana hai",
+        "basta clicar no link que te mandei, obrigado",
+    ],
+)
+def test_third_round_idioms_are_not_important(text: str) -> None:
+    assert not analyze_message(message(27, text)).is_important
