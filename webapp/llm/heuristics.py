@@ -49,6 +49,8 @@ class Signals:
     thanks: bool = False
     injection: bool = False
     not_urgent: bool = False  # "no rush", "no reply needed"
+    operational: bool = False  # mentions an order, payment, booking, system... (talk.OPERATIONS)
+    benign: bool = False  # thanks, acknowledgement, news, routine notice, chit-chat, good mood
     resolved: bool = False  # "it works again"
     positive: int = 0
     negative: int = 0
@@ -92,7 +94,8 @@ def _scan_sentence(signals: Signals, sentence: str, folded: str, ref: date) -> N
     settled = bool(lx.RESOLVED.search(folded))
     signals.resolved = signals.resolved or settled
     # Chit-chat ("how was the weekend?") and "it works again, ignore me" ask for nothing.
-    idle = settled or bool(talk.SMALL_TALK.search(folded))
+    idle = settled or bool(talk.SMALL_TALK.search(folded) or talk.ROUTINE.search(folded))
+    idle = idle or (bool(talk.CHATTER.search(folded)) and not talk.POLITE.search(folded))
     promise = bool(talk.COMMITMENT.search(folded))
     # "I'll send the quote tomorrow" from a contact is a promise to us, not a request.
     asks = bool(talk.REQUEST.search(folded)) and (not promise or bool(talk.POLITE.search(folded)))
@@ -130,12 +133,32 @@ def read_signals(message: InputMessage) -> Signals:
         signals.urgent = []
     if signals.resolved:  # "the error was on our side, all good now"
         signals.problem = []
+    whole = lx.fold(" ".join(kept))
+    signals.operational = bool(talk.OPERATIONS.search(whole))
+    signals.benign = _benign(whole, signals)
     spam = spam_cues(message.text, signals.injection)
     signals.spam = spam if len(spam) >= SPAM_THRESHOLD else []
     text = " ".join(kept)
     signals.refs, signals.money = find_refs(text), find_money(text)
     signals.topics = _topics(lx.fold(text), signals.refs, signals.money, signals)
     return signals
+
+
+def _benign(folded: str, s: Signals) -> bool:
+    """Signs that a message needs nothing: thanks, ok, news, a routine notice, chit-chat."""
+    cues = (
+        talk.ACKNOWLEDGEMENT, talk.FYI, talk.ROUTINE, talk.SMALL_TALK, talk.CHATTER,
+        talk.COMMITMENT, talk.SETTLED,
+    )
+    return (
+        s.thanks or s.resolved or s.not_urgent or s.positive > s.negative
+        or any(p.search(folded) for p in cues)
+    )
+
+
+def reports_a_case(s: Signals) -> bool:
+    """A statement about an order, payment, booking or system with nothing benign about it."""
+    return s.operational and not s.benign and not s.spam
 
 
 def priority_of(message: InputMessage, s: Signals) -> Priority:
@@ -147,7 +170,7 @@ def priority_of(message: InputMessage, s: Signals) -> Priority:
     due_soon = s.due_date is not None and (s.due_date - message.timestamp.date()).days <= 2
     if s.risk or ((s.requests or s.questions) and due_soon):
         return "high"
-    if s.requests or s.questions or s.due_date or s.money or s.refs:
+    if s.requests or s.questions or s.due_date or s.money or s.refs or reports_a_case(s):
         return "medium"
     return "low"
 
@@ -158,7 +181,8 @@ def importance_of(message: InputMessage, s: Signals, priority: Priority) -> bool
         return False
     if priority in ("urgent", "high"):
         return True
-    return priority == "medium" and bool(s.requests or s.questions) and not s.not_urgent
+    asks = bool(s.requests or s.questions) or reports_a_case(s)
+    return priority == "medium" and asks and not s.not_urgent
 
 
 def sentiment_of(s: Signals) -> tuple[Sentiment, float]:
@@ -224,6 +248,8 @@ def _reason(message: InputMessage, s: Signals, priority: Priority) -> str:
         parts.append("asks for something")
     elif s.questions:
         parts.append("asks a question")
+    elif reports_a_case(s) and not (s.urgent or s.risk):
+        parts.append("reports something about an order, payment, booking or system")
     if s.due_date:
         parts.append(f"due {s.due_date.isoformat()}")
     parts += s.refs + s.money

@@ -20,7 +20,7 @@ _ELONGATED = re.compile(r"([^\W\d_])\1{2,}")  # "pleeease", "graciasss", "kkkkk"
 _UPPER_ESCAPE = re.compile(r"\\[A-Z]")
 _CHAR_MAP = str.maketrans(
     {
-        "ß": "ss", "’": "'", "‘": "'", "ʼ": "'", "ى": "ي", "ة": "ه", "ـ": None,
+        "ß": "ss", "’": "'", "‘": "'", "ʼ": "'", "ى": "ي", "ة": "ه", "ـ": None, "٪": "%",
         **{chr(base + i): str(i) for base in (0x0660, 0x06F0, 0x0966) for i in range(10)},
     }
 )
@@ -158,7 +158,7 @@ COMPLAINT = any_of([
     r"\buseless\b", r"\bnot happy\b", r"\bfed up\b", r"\bsick of\b",
     r"\bno ?(?:one|body) (?:answers|replies|responds|picks up|calls back)\b",
     r"\b(?:second|third|fourth|2nd|3rd|4th) time\b", r"\blawyer\b", r"\battorney\b",
-    r"\blegal (?:action|team|department|dept)\b", r"\bdepartamento juridico\b",
+    r"\blegal (?:action|team|department|dept)\b", r"\bsolicitor\b", r"\bdepartamento juridico\b",
     r"\brechtsabteilung\b", r"\bservice juridique\b", r"\bufficio legale\b", "الشؤون القانونيه",
     r"\b(?:palhacada|sacanagem|ridicul[oa]|tomadura de pelo|es una broma|ca commence a bien faire|"
     r"j'en ai marre|ras le bol|es reicht|reicht'?s|mir reicht'?s|enough is enough|ab bas|"
@@ -245,7 +245,8 @@ MONEY_RISK = any_of([
     r"\bdoppelt (?:abgebucht|berechnet|belastet)\b", r"\b(?:ruck)?erstatt\w*\b",
     r"\bzahlung (?:wurde )?(?:abgelehnt|fehlgeschlagen)\b", r"\bgeld (?:ist )?weg\b",
     r"\buberfallig\b", r"\bmahnung\b", r"\binkasso\b",
-    r"\brembours\w*\b", r"\bdebite deux fois\b", r"\bimpaye\b", r"\bmise en demeure\b",
+    r"\brembours\w*\b", r"\brelance\b", r"\bdebite deux fois\b", r"\bimpaye\b",
+    r"\bmise en demeure\b",
     r"\brimborso\b", r"\baddebitat[oa] due volte\b", r"\binsolut[oa]\b", r"\bsollecito\b",
     r"\bkepotong (?:dua kali|2x)\b", r"\brefund\b", r"\bdikembalikan\b",
     r"\b(?:pembayaran|bayar) (?:gagal|ditolak)\b",

@@ -34,7 +34,16 @@ PROBLEM = any_of([
     r"nobody can|no one can)\s+(?:\w+\s+){0,2}?" + _OPERATION_EN + r"\w*\b",
     r"\b(?:nao|nem|ninguem|no|ni|nadie|nunca)\s+(?:\w+\s+){0,2}?(?:esta |ta |estan )?"
     + _OPERATION_PT_ES + r"\b(?! (?:nada|a ser|em panico|en panico)\b)",
-    r"\bsin poder\b", r"\bsem conseguir\b",
+    r"\bsin poder\b", r"\bsem conseguir\b", r"\bnao (?:esta|estao) a \w+r\b",
+    r"\b(?:\d+|two|three|dos|tres|duas|zwei|drei|deux|trois|due|tre|dua|tiga|do|teen)\s+"
+    r"(?:hours?|horas|stunden|heures|ore|jam|ghante)\s+(?:late|tarde|atrasad\w*|zu spat|en retard|"
+    r"di ritardo|telat|terlambat|der se)\b", r"\b(?:zu spat|telat|terlambat)\b",
+    r"(?:^|\s)خرب",
+    r"\b(?:faltou|faltaram|falto|faltaba|faltaban|fehlte|fehlten|manquait|mancava|mancavano|"
+    r"kurang)\b",
+    r"\b(?:half done|pela metade|a medias|halb fertig|a moitie|a meta|setengah jadi)\b",
+    r"\b(?:not answering|isn'?t answering|nao atende|no contesta|geht nicht ran|ne repond pas|"
+    r"non risponde|gak (?:diangkat|angkat)|nahi utha)\w*\b",
     r"\b(?:funktioniert|startet|druckt|lad(?:t|et)|verbindet|akzeptiert|liest|offnet|"
     r"reagiert|bootet|klappt)\s+(?:\w+\s+){0,2}?(?:nicht|nie|gar nicht)\b",
     r"\b(?:kasse|karte|app|seite|system|login|drucker|terminal|internet|server|shop|portal)\w*"

@@ -26,7 +26,8 @@ SPAM_CUES: tuple[re.Pattern[str], ...] = tuple(any_of([p]) for p in [
     # promotions
     r"\b\d{1,2} ?% ?(?:off|de desconto|desconto|descuento|de descuento|rabatt|sconto|diskon)\b",
     r"(?:^|\s)-\d{1,2} ?%", r"\bpromo(?:cao|cion|tion|s)?\b",
-    r"\b(?:oferta|offer|rebajas|soldes|offerta|diskon|liquidacao|liquidacion)\b", "خصم",
+    r"\b(?:oferta|offer|rebajas|soldes|offerta|diskon|liquidacao|liquidacion)\b", "خصم", "خصومات",
+    "تخفيضات", r"(?:اطلب|تسوق|اشتر)\w* الان",
     r"\bsale(?: sale|!| now| today| ends| up to)",  # not Spanish "sale" (goes out)
     r"\b(?:limited time|only today|today only|so hoje|solo hoy|nur heute|solo oggi|sirf aaj)\b",
     r"\b(?:aujourd'hui seulement|hari ini (?:aja|saja))\b", "اليوم فقط", "عرض خاص",
@@ -60,7 +61,8 @@ SPAM_CUES: tuple[re.Pattern[str], ...] = tuple(any_of([p]) for p in [
     r"\b(?:desde|a partir de|from|starting|ab)\b",
     # phishing
     r"\b(?:verif(?:y|ique|ica)|confirme|confirm|bestatigen sie|atualize|actualice|update)\b"
-    r"[^.!?]{0,25}\b(?:details|data|dados|datos|daten|identity|kyc|informations?)\b",
+    r"[^.!?]{0,25}\b(?:details|data|dados|datos|daten|identity|kyc|informations?|address|direccion|"
+    r"endereco|adresse|indirizzo|alamat)\b",
     r"\bkyc\b", r"\b(?:account|conta|cuenta|konto|compte|akun|khata)\b[^.!?]{0,30}"
     r"\b(?:suspended|suspensa|suspendida|blocked|bloqueada|gesperrt|suspendu|diblokir|band)\b",
     "حسابك", "بياناتك", "खाता बंद",
@@ -74,8 +76,13 @@ SPAM_CUES: tuple[re.Pattern[str], ...] = tuple(any_of([p]) for p in [
     r"\b(?:mande|envie|repasse|reenvia|forward|send|teruskan)\b[^.!?]{0,25}\b(?:msg|mensagem|"
     r"mensaje|message|pesan)\b[^.!?]{0,15}\d+", r"\b(?:corrente|chain (?:message|letter))\b",
     r"\bwhatsapp (?:will|sera|seguira|wird)\b", r"\b(?:azar|mala suerte|bad luck)\b",
+    r"\b(?:call now|ligue ja|llame ya|rufen sie jetzt an|appelez maintenant|chiama ora|"
+    r"hubungi sekarang|abhi call karein)\b", r"\b(?:extended warranty|garantia estendida|"
+    r"garantia extendida)\b",
+    r"\b\d+(?:[.,]\d+)? ?(?:mio|millionen|million|millions|millones|milhoes|crore)\b",
     r"\bprince\b", r"\b(?:you will|you'll) (?:get|receive) \d+ ?%", r"\b(?:inheritance|heranca|"
-    r"herencia|lottery|loteria)\b", r"\$ ?\d{1,3}(?:,\d{3}){2,}",
+    r"herencia|lottery|loteria|erbe|erbschaft|heritage|eredita|warisan)\b",
+    r"\$ ?\d{1,3}(?:,\d{3}){2,}",
 ])
 # fmt: on
 

@@ -381,3 +381,35 @@ def test_third_round_problem_shapes(text: str) -> None:
 )
 def test_third_round_idioms_are_not_important(text: str) -> None:
     assert not analyze_message(message(27, text)).is_important
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the delivery van is parked in front of the fire exit with the engine running",
+        "o entregador deixou a caixa com o vizinho do lado",
+        "la cita de mi madre figura a nombre de otra persona",
+        "der Techniker hat den Schlüssel mitgenommen",
+    ],
+)
+def test_a_report_about_an_order_booking_or_service_is_important(text: str) -> None:
+    result = analyze_message(message(28, text))
+    assert result.is_important and result.priority == "medium", result.reason
+    assert "reports something" in result.reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "invoice received",
+        "o pedido chegou, obrigado",
+        "mañana paso a buscar el pedido",
+        "Ich hole das Paket morgen ab",
+        "kal order karunga",
+        "الطلب وصل",
+        "FYI the new menu is on the website",
+        "hahaha the courier was dancing in the rain",
+    ],
+)
+def test_good_news_plans_and_chatter_about_orders_are_not_important(text: str) -> None:
+    assert not analyze_message(message(29, text)).is_important
