@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from webapp.llm import lexicon as lx
+from webapp.llm import lexicon_cases as cases
 from webapp.llm import lexicon_problems as lx_problems
 from webapp.llm import lexicon_talk as talk
 from webapp.llm.dates import resolve_due_date
@@ -49,7 +50,7 @@ class Signals:
     thanks: bool = False
     injection: bool = False
     not_urgent: bool = False  # "no rush", "no reply needed"
-    operational: bool = False  # mentions an order, payment, booking, system... (talk.OPERATIONS)
+    operational: bool = False  # tells a problem story about an order, payment, booking, system...
     benign: bool = False  # thanks, acknowledgement, news, routine notice, chit-chat, good mood
     resolved: bool = False  # "it works again"
     positive: int = 0
@@ -94,8 +95,8 @@ def _scan_sentence(signals: Signals, sentence: str, folded: str, ref: date) -> N
     settled = bool(lx.RESOLVED.search(folded))
     signals.resolved = signals.resolved or settled
     # Chit-chat ("how was the weekend?") and "it works again, ignore me" ask for nothing.
-    idle = settled or bool(talk.SMALL_TALK.search(folded) or talk.ROUTINE.search(folded))
-    idle = idle or (bool(talk.CHATTER.search(folded)) and not talk.POLITE.search(folded))
+    idle = settled or bool(talk.SMALL_TALK.search(folded) or cases.ROUTINE.search(folded))
+    idle = idle or (bool(cases.CHATTER.search(folded)) and not talk.POLITE.search(folded))
     promise = bool(talk.COMMITMENT.search(folded))
     # "I'll send the quote tomorrow" from a contact is a promise to us, not a request.
     asks = bool(talk.REQUEST.search(folded)) and (not promise or bool(talk.POLITE.search(folded)))
@@ -134,7 +135,9 @@ def read_signals(message: InputMessage) -> Signals:
     if signals.resolved:  # "the error was on our side, all good now"
         signals.problem = []
     whole = lx.fold(" ".join(kept))
-    signals.operational = bool(talk.OPERATIONS.search(whole))
+    signals.operational = bool(
+        cases.OPERATIONS.search(whole) and cases.PROBLEM_MARKER.search(whole)
+    )
     signals.benign = _benign(whole, signals)
     spam = spam_cues(message.text, signals.injection)
     signals.spam = spam if len(spam) >= SPAM_THRESHOLD else []
@@ -147,8 +150,8 @@ def read_signals(message: InputMessage) -> Signals:
 def _benign(folded: str, s: Signals) -> bool:
     """Signs that a message needs nothing: thanks, ok, news, a routine notice, chit-chat."""
     cues = (
-        talk.ACKNOWLEDGEMENT, talk.FYI, talk.ROUTINE, talk.SMALL_TALK, talk.CHATTER,
-        talk.COMMITMENT, talk.SETTLED,
+        talk.ACKNOWLEDGEMENT, cases.FYI, cases.ROUTINE, talk.SMALL_TALK, cases.CHATTER,
+        talk.COMMITMENT, cases.SETTLED,
     )
     return (
         s.thanks or s.resolved or s.not_urgent or s.positive > s.negative
@@ -157,7 +160,7 @@ def _benign(folded: str, s: Signals) -> bool:
 
 
 def reports_a_case(s: Signals) -> bool:
-    """A statement about an order, payment, booking or system with nothing benign about it."""
+    """A problem story about an order, payment, booking or system, with nothing benign about it."""
     return s.operational and not s.benign and not s.spam
 
 

@@ -112,7 +112,8 @@ URGENT = any_of([
     r"\bcuanto antes\b", r"\blo antes posible\b",
     r"\bdringend\b", r"\bsofort\b", r"\bnotfall\b", r"\beilig\b", r"\bschnellstens\b",
     r"\bau plus vite\b", r"\bimmediatement\b", r"\btout de suite\b",
-    r"\bsubito\b", r"\bal piu presto\b", r"\bimmediatamente\b",
+    r"\b(?:serv\w*|mandate|venite|chiamate|risolvete|intervenite) subito\b", r"\bal piu presto\b",
+    r"\bimmediatamente\b",
     r"\bsegera\b", r"\bdarurat\b",
     r"\bjaldi\b", r"\bturant\b", "जल्दी", "तुरंत", "अर्जेंट",
     "ضروري", "بسرعه", "فورا", "حالا", "مستعجل", r"\bbsor3a\b", r"\bdarory\b",
@@ -195,7 +196,8 @@ COMPLAINT = any_of([
     r"\b(?:zweite|dritte|vierte)n? mal\b", r"\banwalt\b", r"\bverbraucherzentrale\b",
     r"\bkundig(?:e|en|ung)\b", r"\bgeld zuruck\b",
     r"\binadmissible\b", r"\binacceptable\b", r"\bhonteux\b", r"\bnul(?:le)?\b", r"\bplus jamais\b",
-    r"\bj'attends\b", r"\btoujours rien\b", r"\bcasse\b", r"\babime\b", r"\bplainte\b",
+    r"\bj'attends (?:toujours|depuis|encore|ma|mon|mes)\b", r"\btoujours rien\b", r"\bcasse\b",
+    r"\babime\b", r"\bplainte\b",
     r"\bavocat\b", r"\bpersonne ne (?:repond|rappelle)\b",
     r"\binaccettabile\b", r"\bvergogna\b", r"\bpessim[oa]\b", r"\breclamo\b",
     r"\baspetto (?:da|il|la|ancora)\b", r"\b(?:non (?:e )?(?:ancora )?|mai )arrivat[oa]\b",
@@ -236,6 +238,11 @@ MONEY_RISK = any_of([
     r"\b(?:extra|additional|adicional|a mais|de mas|zusatzlich\w*|en plus|in piu|tambahan)\s+"
     r"(?:\w+\s+)?(?:charges?|fees?|amount|valor|cobranca|cargo|monto|betrag|gebuhr|montant|frais|"
     r"importo|costo|biaya)\b", r"مبلغ زياده|رسوم اضافيه",
+    r"\b(?:diferenca|diferencia|differenz|difference|differenza|selisih)\w*\b[^.!?]{0,20}"
+    r"\b(?:volta|devuelvan|devolver|erstatt\w*|refund\w*|rembours\w*|dikembalikan|wapas)\b",
+    r"\b(?:want|quero|quiero|veux|voglio|rivoglio|minta)\s+(?:\w+\s+)?"
+    r"(?:the difference|a diferenca|"
+    r"la diferencia|die differenz|la difference|la differenza|selisih)\b", "فرق المبلغ",
     r"\breembolso\b", r"\bestorn\w*\b", r"\bcobrad[oa] (?:duas vezes|2x|em dobro|a mais)\b",
     r"\bcobranca (?:indevida|duplicada|em dobro)\b", r"\bpagamento (?:foi )?(?:recusado|negado|"
     r"nao aprovado|falhou)\b", r"\bsaiu da (?:minha )?conta\b", r"\bem aberto\b", r"\bvencid[oa]\b",
@@ -265,7 +272,7 @@ DUE = any_of([
     r"\bfallig\b", r"\bfrist\b", r"\blauft (?:\w+ ){0,4}ab\b", r"\bablauf\w*\b", r"\becheance\b",
     r"\ba payer (?:avant|demain|aujourd'hui)\b",
     r"\bscade\b", r"\bscadenza\b", r"\bjatuh tempo\b", r"\btenggat\b", r"\blast date\b",
-    "مستحق", "اخر موعد", "الموعد النهائي",
+    "مستحق", "اخر موعد", "الموعد النهائي", "تنتهي", "ينتهي",
 ])
 
 SECURITY = any_of([
@@ -286,6 +293,13 @@ SECURITY = any_of([
     r"\bhack (?:ho gaya|hua|kar)\b", r"\bkisi (?:aur )?ne (?:login|password)\b",
     r"\botp (?:maine )?nahi?n? (?:manga|mangaya)\b",
     "हैक", r"किसी ने (?:पासवर्ड|लॉगिन)",
+    r"\b(?:fake|falso|falsa|falsche\w*|faux|fausse|finto|palsu|nakli)[- ]\s*(?:\w+\s+)?"
+    r"(?:page|seite|"
+    r"perfil|profile|profil|account|conta|cuenta|compte|pagina|akun|site|website)\b",
+    r"\b(?:page|seite|perfil|profile|profil|account|conta|cuenta|compte|pagina|akun)\s+(?:\w+\s+)?"
+    r"(?:fake|falso|falsa|palsu|nakli)\b", r"\bfake-seite\b",
+    r"\b(?:se passando por|haciendose pasar por|pretending to be|se faisant passer|spacciandosi|"
+    r"mengaku(?:-ngaku)?)\b", r"(?:صفحه|حساب) (?:مزيف|وهمي)",
     "اخترق", "مخترق", "اتهكر", "انهكر", "اتسرق", "انسرق", r"(?:مو|مش|ليس) انا", "جهاز غريب",
 ])
 # fmt: on

@@ -19,13 +19,14 @@ from webapp.llm.lexicon import any_of
 # fmt: off
 _OPERATION_EN = (
     r"(?:work|load|open|print|start|charge|turn on|switch on|connect|accept|read|scan|pay|"
-    r"arrive|show|sync|send|receive|respond|boot|reserve|book|process|go through)"
+    r"arrive|show|sync|send|receive|respond|boot|reserve|book|process|go through|come|came|"
+    r"turn up|show up)"
 )
 _OPERATION_PT_ES = (
     r"(?:funciona|abre|carrega|carga|imprime|enciende|conecta|aceita|acepta|lee|passa|"
     r"passando|pasa|pasando|entra|chega|llega|aparece|sincroniza|envia|recebe|recibe|responde|"
     r"emite|gera|genera|processa|procesa|aprova|aprueba|cobra|registra|sai|sale|arranca|llegado|"
-    r"recibido|recebido|deja)"
+    r"recibido|recebido|deja|llego|llegaron|chegou|chegaram|veio|vino)"
 )
 
 PROBLEM = any_of([
@@ -38,7 +39,19 @@ PROBLEM = any_of([
     r"\b(?:\d+|two|three|dos|tres|duas|zwei|drei|deux|trois|due|tre|dua|tiga|do|teen)\s+"
     r"(?:hours?|horas|stunden|heures|ore|jam|ghante)\s+(?:late|tarde|atrasad\w*|zu spat|en retard|"
     r"di ritardo|telat|terlambat|der se)\b", r"\b(?:zu spat|telat|terlambat)\b",
-    r"(?:^|\s)خرب",
+    r"(?:^|\s)خرب", r"(?:^|\s)توقف", r"\bband (?:ho gaya|ho gayi|pada)\b",
+    r"\bparou (?:do nada|sozinh\w*)\b", r"\bfreeze\b", r"\b(?:just died|died on us)\b",
+    r"\b(?:invalid\w*|invalid[oa]|ungultig\w*|invalide|non (?:e )?valid[oa]|tidak valid)\b",
+    "غير صالح", r"\b(?:everything|all|tudo|todo|alles|tout|tutto|semua|sab)\b[^.!?]{0,25}"
+    r"\b(?:by hand|manually|manual|a mano|na mao|a la main|per hand|haath se)\b", "كل شي يدوي",
+    r"\b(?:scanner|printer|mesin|kasir|laptop|komputer|aplikasi)\w*\b[^.!?]{0,20}\bmati\b",
+    r"\b(?:sumiu|sumiram|disappeared|vanished|desaparec\w*|verschwunden|disparu\w*|sparit\w*|"
+    r"hilang|gayab)\b", "اختفى", "اختفت",
+    r"\b(?:shows?|showing|says|muestra|mostrando|zeigt|affiche|mostra|dikha\w*)\b[^.!?]{0,30}"
+    r"\b(?:closed|cerrad[oa]|fechad[oa]|geschlossen|fermee?|chius[oa]|tutup|band)\b",
+    r"(?:يطلع|يظهر)[^.!?؟]{0,20}(?:مسكر|مقفل)",
+    r"\b(?:e )?ferm[oa] (?:in|da)\b", r"\b(?:clonaram|clonaron|geklont|cloned)\b",
+    r"\b(?:lacher|lache|ausgestiegen)\b",
     r"\b(?:faltou|faltaram|falto|faltaba|faltaban|fehlte|fehlten|manquait|mancava|mancavano|"
     r"kurang)\b",
     r"\b(?:half done|pela metade|a medias|halb fertig|a moitie|a meta|setengah jadi)\b",
@@ -120,7 +133,9 @@ PROBLEM = any_of([
     r"\b(?:different|diferente|anders|diverso|berbeda|alag)\s+(?:\w+\s+)?(?:from|than|do|da|del|"
     r"de|dal|als|dari|se)\s+(?:the |o |a |el |la |il |dem |der |le )?(?:quote|quotation|orcamento|"
     r"presupuesto|angebot|devis|preventivo|penawaran|agreed|combinado|acordado|vereinbart|convenu|"
-    r"concordato|order|pedido)\b",
+    r"concordato|order|pedido|photos?|fotos?|pictures?|images?|imagem|imagen|bilder?|"
+    r"description|descricao|descripcion|beschreibung)\b", r"\banders (?:\w+ ){0,2}als\b",
+    r"(?:غير|مختلف) عن (?:ال)?صور",
     r"\b(?:wir |ich |we |i )?(?:nie|nicht|never|jamais|mai|nunca|gak pernah) (?:\w+ )?"
     r"(?:bestellt|ordered|commande|ordinato|pedi|pedimos|pesan)\b", r"\bnao pedi\b", r"\bno pedi\b",
     r"\b(?:third|3rd|fourth|terceira|tercera|troisieme|terza|quarta|ketiga\w*|teesri|dritte\w*)\s+"
@@ -137,7 +152,7 @@ PROBLEM = any_of([
     r"angekommen|bekommen|geliefert|erhalten|bezahlt|erstattet|behoben|gelost|funktioniert|recu|"
     r"arrive\w*|rembours\w*|resolu|arrivat\w*|ricevut\w*|rimborsat\w*|risolt\w*|funziona|sampai|"
     r"datang|dibayar|diterima|masuk|aaya|aayi|mila|mili|hua)\b",
-    r"(?:لسه|لسا|حتى الان|الى الان) ?(?:ما|مش|لم)",
+    r"(?:لسه|لسا|للحين|حتى الان|الى الان) ?(?:ما|مش|لم)",
     r"\b(?:masih|still) (?:belum|not) (?:dibayar|paid|sampai|arrived)\b",
     # a parcel found open
     r"\b(?:pacote|caixa|paquete|caja|paket|karton|colis|pacco|paket|package|parcel|box)\b"

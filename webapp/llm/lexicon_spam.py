@@ -49,6 +49,12 @@ SPAM_CUES: tuple[re.Pattern[str], ...] = tuple(any_of([p]) for p in [
     r"\b(?:reply|responda|responde|antworten sie mit|repondez|rispondi|balas|answer)\s+"
     r"(?:with\s+)?(?:yes|sim|si|ja|oui|ya|win|stop)\b", "ارسل كلمه",
     r"\b(?:salary|salario|gehalt|salaire|stipendio|gaji|tankhwah)\b", "من المنزل",
+    r"\b(?:free trial|prueba gratis|teste gratis|kostenlos testen|essai gratuit|prova gratis|"
+    r"gratis coba|free trial)\b", r"\b(?:more|mais|mas|mehr) leads\b",
+    r"\b(?:automation|automatiza\w*|automatisierung|automatici|otomatis|bulk messag\w*|"
+    r"disparos em massa|mensajes masivos|en masse|broadcast)\b",
+    r"\b(?:vender mas|vender mais|increase your sales|sales badhao|mehr umsatz|boostez vos ventes|"
+    r"aumenta le vendite|tingkatkan penjualan)\b", "زد مبيعاتك",
     # marketing services
     r"\b(?:followers?|seguidores)\b", r"\bseo\b", r"\bfirst page (?:on|of) google\b",
     r"\b(?:boost your|aumentamos (?:seus|suas))\b", r"\b(?:agencia|agency)\b",
