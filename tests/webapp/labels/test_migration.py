@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from tests.conftest import create_db, drop_db, dsn_for
-from webapp.db.migrate import MIGRATIONS_DIR, MigrationError, migrate
+from webapp.db.migrate import MIGRATIONS_DIR, MigrationError, discover, migrate
 
 LABELS = "0012_labels.sql"
 
@@ -23,9 +23,9 @@ def before_0012(pg_admin_dsn: str, tmp_path: Path) -> Iterator[tuple[str, Path]]
     create_db(pg_admin_dsn, name)
     folder = tmp_path / "migrations"
     folder.mkdir()
-    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
-        if int(path.name.split("_")[0]) < 12:
-            shutil.copy(path, folder)
+    for mig in discover():
+        if int(mig.version) < 12:
+            shutil.copy(mig.path, folder)
     dsn = dsn_for(pg_admin_dsn, name)
     migrate(dsn, folder)
     with psycopg.connect(dsn, autocommit=True) as conn:
