@@ -243,3 +243,8 @@ def terminate(children: list[Child], grace_s: float = 30.0,
             proc.wait(5)
         except subprocess.TimeoutExpired:  # pragma: no cover - unkillable
             pass
+    # SIGKILL is delivered to each member on its own schedule: on a loaded machine a
+    # grandchild can still be running a moment after its leader was reaped.
+    deadline = time.monotonic() + 5
+    while any(group_alive(pgid) for pgid in alive) and time.monotonic() < deadline:
+        time.sleep(0.05)
