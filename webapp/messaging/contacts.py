@@ -1,22 +1,46 @@
 """Resolving people to contacts within one ingest batch: one contact per person, even when
-WhatsApp addresses them by phone JID in one message and by LID in the next."""
+WhatsApp addresses them by phone JID in one message and by LID in the next.
+
+A contact's name is the one carried by the newest record (by WhatsApp timestamp) that names
+them, whatever order records arrive in: ties of time go to the greater name in code point
+order, which is what `mf_name_newer` (migration 0023) decides in the database too.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from webapp.db.pool import Conn
 from webapp.db.queries import load
 
 Q = load(__file__)
+# (jid, the other JID of the same person, the name a record gave them, the record's time)
+Sighting = tuple[str, str | None, str | None, dt.datetime]
 
 
 @dataclass
 class Person:
-    """What a batch says about one person: their JIDs and the name they go by."""
+    """What a batch says about one person: their JIDs and the newest name they go by."""
 
     jids: set[str] = field(default_factory=set)
     name: str | None = None
+    name_at: dt.datetime | None = None
+
+    def named(self, name: str | None, at: dt.datetime | None) -> None:
+        """Take this name if it is newer than the one held."""
+        if name_newer(name, at, self.name, self.name_at):
+            self.name, self.name_at = name, at
+
+
+def name_newer(name: str | None, at: dt.datetime | None, than: str | None,
+               than_at: dt.datetime | None) -> bool:
+    """Whether `name` (from a record of time `at`) replaces `than`: mf_name_newer in Python."""
+    if name is None or at is None:
+        return False
+    if than is None or than_at is None:
+        return True
+    return (at, name) > (than_at, than)
 
 
 def _split(jids: set[str]) -> tuple[str | None, str | None]:
@@ -25,11 +49,11 @@ def _split(jids: set[str]) -> tuple[str | None, str | None]:
     return phone, lid
 
 
-def group_people(pairs: list[tuple[str, str | None, str | None]]) -> list[Person]:
-    """Merge (jid, alt_jid, name) sightings into distinct people (union of shared JIDs)."""
+def group_people(sightings: list[Sighting]) -> list[Person]:
+    """Merge sightings into distinct people (union of shared JIDs), each with its newest name."""
     owner: dict[str, Person] = {}
     people: list[Person] = []
-    for jid, alt, name in pairs:
+    for jid, alt, name, at in sightings:
         jids = {j for j in (jid, alt) if j}
         found = {id(owner[j]): owner[j] for j in jids if j in owner}
         if not found:
@@ -39,10 +63,10 @@ def group_people(pairs: list[tuple[str, str | None, str | None]]) -> list[Person
             person, *others = found.values()
             for other in others:
                 person.jids |= other.jids
-                person.name = person.name or other.name
+                person.named(other.name, other.name_at)
                 people.remove(other)
         person.jids |= jids
-        person.name = name or person.name
+        person.named(name, at)
         for j in person.jids:
             owner[j] = person
     return people
@@ -57,15 +81,25 @@ def _index(rows: list[dict[str, object]]) -> dict[str, int]:
     return known
 
 
-def resolve(conn: Conn, pairs: list[tuple[str, str | None, str | None]]) -> dict[str, int]:
-    """{jid: contact id} for every JID seen, creating, completing or merging contacts."""
-    people = group_people(pairs)
+@dataclass
+class Resolved:
+    """A batch's people as contacts: {jid: contact id}, and the direct chats whose title or
+    address changed with them (each then gets its conversation.updated event)."""
+
+    ids: dict[str, int]
+    retitled: list[int]
+
+
+def resolve(conn: Conn, sightings: list[Sighting]) -> Resolved:
+    """Contacts for every JID seen, creating, completing (newest name) or merging contacts."""
+    people = group_people(sightings)
     if not people:
-        return {}
+        return Resolved({}, [])
     all_jids = sorted({j for p in people for j in p.jids})
     known = _index(conn.execute(Q.select_contacts_by_jids, {"jids": all_jids}).fetchall())
     new: list[Person] = []
-    complete: list[tuple[int, Person]] = []
+    complete: dict[int, Person] = {}
+    touched: set[int] = set()
     for person in people:
         ids = sorted({known[j] for j in person.jids if j in known})
         if not ids:
@@ -73,20 +107,32 @@ def resolve(conn: Conn, pairs: list[tuple[str, str | None, str | None]]) -> dict
             continue
         for drop in ids[1:]:
             _merge(conn, ids[0], drop)
-        complete.append((ids[0], person))
+            touched.add(ids[0])
+        if ids[0] in complete:  # one contact, one row of the update (its newest name)
+            person.jids |= complete[ids[0]].jids
+            person.named(complete[ids[0]].name, complete[ids[0]].name_at)
+        complete[ids[0]] = person
         known.update(dict.fromkeys(person.jids, ids[0]))
     if complete:
-        changed = conn.execute(Q.complete_contacts, {
-            "ids": [c for c, _ in complete], "phones": [_split(p.jids)[0] for _, p in complete],
-            "lids": [_split(p.jids)[1] for _, p in complete],
-            "names": [p.name for _, p in complete]}).fetchall()
-        if changed:
-            conn.execute(Q.sync_conversation_jids, {"ids": [r["id"] for r in changed]})
+        rows = conn.execute(Q.complete_contacts, _columns(list(complete.items()),
+                                                          ids=list(complete))).fetchall()
+        touched.update(int(r["id"]) for r in rows if r["changed"])
     if new:
-        known.update(_index(conn.execute(Q.insert_contacts, {
-            "phones": [_split(p.jids)[0] for p in new], "lids": [_split(p.jids)[1] for p in new],
-            "names": [p.name for p in new]}).fetchall()))
-    return known
+        known.update(_index(conn.execute(Q.insert_contacts, _columns(
+            [(0, p) for p in new])).fetchall()))
+    retitled: list[int] = []
+    if touched:
+        rows = conn.execute(Q.sync_direct_chats, {"ids": sorted(touched)}).fetchall()
+        retitled = [int(r["id"]) for r in rows]
+    return Resolved(known, retitled)
+
+
+def _columns(people: list[tuple[int, Person]], **extra: list[int]) -> dict[str, object]:
+    """The array parameters of insert_contacts / complete_contacts."""
+    return {"phones": [_split(p.jids)[0] for _, p in people],
+            "lids": [_split(p.jids)[1] for _, p in people],
+            "names": [p.name for _, p in people], "names_at": [p.name_at for _, p in people],
+            **extra}
 
 
 def _merge(conn: Conn, keep: int, drop: int) -> None:

@@ -3,6 +3,7 @@ statements per batch, whatever mix of messages, edits, revokes, reactions and re
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -134,10 +135,13 @@ def ingest_batch(conn: Conn, device_id: int, batch: list[Record]) -> IngestResul
     messages = _dedupe(all_messages)
     ops = [r for r in batch if isinstance(r, EditRecord | RevokeRecord | ReactionRecord
                                           | ReceiptRecord)]
-    people = [(m.sender, m.sender_alt, m.sender_name) for m in messages if not m.from_me]
-    people += [(m.chat, m.chat_alt, None if m.from_me else m.sender_name)
+    # A from-me message's sender_name is our own push name: it names nobody in the chat.
+    people = [(m.sender, m.sender_alt, m.sender_name, m.timestamp)
+              for m in messages if not m.from_me]
+    people += [(m.chat, m.chat_alt, None if m.from_me else m.sender_name, m.timestamp)
                for m in messages if not m.chat.endswith("@g.us")]
-    contact_ids = contacts.resolve(conn, people)
+    resolved = contacts.resolve(conn, people)
+    contact_ids = resolved.ids
     inserted: list[dict[str, Any]] = []
     if messages:
         chat_ids = _upsert_conversations(conn, device_id, messages, contact_ids)
@@ -150,13 +154,14 @@ def ingest_batch(conn: Conn, device_id: int, batch: list[Record]) -> IngestResul
     if inserted:
         conn.execute(Q.bump_conversations, {
             "conversation_ids": [r["conversation_id"] for r in inserted],
-            "ids": result.message_ids, "wa_ids": [r["wa_message_id"] for r in inserted],
+            "ids": result.message_ids,
             "sent_at": [r["sent_at"] for r in inserted],
             "from_me": [r["from_me"] for r in inserted]})
     updated = sorted(touched - set(result.message_ids))
     if updated:
         conn.execute(Q.insert_message_update_events, {"ids": updated})
-    conversations = sorted({int(r["conversation_id"]) for r in inserted})
+    conversations = sorted({int(r["conversation_id"]) for r in inserted}
+                           | set(resolved.retitled))
     if conversations:
         conn.execute(Q.insert_conversation_events, {"ids": conversations})
     return result
@@ -185,34 +190,45 @@ def chat_key(m: MessageRecord, contact_ids: dict[str, int]) -> str:
     return f"c:{contact_ids[m.chat]}"
 
 
+def _group_subjects(messages: list[MessageRecord]) -> dict[str, tuple[str, dt.datetime]]:
+    """Each group's newest subject in the batch, with the time of the record carrying it."""
+    subjects: dict[str, tuple[str, dt.datetime]] = {}
+    for m in messages:
+        if m.chat_name and m.chat.endswith("@g.us"):
+            held = subjects.get(m.chat)
+            if held is None or contacts.name_newer(m.chat_name, m.timestamp, held[0], held[1]):
+                subjects[m.chat] = (m.chat_name, m.timestamp)
+    return subjects
+
+
 def _upsert_conversations(conn: Conn, device_id: int, messages: list[MessageRecord],
                           contact_ids: dict[str, int]) -> dict[str, int]:
-    """Conversation ids by chat key: existing ones are read, missing ones created, titles kept
-    current (a group's subject; the first known name of a direct chat)."""
-    rows: dict[str, tuple[str, bool, int | None, str | None]] = {}
-    for m in sorted(messages, key=lambda r: r.timestamp):
+    """Conversation ids by chat key: existing ones are read, missing ones created. A group's
+    title is its newest subject (by WhatsApp time); a direct chat's is its contact's name."""
+    subjects = _group_subjects(messages)
+    rows: dict[str, tuple[str, bool, int | None]] = {}
+    for m in messages:
         group = m.chat.endswith("@g.us")
-        title = m.chat_name if group else (None if m.from_me else m.sender_name)
-        key = chat_key(m, contact_ids)
-        prev = rows.get(key)
-        rows[key] = (m.chat, group, None if group else contact_ids.get(m.chat),
-                     title or (prev[3] if prev else None))
+        rows[chat_key(m, contact_ids)] = (m.chat, group, None if group else contact_ids[m.chat])
     keys = sorted(rows)
+    titles = [subjects.get(rows[k][0], (None, None)) for k in keys]
     params = {"device_id": device_id, "keys": keys}
     found = {r["chat_key"]: r for r in conn.execute(Q.select_conversations, params).fetchall()}
-    missing = [k for k in keys if k not in found]
+    missing = [i for i, k in enumerate(keys) if k not in found]
+    retitle = [i for i, k in enumerate(keys) if titles[i][0] is not None and k in found]
     if missing:
         conn.execute(Q.insert_conversations, {
-            "device_id": device_id, "keys": missing, "jids": [rows[k][0] for k in missing],
-            "groups": [rows[k][1] for k in missing], "contacts": [rows[k][2] for k in missing],
-            "titles": [rows[k][3] for k in missing]})
+            "device_id": device_id, "keys": [keys[i] for i in missing],
+            "jids": [rows[keys[i]][0] for i in missing],
+            "groups": [rows[keys[i]][1] for i in missing],
+            "contacts": [rows[keys[i]][2] for i in missing],
+            "titles": [titles[i][0] for i in missing],
+            "titles_at": [titles[i][1] for i in missing]})
         found = {r["chat_key"]: r for r in conn.execute(Q.select_conversations, params).fetchall()}
-    retitle = [(found[k]["id"], rows[k][3]) for k in keys if rows[k][3] and k not in missing
-               and (found[k]["is_group"] or not found[k]["title"])
-               and found[k]["title"] != rows[k][3]]
     if retitle:
-        conn.execute(Q.retitle_conversations, {"ids": [r[0] for r in retitle],
-                                               "titles": [r[1] for r in retitle]})
+        conn.execute(Q.retitle_groups, {"ids": [found[keys[i]]["id"] for i in retitle],
+                                        "titles": [titles[i][0] for i in retitle],
+                                        "titles_at": [titles[i][1] for i in retitle]})
     return {k: int(r["id"]) for k, r in found.items()}
 
 

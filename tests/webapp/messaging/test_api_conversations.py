@@ -65,7 +65,8 @@ def desk(app: Flask, db: Database) -> Desk:
         msg("B1", "Invoice INV-77 please", 5, chat=BRUNO, name="Bruno"),
         msg("B2", "Sending it now", 6, chat=BRUNO, sender="15550100001@s.whatsapp.net",
             from_me=True, name="Ops Desk"),
-        msg("G1", "Morning team", 30, chat=GROUP, sender=ANA, chat_name="Ops Group"),
+        msg("G1", "Morning team", 30, chat=GROUP, sender=ANA, chat_name="Ops Group",
+            name="Ana Lima"),
     ], device_id=device)
     ingest(db, t, [msg("C1", "Hola, necesito ayuda", 15, chat=CARLA, name="Carla")],
            device_id=device2)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from webapp.db import Database
-from webapp.messaging.records import Record, parse_lines
+from webapp.messaging.records import MessageRecord, Record, parse_lines
 from webapp.messaging.service import ingest
 from webapp.messaging.simulator import generate
 from webapp.tenants.service import create_tenant
@@ -21,6 +21,7 @@ from webapp.tenants.service import create_tenant
 SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "traffic" / "sample.jsonl"
 T0 = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
 REPO = Path(__file__).resolve().parents[3]
+RENAMES = ("", " (work)", " 🌻")
 
 SNAPSHOT = {
     "messages": "select wa_message_id, sender_jid, from_me, sent_at, text, original_text, media, "
@@ -79,8 +80,67 @@ def test_sample_file_ingests_and_replays_as_duplicates(db: Database) -> None:
         assert edited and all(e["text"] != e["original_text"] for e in edited)
 
 
+def renamed(records: list[Record]) -> list[Record]:
+    """The same traffic with people renaming themselves and groups renamed as time goes on:
+    a name depends on its record's minute (cycling, so an old name can come back), and our own
+    push name changes too (it must never name a customer)."""
+    out: list[Record] = []
+    for r in records:
+        if isinstance(r, MessageRecord):
+            minute = int((r.timestamp - T0).total_seconds() // 60)
+            update: dict[str, str] = {}
+            if r.sender_name:
+                update["sender_name"] = (f"Agent {minute}" if r.from_me
+                                         else f"{r.sender_name}{RENAMES[minute % 3]}")
+            if r.chat_name:
+                update["chat_name"] = f"{r.chat_name} ({minute % 4})"
+            r = r.model_copy(update=update)
+        out.append(r)
+    return out
+
+
+def newest_names(records: list[Record]) -> tuple[dict[str, str], dict[str, str]]:
+    """What the names must be: {jid: the newest name any record gave that person} (by time,
+    ties to the greater name) and {group jid: its newest subject}."""
+    people: dict[str, tuple[dt.datetime, str]] = {}
+    groups: dict[str, tuple[dt.datetime, str]] = {}
+    for r in records:
+        if not isinstance(r, MessageRecord) or r.from_me:
+            continue
+        named = [r.sender, r.sender_alt]
+        if not r.chat.endswith("@g.us"):
+            named += [r.chat, r.chat_alt]
+        elif r.chat_name:
+            groups[r.chat] = max(groups.get(r.chat, (r.timestamp, r.chat_name)),
+                                 (r.timestamp, r.chat_name))
+        for jid in filter(None, named):
+            if r.sender_name:
+                people[jid] = max(people.get(jid, (r.timestamp, r.sender_name)),
+                                  (r.timestamp, r.sender_name))
+    return ({j: n for j, (_, n) in people.items()}, {j: n for j, (_, n) in groups.items()})
+
+
+def assert_newest_names(db: Database, tenant: int, records: list[Record]) -> None:
+    """Every contact, direct chat and group carries the name of its newest record."""
+    people, groups = newest_names(records)
+    with db.tenant(tenant) as conn:
+        contacts = conn.execute("select phone_jid, lid_jid, push_name from contacts").fetchall()
+        chats = conn.execute("select c.chat_jid, c.is_group, c.title, ct.push_name "
+                             "from conversations c left join contacts ct "
+                             "on ct.id = c.contact_id").fetchall()
+    assert contacts
+    for c in contacts:
+        wanted = {people.get(c["phone_jid"]), people.get(c["lid_jid"])} - {None}
+        assert len(wanted) <= 1 and c["push_name"] == next(iter(wanted), None), c
+    for chat in chats:
+        want = groups.get(chat["chat_jid"]) if chat["is_group"] else chat["push_name"]
+        assert chat["title"] == (want or ""), chat
+
+
 def test_three_shuffled_replays_give_identical_state(db: Database) -> None:
-    records = list(generate(7, start=T0, count=400))
+    """Arrival order changes nothing, names included: people rename themselves and groups are
+    renamed while the traffic runs, and the newest record's name wins in every order."""
+    records = renamed(list(generate(7, start=T0, count=1000)))
     ordered = create_tenant(db, "Ordered")
     ingest(db, ordered, records, batch_size=50)
     shuffled = create_tenant(db, "Shuffled")
@@ -88,7 +148,9 @@ def test_three_shuffled_replays_give_identical_state(db: Database) -> None:
         copy = records[:]
         random.Random(seed).shuffle(copy)
         ingest(db, shuffled, copy, batch_size=37)
+    assert_newest_names(db, ordered, records)
     assert snapshot(db, shuffled) == snapshot(db, ordered)
+    assert_newest_names(db, shuffled, records)
     with db.tenant(shuffled) as conn:
         dup = conn.execute("select count(*) as n from (select wa_message_id from messages "
                            "group by device_id, wa_message_id having count(*) > 1) d").fetchone()

@@ -4,24 +4,34 @@ select id, phone_jid, lid_jid from contacts
 where phone_jid = any(%(jids)s) or lid_jid = any(%(jids)s)
 
 -- name: insert_contacts
--- New contacts, one per person.
-insert into contacts (tenant_id, phone_jid, lid_jid, push_name)
-select mf_current_tenant(), u.phone, u.lid, u.name
-from unnest(%(phones)s::text[], %(lids)s::text[], %(names)s::text[]) as u(phone, lid, name)
+-- New contacts, one per person, with the newest name the batch gave them and its time.
+insert into contacts (tenant_id, phone_jid, lid_jid, push_name, push_name_at)
+select mf_current_tenant(), u.phone, u.lid, u.name, u.name_at
+from unnest(%(phones)s::text[], %(lids)s::text[], %(names)s::text[],
+            %(names_at)s::timestamptz[]) as u(phone, lid, name, name_at)
 returning id, phone_jid, lid_jid
 
 -- name: complete_contacts
--- Fill in an identifier or a push name a contact did not have yet.
+-- Fill in an identifier a contact did not have yet; take a name only from a record newer than
+-- the one the stored name came from (mf_name_newer, migration 0023), so the newest record's
+-- name wins whatever the arrival order. The time is kept even when the name is the same (an
+-- older record must not win over it later). Returns the contacts whose identifiers or name
+-- changed (`before` is the row as it was: FROM reads the statement's snapshot).
 update contacts c
 set phone_jid = coalesce(c.phone_jid, u.phone), lid_jid = coalesce(c.lid_jid, u.lid),
-    push_name = coalesce(u.name, c.push_name), updated_at = now()
-from unnest(%(ids)s::bigint[], %(phones)s::text[], %(lids)s::text[], %(names)s::text[])
-     as u(id, phone, lid, name)
+    push_name = case when u.newer then u.name else c.push_name end,
+    push_name_at = case when u.newer then u.name_at else c.push_name_at end,
+    updated_at = now()
+from (select u.*, b.phone_jid as old_phone, b.lid_jid as old_lid, b.push_name as old_name,
+             mf_name_newer(u.name, u.name_at, b.push_name, b.push_name_at) as newer
+      from unnest(%(ids)s::bigint[], %(phones)s::text[], %(lids)s::text[], %(names)s::text[],
+                  %(names_at)s::timestamptz[]) as u(id, phone, lid, name, name_at)
+      join contacts b on b.id = u.id) u
 where c.id = u.id
   and (c.phone_jid is distinct from coalesce(c.phone_jid, u.phone)
-       or c.lid_jid is distinct from coalesce(c.lid_jid, u.lid)
-       or (u.name is not null and c.push_name is distinct from u.name))
-returning c.id
+       or c.lid_jid is distinct from coalesce(c.lid_jid, u.lid) or u.newer)
+returning c.id, (c.phone_jid is distinct from u.old_phone or c.lid_jid is distinct from u.old_lid
+                 or c.push_name is distinct from u.old_name) as changed
 
 -- name: select_conversations
 -- Conversations of a device by chat key.
@@ -29,22 +39,28 @@ select id, chat_key, chat_jid, title, is_group from conversations
 where device_id = %(device_id)s and chat_key = any(%(keys)s)
 
 -- name: insert_conversations
--- New conversations (a concurrent insert of the same chat is left to the other writer).
-insert into conversations (tenant_id, device_id, chat_key, chat_jid, is_group, contact_id, title)
-select mf_current_tenant(), %(device_id)s, u.chat_key,
-       coalesce((select coalesce(ct.phone_jid, ct.lid_jid) from contacts ct
-                 where ct.id = u.contact_id), u.chat_jid),
-       u.is_group, u.contact_id, coalesce(u.title, '')
+-- New conversations (a concurrent insert of the same chat is left to the other writer). A
+-- direct chat is addressed and titled by its contact; a group by the batch's newest subject.
+insert into conversations (tenant_id, device_id, chat_key, chat_jid, is_group, contact_id, title,
+                           title_at)
+select mf_current_tenant(), %(device_id)s, u.chat_key, coalesce(ct.jid, u.chat_jid),
+       u.is_group, u.contact_id, coalesce(ct.push_name, u.title, ''), u.title_at
 from unnest(%(keys)s::text[], %(jids)s::text[], %(groups)s::boolean[], %(contacts)s::bigint[],
-            %(titles)s::text[]) as u(chat_key, chat_jid, is_group, contact_id, title)
+            %(titles)s::text[], %(titles_at)s::timestamptz[])
+     as u(chat_key, chat_jid, is_group, contact_id, title, title_at)
+left join lateral (select coalesce(c.phone_jid, c.lid_jid) as jid, c.push_name from contacts c
+                   where c.id = u.contact_id) ct on true
 on conflict (tenant_id, device_id, chat_key) do nothing
 returning id, chat_key
 
--- name: retitle_conversations
--- A group's new subject, or a first known name for a direct chat.
-update conversations c set title = u.title, updated_at = now()
-from unnest(%(ids)s::bigint[], %(titles)s::text[]) as u(id, title)
-where c.id = u.id and c.title is distinct from u.title
+-- name: retitle_groups
+-- A group's subject, when it comes from a record newer than the one the title came from
+-- (mf_name_newer, migration 0023): the newest subject wins whatever the arrival order.
+update conversations c set title = u.title, title_at = u.title_at, updated_at = now()
+from unnest(%(ids)s::bigint[], %(titles)s::text[], %(titles_at)s::timestamptz[])
+     as u(id, title, title_at)
+where c.id = u.id and c.is_group
+  and mf_name_newer(u.title, u.title_at, nullif(c.title, ''), c.title_at)
 
 -- name: insert_messages
 -- New messages (ones already stored for the device are skipped), each with its
@@ -143,7 +159,9 @@ from unnest(%(message_ids)s::bigint[], %(delivered)s::timestamptz[], %(read)s::t
 where m.id = u.message_id
 
 -- name: bump_conversations
--- New messages: latest activity, last message, unread count; inbound traffic reopens.
+-- New messages: latest activity, last message, unread count; inbound traffic reopens. The last
+-- message is the newest by WhatsApp time (then id, as GET .../messages lists them), so an old
+-- message brought by history sync never becomes the preview; new ids are the highest, hence >=.
 update conversations c
 set last_message_id = case when c.last_message_at is null or s.max_at >= c.last_message_at
                            then s.newest_id else c.last_message_id end,
@@ -154,11 +172,11 @@ set last_message_id = case when c.last_message_at is null or s.max_at >= c.last_
     snoozed_until = case when s.inbound > 0 then null else c.snoozed_until end,
     updated_at = now()
 from (select u.conversation_id, max(u.sent_at) as max_at,
-             (array_agg(u.id order by u.sent_at desc, u.wa_id desc))[1] as newest_id,
+             (array_agg(u.id order by u.sent_at desc, u.id desc))[1] as newest_id,
              count(*) filter (where not u.from_me) as inbound
-      from unnest(%(conversation_ids)b::bigint[], %(ids)b::bigint[], %(wa_ids)b::text[],
+      from unnest(%(conversation_ids)b::bigint[], %(ids)b::bigint[],
                   %(sent_at)b::timestamptz[], %(from_me)b::boolean[])
-           as u(conversation_id, id, wa_id, sent_at, from_me)
+           as u(conversation_id, id, sent_at, from_me)
       group by u.conversation_id) s
 where c.id = s.conversation_id
 
@@ -213,18 +231,31 @@ where chat_key = %(drop)s
                   where c2.chat_key = %(keep)s and c2.device_id = conversations.device_id)
 
 -- name: absorb_contact
--- Delete the duplicate contact and keep its identifiers on the survivor.
+-- Delete the duplicate contact and keep its identifiers on the survivor, and the newer of the
+-- two names (mf_name_newer), so the newest record's name survives any merge order.
 with gone as (
-    delete from contacts where id = %(drop)s returning phone_jid, lid_jid, push_name
+    delete from contacts where id = %(drop)s
+    returning phone_jid, lid_jid, push_name, push_name_at
 )
 update contacts c
 set phone_jid = coalesce(c.phone_jid, gone.phone_jid), lid_jid = coalesce(c.lid_jid, gone.lid_jid),
-    push_name = coalesce(c.push_name, gone.push_name), updated_at = now()
+    push_name = case when mf_name_newer(gone.push_name, gone.push_name_at, c.push_name,
+                                        c.push_name_at)
+                     then gone.push_name else c.push_name end,
+    push_name_at = case when mf_name_newer(gone.push_name, gone.push_name_at, c.push_name,
+                                           c.push_name_at)
+                        then gone.push_name_at else c.push_name_at end,
+    updated_at = now()
 from gone where c.id = %(keep)s
 
--- name: sync_conversation_jids
--- A direct chat is addressed by its contact's phone JID when known, else by the LID.
-update conversations c set chat_jid = coalesce(ct.phone_jid, ct.lid_jid)
+-- name: sync_direct_chats
+-- A direct chat follows its contact: addressed by the phone JID when known, else the LID, and
+-- titled with the contact's name (the newest one). Returns the conversations that changed.
+update conversations c
+set chat_jid = coalesce(ct.phone_jid, ct.lid_jid), title = coalesce(ct.push_name, c.title),
+    updated_at = now()
 from contacts ct
 where ct.id = c.contact_id and ct.id = any(%(ids)s) and not c.is_group
-  and c.chat_jid is distinct from coalesce(ct.phone_jid, ct.lid_jid)
+  and (c.chat_jid is distinct from coalesce(ct.phone_jid, ct.lid_jid)
+       or c.title is distinct from coalesce(ct.push_name, c.title))
+returning c.id
