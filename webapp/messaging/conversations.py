@@ -40,6 +40,20 @@ class ConversationFilters:
     q: str | None = None
 
 
+def cursor_time(cursor: dict[str, Any], key: str) -> dt.datetime:
+    """A timestamp field of a decoded cursor (ISO 8601 with an offset), or a 400."""
+    value = cursor.get(key)
+    if not isinstance(value, str):
+        raise bad_cursor()
+    try:
+        at = dt.datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise bad_cursor() from exc
+    if at.tzinfo is None:  # never left to the session's TimeZone
+        raise bad_cursor()
+    return at
+
+
 @dataclass(frozen=True)
 class JsonPage:
     """A page whose rows are JSON texts from the SQL serializers, sent without re-encoding."""
@@ -108,14 +122,7 @@ def _after_conversation(cursor: str | None) -> dict[str, Any]:
     after = decode_cursor(cursor, {"at", "id"})
     if after is None:
         return {"after_id": None, "after_at": None}
-    at = after.get("at")
-    if at is not None:
-        if not isinstance(at, str):
-            raise bad_cursor()
-        try:
-            at = dt.datetime.fromisoformat(at)
-        except ValueError as exc:
-            raise bad_cursor() from exc
+    at = None if after.get("at") is None else cursor_time(after, "at")
     return {"after_id": cursor_int(after, "id"), "after_at": at}
 
 
@@ -149,20 +156,28 @@ def get_conversation(db: Database, p: Principal, conversation_id: int) -> dict[s
         return conversation_row(conn, conversation_id)
 
 
+def _message_position(cursor: str | None) -> dict[str, Any]:
+    """The list_messages parameters of a cursor: a page cursor is the last message's
+    (WhatsApp time, id), a catch-up cursor the last id returned. Anything else is a 400."""
+    after = decode_cursor(cursor, {"at", "id"}, {"after_id"})
+    if after is None:
+        return {"before_at": None, "before_id": None, "after_id": None}
+    if "after_id" in after:
+        return {"before_at": None, "before_id": None, "after_id": cursor_int(after, "after_id")}
+    return {"before_at": cursor_time(after, "at"), "before_id": cursor_int(after, "id"),
+            "after_id": None}
+
+
 def list_messages(db: Database, p: Principal, conversation_id: int, *, limit: int,
                   cursor: str | None, after_id: int | None = None) -> JsonPage:
-    """Messages newest first; with after_id (or a catch-up cursor), those after it, oldest first."""
-    after = decode_cursor(cursor, {"id"}, {"after_id"})
-    before_id = None
-    if after is not None:
-        if "after_id" in after:
-            after_id = cursor_int(after, "after_id")
-        else:
-            before_id = cursor_int(after, "id")
-    params = {"conversation_id": conversation_id, "limit": limit + 1, "before_id": before_id,
-              "after_id": after_id}
-    catch_up = after_id is not None and before_id is None
-    before = sql.SQL(Q.messages_before if before_id is not None else "true")
+    """Messages newest first by WhatsApp time (then id); with after_id (or a catch-up cursor),
+    those stored after it, in arrival order."""
+    position = _message_position(cursor)
+    if position["after_id"] is None and position["before_id"] is None:
+        position["after_id"] = after_id
+    params = {"conversation_id": conversation_id, "limit": limit + 1, **position}
+    catch_up = params["after_id"] is not None
+    before = sql.SQL(Q.messages_before if params["before_id"] is not None else "true")
     query = (sql.SQL(Q.list_messages_after) if catch_up
              else sql.SQL(Q.list_messages).format(before=before))
     with db.tenant(p.tenant_id, p.user_id) as conn:
@@ -171,7 +186,7 @@ def list_messages(db: Database, p: Principal, conversation_id: int, *, limit: in
         raise NotFound("No such conversation.")
     if catch_up:
         return make_page(rows, limit, lambda r: {"after_id": r["id"]})
-    return make_page(rows, limit, lambda r: {"id": r["id"]})
+    return make_page(rows, limit, lambda r: {"at": r["sent_at"].isoformat(), "id": r["id"]})
 
 
 def check_changes(changes: dict[str, Any], now: dt.datetime | None = None) -> dict[str, Any]:

@@ -48,7 +48,8 @@ class ConversationQuery(PageQuery):
 
 
 class MessagesQuery(PageQuery):
-    """Newest first with `cursor`; `after_id` returns the messages after it, oldest first."""
+    """Newest first by WhatsApp time with `cursor`; `after_id` returns the messages stored
+    after it, in arrival order."""
 
     after_id: IdOrZero | None = None
 
@@ -146,7 +147,9 @@ def mark_read(call: Call[None, None], conversation_id: int) -> dict[str, Any]:
 @endpoint(bp, "/conversations/<int:conversation_id>/messages", permission="conversations.read",
           query=MessagesQuery, response=MessageList, reuse_transaction=True)
 def list_messages(call: Call[None, MessagesQuery], conversation_id: int) -> Response:
-    """Messages newest first; `after_id=N` gives those after N, oldest first (catch-up)."""
+    """Messages newest first by WhatsApp timestamp (then id), not by arrival: history sync
+    and offline delivery bring older messages after newer ones. `after_id=N` gives the
+    messages stored after message N, in arrival order (catch-up after a reconnect)."""
     q = call.query
     return json_page(conversations.list_messages(db(), call.who, conversation_id, limit=q.limit,
                                                  cursor=q.cursor, after_id=q.after_id))

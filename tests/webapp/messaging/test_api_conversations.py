@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -200,10 +202,17 @@ def test_tenant_b_sees_only_its_own(client: FlaskClient, desk: Desk) -> None:
     assert _list(client, desk.other, q="quokka")["data"] == []
 
 
+def _cursor(value: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
+
+
 def test_bad_query_parameters(client: FlaskClient, desk: Desk) -> None:
     for params, field in [({"status": "lost"}, "status"), ({"assignee": "someone"}, "assignee"),
                           ({"limit": "201"}, "limit"), ({"cursor": "%%%"}, "cursor"),
-                          ({"cursor": "eyJ4IjoxfQ=="}, "cursor"), ({"colour": "red"}, "colour")]:
+                          ({"cursor": "eyJ4IjoxfQ=="}, "cursor"), ({"colour": "red"}, "colour"),
+                          # a time without an offset is refused, not read in the session's zone
+                          ({"cursor": _cursor({"at": "2026-11-25T09:00:00", "id": 5})},
+                           "cursor")]:
         r = client.get("/api/v1/conversations", headers=desk.owner.headers, query_string=params)
         assert r.status_code == 400, params
         assert field in r.get_json()["error"]["details"]["fields"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +24,7 @@ from webapp.db import Database
 from webapp.messaging.service import ingest
 
 ANA, BRUNO = "5511999990001@s.whatsapp.net", "5511999990002@s.whatsapp.net"
+CARLA = "5511999990004@s.whatsapp.net"
 
 
 @dataclass
@@ -114,6 +117,71 @@ def test_messages_bad_parameters(client: FlaskClient, setup: Setup) -> None:
                           ({"cursor": "e30="}, "cursor"), ({"before": "1"}, "before")]:
         r = client.get(url, headers=setup.owner.headers, query_string=params)
         assert r.status_code == 400 and field in r.get_json()["error"]["details"]["fields"]
+
+
+def _pages(client: FlaskClient, who: Member, url: str, limit: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        page = _get(client, who, url, limit=limit, **({"cursor": cursor} if cursor else {}))
+        rows += page["data"]
+        cursor = page["next_cursor"]
+        if not cursor:
+            return rows
+
+
+def test_messages_follow_whatsapp_time_not_arrival(client: FlaskClient, setup: Setup,
+                                                   db: Database) -> None:
+    """History sync and offline delivery store older messages after newer ones: pages go
+    newest first by WhatsApp time (then id, for equal times), without gaps or repeats, and
+    the conversation's last message stays the newest one."""
+    t = setup.owner.tenant_id
+    ingest(db, t, [msg(f"LIVE{i}", f"live {i}", 1000 + i, chat=CARLA) for i in range(10)])
+    ingest(db, t, [msg(f"OLD{i:02d}", f"history {i}", i, chat=CARLA) for i in range(30)])
+    for n in range(3):  # three messages of the same second, arriving one by one
+        ingest(db, t, [msg(f"TIE{n}", f"same second {n}", 500, chat=CARLA)])
+    conv = conversation_id(db, t, CARLA)
+    url = f"/api/v1/conversations/{conv}/messages"
+    expected = query_all(db, t, "select id, wa_message_id from messages where "
+                         "conversation_id = %s order by sent_at desc, id desc", (conv,))
+    for limit in (7, 50):
+        rows = _pages(client, setup.viewer, url, limit)
+        assert [r["id"] for r in rows] == [e["id"] for e in expected]
+    assert [r["wa_message_id"] for r in rows][:2] == ["LIVE9", "LIVE8"]
+    assert [r["wa_message_id"] for r in rows][10:13] == ["TIE2", "TIE1", "TIE0"]
+    assert rows[-1]["wa_message_id"] == "OLD00"
+    c = _get(client, setup.viewer, f"/api/v1/conversations/{conv}")
+    assert c["last_message"]["id"] == rows[0]["id"] and c["last_message_at"] == rows[0][
+        "timestamp"]
+    # Catch-up follows arrival: after the newest live message come the history messages.
+    live9 = rows[0]["id"]
+    late = _get(client, setup.viewer, url, after_id=live9, limit=200)["data"]
+    assert [m["wa_message_id"] for m in late] == [f"OLD{i:02d}" for i in range(30)] + [
+        "TIE0", "TIE1", "TIE2"]
+
+
+def _cursor(value: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
+
+
+@pytest.mark.parametrize("cursor", [
+    _cursor({"id": 5}),  # the pre-0023 shape: a position needs the time too
+    _cursor({"at": "yesterday", "id": 5}),
+    _cursor({"at": "2026-11-25T09:00:00", "id": 5}),  # no offset: refused, not guessed
+    _cursor({"at": 1764061200, "id": 5}),
+    _cursor({"at": "2026-11-25T09:00:00+00:00", "id": "5"}),
+    _cursor({"at": "2026-11-25T09:00:00+00:00", "id": True}),
+    _cursor({"at": "2026-11-25T09:00:00+00:00", "id": 5, "after_id": 3}),
+    _cursor({"after_id": "3"}),
+    _cursor([1, 2]),
+    "not a cursor!",
+], ids=["old", "words", "naive", "number", "id-text", "id-bool", "mixed", "after-text",
+        "list", "garbage"])
+def test_forged_message_cursors_are_400(client: FlaskClient, setup: Setup, cursor: str) -> None:
+    r = client.get(f"/api/v1/conversations/{setup.long_chat}/messages",
+                   headers=setup.owner.headers, query_string={"cursor": cursor})
+    assert r.status_code == 400, r.get_json()
+    assert "cursor" in r.get_json()["error"]["details"]["fields"]
 
 
 def _search(client: FlaskClient, who: Member, q: str, **params: Any) -> dict[str, Any]:

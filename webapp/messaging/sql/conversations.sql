@@ -76,26 +76,29 @@ c.id < %(after_id)s::bigint
 select mf_conversation_json(c) as row from conversations c where c.id = %(id)s
 
 -- name: list_messages
--- A page of a conversation's messages, newest first (the before placeholder: `true` or
--- messages_before). No row at all: no such conversation; a row with a null id: no messages.
-select m.id, m.row
+-- A page of a conversation's messages, newest first by WhatsApp time, then by id (history sync
+-- and offline delivery store older messages after newer ones; the before placeholder: `true`
+-- or messages_before). No row at all: no such conversation; a row with a null id: no messages.
+-- Served by messages_conversation_time_idx (migration 0023).
+select m.id, m.sent_at, m.row
 from conversations c
 left join lateral (
-    select m.id, mf_message_json_of(m, r.quoted_message_id, r.reactions)::text as row
+    select m.id, m.sent_at, mf_message_json_of(m, r.quoted_message_id, r.reactions)::text as row
     from messages m
     cross join lateral mf_message_refs(m) r
     where m.conversation_id = c.id and {before}
-    order by m.id desc
+    order by m.sent_at desc, m.id desc
     limit %(limit)s) m on true
 where c.id = %(conversation_id)s
-order by m.id desc
+order by m.sent_at desc, m.id desc
 
 -- name: messages_before
--- Keyset: older than the cursor's message.
-m.id < %(before_id)s::bigint
+-- Keyset: older than the cursor's message (by WhatsApp time, then id).
+(m.sent_at, m.id) < (%(before_at)s::timestamptz, %(before_id)s::bigint)
 
 -- name: list_messages_after
--- Catch-up: a conversation's messages after a message id, oldest first (rows as above).
+-- Catch-up: a conversation's messages stored after a message id, in arrival order (ids only
+-- grow, so "after N" is what arrived since; the client places them by time). Rows as above.
 select m.id, m.row
 from conversations c
 left join lateral (
