@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -14,31 +14,43 @@ import click
 from webapp.commands.common import database
 from webapp.db import Database
 from webapp.errors import DomainError
+from webapp.messaging.ingest import BATCH_SIZE
 from webapp.messaging.records import ParsedLine, Record, parse_lines
 from webapp.messaging.service import IngestResult, ingest, resolve_device
 from webapp.messaging.simulator import run_live
 
+GROUP_MAX = 500  # most records a paced replay commits at once when it falls behind
+Progress = Callable[[int, int], None]  # (records replayed so far, records in the file)
 
-def _paced(lines: list[ParsedLine], speed: float | None) -> Iterator[list[Record]]:
-    """Batches of records; with a speed, released at `speed` times their recorded pace."""
-    records = [p.record for p in lines if p.record is not None]
-    if not speed:
-        yield records
+
+def chunks(records: list[Record], size: int = BATCH_SIZE) -> Iterator[list[Record]]:
+    """Records in ingest-sized batches, as fast as possible (the replay without --speed)."""
+    for start in range(0, len(records), size):
+        yield records[start:start + size]
+
+
+def paced(records: list[Record], speed: float, *, group_max: int = GROUP_MAX,
+          clock: Callable[[], float] = time.monotonic,
+          sleep: Callable[[float], None] = time.sleep) -> Iterator[list[Record]]:
+    """Records at `speed` times their recorded pace: each group is handed out as soon as its
+    records are due, before waiting for the next one, so what is due is stored while the
+    replay waits (a dense file is not held back to its end). Records that fall due while the
+    caller is storing a group go together in the next one, up to group_max."""
+    if not records:
         return
-    started, first = time.monotonic(), records[0].timestamp if records else None
-    batch: list[Record] = []
+    started, first = clock(), records[0].timestamp
+    group: list[Record] = []
     for record in records:
-        assert first is not None
         due = (record.timestamp - first).total_seconds() / speed
-        wait = due - (time.monotonic() - started)
-        if wait > 0.05 and batch:
-            yield batch
-            batch = []
+        if group and (due > clock() - started or len(group) >= group_max):
+            yield group
+            group = []
+        wait = due - (clock() - started)
         if wait > 0:
-            time.sleep(wait)
-        batch.append(record)
-    if batch:
-        yield batch
+            sleep(wait)
+        group.append(record)
+    if group:
+        yield group
 
 
 @contextmanager
@@ -52,18 +64,39 @@ def _one_line_errors(tenant_id: int, device_id: int | None) -> Iterator[None]:
 
 
 def replay_file(db: Database, tenant_id: int, path: Path, device_id: int | None,
-                speed: float | None = None) -> tuple[IngestResult, list[ParsedLine]]:
-    """Feed a traffic file through ingest; returns the result and the rejected lines.
+                speed: float | None = None,
+                progress: Progress | None = None) -> tuple[IngestResult, list[ParsedLine]]:
+    """Feed a traffic file through ingest, committing as it goes; returns the result and the
+    rejected lines. `progress` hears after each commit how many records are stored.
 
     Raises NotFound when the tenant does not exist or the device is not the tenant's."""
     device = resolve_device(db, tenant_id, device_id)
     with path.open(encoding="utf-8") as fh:
         parsed = list(parse_lines(fh))
     rejected = [p for p in parsed if not p.ok]
-    total = IngestResult()
-    for batch in _paced(parsed, speed):
-        total.add(ingest(db, tenant_id, batch, device_id=device))
+    records = [p.record for p in parsed if p.record is not None]
+    total, done = IngestResult(), 0
+    for group in paced(records, speed) if speed else chunks(records):
+        total.add(ingest(db, tenant_id, group, device_id=device))
+        done += len(group)
+        if progress is not None:
+            progress(done, len(records))
     return total, rejected
+
+
+class ProgressLine:
+    """Progress on stderr: at most one line a second, and the last one."""
+
+    def __init__(self, every_s: float = 1.0) -> None:
+        self.every_s = every_s
+        self.shown = time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        """Print `replayed N/M records` when a second has passed or the replay is done."""
+        now = time.monotonic()
+        if done == total or now - self.shown >= self.every_s:
+            self.shown = now
+            click.echo(f"replayed {done}/{total} records", err=True)
 
 
 @click.command()
@@ -71,12 +104,14 @@ def replay_file(db: Database, tenant_id: int, path: Path, device_id: int | None,
 @click.option("--tenant", "tenant_id", type=int, required=True)
 @click.option("--device", "device_id", type=int, default=None,
               help="Device id (default: the tenant's first device, or a new simulator device).")
-@click.option("--speed", type=float, default=None,
-              help="Replay at X times the recorded pace (default: as fast as possible).")
+@click.option("--speed", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Replay at X times the recorded pace, storing each record when its time "
+                   "comes (default: as fast as possible, in batches).")
 def replay(file: Path, tenant_id: int, device_id: int | None, speed: float | None) -> None:
     """Ingest a .jsonl traffic file; bad lines are reported on stderr and skipped."""
     with database() as db, _one_line_errors(tenant_id, device_id):
-        result, rejected = replay_file(db, tenant_id, file, device_id, speed)
+        result, rejected = replay_file(db, tenant_id, file, device_id, speed,
+                                       progress=ProgressLine())
     for line in rejected:
         click.echo(f"line {line.line_no}: {line.reason}", err=True)
     extra = f" presence={result.presence}" if result.presence else ""
