@@ -1,6 +1,10 @@
 // The selected conversation's messages: first page newest-first, infinite scroll back through
 // older pages, live upserts (created/updated frames), catch-up after a reconnect, and keyed
 // rendering so a status change re-renders one bubble, not the list.
+//
+// Order is WhatsApp time, not arrival: history sync and offline delivery bring older messages
+// after newer ones. The API pages by (time, id); a late message lands in its place, and one
+// older than every loaded message (while older pages remain) is left to the page it belongs to.
 
 import { api } from "../core/api.js";
 import { $, h } from "../core/dom.js";
@@ -15,8 +19,15 @@ const GROUP_GAP_MS = 5 * 60 * 1000;
 const STATUS_RANK = { received: 0, queued: 0, sending: 1, failed: 1, sent: 2, delivered: 3,
   read: 4 };
 
+/** A timestamp in microseconds: the API orders by the full time, Date keeps milliseconds. */
+function timeKey(iso) {
+  const micros = /\.\d{3}(\d{1,3})/.exec(iso || "");
+  return epochMs(iso) * 1000 + (micros ? Number(micros[1].padEnd(3, "0")) : 0);
+}
+
+/** The API's order, oldest first: WhatsApp time, then id. */
 function byTime(a, b) {
-  return epochMs(a.timestamp) - epochMs(b.timestamp) || a.id - b.id;
+  return timeKey(a.timestamp) - timeKey(b.timestamp) || a.id - b.id;
 }
 
 function merge(old, msg) {
@@ -117,10 +128,26 @@ export function createThread(options) {
     else setTop(byId.size ? "This is the beginning of the conversation." : "No messages yet.");
   }
 
-  async function loadPage(query, mine) {
+  /** Older than every loaded message while older pages remain: not shown yet (it would sit
+   * next to messages it does not follow); the next page of history brings it in its place. */
+  function beyondLoaded(msg) {
+    if (!cursor || byId.has(msg.id)) return false;
+    for (const held of byId.values()) if (byTime(held, msg) < 0) return false;
+    return byId.size > 0;
+  }
+
+  function isNewest(msg) {
+    for (const held of byId.values()) if (byTime(held, msg) > 0) return false;
+    return true;
+  }
+
+  /** Fetch a page and hold its messages; live pages (catch-up) skip those beyondLoaded. */
+  async function loadPage(query, mine, live = false) {
     const page = await api.get(`/conversations/${conv.id}/messages`, query);
     if (mine !== token) return null;
-    for (const msg of page.data) byId.set(msg.id, merge(byId.get(msg.id), msg));
+    for (const msg of page.data) {
+      if (!live || !beyondLoaded(msg)) byId.set(msg.id, merge(byId.get(msg.id), msg));
+    }
     return page;
   }
 
@@ -177,16 +204,18 @@ export function createThread(options) {
     maybeMarkRead();
   }
 
-  /** Add or update a message of the open conversation; returns true when it was new. */
+  /** Add or update a message of the open conversation; returns true when it was new. A late
+   * message older than others goes in its place and is not announced as new below. */
   function upsert(msg) {
-    if (!conv || msg.conversation_id !== conv.id) return false;
+    if (!conv || msg.conversation_id !== conv.id || beyondLoaded(msg)) return false;
     const isNew = !byId.has(msg.id);
     const wasBottom = atBottom();
     byId.set(msg.id, merge(byId.get(msg.id), msg));
     render();
     if (isNew) {
-      if (wasBottom || msg.from_me) scrollToBottom();
-      else {
+      const newest = isNewest(msg);
+      if (wasBottom || (msg.from_me && newest)) scrollToBottom();
+      else if (newest) {
         unseen += 1;
         jump.textContent = `${unseen} new message${unseen > 1 ? "s" : ""} ↓`;
         jump.hidden = false;
@@ -202,7 +231,7 @@ export function createThread(options) {
     const mine = token;
     let after = Math.max(0, ...byId.keys());
     for (let i = 0; i < 20; i += 1) {
-      const page = await loadPage({ after_id: after, limit: PAGE }, mine);
+      const page = await loadPage({ after_id: after, limit: PAGE }, mine, true);
       if (!page) return;
       render();
       if (!page.data.length || !page.next_cursor) break;
