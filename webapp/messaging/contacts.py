@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from webapp.db.pool import Conn
 from webapp.db.queries import load
@@ -72,12 +73,12 @@ def group_people(sightings: list[Sighting]) -> list[Person]:
     return people
 
 
-def _index(rows: list[dict[str, object]]) -> dict[str, int]:
+def _index(rows: list[dict[str, Any]]) -> dict[str, int]:
     known: dict[str, int] = {}
     for r in rows:
         for j in (r["phone_jid"], r["lid_jid"]):
             if isinstance(j, str):
-                known[j] = int(r["id"])  # type: ignore[call-overload]
+                known[j] = int(r["id"])
     return known
 
 
@@ -96,10 +97,11 @@ def resolve(conn: Conn, sightings: list[Sighting]) -> Resolved:
     if not people:
         return Resolved({}, [])
     all_jids = sorted({j for p in people for j in p.jids})
-    known = _index(conn.execute(Q.select_contacts_by_jids, {"jids": all_jids}).fetchall())
+    rows = conn.execute(Q.select_contacts_by_jids, {"jids": all_jids}).fetchall()
+    stored, known = {int(r["id"]): r for r in rows}, _index(rows)
     new: list[Person] = []
     complete: dict[int, Person] = {}
-    touched: set[int] = set()
+    merged: set[int] = set()
     for person in people:
         ids = sorted({known[j] for j in person.jids if j in known})
         if not ids:
@@ -107,16 +109,13 @@ def resolve(conn: Conn, sightings: list[Sighting]) -> Resolved:
             continue
         for drop in ids[1:]:
             _merge(conn, ids[0], drop)
-            touched.add(ids[0])
+            merged.add(ids[0])
         if ids[0] in complete:  # one contact, one row of the update (its newest name)
             person.jids |= complete[ids[0]].jids
             person.named(complete[ids[0]].name, complete[ids[0]].name_at)
         complete[ids[0]] = person
         known.update(dict.fromkeys(person.jids, ids[0]))
-    if complete:
-        rows = conn.execute(Q.complete_contacts, _columns(list(complete.items()),
-                                                          ids=list(complete))).fetchall()
-        touched.update(int(r["id"]) for r in rows if r["changed"])
+    touched = _complete(conn, complete, stored, merged)
     if new:
         known.update(_index(conn.execute(Q.insert_contacts, _columns(
             [(0, p) for p in new])).fetchall()))
@@ -127,10 +126,32 @@ def resolve(conn: Conn, sightings: list[Sighting]) -> Resolved:
     return Resolved(known, retitled)
 
 
+def _complete(conn: Conn, complete: dict[int, Person], stored: dict[int, dict[str, Any]],
+              merged: set[int]) -> set[int]:
+    """Update the known contacts this batch says something new about (an identifier, or a name
+    from a newer record, whose time is kept even when the name is the same); return those whose
+    identifiers or name changed (and merged ones), for their direct chats to follow. What the
+    batch read before (`stored`) decides; the update re-checks against the row itself."""
+    send: list[tuple[int, Person]] = []
+    changed = set(merged)
+    for contact_id, person in complete.items():
+        row = stored[contact_id]
+        phone, lid = _split(person.jids)
+        new_ids = (phone and not row["phone_jid"]) or (lid and not row["lid_jid"])
+        newer = name_newer(person.name, person.name_at, row["push_name"], row["push_name_at"])
+        if new_ids or newer or contact_id in merged:
+            send.append((contact_id, person))
+        if new_ids or (newer and person.name != row["push_name"]):
+            changed.add(contact_id)
+    if send:
+        conn.execute(Q.complete_contacts, _columns(send, ids=[c for c, _ in send]))
+    return changed
+
+
 def _columns(people: list[tuple[int, Person]], **extra: list[int]) -> dict[str, object]:
     """The array parameters of insert_contacts / complete_contacts."""
-    return {"phones": [_split(p.jids)[0] for _, p in people],
-            "lids": [_split(p.jids)[1] for _, p in people],
+    split = [_split(p.jids) for _, p in people]
+    return {"phones": [phone for phone, _ in split], "lids": [lid for _, lid in split],
             "names": [p.name for _, p in people], "names_at": [p.name_at for _, p in people],
             **extra}
 

@@ -1,6 +1,6 @@
 -- name: select_contacts_by_jids
--- Contacts known by any of these phone JIDs or LIDs.
-select id, phone_jid, lid_jid from contacts
+-- Contacts known by any of these phone JIDs or LIDs, with their name and its time.
+select id, phone_jid, lid_jid, push_name, push_name_at from contacts
 where phone_jid = any(%(jids)s) or lid_jid = any(%(jids)s)
 
 -- name: insert_contacts
@@ -15,23 +15,20 @@ returning id, phone_jid, lid_jid
 -- Fill in an identifier a contact did not have yet; take a name only from a record newer than
 -- the one the stored name came from (mf_name_newer, migration 0023), so the newest record's
 -- name wins whatever the arrival order. The time is kept even when the name is the same (an
--- older record must not win over it later). Returns the contacts whose identifiers or name
--- changed (`before` is the row as it was: FROM reads the statement's snapshot).
+-- older record must not win over it later).
 update contacts c
 set phone_jid = coalesce(c.phone_jid, u.phone), lid_jid = coalesce(c.lid_jid, u.lid),
-    push_name = case when u.newer then u.name else c.push_name end,
-    push_name_at = case when u.newer then u.name_at else c.push_name_at end,
+    push_name = case when mf_name_newer(u.name, u.name_at, c.push_name, c.push_name_at)
+                     then u.name else c.push_name end,
+    push_name_at = case when mf_name_newer(u.name, u.name_at, c.push_name, c.push_name_at)
+                        then u.name_at else c.push_name_at end,
     updated_at = now()
-from (select u.*, b.phone_jid as old_phone, b.lid_jid as old_lid, b.push_name as old_name,
-             mf_name_newer(u.name, u.name_at, b.push_name, b.push_name_at) as newer
-      from unnest(%(ids)s::bigint[], %(phones)s::text[], %(lids)s::text[], %(names)s::text[],
-                  %(names_at)s::timestamptz[]) as u(id, phone, lid, name, name_at)
-      join contacts b on b.id = u.id) u
+from unnest(%(ids)s::bigint[], %(phones)s::text[], %(lids)s::text[], %(names)s::text[],
+            %(names_at)s::timestamptz[]) as u(id, phone, lid, name, name_at)
 where c.id = u.id
   and (c.phone_jid is distinct from coalesce(c.phone_jid, u.phone)
-       or c.lid_jid is distinct from coalesce(c.lid_jid, u.lid) or u.newer)
-returning c.id, (c.phone_jid is distinct from u.old_phone or c.lid_jid is distinct from u.old_lid
-                 or c.push_name is distinct from u.old_name) as changed
+       or c.lid_jid is distinct from coalesce(c.lid_jid, u.lid)
+       or mf_name_newer(u.name, u.name_at, c.push_name, c.push_name_at))
 
 -- name: select_conversations
 -- Conversations of a device by chat key.
