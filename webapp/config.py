@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from webapp.errors import ConfigError
+from webapp.security.outbound import DEV_OUTBOUND_ALLOW, allow_from_env
+
+__all__ = ["DEV_OUTBOUND_ALLOW", "Settings", "outbound_allow_from_env"]
 
 PRODUCTION_REQUIRED = ("DATABASE_URL", "JWT_SECRET", "MASTER_KEY")
-# Where outbound requests may go although the address is not public (see
-# webapp/security/outbound.py). Development defaults to this machine only, so a provider can point
-# at a local Ollama or LM Studio; every other environment defaults to nothing.
-DEV_OUTBOUND_ALLOW = ("127.0.0.1/8", "::1", "localhost")
 
 
 @dataclass(frozen=True)
@@ -98,18 +97,10 @@ class Settings:
 
 def outbound_allow_from_env(env: Mapping[str, str]) -> tuple[str, ...]:
     """OUTBOUND_ALLOW as a list (checked); unset means loopback in development, else nothing."""
-    raw = env.get("OUTBOUND_ALLOW")
-    if raw is None:
-        dev = env.get("MESSAGEFLOW_ENV", "development") == "development"
-        return DEV_OUTBOUND_ALLOW if dev else ()
-    entries = tuple(e.strip() for e in raw.split(",") if e.strip())
-    from webapp.security.outbound import OutboundPolicy  # the one parser of the entries
-
     try:
-        OutboundPolicy.parse(entries)
+        return allow_from_env(env)
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
-    return entries
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -25,7 +25,7 @@ import ipaddress
 import os
 import socket
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -245,6 +245,24 @@ class OutboundPolicy:
         return addresses
 
 
+# Where outbound requests may go although the address is not public. Development defaults to
+# this machine only, so a provider can point at a local Ollama or LM Studio; every other
+# environment defaults to nothing.
+DEV_OUTBOUND_ALLOW = ("127.0.0.1/8", "::1", "localhost")
+
+
+def allow_from_env(env: Mapping[str, str]) -> tuple[str, ...]:
+    """OUTBOUND_ALLOW as a list of entries (ValueError when one is not a host or network);
+    unset means loopback in development (MESSAGEFLOW_ENV unset or `development`), else nothing."""
+    raw = env.get("OUTBOUND_ALLOW")
+    if raw is None:
+        dev = env.get("MESSAGEFLOW_ENV", "development") == "development"
+        return DEV_OUTBOUND_ALLOW if dev else ()
+    entries = tuple(e.strip() for e in raw.split(",") if e.strip())
+    OutboundPolicy.parse(entries)  # the one parser of the entries: refuse a bad one now
+    return entries
+
+
 _lock = threading.Lock()
 _current: OutboundPolicy | None = None
 
@@ -265,7 +283,5 @@ def current() -> OutboundPolicy:
     global _current
     with _lock:
         if _current is None:
-            from webapp.config import outbound_allow_from_env
-
-            _current = OutboundPolicy.parse(outbound_allow_from_env(os.environ))
+            _current = OutboundPolicy.parse(allow_from_env(os.environ))
         return _current

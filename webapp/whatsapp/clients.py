@@ -3,7 +3,6 @@ stand-in gateway of a device this process is not running."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 from typing import TYPE_CHECKING, Any
@@ -23,7 +22,7 @@ from webapp.whatsapp.intake import IntakeClosed
 from webapp.whatsapp.simulated import Schedule, SimulatedInbound
 
 if TYPE_CHECKING:
-    from webapp.whatsapp.runner import GatewayRunner, ProcessDue
+    from webapp.whatsapp.runner import GatewayRunner
 
 log = logging.getLogger(__name__)
 
@@ -150,13 +149,3 @@ def default_neonize(runner: GatewayRunner) -> Any:
     store = SessionStore.for_settings(runner.config.store_dsn, runner.config.home)
     return NeonizeGateway(store, lambda device, item: runner.submit(int(device), item),
                           backoff=runner.config.backoff, quoted=runner.quoted)
-
-
-def load_process_due() -> ProcessDue | None:
-    """`webapp.whatsapp.outbox.process_due`, written separately; None until it exists."""
-    try:
-        module = importlib.import_module("webapp.whatsapp.outbox")
-    except ImportError:
-        return None
-    process_due: ProcessDue | None = getattr(module, "process_due", None)
-    return process_due

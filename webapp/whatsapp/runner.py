@@ -32,8 +32,8 @@ import psycopg
 from webapp.db import Database
 from webapp.errors import DependencyDown
 from webapp.messaging import snooze
-from webapp.whatsapp import devices
-from webapp.whatsapp.clients import Unavailable, default_neonize, load_process_due, start_client
+from webapp.whatsapp import devices, outbox
+from webapp.whatsapp.clients import Unavailable, default_neonize, start_client
 from webapp.whatsapp.gateway import WhatsAppGateway
 from webapp.whatsapp.intake import Backoff, Intake, Item
 from webapp.whatsapp.leases import Holding, LeaseConfig, LeaseKeeper
@@ -77,7 +77,7 @@ class GatewayRunner:
         self.leases = LeaseKeeper(db, self.config.leases)
         self._neonize_factory = neonize_factory or default_neonize
         self._neonize: Any = None
-        self._process_due = process_due
+        self._process_due: ProcessDue = process_due or outbox.process_due
         self.intake = Intake(db, lambda device_id: self._tenants[device_id], self._on_status,
                              batch_size=self.config.batch_size, queue_size=self.config.queue_size,
                              linger=self.config.linger, workers=self.config.intake_workers,
@@ -281,10 +281,7 @@ class GatewayRunner:
                 self._retire_all(logout=False, why="lease deadline passed")
 
     def _outbox_loop(self) -> None:
-        process_due = self._process_due or load_process_due()
-        if process_due is None:
-            log.warning("webapp.whatsapp.outbox.process_due is missing: sends are not processed")
-            return
+        process_due = self._process_due
         while not self._stopping.wait(self.config.outbox_interval):
             try:
                 process_due(self.db, self.gateway_for, limit=50, holder=self.leases.holder)
