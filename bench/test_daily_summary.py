@@ -23,7 +23,7 @@ from tests.fakes.llm_server import FakeLLMServer
 from tests.webapp.llm.test_support import MASTER_KEY, add_provider, box, owner_principal
 from webapp.db import Database
 from webapp.llm import features
-from webapp.llm.client import load_litellm
+from webapp.llm.litellm_loader import load_litellm
 from webapp.llm.routing import LLMContext
 from webapp.messaging.service import ingest
 

@@ -20,14 +20,16 @@ from tests.webapp.llm.test_support import (
     owner_principal,
     seed_messages,
 )
+from webapp.analysis import importance, jobs
+from webapp.analysis.models import BatchAnalyzeRequest
+from webapp.analysis.prompts import build_importance_prompt
+from webapp.analysis.schemas import ImportanceBatch
 from webapp.db import Database
-from webapp.llm import analysis, features, jobs
-from webapp.llm.client import ProviderConfig, litellm_params, load_litellm
+from webapp.llm import features
+from webapp.llm.client import ProviderConfig, litellm_params
 from webapp.llm.ledger import CallSpec
-from webapp.llm.models import BatchAnalyzeRequest
-from webapp.llm.prompts import build_importance_prompt
+from webapp.llm.litellm_loader import load_litellm
 from webapp.llm.routing import LLMContext, route
-from webapp.llm.schemas import ImportanceBatch
 
 MESSAGES = 500
 
@@ -65,15 +67,15 @@ def test_batched_importance_uses_few_prompt_tokens(db: Database, fake: FakeLLMSe
     fake.reset()
     batched_ctx, batched, _ = _tenant_with_provider(db, fake)
     ids = seed_messages(db, batched.tenant_id, texts)
-    analysis.analyze_messages(batched_ctx, batched.tenant_id, ids)
+    importance.analyze_messages(batched_ctx, batched.tenant_id, ids)
     single_ctx, single, _ = _tenant_with_provider(db, fake)
     ids = seed_messages(db, single.tenant_id, texts)
-    analysis.analyze_messages(single_ctx, single.tenant_id, ids, batch_size=1)
+    importance.analyze_messages(single_ctx, single.tenant_id, ids, batch_size=1)
     batched_tokens, batched_calls = _prompt_tokens(db, batched.tenant_id)
     single_tokens, single_calls = _prompt_tokens(db, single.tenant_id)
     share = batched_tokens / single_tokens
     record("llm_batching_tokens", {
-        "messages": MESSAGES, "batch_size": analysis.BATCH_SIZE,
+        "messages": MESSAGES, "batch_size": importance.BATCH_SIZE,
         "batched_calls": batched_calls, "batched_prompt_tokens": batched_tokens,
         "single_calls": single_calls, "single_prompt_tokens": single_tokens,
         "batched_share": round(share, 3),
@@ -98,7 +100,7 @@ def test_batch_analysis_throughput_at_300ms(db: Database, fake: FakeLLMServer) -
     assert status["done"] == MESSAGES
     rate = MESSAGES / elapsed
     record("llm_batch_throughput", {
-        "messages": MESSAGES, "fake_latency_s": 0.3, "batch_size": analysis.BATCH_SIZE,
+        "messages": MESSAGES, "fake_latency_s": 0.3, "batch_size": importance.BATCH_SIZE,
         "workers": jobs.WORKERS, "seconds": round(elapsed, 2),
         "messages_per_s": round(rate, 1), "calls": len(ledger(db, p.tenant_id)),
     })
@@ -124,7 +126,7 @@ def _routed(ctx: LLMContext, tenant_id: int, prompt: Any) -> float:
 def _overhead(db: Database, fake: FakeLLMServer, rounds: int, **over: Any) -> dict[str, Any]:
     ctx, p, prov = _tenant_with_provider(db, fake, **over)
     ids = seed_messages(db, p.tenant_id, ["Where is my order 1234? It is late."])
-    prompt = build_importance_prompt(analysis.load_inputs(db, p.tenant_id, ids))
+    prompt = build_importance_prompt(importance.load_inputs(db, p.tenant_id, ids))
     config = ProviderConfig("openai_compatible", model=prov["model"], api_key=prov["api_key"],
                             api_base=fake.openai_base, timeout_s=5)
     for _ in range(5):  # warm connections on both paths

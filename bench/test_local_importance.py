@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bench.conftest import record
-from webapp.llm import importance_eval as ev
+from webapp.llm.local import importance_eval as ev
 
 DATASET = Path(__file__).parent.parent / "tests" / "fixtures" / "importance" / "messages.jsonl"
 MIN_F1 = 0.85

@@ -14,13 +14,13 @@ the watermark row lock, and a call with nothing new is one indexed range scan.
 job is queued or in flight (so runs do not pile up), with a run key unique to the tick.
 
 `analysis_job` enqueues once more (so a manual run picks up new messages too), then drains:
-`webapp.llm.jobs.drain_stats` claims items with FOR UPDATE SKIP LOCKED under a lease and analyses
-them through the LLM routing layer (routes, limits, budgets, breaker, ledger: nothing bypasses
-it), looping until the queue is empty or the time cap is reached. A claimed item is analysed by
-exactly one drain even when two runs overlap; an item whose batch raises is retried alone, by
-the next run when nothing else succeeded (a sensor interval of backoff), and goes `dead` with its
-error after MAX_ATTEMPTS (visible in GET /api/v1/analysis-jobs/:id). The
-run's metadata sums what it did, tokens and cost taken from the ledger rows of its own calls.
+`webapp.analysis.jobs.drain_stats` claims items with FOR UPDATE SKIP LOCKED under a lease and
+analyses them through the LLM routing layer (routes, limits, budgets, breaker, ledger: nothing
+bypasses it), looping until the queue is empty or the time cap is reached. A claimed item is
+analysed by exactly one drain even when two runs overlap; an item whose batch raises is retried
+alone, by the next run when nothing else succeeded (a sensor interval of backoff), and goes `dead`
+with its error after MAX_ATTEMPTS (visible in GET /api/v1/analysis-jobs/:id). The run's metadata
+sums what it did, tokens and cost taken from the ledger rows of its own calls.
 
 The web app's in-process worker drains the same queue when ANALYSIS_RUNNER=inline (the default,
 so `messageflow serve` alone works); `messageflow up` sets ANALYSIS_RUNNER=dagster.
@@ -36,10 +36,10 @@ from typing import Any
 import dagster as dg
 
 from pipelines.resources import PostgresResource
+from webapp.analysis import importance as llm_analysis
+from webapp.analysis.jobs import DrainStats, drain_stats
 from webapp.db import Database
 from webapp.db.queries import load
-from webapp.llm import analysis as llm_analysis
-from webapp.llm.jobs import DrainStats, drain_stats
 from webapp.security.crypto import SecretBox
 
 Q = load(__file__)

@@ -30,16 +30,16 @@ from pipelines.daily import (
     window,
 )
 from pipelines.resources import PostgresResource
+from webapp.analysis.prompts import build_daily_summary_prompt, build_summary_prompt
+from webapp.analysis.schemas import ConversationSummary, DailySummary, InputMessage
 from webapp.db.queries import load
 from webapp.llm.ledger import CallSpec
-from webapp.llm.prompts import build_daily_summary_prompt, build_summary_prompt
 from webapp.llm.routing import LLMContext, Routed, route
-from webapp.llm.schemas import ConversationSummary, DailySummary, InputMessage
 
 Q = load(__file__)
 log = logging.getLogger(__name__)
 
-MAX_CONVERSATION_MESSAGES = 300  # as webapp.llm.summaries: the latest messages of the day
+MAX_CONVERSATION_MESSAGES = 300  # as webapp.analysis.summaries: the latest messages of the day
 MAX_DIGEST_MESSAGES = 200
 
 

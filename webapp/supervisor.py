@@ -243,8 +243,13 @@ def terminate(children: list[Child], grace_s: float = 30.0,
             proc.wait(5)
         except subprocess.TimeoutExpired:  # pragma: no cover - unkillable
             pass
-    # SIGKILL is delivered to each member on its own schedule: on a loaded machine a
-    # grandchild can still be running a moment after its leader was reaped.
-    deadline = time.monotonic() + 5
-    while any(group_alive(pgid) for pgid in alive) and time.monotonic() < deadline:
+    _wait_until_empty(alive, 5.0)
+
+
+def _wait_until_empty(groups: list[int], timeout_s: float) -> None:
+    """Wait (bounded) until the killed groups have no live member: SIGKILL reaches each member
+    on its own schedule, and on a loaded machine a grandchild can still run a moment after its
+    leader was reaped."""
+    deadline = time.monotonic() + timeout_s
+    while any(group_alive(pgid) for pgid in groups) and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -15,7 +15,7 @@ import pytest
 
 from tests.fakes.llm_server import FakeLLMServer
 from webapp.db import Database
-from webapp.llm.client import load_litellm
+from webapp.llm.litellm_loader import load_litellm
 from webapp.security import outbound
 
 

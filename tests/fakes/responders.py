@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from webapp.llm.prompts import extract_data_block, prompt_feature
+from webapp.analysis.prompts import extract_data_block, prompt_feature
 
 Responder = Callable[[dict[str, Any]], str]
 
@@ -89,8 +89,8 @@ def default_responder(body: dict[str, Any]) -> str:
 
 def heuristic_responder(body: dict[str, Any]) -> str:
     """Answer with the built-in heuristic analyser's output: realistic content, same schema."""
-    from webapp.llm import local_analyzer
-    from webapp.llm.schemas import FEATURE_SCHEMAS, HealthCheckReply
+    from webapp.analysis.schemas import FEATURE_SCHEMAS, HealthCheckReply
+    from webapp.llm.local import analyzer as local_analyzer
 
     feature, _ = request_feature_and_data(body)
     model = FEATURE_SCHEMAS.get(feature, HealthCheckReply)

@@ -20,11 +20,11 @@ from tests.fakes.llm_server import FakeLLMServer
 from tests.webapp.conftest import Member, add_member, register_owner
 from tests.webapp.llm.test_support import T0, URGENT, mixed_texts, owner_principal, seed_messages
 from tests.webapp.llm.test_support import ok as _ok
+from webapp.analysis import importance as llm_analysis
+from webapp.analysis import jobs
 from webapp.config import Settings
 from webapp.db import Database
 from webapp.errors import ConfigError
-from webapp.llm import analysis as llm_analysis
-from webapp.llm import jobs
 from webapp.messaging.service import ingest
 from webapp.security.principal import Principal
 

@@ -21,9 +21,10 @@ from tests.webapp.llm.test_support import (
     owner_principal,
     seed_messages,
 )
+from webapp.analysis import jobs
+from webapp.analysis.models import BatchAnalyzeRequest
 from webapp.db import Database
-from webapp.llm import features, jobs
-from webapp.llm.models import BatchAnalyzeRequest
+from webapp.llm import features
 from webapp.llm.routing import LLMContext
 
 MESSAGES = 60

@@ -20,8 +20,9 @@ from tests.webapp.llm.test_support import (
     owner_principal,
     seed_messages,
 )
+from webapp.analysis import importance
 from webapp.db import Database
-from webapp.llm import analysis, features
+from webapp.llm import features
 from webapp.llm.models import ProviderCreate
 from webapp.llm.providers import create_provider
 from webapp.llm.routing import LLMContext
@@ -58,7 +59,7 @@ def test_passive_with_traffic_a_probe_only_when_idle_for_long_and_never_for_loca
         {"name": "Local", "kind": "local", "model": "messageflow-heuristic-v1"}))
     features.assign(platform_db, p, "importance_detection", busy["id"], 1)
     ids = seed_messages(platform_db, p.tenant_id, mixed_texts(3))
-    analysis.analyze_messages(ctx, p.tenant_id, ids)  # real traffic on Busy
+    importance.analyze_messages(ctx, p.tenant_id, ids)  # real traffic on Busy
     for _ in range(5):  # Failing's traffic: five errors in the window
         as_owner(database_url, "insert into llm_usage_logs (tenant_id, provider_id, "
                  "provider_kind, model, feature, status, error_class, unpriced) values "

@@ -25,8 +25,9 @@ from tests.webapp.llm.test_support import (
     owner_principal,
     seed_messages,
 )
+from webapp.analysis import summaries
 from webapp.db import Database
-from webapp.llm import features, summaries
+from webapp.llm import features
 from webapp.llm.routing import LLMContext
 
 DAY = "2026-11-20"

@@ -8,6 +8,8 @@ from flask import current_app, g, request
 
 from webapp.audit import service as audit
 from webapp.db import Database
+from webapp.llm.routing import LLMContext
+from webapp.security.crypto import SecretBox
 from webapp.security.principal import Principal, RequestMeta
 
 log = logging.getLogger(__name__)
@@ -25,6 +27,16 @@ def db() -> Database:
         return held
     database: Database = current_app.extensions["mf_db"]
     return database
+
+
+def llm_context() -> LLMContext:
+    """The database and this app's secret box (MASTER_KEY, built once per app): what a call
+    through the LLM routing layer needs."""
+    ext = current_app.extensions
+    box = ext.get("mf_llm_box")
+    if box is None:
+        box = ext["mf_llm_box"] = SecretBox(ext["mf_settings"].master_key)
+    return LLMContext(db(), box)
 
 
 def base_db() -> Database:

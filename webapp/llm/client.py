@@ -10,18 +10,16 @@ a class and a short message of our own, never the provider's response body.
 
 from __future__ import annotations
 
-import os
-import threading
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
-from types import ModuleType
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
-from webapp.llm import local_analyzer, transport
 from webapp.llm.errors import classify_exception, validation_summary
+from webapp.llm.litellm_loader import load_litellm
+from webapp.llm.local import analyzer as local_analyzer
 from webapp.llm.pricing import cost_usd, price_for
 
 ProviderKind = Literal["anthropic", "openai", "cohere", "openai_compatible", "local"]
@@ -44,8 +42,6 @@ _LITELLM_PREFIX = {
 # Sent when an OpenAI-compatible server needs no key (Ollama, vLLM...). Passing None would make
 # litellm fall back to the operator's OPENAI_API_KEY and send it to a tenant-chosen URL.
 NO_KEY_PLACEHOLDER = "no-key-configured"
-_ENV_DEFAULTS = {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_OFFLINE_MODE": "true"}
-_import_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -101,45 +97,6 @@ class CallResult:
     def ok(self) -> bool:
         """True when the call produced a schema-valid output."""
         return self.status == "ok"
-
-
-def load_litellm() -> ModuleType:
-    """Import litellm once, offline (no price-map or header fetches), quietly."""
-    with _import_lock:
-        for key, value in _ENV_DEFAULTS.items():
-            os.environ.setdefault(key, value)
-        import litellm
-
-        litellm.suppress_debug_info = True
-        litellm.telemetry = False
-        _keep_cohere_error_headers()
-        transport.route_through_policy(litellm)
-        return litellm
-
-
-def _keep_cohere_error_headers() -> None:
-    """Make litellm's Cohere errors keep the response headers, so a 429's Retry-After survives.
-
-    litellm 1.110.2 builds CohereError(status_code, message) and drops the headers it was given;
-    every other wire format keeps them. Guarded: a litellm without this class is left alone.
-    """
-    try:
-        from litellm.llms.cohere.chat.v2_transformation import CohereV2ChatConfig
-    except ImportError:
-        return
-    original: Any = CohereV2ChatConfig.get_error_class
-    if getattr(original, "_keeps_headers", False):
-        return
-
-    def get_error_class(self: Any, error_message: str, status_code: int, headers: Any) -> Any:
-        """litellm's own error class, with the response headers attached."""
-        error = original(self, error_message, status_code, headers)
-        if getattr(error, "headers", None) is None:
-            error.headers = headers
-        return error
-
-    get_error_class._keeps_headers = True  # type: ignore[attr-defined]
-    CohereV2ChatConfig.get_error_class = get_error_class  # type: ignore[method-assign]
 
 
 def normalize_api_base(kind: str, api_base: str | None) -> str | None:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from webapp.analysis.prompts import PROMPTS
+from webapp.analysis.schemas import FEATURES
 from webapp.audit import service as audit
 from webapp.db import Database
 from webapp.db.queries import load
 from webapp.errors import NotFound
-from webapp.llm.prompts import PROMPTS
 from webapp.llm.providers import get_row
 from webapp.llm.routing import LOCAL_NAME
-from webapp.llm.schemas import FEATURES
 from webapp.security.principal import Principal, RequestMeta
 
 Q = load(__file__)

@@ -15,16 +15,16 @@ import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from webapp.analysis.prompts import build_health_check_prompt
+from webapp.analysis.schemas import HealthCheckReply
 from webapp.db.queries import load
 from webapp.errors import NotFound
 from webapp.llm import breaker, limits
 from webapp.llm.client import CallResult
 from webapp.llm.ledger import CallSpec
 from webapp.llm.money import money
-from webapp.llm.prompts import build_health_check_prompt
 from webapp.llm.providers import SecretUnreadable, decrypt_key
 from webapp.llm.routing import LOCAL_NAME, Attempt, LLMContext, try_provider
-from webapp.llm.schemas import HealthCheckReply
 
 Q = load(__file__)
 

@@ -49,7 +49,7 @@ def _decimal(value: Decimal | float | int | str) -> Decimal:
 
 def _from_litellm_map(kind: str, model: str) -> Price | None:
     """Look `model` up in litellm's bundled map (imports litellm lazily, ~5 s the first time)."""
-    from webapp.llm.client import load_litellm
+    from webapp.llm.litellm_loader import load_litellm
 
     cost_map: dict[str, Any] = getattr(load_litellm(), "model_cost", {}) or {}
     keys = [model] + [f"{prefix}/{model}" for prefix in _MAP_PREFIXES.get(kind, ())]

@@ -1,49 +1,26 @@
-"""LLM endpoints: providers, feature routes, usage/cost/health statistics and analysis."""
+"""LLM endpoints: providers, feature routes, usage/cost/health statistics and recommendations."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 
 from webapp.http.api import Call, endpoint
 from webapp.http.context import db
-from webapp.llm import (
-    analysis,
-    features,
-    health,
-    jobs,
-    providers,
-    recommend,
-    stats,
-    summaries,
-    worker,
-)
+from webapp.http.context import llm_context as ctx
+from webapp.llm import features, health, providers, recommend, stats
 from webapp.llm.models import (
-    AnalyzeRequest,
     AssignProvider,
-    BatchAnalyzeRequest,
     ProviderCreate,
     ProviderUpdate,
     RangeQuery,
-    SummarizeRequest,
     UsageQuery,
 )
-from webapp.llm.routing import LLMContext
-from webapp.security.crypto import SecretBox
 
 bp = Blueprint("llm", __name__, url_prefix="/api/v1")
 
-MANAGE, READ, COSTS, RUN = "llm.providers.manage", "llm.usage.read", "costs.read", "analysis.run"
-
-
-def ctx() -> LLMContext:
-    """The database and this app's secret box (MASTER_KEY), built once per app."""
-    ext = current_app.extensions
-    box = ext.get("mf_llm_box")
-    if box is None:
-        box = ext["mf_llm_box"] = SecretBox(ext["mf_settings"].master_key)
-    return LLMContext(db(), box)
+MANAGE, READ, COSTS = "llm.providers.manage", "llm.usage.read", "costs.read"
 
 
 # -- providers -------------------------------------------------------------------------------
@@ -174,59 +151,3 @@ def usage_by_feature(call: Call[None, RangeQuery]) -> dict[str, Any]:
 def recommendations(call: Call[None, RangeQuery]) -> dict[str, Any]:
     """Recommendations from real statistics with minimum sample sizes, each with its numbers."""
     return recommend.recommendations(db(), call.who.tenant_id, call.query)
-
-
-# -- analysis --------------------------------------------------------------------------------
-@endpoint(bp, "/messages/analyze", method="POST", permission=RUN, body=AnalyzeRequest)
-def analyze_message(call: Call[AnalyzeRequest, None]) -> dict[str, Any]:
-    """Analyse one message now; returns the stored analysis and the attempts it took."""
-    return analysis.analyze_one(ctx(), call.who.tenant_id, call.body.message_id)
-
-
-@endpoint(bp, "/messages/<int:message_id>/analysis", permission="conversations.read")
-def get_analysis(call: Call[None, None], message_id: int) -> dict[str, Any]:
-    """The stored analysis of one message."""
-    return analysis.message_analysis(db(), call.who.tenant_id, message_id)
-
-
-@endpoint(bp, "/messages/batch-analyze", method="POST", permission=RUN,
-          body=BatchAnalyzeRequest, status=202)
-def batch_analyze(call: Call[BatchAnalyzeRequest, None]) -> dict[str, Any]:
-    """Queue messages (by ids, conversation or time) for analysis; returns the job id.
-
-    With ANALYSIS_RUNNER=dagster the analysis sensor picks the job up; otherwise (inline) this
-    process's worker thread drains it."""
-    job = jobs.create_job(db(), call.who, call.body)
-    if job["status"] == "queued" and current_app.extensions["mf_settings"].analysis_runner \
-            == "inline":
-        worker.ensure_worker(db(), ctx().box)
-    return job
-
-
-@endpoint(bp, "/analysis-settings", permission=RUN)
-def get_analysis_settings(call: Call[None, None]) -> dict[str, Any]:
-    """Whether new inbound messages are analysed automatically (default on)."""
-    return jobs.analysis_settings(db(), call.who)
-
-
-@endpoint(bp, "/analysis-settings", method="PUT", permission=MANAGE,
-          body=jobs.AnalysisSettingsUpdate)
-def put_analysis_settings(call: Call[jobs.AnalysisSettingsUpdate, None]) -> dict[str, Any]:
-    """Switch automatic analysis of new inbound messages on or off (admin: it may cost money
-    when importance detection routes to a paid provider)."""
-    return jobs.set_analysis_settings(db(), call.who, call.body, call.meta)
-
-
-@endpoint(bp, "/analysis-jobs/<int:job_id>", permission=RUN)
-def analysis_job(call: Call[None, None], job_id: int) -> dict[str, Any]:
-    """A job's progress (queued, running, done) and its failed items with their errors."""
-    return jobs.job_status(db(), call.who, job_id)
-
-
-@endpoint(bp, "/conversations/summarize", method="POST", permission=RUN, body=SummarizeRequest,
-          status=201)
-def summarize_conversation(call: Call[SummarizeRequest, None]) -> dict[str, Any]:
-    """Summarise a conversation (optionally since a time) and store the summary."""
-    b = call.body
-    return summaries.summarize(ctx(), call.who.tenant_id, call.who.user_id, b.conversation_id,
-                               b.since)

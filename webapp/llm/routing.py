@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from webapp.analysis.prompts import BuiltPrompt
 from webapp.db import Database
 from webapp.db.queries import load
 from webapp.errors import DependencyDown
@@ -23,7 +24,6 @@ from webapp.llm.client import CallResult, ProviderConfig, complete
 from webapp.llm.errors import scrub
 from webapp.llm.ledger import CallSpec
 from webapp.llm.money import money
-from webapp.llm.prompts import BuiltPrompt
 from webapp.llm.providers import SecretUnreadable, to_config
 from webapp.security.crypto import SecretBox
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tests.fakes.llm_server import FakeLLMServer
+from webapp.analysis.schemas import InputMessage
 from webapp.llm.client import ProviderConfig, ProviderKind
-from webapp.llm.schemas import InputMessage
 
 SECRET_KEY = "sk-tenantA-0123456789abcdef"
 SENT_AT = datetime(2026, 11, 25, 9, 15, tzinfo=UTC)  # a Wednesday

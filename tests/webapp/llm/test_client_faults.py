@@ -10,10 +10,10 @@ import pytest
 
 from tests.fakes.llm_server import FakeLLMServer, FaultPlan
 from tests.webapp.llm.helpers import SECRET_KEY, message, provider
+from webapp.analysis.prompts import build_importance_prompt
+from webapp.analysis.schemas import ImportanceBatch
 from webapp.llm.client import CallResult, ProviderConfig, ProviderKind, complete
 from webapp.llm.errors import classify_exception, parse_retry_after, scrub
-from webapp.llm.prompts import build_importance_prompt
-from webapp.llm.schemas import ImportanceBatch
 
 KINDS = ["openai", "anthropic", "cohere"]
 PROMPT = build_importance_prompt([message(1, "Server down!"), message(2, "thanks")]).messages

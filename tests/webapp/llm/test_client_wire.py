@@ -13,9 +13,9 @@ import pytest
 from tests.fakes.llm_server import FakeLLMServer, FaultPlan
 from tests.fakes.responders import heuristic_responder
 from tests.webapp.llm.helpers import SECRET_KEY, message, provider
+from webapp.analysis.prompts import IMPORTANCE_PROMPT_VERSION, build_importance_prompt
+from webapp.analysis.schemas import ImportanceBatch, match_results
 from webapp.llm.client import LOCAL_MODEL, ProviderConfig, ProviderKind, complete
-from webapp.llm.prompts import IMPORTANCE_PROMPT_VERSION, build_importance_prompt
-from webapp.llm.schemas import ImportanceBatch, match_results
 
 BATCH = [
     message(101, "The checkout page is down, customers cannot pay!"),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from webapp.llm import importance_eval as ev
+from webapp.llm.local import importance_eval as ev
 
 DATASET = Path(__file__).parents[2] / "fixtures" / "importance" / "messages.jsonl"
 

@@ -10,11 +10,11 @@ ROOT = Path(__file__).resolve().parents[3]
 
 SCRIPT = """
 import sys
-import webapp.llm.client, webapp.llm.pricing, webapp.llm.prompts, webapp.llm.local_analyzer
+import webapp.llm.client, webapp.llm.pricing, webapp.analysis.prompts, webapp.llm.local.analyzer
 from datetime import datetime, timezone
 from webapp.llm.client import ProviderConfig, complete
-from webapp.llm.prompts import build_importance_prompt
-from webapp.llm.schemas import ImportanceBatch, InputMessage
+from webapp.analysis.prompts import build_importance_prompt
+from webapp.analysis.schemas import ImportanceBatch, InputMessage
 from webapp.llm.pricing import price_for
 m = InputMessage(id=1, timestamp=datetime.now(timezone.utc), text="servidor caído, urgente")
 r = complete(ProviderConfig("local"), build_importance_prompt([m]).messages, ImportanceBatch)

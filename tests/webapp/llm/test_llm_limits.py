@@ -16,13 +16,14 @@ from tests.webapp.llm.test_support import (
     owner_principal,
     seed_messages,
 )
+from webapp.analysis import importance, jobs
+from webapp.analysis.models import BatchAnalyzeRequest
+from webapp.analysis.prompts import build_importance_prompt
+from webapp.analysis.schemas import ImportanceBatch
 from webapp.db import Database
-from webapp.llm import analysis, features, jobs, limits
+from webapp.llm import features, limits
 from webapp.llm.client import ProviderConfig
-from webapp.llm.models import BatchAnalyzeRequest
-from webapp.llm.prompts import build_importance_prompt
 from webapp.llm.routing import LLMContext
-from webapp.llm.schemas import ImportanceBatch
 
 
 def _spent(db: Database, tenant_id: int, provider_id: int) -> Decimal:
@@ -118,7 +119,7 @@ def test_requests_per_minute_and_day(platform_db: Database, database_url: str,
     prov = add_provider(ctx, p, fake, "Slow lane", requests_per_minute=2)
     features.assign(platform_db, p, "importance_detection", prov["id"], 1)
     ids = seed_messages(platform_db, p.tenant_id, ["a?", "b?", "c?", "d?"])
-    outs = [analysis.analyze_messages(ctx, p.tenant_id, [i]) for i in ids[:3]]
+    outs = [importance.analyze_messages(ctx, p.tenant_id, [i]) for i in ids[:3]]
     assert [o.attempts[0].status for o in outs] == ["ok", "ok", "skipped"]
     assert outs[2].attempts[0].reason == "rpm_exceeded"
     assert outs[2].attempts[-1].kind == "local"
@@ -126,7 +127,7 @@ def test_requests_per_minute_and_day(platform_db: Database, database_url: str,
                            "interval '2 minutes' where provider_id = %s", (prov["id"],))
     as_owner(database_url, "update llm_providers set rpm = null, rpd = 2 where id = %s",
              (prov["id"],))
-    out = analysis.analyze_messages(ctx, p.tenant_id, [ids[3]])
+    out = importance.analyze_messages(ctx, p.tenant_id, [ids[3]])
     assert out.attempts[0].reason == "rpd_exceeded"  # two calls already today
     assert len(fake.requests) == 2
 
@@ -163,7 +164,7 @@ def test_budget_without_a_price_refuses_rather_than_guessing(
                      " price_output_per_mtok = null where id = %s", (prov["id"],))
     features.assign(platform_db, p, "importance_detection", prov["id"], 1)
     ids = seed_messages(platform_db, p.tenant_id, ["hello"])
-    out = analysis.analyze_messages(ctx, p.tenant_id, ids)
+    out = importance.analyze_messages(ctx, p.tenant_id, ids)
     assert out.attempts[0].reason == "budget_unpriced" and not fake.requests
     assert "price_input_per_mtok" in (out.attempts[0].public()["error_message"] or "")
 
@@ -176,7 +177,7 @@ def test_estimate_is_an_upper_bound_of_the_real_cost(fake: FakeLLMServer) -> Non
     prompt = build_importance_prompt([message(i + 1, t) for i, t in enumerate(texts)])
     config = ProviderConfig("openai", api_key="sk-x", api_base=fake.openai_base,
                             max_tokens=800)
-    from webapp.llm.client import load_litellm
+    from webapp.llm.litellm_loader import load_litellm
 
     counted = load_litellm().token_counter(model="gpt-4-turbo", messages=prompt.messages)
     bound = limits.prompt_token_bound(config, prompt.messages, ImportanceBatch)

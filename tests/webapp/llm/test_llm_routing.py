@@ -14,8 +14,9 @@ from tests.webapp.llm.test_support import (
     owner_principal,
     seed_messages,
 )
+from webapp.analysis import importance
 from webapp.db import Database
-from webapp.llm import analysis, features
+from webapp.llm import features
 from webapp.llm.routing import LLMContext
 
 
@@ -43,7 +44,7 @@ def test_primary_down_uses_secondary_and_logs_both(
     fake.faults = FaultPlan.always("http_500")
     ids = seed_messages(platform_db, p.tenant_id, [URGENT, "thanks"])
 
-    outcome = analysis.analyze_messages(ctx, p.tenant_id, ids)
+    outcome = importance.analyze_messages(ctx, p.tenant_id, ids)
 
     assert set(outcome.analysis_ids) == set(ids)
     rows = ledger(platform_db, p.tenant_id)
@@ -72,14 +73,14 @@ def test_429_with_retry_after_cools_the_provider_down(
     fake.faults = FaultPlan(["rate_limit_429"])
     ids = seed_messages(platform_db, p.tenant_id, ["hello", "where is my order 123?"])
 
-    first = analysis.analyze_messages(ctx, p.tenant_id, ids[:1])
+    first = importance.analyze_messages(ctx, p.tenant_id, ids[:1])
     health = _health(platform_db, p.tenant_id, primary["id"])
     wait = (health["cooldown_until"] - health["now"]).total_seconds()
     assert 5.5 < wait <= 7.0, wait
     assert health["circuit"] == "closed"  # one 429 is not a broken provider
     assert [a.status for a in first.attempts] == ["rate_limited", "ok"]
 
-    second = analysis.analyze_messages(ctx, p.tenant_id, ids[1:])
+    second = importance.analyze_messages(ctx, p.tenant_id, ids[1:])
     assert len(fake.requests) == 1  # honoured: no request during the cooldown
     assert [(a.status, a.reason) for a in second.attempts] == [
         ("skipped", "cooling_down"), ("ok", None)]
@@ -97,19 +98,19 @@ def test_breaker_opens_after_repeated_failures_and_probes_later(
     fake.faults = FaultPlan.always("http_500")
     ids = seed_messages(platform_db, p.tenant_id, [f"question {i}?" for i in range(5)])
     for mid in ids[:3]:
-        analysis.analyze_messages(ctx, p.tenant_id, [mid])  # falls back to local each time
+        importance.analyze_messages(ctx, p.tenant_id, [mid])  # falls back to local each time
     health = _health(platform_db, p.tenant_id, flaky["id"])
     assert health["circuit"] == "open" and health["consecutive_failures"] == 3
     assert health["cooldown_until"] > health["now"] + dt.timedelta(seconds=25)
     assert health["status"] == "degraded"  # 3 failures in a window of 3 (< 5 samples)
 
-    out = analysis.analyze_messages(ctx, p.tenant_id, [ids[3]])
+    out = importance.analyze_messages(ctx, p.tenant_id, [ids[3]])
     assert out.attempts[0].reason == "cooling_down" and len(fake.requests) == 3
 
     as_owner(database_url, "update llm_health set cooldown_until = now() - interval '1 second' "
                            "where provider_id = %s", (flaky["id"],))
     fake.faults = FaultPlan()
-    probe = analysis.analyze_messages(ctx, p.tenant_id, [ids[4]])
+    probe = importance.analyze_messages(ctx, p.tenant_id, [ids[4]])
     assert [a.status for a in probe.attempts] == ["ok"] and len(fake.requests) == 4
     health = _health(platform_db, p.tenant_id, flaky["id"])
     assert health["circuit"] == "closed" and health["consecutive_failures"] == 0
@@ -128,10 +129,10 @@ def test_failed_probe_reopens_for_longer(
     as_owner(database_url, "update llm_providers set timeout_s = 0.3 where id = %s", (bad["id"],))
     ids = seed_messages(platform_db, p.tenant_id, ["a?", "b?", "c?", "d?"])
     for mid in ids[:3]:
-        analysis.analyze_messages(ctx, p.tenant_id, [mid])
+        importance.analyze_messages(ctx, p.tenant_id, [mid])
     as_owner(database_url, "update llm_health set cooldown_until = now() - interval '1 second' "
                            "where provider_id = %s", (bad["id"],))
-    out = analysis.analyze_messages(ctx, p.tenant_id, [ids[3]])
+    out = importance.analyze_messages(ctx, p.tenant_id, [ids[3]])
     assert out.attempts[0].status == "timeout"
     health = _health(platform_db, p.tenant_id, bad["id"])
     assert health["circuit"] == "open" and health["trips"] == 2
@@ -142,13 +143,13 @@ def test_no_provider_at_all_uses_the_local_analyser(platform_db: Database) -> No
     ctx = _ctx(platform_db)
     p = owner_principal(platform_db)
     ids = seed_messages(platform_db, p.tenant_id, [URGENT, "obrigado!"])
-    outcome = analysis.analyze_messages(ctx, p.tenant_id, ids)
+    outcome = importance.analyze_messages(ctx, p.tenant_id, ids)
     assert set(outcome.analysis_ids) == set(ids)
     rows = ledger(platform_db, p.tenant_id)
     assert len(rows) == 1 and rows[0]["provider_id"] is None
     assert rows[0]["provider_kind"] == "local" and rows[0]["model"] == "messageflow-heuristic-v1"
     assert rows[0]["cost_usd"] == 0 and not rows[0]["unpriced"]
-    stored = analysis.stored_analyses(platform_db, p.tenant_id, ids)
+    stored = importance.stored_analyses(platform_db, p.tenant_id, ids)
     urgent = next(a for a in stored if a["message_id"] == ids[0])
     assert urgent["heuristic"] and urgent["is_important"] and urgent["priority"] == "urgent"
     with platform_db.tenant(p.tenant_id) as conn:
@@ -168,7 +169,7 @@ def test_unknown_price_is_null_and_flagged_unpriced(
                        price_output_per_mtok=None, model="llama-3.1-8b-instruct")
     features.assign(platform_db, p, "importance_detection", own["id"], 1)
     ids = seed_messages(platform_db, p.tenant_id, ["hi"])
-    analysis.analyze_messages(ctx, p.tenant_id, ids)
+    importance.analyze_messages(ctx, p.tenant_id, ids)
     row = ledger(platform_db, p.tenant_id)[0]
     assert row["status"] == "ok" and row["cost_usd"] is None and row["unpriced"]
     assert row["input_tokens"] > 0 and row["output_tokens"] > 0

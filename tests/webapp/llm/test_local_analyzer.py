@@ -8,12 +8,7 @@ import pytest
 from pydantic import BaseModel
 
 from tests.webapp.llm.helpers import message
-from webapp.llm import local_analyzer
-from webapp.llm.client import ProviderConfig, complete
-from webapp.llm.dates import resolve_due_date
-from webapp.llm.heuristics import analyze_message, find_money, find_refs, guess_language
-from webapp.llm.lexicon import fold
-from webapp.llm.prompts import (
+from webapp.analysis.prompts import (
     BuiltPrompt,
     build_action_prompt,
     build_daily_summary_prompt,
@@ -21,7 +16,7 @@ from webapp.llm.prompts import (
     build_scoring_prompt,
     build_summary_prompt,
 )
-from webapp.llm.schemas import (
+from webapp.analysis.schemas import (
     ActionExtraction,
     ConversationScore,
     ConversationSummary,
@@ -29,6 +24,11 @@ from webapp.llm.schemas import (
     ImportanceBatch,
     InputMessage,
 )
+from webapp.llm.client import ProviderConfig, complete
+from webapp.llm.local import analyzer as local_analyzer
+from webapp.llm.local.dates import resolve_due_date
+from webapp.llm.local.heuristics import analyze_message, find_money, find_refs, guess_language
+from webapp.llm.local.lexicon import fold
 
 OUTAGE_EN = message(1, "Our website is down since 8am and customers can't checkout!")
 INVOICE_PT = message(

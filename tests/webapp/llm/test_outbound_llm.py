@@ -13,9 +13,9 @@ import pytest
 from tests.fakes.fixtures import allow_outbound
 from tests.fakes.llm_server import Canned, FakeLLMServer
 from tests.webapp.llm.helpers import SECRET_KEY, message, provider
+from webapp.analysis.prompts import build_importance_prompt
+from webapp.analysis.schemas import ImportanceBatch
 from webapp.llm.client import CallResult, ProviderKind, complete
-from webapp.llm.prompts import build_importance_prompt
-from webapp.llm.schemas import ImportanceBatch
 from webapp.security.outbound import OutboundRefused
 
 KINDS: list[ProviderKind] = ["openai", "openai_compatible", "anthropic", "cohere"]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from webapp.llm.schemas import (
+from webapp.analysis.schemas import (
     FEATURE_SCHEMAS,
     FEATURES,
     LEDGER_FEATURES,

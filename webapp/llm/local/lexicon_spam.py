@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from webapp.llm.lexicon import any_of, fold
+from webapp.llm.local.lexicon import any_of, fold
 
 # fmt: off
 SPAM_CUES: tuple[re.Pattern[str], ...] = tuple(any_of([p]) for p in [

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from webapp.llm.lexicon import fold
+from webapp.llm.local.lexicon import fold
 
 _WORD = re.compile(r"[a-z0-9]+")
 # Arabizi: 2/3/5/7/8/9 stand for hamza, ain, kha, ha, ghain, qaf inside Latin-letter words

@@ -9,7 +9,7 @@ words no cue table foresaw. Same languages and folding as `lexicon`.
 
 from __future__ import annotations
 
-from webapp.llm.lexicon import any_of
+from webapp.llm.local.lexicon import any_of
 
 # What an operations desk looks after: a message about one of these, with no sign that it is
 # thanks, an acknowledgement, news or a routine notice, is usually someone reporting a case.

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from webapp.llm.lexicon import fold
+from webapp.llm.local.lexicon import fold
 
 _WEEKDAY_NAMES = [  # one line per weekday: en de es fr it id hi (Latin, Devanagari) ar
     "monday montag lunes lundi lunedi senin somvar सोमवार الاثنين",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from webapp.llm.lexicon import COMPLAINT, OUTAGE, any_of
+from webapp.llm.local.lexicon import COMPLAINT, OUTAGE, any_of
 
 # fmt: off
 

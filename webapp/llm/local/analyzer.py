@@ -16,13 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from webapp.llm import lexicon as lx
-from webapp.llm import lexicon_talk as talk
-from webapp.llm.extractive import Sentence, attributed, pick_sentences, plain, split_sentences
-from webapp.llm.heuristics import INJECTION_TOPIC, SPAM_TOPIC, analyze_message
-from webapp.llm.lexicon_spam import INJECTION
-from webapp.llm.prompts import extract_data_block
-from webapp.llm.schemas import (
+from webapp.analysis.prompts import extract_data_block
+from webapp.analysis.schemas import (
     PRIORITY_RANK,
     ActionExtraction,
     ActionItem,
@@ -39,6 +34,11 @@ from webapp.llm.schemas import (
     Sentiment,
     feature_for_schema,
 )
+from webapp.llm.local import lexicon as lx
+from webapp.llm.local import lexicon_talk as talk
+from webapp.llm.local.extractive import Sentence, attributed, pick_sentences, plain, split_sentences
+from webapp.llm.local.heuristics import INJECTION_TOPIC, SPAM_TOPIC, analyze_message
+from webapp.llm.local.lexicon_spam import INJECTION
 
 MODEL_NAME = "messageflow-heuristic-v1"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

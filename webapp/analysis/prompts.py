@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from webapp.llm.schemas import HEALTH_CHECK_FEATURE, InputMessage
+from webapp.analysis.schemas import HEALTH_CHECK_FEATURE, InputMessage
 
 IMPORTANCE_PROMPT_VERSION = "importance/v1"
 ACTIONS_PROMPT_VERSION = "actions/v1"

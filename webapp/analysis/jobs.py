@@ -1,7 +1,7 @@
 """The analysis queue: jobs of message items, drained by `drain(db, limit)` from any process.
 
 drain() is Flask-free so a scheduler can own it (the Dagster `analysis_job` in
-pipelines/analysis.py, or the in-process worker of webapp/llm/worker.py when ANALYSIS_RUNNER is
+pipelines/analysis.py, or the in-process worker of webapp/analysis/worker.py when ANALYSIS_RUNNER is
 `inline`): it claims due items of every tenant through `mf_claim_analysis_items` (FOR UPDATE SKIP
 LOCKED, with a lease so a crashed worker's items come back), analyses them per tenant in batches
 on a few threads, and marks them done, re-queued (with the error) or dead after MAX_ATTEMPTS. A
@@ -21,14 +21,14 @@ from typing import Any
 from psycopg.types.json import Jsonb
 from pydantic import StrictBool
 
+from webapp.analysis import importance
+from webapp.analysis.models import BatchAnalyzeRequest
 from webapp.audit import service as audit
 from webapp.db import Database
 from webapp.db.queries import load
 from webapp.errors import NotFound
 from webapp.inputs import RequestModel
-from webapp.llm import analysis
 from webapp.llm.errors import scrub
-from webapp.llm.models import BatchAnalyzeRequest
 from webapp.llm.routing import LLMContext
 from webapp.security.crypto import SecretBox
 from webapp.security.principal import Principal, RequestMeta
@@ -156,7 +156,7 @@ def _process(ctx: LLMContext, tenant_id: int, items: Sequence[dict[str, Any]]) -
     with ctx.db.tenant(tenant_id) as conn:
         conn.execute(Q.start_jobs, {"ids": job_ids})
     try:
-        outcome = analysis.analyze_messages(ctx, tenant_id, [i["message_id"] for i in items],
+        outcome = importance.analyze_messages(ctx, tenant_id, [i["message_id"] for i in items],
                                             batch_size=len(items))
     except Exception as exc:  # the items go back to the queue with the (scrubbed) reason
         if len(items) > 1:  # find the culprit: the others must not share its fate
@@ -211,7 +211,7 @@ def _bury(db: Database, dead: list[dict[str, Any]]) -> None:
 
 
 def drain_stats(db: Database, limit: int = 200, *, box: SecretBox | None = None,
-                batch_size: int = analysis.BATCH_SIZE, workers: int = WORKERS) -> DrainStats:
+                batch_size: int = importance.BATCH_SIZE, workers: int = WORKERS) -> DrainStats:
     """Claim up to `limit` due items of any tenant and analyse them; what happened to them."""
     stats = DrainStats()
     with db.system() as conn:
@@ -233,7 +233,7 @@ def drain_stats(db: Database, limit: int = 200, *, box: SecretBox | None = None,
 
 
 def drain(db: Database, limit: int = 200, *, box: SecretBox | None = None,
-          batch_size: int = analysis.BATCH_SIZE, workers: int = WORKERS) -> int:
+          batch_size: int = importance.BATCH_SIZE, workers: int = WORKERS) -> int:
     """Claim up to `limit` due items of any tenant and analyse them; returns how many."""
     return drain_stats(db, limit, box=box, batch_size=batch_size, workers=workers).claimed
 

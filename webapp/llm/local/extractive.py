@@ -7,8 +7,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from webapp.llm.languages import STOPWORDS
-from webapp.llm.lexicon import fold
+from webapp.llm.local.languages import STOPWORDS
+from webapp.llm.local.lexicon import fold
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…؟।])\s+|\n+")
 _WORD = re.compile(r"[a-z0-9][a-z0-9'-]{2,}")

@@ -14,8 +14,8 @@ import threading
 
 from psycopg_pool import PoolClosed
 
+from webapp.analysis import jobs
 from webapp.db import Database
-from webapp.llm import jobs
 from webapp.security.crypto import SecretBox
 
 log = logging.getLogger(__name__)

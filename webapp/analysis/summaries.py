@@ -7,12 +7,12 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
+from webapp.analysis.prompts import build_summary_prompt
+from webapp.analysis.schemas import ConversationSummary, InputMessage
 from webapp.db.queries import load
 from webapp.errors import NotFound, Unprocessable
 from webapp.llm.ledger import CallSpec
-from webapp.llm.prompts import build_summary_prompt
 from webapp.llm.routing import LLMContext, Routed, route
-from webapp.llm.schemas import ConversationSummary, InputMessage
 
 Q = load(__file__)
 

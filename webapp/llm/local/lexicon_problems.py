@@ -14,7 +14,7 @@ cues look for the *shape* of a problem instead, in every language of `lexicon`:
 
 from __future__ import annotations
 
-from webapp.llm.lexicon import any_of
+from webapp.llm.local.lexicon import any_of
 
 # fmt: off
 _OPERATION_EN = (

@@ -16,13 +16,13 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
+from webapp.analysis.prompts import build_importance_prompt
+from webapp.analysis.schemas import ImportanceBatch, InputMessage, MessageAnalysis, match_results
 from webapp.db import Database
 from webapp.db.queries import load
 from webapp.errors import NotFound, Unprocessable
 from webapp.llm.ledger import CallSpec
-from webapp.llm.prompts import build_importance_prompt
 from webapp.llm.routing import Attempt, LLMContext, Routed, route, run_local
-from webapp.llm.schemas import ImportanceBatch, InputMessage, MessageAnalysis, match_results
 
 Q = load(__file__)
 

@@ -13,17 +13,17 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from webapp.llm import lexicon as lx
-from webapp.llm import lexicon_cases as cases
-from webapp.llm import lexicon_problems as lx_problems
-from webapp.llm import lexicon_talk as talk
-from webapp.llm.dates import resolve_due_date
-from webapp.llm.extractive import split_sentences
-from webapp.llm.languages import guess_language
-from webapp.llm.lexicon_problems import PROBLEM
-from webapp.llm.lexicon_spam import INJECTION, SPAM_THRESHOLD, spam_cues
-from webapp.llm.references import find_money, find_refs
-from webapp.llm.schemas import ActionItem, InputMessage, MessageAnalysis, Priority, Sentiment
+from webapp.analysis.schemas import ActionItem, InputMessage, MessageAnalysis, Priority, Sentiment
+from webapp.llm.local import lexicon as lx
+from webapp.llm.local import lexicon_cases as cases
+from webapp.llm.local import lexicon_problems as lx_problems
+from webapp.llm.local import lexicon_talk as talk
+from webapp.llm.local.dates import resolve_due_date
+from webapp.llm.local.extractive import split_sentences
+from webapp.llm.local.languages import guess_language
+from webapp.llm.local.lexicon_problems import PROBLEM
+from webapp.llm.local.lexicon_spam import INJECTION, SPAM_THRESHOLD, spam_cues
+from webapp.llm.local.references import find_money, find_refs
 
 __all__ = ["analyze_message", "find_money", "find_refs", "guess_language", "read_signals"]
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from webapp.llm.analysis import BATCH_SIZE, chunks
+from webapp.analysis.importance import BATCH_SIZE, chunks
+from webapp.analysis.prompts import build_importance_prompt
+from webapp.analysis.schemas import ImportanceBatch, InputMessage, MessageAnalysis, match_results
 from webapp.llm.client import ProviderConfig, complete
-from webapp.llm.prompts import build_importance_prompt
-from webapp.llm.schemas import ImportanceBatch, InputMessage, MessageAnalysis, match_results
 
 # Every message is dated the same (a Wednesday morning) so relative dates resolve alike.
 SENT_AT = datetime(2026, 11, 25, 9, 15, tzinfo=UTC)

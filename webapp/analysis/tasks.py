@@ -16,12 +16,12 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
+from webapp.analysis.prompts import build_action_prompt, build_scoring_prompt
+from webapp.analysis.schemas import ActionExtraction, ConversationScore, InputMessage
 from webapp.db.queries import load
 from webapp.errors import NotFound, Unprocessable, ValidationFailed
 from webapp.llm.ledger import CallSpec
-from webapp.llm.prompts import build_action_prompt, build_scoring_prompt
 from webapp.llm.routing import LLMContext, Routed, route
-from webapp.llm.schemas import ActionExtraction, ConversationScore, InputMessage
 
 Q = load(__file__)
 

@@ -1,0 +1,1 @@
+"""What the product asks of models: importance, summaries, scoring, actions, the queue."""

@@ -1,0 +1,1 @@
+"""The built-in `local` provider: an offline, keyless heuristic analyser."""

@@ -1,1 +1,0 @@
-"""HTTP edge of the conversation_scoring and action_extraction features (webapp.llm.tasks)."""
