@@ -46,7 +46,7 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 THREADS = int(os.environ.get("BENCH_THREADS", "16"))
 THINK_MS = float(os.environ.get("BENCH_THINK_MS", "150"))  # paced phase: mean pause
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "")  # rate-limit storage (in-process when empty)
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "")  # rate-limit storage (PostgreSQL when empty)
 REPO = Path(__file__).resolve().parents[1]
 Work = Callable[[random.Random], Any]
 PASSWORD = "bench password 123"
@@ -377,7 +377,7 @@ def test_read_api_latency(database_url: str, tmp_path: Path) -> None:
         "messages": MESSAGES, "conversations": CONVERSATIONS, "tenants": TENANTS,
         "clients": CLIENTS, "seconds_per_run": SECONDS, "load_s": round(load_s, 1),
         "server": f"gunicorn gthread -w {WORKERS} --threads {THREADS}", "think_ms": THINK_MS,
-        "rate_limit_storage": "redis" if REDIS_URL else "mf-memory (per process)",
+        "rate_limit_storage": "redis" if REDIS_URL else "postgres (mf-postgres, shared)",
         "cpus": os.cpu_count(), "loadavg_before": os.getloadavg()[0]}
     server_pids: list[int] = []
     with gunicorn(database_url, tmp_path, server_pids) as port:

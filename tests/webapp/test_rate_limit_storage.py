@@ -1,112 +1,211 @@
-"""The in-process rate-limit storage (webapp.http.limits.LockedMemoryStorage) and the moving
-window under concurrent requests: exact counts, no background threads, no 500s."""
+"""The PostgreSQL rate-limit storage (webapp.http.rate_store.PostgresStorage, `mf-postgres://`):
+the `limits` storage contract over a real database, exact under concurrency from several pools
+(as from several processes), old keys pruned, outages failing fast; and the app over it."""
 
 from __future__ import annotations
 
-import threading
+import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psycopg
 import pytest
 from flask import Flask
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
+from psycopg.conninfo import make_conninfo
 
 from tests.webapp.conftest import make_settings, register_owner
 from webapp.app import close_app, create_app
-from webapp.http import limits as limits_module
-from webapp.http.limits import LockedMemoryStorage
+from webapp.db import Database
+from webapp.errors import ConfigError
+from webapp.http import rate_store
+from webapp.http.rate_store import PostgresStorage, StorageUnavailable
 
 
-class Clock:
-    """A settable time.time() for the storage module."""
-
-    def __init__(self, now: float = 1_000_000.0) -> None:
-        self.now = now
-
-    def time(self) -> float:
-        return self.now
+@pytest.fixture(scope="module")
+def pools(database_url: str) -> Iterator[list[Database]]:
+    """Two independent pools over the module's database: two processes' worth."""
+    opened = [Database(database_url, min_size=1, max_size=8) for _ in range(2)]
+    for db in opened:
+        db.open()
+    yield opened
+    for db in opened:
+        db.close()
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    c = Clock()
-    monkeypatch.setattr(limits_module, "time", c)
-    return c
+def storage(pools: list[Database]) -> PostgresStorage:
+    return PostgresStorage(database=pools[0])
 
 
-def test_scheme_is_registered() -> None:
-    assert isinstance(storage_from_string("mf-memory://"), LockedMemoryStorage)
+def key() -> str:
+    """A key no other test uses."""
+    return f"test/{uuid.uuid4().hex}"
 
 
-def test_moving_window_counts_any_60_seconds(clock: Clock) -> None:
-    limiter = MovingWindowRateLimiter(LockedMemoryStorage())
-    limit = parse("3/minute")
-    assert [limiter.hit(limit, "u") for _ in range(4)] == [True, True, True, False]
-    clock.now += 59.0
-    assert not limiter.hit(limit, "u")  # the first three are still within 60 s
-    clock.now += 1.5  # the first three left the window; the refused ones never entered it
-    assert [limiter.hit(limit, "u") for _ in range(4)] == [True, True, True, False]
-    assert limiter.hit(limit, "someone else")
-    assert limiter.storage.get_moving_window("unknown", 3, 60) == (clock.now, 0)
-    stats = limiter.get_window_stats(limit, "u")
-    assert stats.remaining == 0 and stats.reset_time > clock.now
+def kill_connections(database_url: str, application_name: str) -> None:
+    """PostgreSQL drops every connection of that application (as in a restart)."""
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute("select pg_terminate_backend(pid) from pg_stat_activity "
+                      "where datname = current_database() and application_name = %s",
+                      (application_name,))
 
 
-def test_fixed_window_counter_and_expiry(clock: Clock) -> None:
-    storage = LockedMemoryStorage()
-    limiter = FixedWindowRateLimiter(storage)
-    limit = parse("2/minute")
-    assert [limiter.hit(limit, "k") for _ in range(3)] == [True, True, False]
-    clock.now += 61
-    assert limiter.hit(limit, "k")
-    assert storage.decr(limiter_key(limit, "k")) == 0 and storage.get("nope") == 0
+def rows(database_url: str, query: str, *args: object) -> list[tuple[object, ...]]:
+    """Read the storage tables as the owner (the app role's view is the same; no RLS here)."""
+    with psycopg.connect(database_url) as conn:
+        return conn.execute(query, args).fetchall()
 
 
-def limiter_key(limit: object, ident: str) -> str:
-    return limit.key_for(ident)  # type: ignore[attr-defined, no-any-return]
+def test_scheme_is_registered_and_needs_the_pool(pools: list[Database]) -> None:
+    assert isinstance(storage_from_string("mf-postgres://", database=pools[0]),  # type: ignore[arg-type]
+                      PostgresStorage)
+    with pytest.raises(ConfigError):
+        storage_from_string("mf-postgres://")
 
 
-def test_expired_keys_are_swept(clock: Clock) -> None:
-    storage = LockedMemoryStorage()
-    for i in range(100):
-        storage.acquire_entry(f"w{i}", 5, 60)
-        storage.incr(f"c{i}", 60)
-    clock.now += limits_module.SWEEP_EVERY_S + 61
-    storage.incr("fresh", 60)  # any touch after the sweep interval sweeps
-    assert set(storage._counters) == {"fresh"} and storage._windows == {}
-    assert storage.reset() == 1
-
-
-def test_concurrent_hits_are_exact_and_start_no_threads() -> None:
-    storage = LockedMemoryStorage()
+def test_moving_window_counts_any_window(storage: PostgresStorage) -> None:
     limiter = MovingWindowRateLimiter(storage)
-    limit = parse("500/minute")
-    threads_before = threading.active_count()
-    results: Counter[bool] = Counter()
-    lock = threading.Lock()
+    limit, k = parse("3 per 2 seconds"), key()
+    started = time.time()
+    assert [limiter.hit(limit, k) for _ in range(4)] == [True, True, True, False]
+    spread = time.time() - started  # the three hits lie within this
+    stats = limiter.get_window_stats(limit, k)
+    assert stats.remaining == 0 and started + 2 <= stats.reset_time <= time.time() + 2
+    assert limiter.hit(limit, "someone else", k)
+    time.sleep(max(0.0, stats.reset_time + spread - time.time()) + 0.05)
+    # The first three left the window; the refused one never entered it.
+    assert [limiter.hit(limit, k) for _ in range(4)] == [True, True, True, False]
+    oldest, hits = storage.get_moving_window("unknown", 3, 60)
+    assert hits == 0 and abs(oldest - time.time()) < 5
 
-    def hammer() -> None:
-        mine = Counter(limiter.hit(limit, "shared") for _ in range(100))
-        with lock:
-            results.update(mine)
 
-    workers = [threading.Thread(target=hammer) for _ in range(16)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
+def test_amounts_and_a_read_creates_nothing(storage: PostgresStorage, database_url: str) -> None:
+    k = key()
+    assert not storage.acquire_entry(k, 5, 60, amount=6)  # more than the limit: never
+    assert storage.acquire_entry(k, 5, 60, amount=3)
+    assert not storage.acquire_entry(k, 5, 60, amount=3)
+    assert storage.acquire_entry(k, 5, 60, amount=2)
+    assert storage.get_moving_window(k, 5, 60)[1] == 5
+    never = key()
+    assert storage.get_moving_window(never, 5, 60)[1] == 0
+    assert rows(database_url, "select 1 from mf_rate_keys where key = %s", never) == []
+
+
+def test_concurrent_hits_from_two_pools_never_pass_the_limit(pools: list[Database]) -> None:
+    """16 threads over two pools (two processes' worth), 100 hits each on one key: exactly the
+    limit is granted, and the headers' count agrees."""
+    storages = [PostgresStorage(database=db) for db in pools]
+    limit, k = parse("500/minute"), key()
+
+    def hammer(i: int) -> Counter[bool]:
+        limiter = MovingWindowRateLimiter(storages[i % 2])
+        return Counter(limiter.hit(limit, k) for _ in range(100))
+
+    with ThreadPoolExecutor(16) as pool:
+        results = sum(pool.map(hammer, range(16)), Counter())
     assert results == Counter({True: 500, False: 1100})
-    assert threading.active_count() == threads_before
+    assert MovingWindowRateLimiter(storages[1]).get_window_stats(limit, k).remaining == 0
+
+
+def test_fixed_window_counter_expiry_and_clear(storage: PostgresStorage) -> None:
+    limiter = FixedWindowRateLimiter(storage)
+    limit, k = parse("2 per 1 second"), key()
+    assert [limiter.hit(limit, k) for _ in range(3)] == [True, True, False]
+    counter_key = limit.key_for(k)
+    assert storage.get(counter_key) == 3
+    assert time.time() - 1 < storage.get_expiry(counter_key) <= time.time() + 1
+    time.sleep(1.1)
+    assert storage.get(counter_key) == 0 and limiter.hit(limit, k)
+    storage.clear(counter_key)
+    assert storage.get(counter_key) == 0 and storage.get("nope") == 0
+    assert storage.check()
+
+
+def test_keys_of_past_windows_are_pruned(storage: PostgresStorage, database_url: str) -> None:
+    old, live = key(), key()
+    for _ in range(3):
+        storage.acquire_entry(old, 5, 1)
+    storage.acquire_entry(live, 5, 600)
+    time.sleep(1.1)
+    assert storage.prune() >= 1
+    assert rows(database_url, "select key from mf_rate_keys where key in (%s, %s)",
+                old, live) == [(live,)]
+    assert rows(database_url, "select count(*) from mf_rate_hits where key = %s", old) == [(0,)]
+    assert storage.get_moving_window(live, 5, 600)[1] == 1
+
+
+def test_prune_runs_from_checks_about_once_a_minute(
+    storage: PostgresStorage, database_url: str
+) -> None:
+    old = key()
+    storage.acquire_entry(old, 5, 1)
+    time.sleep(1.1)
+    storage._next_prune = 0.0  # as if a minute had passed since this process last pruned
+    storage.acquire_entry(key(), 5, 60)
+    assert rows(database_url, "select 1 from mf_rate_keys where key = %s", old) == []
+    assert storage._next_prune > time.monotonic() + rate_store.PRUNE_EVERY_S - 5
+
+
+def test_a_request_remembers_its_windows(pools: list[Database]) -> None:
+    """Inside begin/end_request the window a check returned is reused (the headers' read costs
+    no round trip): another process's hit in between is not seen until the next request."""
+    mine, other = PostgresStorage(database=pools[0]), PostgresStorage(database=pools[1])
+    k = key()
+    mine.begin_request()
+    assert mine.acquire_entry(k, 10, 60)
+    assert other.acquire_entry(k, 10, 60)
+    assert mine.get_moving_window(k, 10, 60)[1] == 1  # as this request left it
+    mine.end_request()
+    assert mine.get_moving_window(k, 10, 60)[1] == 2  # the shared state
+    assert other.get_moving_window(k, 10, 60)[1] == 2  # never bracketed: always read
+
+
+def test_unreachable_database_fails_fast(database_url: str) -> None:
+    """Connections killed under it: the check raises StorageUnavailable, and for DOWN_FOR_S it
+    does not wait for the pool again; then it recovers."""
+    db = Database(make_conninfo(database_url, application_name="mf-rl-down"), min_size=1,
+                  max_size=1)
+    db.open()
+    try:
+        storage = PostgresStorage(database=db)
+        assert storage.acquire_entry(key(), 5, 60)
+        kill_connections(database_url, "mf-rl-down")
+        with pytest.raises(StorageUnavailable):
+            storage.acquire_entry(key(), 5, 60)
+        started = time.monotonic()
+        with pytest.raises(StorageUnavailable):
+            storage.acquire_entry(key(), 5, 60)
+        assert not storage.check()
+        assert time.monotonic() - started < rate_store.DOWN_FOR_S
+        time.sleep(rate_store.DOWN_FOR_S)
+        assert storage.acquire_entry(key(), 5, 60)
+    finally:
+        db.close()
+
+
+def test_app_role_has_exactly_the_privileges_it_uses(database_url: str) -> None:
+    granted = rows(database_url, """
+        select table_name, string_agg(privilege_type, ',' order by privilege_type)
+        from information_schema.role_table_grants
+        where grantee = 'messageflow_app' and table_name in ('mf_rate_keys', 'mf_rate_hits')
+        group by table_name order by table_name""")
+    assert granted == [("mf_rate_hits", "DELETE,INSERT,SELECT"),
+                       ("mf_rate_keys", "DELETE,INSERT,SELECT,UPDATE")]
+    persistence = rows(database_url, "select relname, relpersistence from pg_class "
+                       "where relname in ('mf_rate_keys', 'mf_rate_hits') order by relname")
+    assert persistence == [("mf_rate_hits", "u"), ("mf_rate_keys", "u")]  # unlogged
 
 
 @pytest.fixture(scope="module")
 def limited_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    settings = make_settings(database_url, Path(tmp_path_factory.mktemp("rls")),
-                             rate_limit="60/minute")
+    settings = make_settings(make_conninfo(database_url, application_name="mf-rl-app"),
+                             Path(tmp_path_factory.mktemp("rls")), rate_limit="60/minute")
     application = create_app(settings)
     yield application
     close_app(application)
@@ -114,7 +213,7 @@ def limited_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
 
 def test_api_limit_under_concurrent_requests(limited_app: Flask) -> None:
     """Two users, 8 threads, 90 requests each: exactly 60 pass per user, the rest are 429,
-    nothing else (the old memory storage could raise from request threads -> 500)."""
+    nothing else."""
     users = [register_owner(limited_app.test_client()) for _ in range(2)]
 
     def call(i: int) -> tuple[int, int]:
@@ -128,3 +227,20 @@ def test_api_limit_under_concurrent_requests(limited_app: Flask) -> None:
         assert outcomes[(user.user_id, 200)] == 60
         assert outcomes[(user.user_id, 429)] == 30
     assert sum(outcomes.values()) == 180
+
+
+def test_storage_failure_is_no_500(limited_app: Flask, database_url: str) -> None:
+    """PostgreSQL drops every connection of the app: the limiter's failure is swallowed, the
+    request answers on its own (503 while the pool reconnects, then 200), never 500."""
+    client = limited_app.test_client()
+    user = register_owner(client)
+    kill_connections(database_url, "mf-rl-app")
+    statuses = []
+    deadline = time.monotonic() + 20
+    while not statuses or statuses[-1] != 200:
+        r = client.get("/api/v1/auth/me", headers=user.headers)
+        assert r.status_code in (200, 503), r.get_json()
+        assert r.is_json and (r.status_code == 200 or "error" in r.get_json())
+        statuses.append(r.status_code)
+        assert time.monotonic() < deadline
+    assert statuses[-1] == 200

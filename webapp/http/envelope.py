@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Flask, Response, jsonify
 from flask_jwt_extended.exceptions import CSRFError
-from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
 from webapp.errors import DomainError
@@ -32,7 +31,8 @@ def error_response(
 
 
 def register_error_handlers(app: Flask) -> None:
-    """Route domain errors, HTTP errors, CSRF, rate limits and crashes into the envelope."""
+    """Route domain errors, HTTP errors, CSRF and crashes into the envelope (429s of the rate
+    limits: webapp/http/limits.py)."""
 
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError) -> Response:
@@ -41,15 +41,6 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError) -> Response:
         return error_response(403, "csrf_failed", f"CSRF check failed: {exc}.")
-
-    @app.errorhandler(RateLimitExceeded)
-    def _limited(exc: RateLimitExceeded) -> Response:
-        resp = error_response(
-            429, "rate_limited", f"Too many requests: limit is {exc.description}.",
-            {"limit": str(exc.description)},
-        )
-        resp.headers["Retry-After"] = str(_retry_after(exc))
-        return resp
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:
@@ -64,11 +55,3 @@ def register_error_handlers(app: Flask) -> None:
     def _crash(exc: Exception) -> Response:
         log.exception("unhandled error")
         return error_response(500, "internal_error", "Something went wrong on our side.")
-
-
-def _retry_after(exc: RateLimitExceeded) -> int:
-    """Seconds until the window resets (at least 1)."""
-    try:
-        return max(1, int(exc.limit.limit.get_expiry()))
-    except Exception:  # noqa: BLE001 - the header must not fail the response
-        return 60

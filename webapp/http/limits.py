@@ -1,147 +1,37 @@
 """Rate limits (Flask-Limiter): per user on the API, stricter per IP on sign-in and sign-up.
 
 Moving window: "60/minute" means at most 60 requests in any 60 seconds (a fixed window lets a
-burst of 120 straddle a minute boundary). Storage: Redis when REDIS_URL is set, so the limit
-holds across processes and hosts; otherwise `mf-memory://` below, kept per process: with N
-gunicorn workers a user can make up to N x the limit (set REDIS_URL to make it exact).
+burst of 120 straddle a minute boundary). The windows live where every process of the
+deployment sees them, so a limit holds as configured whatever the number of workers and hosts:
+Redis when REDIS_URL is set, otherwise PostgreSQL (`mf-postgres://`, webapp/http/rate_store.py,
+one round trip per check on the app's pool). The X-RateLimit-* headers and Retry-After come from
+that shared store too, so every worker tells a client the same thing.
+
+When the store cannot be reached, the check is skipped and logged (`swallow_errors`), never a
+500: without Redis the store is the app's own database, which the request then needs anyway and
+answers 503 for; with Redis down, the API stays up unlimited rather than down. Flask-Limiter's
+in-memory fallback was not taken: it counts per process again (the bug this fixes) in limits'
+`MemoryStorage`, which starts timer threads from request threads (alisaifee/limits#352).
 """
 
 from __future__ import annotations
 
-import threading
+import math
 import time
-from collections import deque
+from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 from flask_jwt_extended import decode_token
 from flask_limiter import Limiter
+from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
-from limits.storage import MovingWindowSupport, Storage
 
 from webapp.config import Settings
 from webapp.http.api import REGISTRY
+from webapp.http.envelope import error_response
+from webapp.http.rate_store import PostgresStorage
 
-SWEEP_EVERY_S = 30.0
-
-
-class LockedMemoryStorage(Storage, MovingWindowSupport):
-    """In-process rate-limit storage: every operation under one lock, expiry done lazily.
-
-    Replaces limits' `memory://` (limits 5.8.0), which restarts a `threading.Timer` from request
-    threads without a lock: two threads can both find the timer dead and one ends up calling
-    `start()` on the timer the other just started, "RuntimeError: threads can only be started
-    once" -> a 500 (upstream alisaifee/limits#352). It also started a thread roughly every 10 ms
-    under load, which cost more than the rest of the limit check. Here nothing runs in the
-    background: expired keys are dropped when touched and by a sweep at most every 30 s.
-    """
-
-    STORAGE_SCHEME = ["mf-memory"]
-
-    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False,
-                 **options: float | str | bool) -> None:  # noqa: D107
-        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
-        self._lock = threading.Lock()
-        self._counters: dict[str, tuple[int, float]] = {}  # key -> (count, expires at)
-        self._windows: dict[str, tuple[float, deque[float]]] = {}  # key -> (expiry, hit times)
-        self._next_sweep = time.time() + SWEEP_EVERY_S
-
-    @property
-    def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
-        """Nothing here talks to a server; there is no storage-specific error."""
-        return RuntimeError
-
-    def _sweep(self, now: float) -> None:
-        # Caller holds the lock.
-        if now < self._next_sweep:
-            return
-        self._next_sweep = now + SWEEP_EVERY_S
-        self._counters = {k: v for k, v in self._counters.items() if v[1] > now}
-        for key, (expiry, hits) in list(self._windows.items()):
-            _drop_old(hits, now - expiry)
-            if not hits:
-                del self._windows[key]
-
-    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        """Fixed/sliding windows: add to the key's counter (a new window once expired)."""
-        now = time.time()
-        with self._lock:
-            self._sweep(now)
-            count, expires = self._counters.get(key, (0, 0.0))
-            if expires <= now:
-                count, expires = 0, now + expiry
-            count += amount
-            self._counters[key] = (count, expires)
-            return count
-
-    def decr(self, key: str, amount: int = 1) -> int:
-        """Take back from the key's counter (never below zero)."""
-        now = time.time()
-        with self._lock:
-            count, expires = self._counters.get(key, (0, 0.0))
-            if expires <= now:
-                return 0
-            count = max(count - amount, 0)
-            self._counters[key] = (count, expires)
-            return count
-
-    def get(self, key: str) -> int:
-        """The key's counter (0 once expired)."""
-        count, expires = self._counters.get(key, (0, 0.0))
-        return count if expires > time.time() else 0
-
-    def get_expiry(self, key: str) -> float:
-        """When the key's counter expires (now when it has)."""
-        now = time.time()
-        expires = self._counters.get(key, (0, now))[1]
-        return max(expires, now)
-
-    def check(self) -> bool:
-        """Always healthy."""
-        return True
-
-    def reset(self) -> int | None:
-        """Forget every key; how many there were."""
-        with self._lock:
-            count = len(self._counters) + len(self._windows)
-            self._counters.clear()
-            self._windows.clear()
-            return count
-
-    def clear(self, key: str) -> None:
-        """Forget one key."""
-        with self._lock:
-            self._counters.pop(key, None)
-            self._windows.pop(key, None)
-
-    def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
-        """Moving window: record `amount` hits unless that would pass `limit` in `expiry` s."""
-        if amount > limit:
-            return False
-        now = time.time()
-        with self._lock:
-            self._sweep(now)
-            _, hits = self._windows.setdefault(key, (float(expiry), deque()))
-            _drop_old(hits, now - expiry)
-            if len(hits) + amount > limit:
-                return False
-            hits.extend([now] * amount)
-            return True
-
-    def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
-        """(time of the oldest hit still in the window, hits in the window)."""
-        now = time.time()
-        with self._lock:
-            entry = self._windows.get(key)
-            if entry is None:
-                return now, 0
-            hits = entry[1]
-            _drop_old(hits, now - expiry)
-            return (hits[0], len(hits)) if hits else (now, 0)
-
-
-def _drop_old(hits: deque[float], before: float) -> None:
-    while hits and hits[0] < before:
-        hits.popleft()
+KEY_PREFIX = "mf-rl"
 
 
 def _caller_key() -> str:
@@ -164,31 +54,54 @@ def _caller_key() -> str:
 RETRY_AFTER_STATUSES = frozenset({429, 503})
 
 
+def refused(retry_after: int, message: str, details: dict[str, Any]) -> Response:
+    """A 429 in the envelope whose `details.retry_after` and Retry-After header agree."""
+    g.mf_retry_after = retry_after
+    resp = error_response(429, "rate_limited", message, {**details, "retry_after": retry_after})
+    resp.headers["Retry-After"] = str(retry_after)
+    return resp
+
+
 def _retry_after_only_when_refused(response: Response) -> Response:
-    """Drop Retry-After from responses that were not refused (429, 503).
+    """Retry-After only on refusals (429, 503), and on a 429 the value its body gives.
 
     Flask-Limiter 4.1 adds Retry-After next to X-RateLimit-* on every response it counts and has
-    no option to limit it to refusals; on a 200 or a 404 it reads as "come back in 60 s".
+    no option to limit it to refusals; on a 200 or a 404 it reads as "come back in 60 s". On a
+    429 it also rounds the time down and takes the larger of its own and ours, so the header
+    is set again here from the value the envelope carries.
     """
     if response.status_code not in RETRY_AFTER_STATUSES:
         response.headers.pop("Retry-After", None)
+    elif response.status_code == 429 and "mf_retry_after" in g:
+        response.headers["Retry-After"] = str(g.mf_retry_after)
     return response
 
 
+def _storage_uri(settings: Settings, app: Flask) -> tuple[str, dict[str, Any]]:
+    """Redis when configured, otherwise the app's own PostgreSQL pool."""
+    if settings.redis_url:
+        return settings.redis_url, {}
+    return "mf-postgres://", {"database": app.extensions["mf_db"]}
+
+
 def init_limits(app: Flask, settings: Settings) -> Limiter:
-    """One limiter per app; Redis storage when REDIS_URL is set so limits hold across processes."""
+    """One limiter per app over the shared store, and the 429 envelope."""
     app.config.update(RATELIMIT_HEADERS_ENABLED=True)
     # Registered before the Limiter so it runs after the Limiter's own header hook (Flask runs
     # after_request hooks in reverse order).
     app.after_request(_retry_after_only_when_refused)
+    uri, options = _storage_uri(settings, app)
     limiter = Limiter(
         key_func=_caller_key,
-        app=app,
         default_limits=[settings.rate_limit],
-        storage_uri=settings.redis_url or "mf-memory://",
+        storage_uri=uri,
+        storage_options=options,
         strategy="moving-window",
-        key_prefix="mf-rl",
+        key_prefix=KEY_PREFIX,
+        swallow_errors=True,
     )
+    _bracket_requests(app, limiter)
+    limiter.init_app(app)
 
     @limiter.request_filter
     def _only_api() -> bool:
@@ -200,4 +113,41 @@ def init_limits(app: Flask, settings: Settings) -> Limiter:
                 settings.auth_rate_limit, key_func=get_remote_address, override_defaults=False
             )(app.view_functions[spec.name])
             app.view_functions[spec.name] = wrapped  # type: ignore[assignment]
+    _init_refusals(app, limiter)
     return limiter
+
+
+def _bracket_requests(app: Flask, limiter: Limiter) -> None:
+    """Let the PostgreSQL store remember this request's windows for the response headers.
+
+    Registered before Limiter.init_app, so it runs before the Limiter's own check."""
+
+    @app.before_request
+    def _begin() -> None:
+        if isinstance(limiter.storage, PostgresStorage):
+            limiter.storage.begin_request()
+
+    @app.teardown_request
+    def _end(_: BaseException | None) -> None:
+        if isinstance(limiter.storage, PostgresStorage):
+            limiter.storage.end_request()
+
+
+def _init_refusals(app: Flask, limiter: Limiter) -> None:
+    """429s of the limiter, with the wait from the shared store."""
+
+    @app.errorhandler(RateLimitExceeded)
+    def _limited(exc: RateLimitExceeded) -> Response:
+        return refused(_retry_after(limiter, exc), f"Too many requests: limit is "
+                       f"{exc.description}.", {"limit": str(exc.description)})
+
+
+def _retry_after(limiter: Limiter, exc: RateLimitExceeded) -> int:
+    """Seconds until the breached window has room again (at least 1), from the shared store."""
+    breached = limiter.current_limit
+    try:
+        if breached is not None:
+            return max(1, math.ceil(breached.window.reset_time - time.time()))
+    except Exception:  # noqa: BLE001 - a store failing now must not fail the 429 itself
+        pass
+    return max(1, int(exc.limit.limit.get_expiry()))
