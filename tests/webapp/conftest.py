@@ -23,7 +23,8 @@ def make_settings(database_url: str, home: Path, **over: Any) -> Settings:
     base = Settings(
         env="test", database_url=database_url, jwt_secret="test-jwt-secret-" + "x" * 32,
         master_key="test-master-key-" + "y" * 32, home=home, rate_limit="100000/minute",
-        auth_rate_limit="100000/minute", pool_min=1, pool_max=8, log_level="WARNING",
+        auth_rate_limit="100000/minute", login_failure_limit="100000/minute", pool_min=1,
+        pool_max=8, log_level="WARNING",
         outbound_allow=("127.0.0.1",),  # the fake providers; as tests/conftest.py's environment
     )
     return replace(base, **over)

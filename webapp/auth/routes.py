@@ -64,10 +64,11 @@ def register(call: Call[m.RegisterRequest, None]) -> Response:
 @endpoint(bp, "/login", method="POST", permission=None, auth=False, body=m.LoginRequest,
           response=m.AuthResponse, auth_rate_limited=True)
 def login(call: Call[m.LoginRequest, None]) -> Response:
-    """Sign in with email and password."""
+    """Sign in with email and password (429 after too many failures for the address)."""
     b = call.body
     grant = service.login(db(), email=b.email, password=b.password, tenant_id=b.tenant_id,
-                          meta=call.meta, ttl_s=_settings().refresh_token_ttl_s)
+                          meta=call.meta, ttl_s=_settings().refresh_token_ttl_s,
+                          lockout=current_app.extensions["mf_login_lockout"])
     return _issue(grant, b.use_cookies, 200)
 
 

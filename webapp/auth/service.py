@@ -11,6 +11,7 @@ from typing import Any
 from psycopg import errors as pg
 
 from webapp.audit import service as audit
+from webapp.auth.lockout import LoginLockout
 from webapp.db import Database, set_tenant
 from webapp.db.pool import Conn
 from webapp.db.queries import load
@@ -116,9 +117,26 @@ def _check_invitation(conn: Conn, token: str, email: str) -> tuple[int, str, int
 
 def login(
     db: Database, *, email: str, password: str, tenant_id: int | None, meta: RequestMeta,
-    ttl_s: int,
+    ttl_s: int, lockout: LoginLockout | None = None,
 ) -> Grant:
-    """Check the password (argon2) and open a session in one of the user's tenants."""
+    """Check the password (argon2) and open a session in one of the user's tenants.
+
+    With a `lockout`, an address with too many recent failures is refused (LoginLocked, 429)
+    before anything else, the password unchecked; a wrong password or unknown address counts
+    as one more failure (after the transaction, so no connection is held for it)."""
+    if lockout is None:
+        return _login(db, email, password, tenant_id, meta, ttl_s)
+    lockout.check(email)
+    try:
+        return _login(db, email, password, tenant_id, meta, ttl_s)
+    except Unauthorized as exc:
+        if exc.code == "invalid_credentials":
+            lockout.record_failure(email)
+        raise
+
+
+def _login(db: Database, email: str, password: str, tenant_id: int | None, meta: RequestMeta,
+           ttl_s: int) -> Grant:
     with db.system() as conn:
         user = conn.execute("select * from mf_login_lookup(%s)", (email,)).fetchone()
         if not verify_password(user["password_hash"] if user else None, password) or not user:

@@ -1,4 +1,5 @@
-"""Rate limits (Flask-Limiter): per user on the API, stricter per IP on sign-in and sign-up.
+"""Rate limits (Flask-Limiter): per user on the API, stricter per IP on sign-in and sign-up, and
+failed sign-ins per account (webapp/auth/lockout.py).
 
 Moving window: "60/minute" means at most 60 requests in any 60 seconds (a fixed window lets a
 burst of 120 straddle a minute boundary). The windows live where every process of the
@@ -9,8 +10,9 @@ that shared store too, so every worker tells a client the same thing.
 
 When the store cannot be reached, the check is skipped and logged (`swallow_errors`), never a
 500: without Redis the store is the app's own database, which the request then needs anyway and
-answers 503 for; with Redis down, the API stays up unlimited rather than down. Flask-Limiter's
-in-memory fallback was not taken: it counts per process again (the bug this fixes) in limits'
+answers 503 for; with Redis down, the API stays up unlimited rather than down. Sign-in is the
+exception: its per-account count fails closed (503, see lockout.py). Flask-Limiter's in-memory
+fallback was not taken: it counts per process again (the bug this fixes) in limits'
 `MemoryStorage`, which starts timer threads from request threads (alisaifee/limits#352).
 """
 
@@ -26,6 +28,7 @@ from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
+from webapp.auth.lockout import LoginLocked, LoginLockout
 from webapp.config import Settings
 from webapp.http.api import REGISTRY
 from webapp.http.envelope import error_response
@@ -85,7 +88,7 @@ def _storage_uri(settings: Settings, app: Flask) -> tuple[str, dict[str, Any]]:
 
 
 def init_limits(app: Flask, settings: Settings) -> Limiter:
-    """One limiter per app over the shared store, and the 429 envelope."""
+    """One limiter per app over the shared store, the 429 envelope, and the sign-in lockout."""
     app.config.update(RATELIMIT_HEADERS_ENABLED=True)
     # Registered before the Limiter so it runs after the Limiter's own header hook (Flask runs
     # after_request hooks in reverse order).
@@ -114,6 +117,8 @@ def init_limits(app: Flask, settings: Settings) -> Limiter:
             )(app.view_functions[spec.name])
             app.view_functions[spec.name] = wrapped  # type: ignore[assignment]
     _init_refusals(app, limiter)
+    app.extensions["mf_login_lockout"] = LoginLockout(
+        limiter.storage, settings.login_failure_limit, settings.master_key)
     return limiter
 
 
@@ -134,12 +139,16 @@ def _bracket_requests(app: Flask, limiter: Limiter) -> None:
 
 
 def _init_refusals(app: Flask, limiter: Limiter) -> None:
-    """429s of the limiter, with the wait from the shared store."""
+    """429s of the limiter and of the sign-in lockout, with the wait from the shared store."""
 
     @app.errorhandler(RateLimitExceeded)
     def _limited(exc: RateLimitExceeded) -> Response:
         return refused(_retry_after(limiter, exc), f"Too many requests: limit is "
                        f"{exc.description}.", {"limit": str(exc.description)})
+
+    @app.errorhandler(LoginLocked)
+    def _locked(exc: LoginLocked) -> Response:
+        return refused(exc.retry_after, exc.message, exc.details)
 
 
 def _retry_after(limiter: Limiter, exc: RateLimitExceeded) -> int:

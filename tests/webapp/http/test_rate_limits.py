@@ -1,6 +1,6 @@
-"""Rate limits: 60/min per user on the API, 10/min per IP on login and register; exact across the
-processes of one deployment (a real gunicorn with two workers over the shared PostgreSQL store),
-and in Redis when REDIS_URL is set."""
+"""Rate limits: 60/min per user on the API, 10/min per IP on login and register, 10 failed
+sign-ins per account per 15 minutes; exact across the processes of one deployment (a real
+gunicorn with two workers over the shared PostgreSQL store), and in Redis when REDIS_URL is set."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ import redis
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.webapp.conftest import PASSWORD, make_settings, register_owner, unique_email
+from tests.webapp.conftest import PASSWORD, Member, make_settings, register_owner, unique_email
 from webapp.app import close_app, create_app
 
 BIN = Path(sys.executable).parent
@@ -36,7 +36,8 @@ REDIS_TEST_URL = "redis://127.0.0.1:6379/13"
 @pytest.fixture(scope="module")
 def limited_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     settings = make_settings(database_url, Path(tmp_path_factory.mktemp("rl")),
-                             rate_limit="60/minute", auth_rate_limit="10/minute")
+                             rate_limit="60/minute", auth_rate_limit="10/minute",
+                             login_failure_limit="10 per 15 minutes")
     application = create_app(settings)
     yield application
     close_app(application)
@@ -91,6 +92,40 @@ def test_retry_after_only_on_refusals_rate_headers_everywhere(limited_app: Flask
     assert int(last.headers["Retry-After"]) >= 1 and "X-RateLimit-Limit" in last.headers
 
 
+def login(client: FlaskClient, email: str, password: str, ip: str) -> Any:
+    """POST /auth/login from the given client address."""
+    return client.post("/api/v1/auth/login", json={"email": email, "password": password},
+                       environ_base={"REMOTE_ADDR": ip})
+
+
+def test_account_lockout_counts_failures_not_successes(
+    limited_app: Flask, database_url: str
+) -> None:
+    """Failures from any IP and in any letter case count for the account; a success neither
+    counts nor erases them; the 11th attempt is refused without a password check (the right
+    password too); other accounts are unaffected; the store holds no address."""
+    client = limited_app.test_client()
+    dave, erin = register_owner(client), register_owner(client)
+    spelled = [dave.email, dave.email.upper(), f"  {dave.email.title()} "]
+    for i in range(5):
+        assert login(client, spelled[i % 3], "wrong password!", f"10.7.0.{i}").status_code == 401
+    for i in range(12):  # successes: not counted, nothing erased
+        assert login(client, dave.email, PASSWORD, f"10.7.1.{i}").status_code == 200
+    for i in range(5):
+        assert login(client, dave.email, "wrong password!", f"10.7.2.{i}").status_code == 401
+    locked = login(client, dave.email, PASSWORD, "10.7.3.1")
+    assert locked.status_code == 429
+    body = locked.get_json()["error"]
+    assert body["code"] == "rate_limited" and body["details"]["limit"] == "10 per 15 minute"
+    assert 840 < body["details"]["retry_after"] <= 900
+    assert locked.headers["Retry-After"] == str(body["details"]["retry_after"])
+    assert login(client, erin.email, PASSWORD, "10.7.3.1").status_code == 200
+    with psycopg.connect(database_url) as conn:
+        keys = [k for (k,) in conn.execute("select key from mf_rate_keys")]
+    assert any("mf-login-fail/" in k for k in keys)
+    assert not any("@" in k or dave.email.split("@")[0] in k for k in keys)
+
+
 @dataclass
 class Answer:
     """One HTTP answer of the gunicorn server."""
@@ -137,14 +172,15 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """`gunicorn -w 2` with the documented limits, no REDIS_URL, one trusted proxy."""
+    """`gunicorn -w 2` with the documented limits (10 failed sign-ins per 15 minutes being the
+    default), no REDIS_URL, one trusted proxy."""
     home = tmp_path_factory.mktemp("rl-gunicorn")
     settings = make_settings(database_url, home)
-    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "LOGIN_FAILURE_LIMIT")}
     env.update({"DATABASE_URL": database_url, "JWT_SECRET": settings.jwt_secret,
                 "MASTER_KEY": settings.master_key, "MESSAGEFLOW_ENV": "test",
                 "MESSAGEFLOW_HOME": str(home), "RATE_LIMIT": "60/minute",
-                "AUTH_RATE_LIMIT": "10/minute",
+                "AUTH_RATE_LIMIT": "10/minute",  # LOGIN_FAILURE_LIMIT: the default
                 "TRUSTED_PROXIES": "1", "LOG_LEVEL": "WARNING", "DB_POOL_MIN": "1",
                 "DB_POOL_MAX": "6"})
     port, log, access = free_port(), home / "gunicorn.log", home / "access.log"
@@ -227,13 +263,47 @@ def test_two_workers_limit_login_per_ip(server: Server) -> None:
     assert len(server.workers_that_served("/api/v1/auth/login")) == 2
 
 
+def fail_ten_times_then_sign_in(server: Server, email: str, password: str, net: str) -> Answer:
+    """10 wrong passwords for `email`, each from another IP, then `password` from a fresh one."""
+    for i in range(10):
+        wrong = send(server.port, "POST", "/api/v1/auth/login",
+                     {"email": email, "password": "not the password"},
+                     {"X-Forwarded-For": f"{net}.{i}"})
+        assert wrong.status == 401, wrong.body
+    return send(server.port, "POST", "/api/v1/auth/login", {"email": email, "password": password},
+                {"X-Forwarded-For": f"{net}.200"})
+
+
+TIMING_HEADERS = {"Date", "Retry-After", "X-RateLimit-Reset", "X-Request-ID"}
+
+
+def test_two_workers_lock_an_account_the_same_whether_it_exists(
+    server: Server, client: FlaskClient
+) -> None:
+    """Failures spread over IPs and workers lock the account; the right password then gets the
+    same 429 as an address nobody has: status, body and headers equal but for timing values."""
+    member: Member = register_owner(client)
+    known = fail_ten_times_then_sign_in(server, member.email, PASSWORD, "198.51.100")
+    unknown = fail_ten_times_then_sign_in(server, unique_email("ghost"), PASSWORD, "198.51.101")
+    assert known.status == unknown.status == 429
+    waits = [a.body["error"]["details"].pop("retry_after") for a in (known, unknown)]
+    assert known.body == unknown.body
+    assert all(840 < w <= 900 for w in waits)
+    assert [int(a.headers["Retry-After"]) for a in (known, unknown)] == waits
+    assert known.headers.keys() == unknown.headers.keys()
+    assert {k: v for k, v in known.headers.items() if k not in TIMING_HEADERS} == {
+        k: v for k, v in unknown.headers.items() if k not in TIMING_HEADERS}
+    assert len(server.workers_that_served("/api/v1/auth/login")) == 2
+
+
 @pytest.fixture
 def redis_app(database_url: str, tmp_path: Path) -> Iterator[tuple[Flask, redis.Redis]]:
     """The app with REDIS_URL set; the keys it leaves are deleted afterwards."""
     conn = redis.Redis.from_url(REDIS_TEST_URL)
     before = set(conn.keys("*"))
     application = create_app(make_settings(
-        database_url, tmp_path, redis_url=REDIS_TEST_URL, rate_limit="5/minute"))
+        database_url, tmp_path, redis_url=REDIS_TEST_URL, rate_limit="5/minute",
+        login_failure_limit="2 per 15 minutes"))
     try:
         yield application, conn
     finally:
@@ -252,8 +322,38 @@ def test_redis_is_the_store_when_configured(
     user = register_owner(client)
     assert [client.get("/api/v1/auth/me", headers=user.headers).status_code
             for _ in range(6)] == [200] * 5 + [429]
+    for _ in range(2):
+        assert login(client, user.email, "wrong password!", "10.8.0.1").status_code == 401
+    assert login(client, user.email, PASSWORD, "10.8.0.2").status_code == 429
     keys = [k.decode() for k in conn.keys("*")]
     assert any(f"user:{user.tenant_id}:{user.user_id}" in k for k in keys)
+    assert any("mf-login-fail/" in k for k in keys)
     with psycopg.connect(database_url) as pg:
         assert pg.execute("select count(*) from mf_rate_keys where key like %s",
                           (f"%user:{user.tenant_id}:{user.user_id}/%",)).fetchone() == (0,)
+
+
+def test_sign_in_fails_closed_when_the_store_is_down(database_url: str, tmp_path: Path) -> None:
+    """Redis unreachable: the API goes on without limits (logged, never a 500), while sign-in,
+    which cannot count failures, answers 503."""
+    user = _register_on_postgres_store(database_url, tmp_path)
+    app = create_app(make_settings(database_url, tmp_path, redis_url="redis://127.0.0.1:1/0",
+                                   rate_limit="5/minute"))
+    try:
+        client = app.test_client()
+        assert [client.get("/api/v1/auth/me", headers=user.headers).status_code
+                for _ in range(7)] == [200] * 7
+        down = login(client, user.email, PASSWORD, "10.8.1.1")
+        assert down.status_code == 503
+        assert down.get_json()["error"]["code"] == "dependency_unavailable"
+    finally:
+        close_app(app)
+
+
+def _register_on_postgres_store(database_url: str, home: Path) -> Member:
+    """A member registered through an app whose limits are in PostgreSQL."""
+    app = create_app(make_settings(database_url, home / "pg"))
+    try:
+        return register_owner(app.test_client())
+    finally:
+        close_app(app)
