@@ -963,6 +963,22 @@ create policy messages_tenant on public.messages for all to public
 CREATE TRIGGER messages_event_lock_first BEFORE UPDATE ON public.messages FOR EACH STATEMENT EXECUTE FUNCTION mf_event_order_statement();
 grant DELETE, INSERT, SELECT, UPDATE on public.messages to messageflow_app;
 
+create unlogged table public.mf_rate_hits (
+    key text not null,
+    at double precision not null,
+    weight integer not null
+);
+CREATE INDEX mf_rate_hits_key_at ON public.mf_rate_hits USING btree (key, at);
+grant DELETE, INSERT, SELECT on public.mf_rate_hits to messageflow_app;
+
+create unlogged table public.mf_rate_keys (
+    key text not null,
+    n bigint default 0 not null,
+    expires_at double precision not null,
+    constraint mf_rate_keys_pkey PRIMARY KEY (key)
+);
+grant DELETE, INSERT, SELECT, UPDATE on public.mf_rate_keys to messageflow_app;
+
 create table public.outbox (
     id bigint generated always as identity not null,
     tenant_id bigint not null,
@@ -1596,6 +1612,72 @@ AS $function$
 begin
     perform pg_notify('mf_events', new.tenant_id::text || ':' || new.id::text);
     return null;
+end $function$;
+
+CREATE OR REPLACE FUNCTION public.mf_rate_acquire(p_key text, p_limit bigint, p_expiry double precision, p_amount integer)
+ RETURNS TABLE(granted boolean, oldest double precision, hits bigint)
+ LANGUAGE plpgsql
+AS $function$
+declare
+    v_n bigint;
+    v_now double precision;
+    v_gone bigint;
+begin
+    select k.n into v_n from mf_rate_keys k where k.key = p_key for update;
+    while not found loop
+        if p_amount = 0 then
+            return query select true, extract(epoch from clock_timestamp())::float8, 0::bigint;
+            return;
+        end if;
+        insert into mf_rate_keys (key, n, expires_at)
+        values (p_key, 0, extract(epoch from clock_timestamp()) + p_expiry)
+        on conflict (key) do nothing;
+        select k.n into v_n from mf_rate_keys k where k.key = p_key for update;
+    end loop;
+    -- Read the clock once the lock is held, so a key's hits are stored in time order.
+    v_now := extract(epoch from clock_timestamp());
+    with gone as (
+        delete from mf_rate_hits h where h.key = p_key and h.at <= v_now - p_expiry
+        returning h.weight
+    )
+    select coalesce(sum(g.weight), 0) into v_gone from gone g;
+    granted := p_amount <= p_limit and v_n - v_gone + p_amount <= p_limit;
+    if granted and p_amount > 0 then
+        insert into mf_rate_hits (key, at, weight) values (p_key, v_now, p_amount);
+        update mf_rate_keys k set n = v_n - v_gone + p_amount, expires_at = v_now + p_expiry
+        where k.key = p_key;
+        v_n := v_n - v_gone + p_amount;
+    elsif v_gone > 0 then
+        update mf_rate_keys k set n = v_n - v_gone where k.key = p_key;
+        v_n := v_n - v_gone;
+    end if;
+    hits := v_n;
+    select coalesce(min(h.at), v_now) into oldest from mf_rate_hits h where h.key = p_key;
+    return next;
+end $function$;
+
+CREATE OR REPLACE FUNCTION public.mf_rate_prune(p_batch integer)
+ RETURNS bigint
+ LANGUAGE plpgsql
+AS $function$
+declare
+    v_now double precision := extract(epoch from clock_timestamp());
+    v_count bigint;
+begin
+    if not pg_try_advisory_xact_lock(1296454220, 0) then  -- 0x4D46524C, "MFRL"
+        return 0;
+    end if;
+    with dead as (
+        delete from mf_rate_keys k
+        where k.key in (select d.key from mf_rate_keys d where d.expires_at < v_now
+                        limit p_batch for update skip locked)
+          and k.expires_at < v_now
+        returning k.key
+    ), hits as (
+        delete from mf_rate_hits h using dead where h.key = dead.key
+    )
+    select count(*) into v_count from dead;
+    return v_count;
 end $function$;
 
 CREATE OR REPLACE FUNCTION public.mf_tenants_with_active_providers()
