@@ -10,8 +10,10 @@ Rules, all deliberate:
 - a failure is a wrong password or an unknown address, counted alike, so a lockout looks the
   same whether or not the account exists;
 - while locked, the password is not checked at all: even the right one gets the same 429;
-- a successful sign-in does not erase failures (it would let an attacker who also knows one
-  good password, or the owner signing in between guesses, reset the count);
+- a successful sign-in does not erase failures (otherwise every sign-in of the owner would give
+  someone guessing at the address 10 more tries);
+- the check and the count are two round trips, so guesses already past the check when the
+  last allowed failure lands are still answered (a burst exceeds the limit by those in flight);
 - when the store cannot be reached, sign-in answers 503 (fails closed) instead of going on
   uncounted.
 """
