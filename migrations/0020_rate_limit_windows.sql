@@ -2,7 +2,7 @@
 --
 -- Before this, without Redis each gunicorn worker counted in its own memory, so with two workers
 -- a user got 120 requests a minute instead of 60 and the X-RateLimit-* headers of the two workers
--- disagreed. PostgreSQL is always there, so the windows live here (webapp/http/rate_store.py).
+-- disagreed. PostgreSQL is always there, so the windows live here (webapp/security/rate_store.py).
 --
 -- Moving window ("60/minute" = at most 60 hits in any 60 seconds), exact at any limit with O(1)
 -- work per hit: one row per key holding the number of hits it still has in its window, one row

@@ -6,15 +6,18 @@ sign-out elsewhere, a removal or a role change takes effect at once, as in the w
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
 import streamlit as st
 
-from streamlit_app.data import database
+from streamlit_app.data import database, database_url
 from webapp.audit import service as audit
 from webapp.auth import service as auth
-from webapp.errors import Unauthorized
+from webapp.auth.lockout import LoginLocked, LoginLockout, lockout_for
+from webapp.config import Settings
+from webapp.errors import DependencyDown, Unauthorized
 from webapp.security.principal import Principal, RequestMeta
 
 USER_KEY = "mf_user"
@@ -39,6 +42,14 @@ def _throttle() -> None:
         raise SignInError(f"Too many attempts; try again in {int(LOCKOUT_S)} seconds.")
 
 
+@st.cache_resource(show_spinner=False)
+def _lockout(dsn: str | None) -> LoginLockout:
+    """The web app's per-account failed sign-in count, shared with it (same store and key)."""
+    db = database()
+    assert db is not None
+    return lockout_for(Settings.from_env(), db)
+
+
 def sign_in(email: str, password: str) -> Principal:
     """Check the credentials and keep the member in the session."""
     db = database()
@@ -47,7 +58,12 @@ def sign_in(email: str, password: str) -> Principal:
     _throttle()
     try:
         grant = auth.login(db, email=email.strip(), password=password, tenant_id=None,
-                           meta=META, ttl_s=SESSION_TTL_S)
+                           meta=META, ttl_s=SESSION_TTL_S, lockout=_lockout(database_url()))
+    except LoginLocked as exc:
+        raise SignInError("Too many failed sign-ins for this account; try again in "
+                          f"{math.ceil(exc.retry_after / 60)} minutes.") from exc
+    except DependencyDown as exc:
+        raise SignInError("Sign-in is unavailable for a moment; try again.") from exc
     except Unauthorized as exc:
         st.session_state[FAILURES_KEY].append(time.monotonic())
         raise SignInError("Wrong email or password.") from exc

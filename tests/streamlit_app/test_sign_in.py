@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
+
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.analytics.data import MON, TUE
 from tests.streamlit_app.conftest import APP, PASSWORD, World, app_as, principal
 from webapp.auth import service as auth
+from webapp.auth.lockout import LoginLocked, lockout_for
+from webapp.config import Settings
+from webapp.errors import Unauthorized
 from webapp.security.principal import RequestMeta
+from webapp.tenants.service import add_user
 
 
 def submit(at: AppTest, email: str, password: str) -> AppTest:
@@ -81,3 +88,24 @@ def test_sign_out_button(world: World) -> None:
     assert not at.exception
     assert "mf_user" not in at.session_state
     assert [t.label for t in at.text_input] == ["Email", "Password"]
+
+
+def test_failed_sign_ins_count_with_the_web_apps(world: World) -> None:
+    """Streamlit is another door to the same accounts: failures at the web app's login (the
+    same service and store) and here add up, and the lockout holds here too, the right
+    password included."""
+    email = f"locked-{uuid.uuid4().hex[:8]}@acme.example"
+    add_user(world.db, world.tenant_one, email, "Locked Out", PASSWORD, "viewer")
+    web_lockout = lockout_for(Settings.from_env(), world.db)
+    for _ in range(9):
+        with pytest.raises(Unauthorized):
+            auth.login(world.db, email=email, password="not the password", tenant_id=None,
+                       meta=RequestMeta(ip="10.0.0.1", user_agent="test"), ttl_s=60,
+                       lockout=web_lockout)
+    at = submit(app_as(world, None), email, "not the password")  # the 10th, here
+    assert at.error[0].value == "Wrong email or password."
+    at = submit(app_as(world, None), email, PASSWORD)  # a new browser session, same account
+    assert "Too many failed sign-ins for this account" in at.error[0].value
+    assert "mf_user" not in at.session_state
+    with pytest.raises(LoginLocked):
+        web_lockout.check(email.upper())

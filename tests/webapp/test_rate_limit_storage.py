@@ -1,6 +1,7 @@
-"""The PostgreSQL rate-limit storage (webapp.http.rate_store.PostgresStorage, `mf-postgres://`):
-the `limits` storage contract over a real database, exact under concurrency from several pools
-(as from several processes), old keys pruned, outages failing fast; and the app over it."""
+"""The PostgreSQL rate-limit storage (webapp.security.rate_store.PostgresStorage,
+`mf-postgres://`): the `limits` storage contract over a real database, exact under concurrency
+from several pools (as from several processes), old keys pruned, outages failing fast; and the
+app over it."""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ from tests.webapp.conftest import make_settings, register_owner
 from webapp.app import close_app, create_app
 from webapp.db import Database
 from webapp.errors import ConfigError
-from webapp.http import rate_store
-from webapp.http.rate_store import PostgresStorage, StorageUnavailable
+from webapp.security import rate_store
+from webapp.security.rate_store import PostgresStorage, StorageUnavailable
 
 
 @pytest.fixture(scope="module")

@@ -28,10 +28,13 @@ import time
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from limits import parse
-from limits.storage import Storage
+from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from webapp.config import Settings
+from webapp.db import Database
 from webapp.errors import DependencyDown, DomainError
+from webapp.security.rate_store import PostgresStorage
 
 KEY_PREFIX = "mf-login-fail"
 _HKDF_INFO = b"messageflow login lockout key v1"
@@ -93,3 +96,12 @@ class LoginLockout:
             self._limiter.hit(self._item, KEY_PREFIX, self.key(email))
         except self._storage.base_exceptions as exc:
             raise DependencyDown("Sign-in is unavailable for a moment; try again.") from exc
+
+
+def lockout_for(settings: Settings, database: Database) -> LoginLockout:
+    """A lockout over the deployment's shared store (Redis when REDIS_URL is set, otherwise
+    PostgreSQL through `database`), for sign-in doors outside the web app (Streamlit)."""
+    storage = (storage_from_string(settings.redis_url) if settings.redis_url
+               else PostgresStorage(database=database))
+    assert isinstance(storage, Storage)
+    return LoginLockout(storage, settings.login_failure_limit, settings.master_key)

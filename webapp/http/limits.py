@@ -4,9 +4,10 @@ failed sign-ins per account (webapp/auth/lockout.py).
 Moving window: "60/minute" means at most 60 requests in any 60 seconds (a fixed window lets a
 burst of 120 straddle a minute boundary). The windows live where every process of the
 deployment sees them, so a limit holds as configured whatever the number of workers and hosts:
-Redis when REDIS_URL is set, otherwise PostgreSQL (`mf-postgres://`, webapp/http/rate_store.py,
-one round trip per check on the app's pool). The X-RateLimit-* headers and Retry-After come from
-that shared store too, so every worker tells a client the same thing.
+Redis when REDIS_URL is set, otherwise PostgreSQL (`mf-postgres://`,
+webapp/security/rate_store.py, one round trip per check on the app's pool). The X-RateLimit-*
+headers and Retry-After come from that shared store too, so every worker tells a client the
+same thing.
 
 When the store cannot be reached, the check is skipped and logged (`swallow_errors`), never a
 500: without Redis the store is the app's own database, which the request then needs anyway and
@@ -32,7 +33,7 @@ from webapp.auth.lockout import LoginLocked, LoginLockout
 from webapp.config import Settings
 from webapp.http.api import REGISTRY
 from webapp.http.envelope import error_response
-from webapp.http.rate_store import PostgresStorage
+from webapp.security.rate_store import PostgresStorage
 
 KEY_PREFIX = "mf-rl"
 

@@ -28,7 +28,7 @@ from webapp.db.queries import load
 from webapp.errors import ConfigError
 
 Q = load(__file__)
-log = logging.getLogger("webapp.http.rate_store")
+log = logging.getLogger("webapp.security.rate_store")
 
 PRUNE_EVERY_S = 60.0  # per process; `mf_rate_prune` lets one pruner run at a time
 PRUNE_BATCH = 5000
