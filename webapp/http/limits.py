@@ -97,7 +97,7 @@ def init_limits(app: Flask, settings: Settings) -> Limiter:
     uri, options = _storage_uri(settings, app)
     limiter = Limiter(
         key_func=_caller_key,
-        default_limits=[settings.rate_limit],
+        application_limits=[settings.rate_limit],  # one count per caller across the API
         storage_uri=uri,
         storage_options=options,
         strategy="moving-window",

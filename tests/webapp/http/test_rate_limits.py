@@ -59,6 +59,18 @@ def test_61st_request_is_429_for_that_user_only(limited_app: Flask) -> None:
     assert client.get("/healthz").status_code == 200  # not under /api/v1
 
 
+def test_the_limit_counts_every_route_together(limited_app: Flask) -> None:
+    """60 per minute per user on the API as a whole, not 60 on each route."""
+    client = limited_app.test_client()
+    carol = register_owner(client)
+    routes = ("/api/v1/auth/me", "/api/v1/conversations", "/api/v1/labels", "/api/v1/members")
+    for i in range(60):
+        r = client.get(routes[i % len(routes)], headers=carol.headers)
+        assert r.status_code == 200, (i, r.get_json())
+    for route in routes:
+        assert client.get(route, headers=carol.headers).status_code == 429, route
+
+
 def test_login_is_limited_per_ip(limited_app: Flask) -> None:
     client = limited_app.test_client()
     statuses = [
