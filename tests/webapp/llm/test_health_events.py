@@ -132,7 +132,7 @@ def test_one_event_per_change_of_health_through_real_calls(
 def test_passive_health_job_writes_emit_only_on_change(
     app: Flask, client: FlaskClient, database_url: str, fake: FakeLLMServer
 ) -> None:
-    from pipelines.health import passive_update  # imports dagster: only this test pays
+    from webapp.llm.health_checks import passive_update
 
     db = _db(app)
     owner = register_owner(client, "Passive Health")

@@ -1,4 +1,4 @@
--- Shared by the daily pipelines (pipelines/daily.py): tenants and their local day windows.
+-- webapp/tenants/days.py: tenants with their time zones and their local day windows.
 
 -- name: select_tenants_with_timezones
 -- Every tenant and its time zone (cross-tenant: the SECURITY DEFINER listing).
