@@ -118,11 +118,33 @@ def test_losing_the_database_mid_command_is_one_line(env: dict[str, str],
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from webapp.tenants import service as tenants
 
+    def server_ends_the_session(db: Database, name: str, timezone: str) -> int:
+        # the server ends the session (as a restart or pg_terminate_backend does) in the middle
+        # of the command's transaction: the next statement finds it gone
+        with db.system() as conn:
+            with psycopg.connect(env["DATABASE_URL"], autocommit=True) as admin:
+                admin.execute("select pg_terminate_backend(%s, 5000)",
+                              (conn.info.backend_pid,))
+            conn.execute("select 1")
+        return 0
+
+    monkeypatch.setattr(tenants, "create_tenant", server_ends_the_session)
+    r = CliRunner().invoke(main, ["create-tenant", "Nobody"], env=env)
+    assert r.exit_code == 1 and isinstance(r.exception, SystemExit), r.output
+    where = common.describe_dsn(env["DATABASE_URL"])
+    assert r.stderr == (f"error: cannot connect to the database at {where}: "
+                        "terminating connection due to administrator command\n")
+    assert r.stdout == ""
+
+
+def test_a_session_ended_between_commands_is_replaced(env: dict[str, str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from webapp.tenants import service as tenants
+
     real = tenants.create_tenant
 
     def after_a_restart(db: Database, name: str, timezone: str) -> int:
-        # the command's pool is open and was reached; now the server ends its session (as a
-        # restart or pg_terminate_backend does) and the next statement finds it gone
+        # the command's pool is open and was reached; now the server ends its idle session
         with db.pool.connection() as conn:
             pid = conn.info.backend_pid
         with psycopg.connect(env["DATABASE_URL"], autocommit=True) as admin:
@@ -130,12 +152,9 @@ def test_losing_the_database_mid_command_is_one_line(env: dict[str, str],
         return real(db, name, timezone)
 
     monkeypatch.setattr(tenants, "create_tenant", after_a_restart)
-    r = CliRunner().invoke(main, ["create-tenant", "Nobody"], env=env)
-    assert r.exit_code == 1 and isinstance(r.exception, SystemExit), r.output
-    where = common.describe_dsn(env["DATABASE_URL"])
-    assert r.stderr == (f"error: cannot connect to the database at {where}: "
-                        "terminating connection due to administrator command\n")
-    assert r.stdout == ""
+    r = CliRunner().invoke(main, ["create-tenant", "Kept"], env=env)
+    assert r.exit_code == 0, r.output  # the dead connection was replaced on checkout
+    assert int(r.stdout.strip().splitlines()[-1]) > 0
 
 
 def test_other_database_errors_are_not_reported_as_unreachable(

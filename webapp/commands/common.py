@@ -8,12 +8,12 @@ from typing import IO, Any
 
 import click
 import psycopg
-from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import PoolTimeout
 
 from webapp.config import Settings
 from webapp.db import Database
 from webapp.db.embedded import EmbeddedServer, ensure_server
+from webapp.db.errors import connect_reason, describe_dsn, is_connect_failure
 from webapp.errors import ConfigError, DependencyDown
 
 
@@ -39,42 +39,32 @@ def resolve_database(settings: Settings) -> tuple[str, EmbeddedServer | None]:
 PROBE_TIMEOUT_S = 10
 
 
-class DatabaseUnreachable(click.ClickException):
+class OneLineError(click.ClickException):
+    """A command that cannot go on: `error: ...` on stderr (not click's `Error: ...`), exit 1."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """`error: ...`, on stderr."""
+        click.echo(f"error: {self.format_message()}", file=file, err=True)
+
+
+class DatabaseUnreachable(OneLineError):
     """The command cannot connect to its database: one line on stderr, exit status 1."""
 
     def __init__(self, where: str, reason: str) -> None:  # noqa: D107
         super().__init__(f"cannot connect to the database at {where}: {reason}")
-
-    def show(self, file: IO[Any] | None = None) -> None:
-        """`error: ...` (not click's `Error: ...`), on stderr."""
-        click.echo(f"error: {self.format_message()}", file=file, err=True)
+        self.reason = reason
 
 
-def describe_dsn(dsn: str) -> str:
-    """host:port/dbname of a connection string, never its password."""
-    try:
-        info = conninfo_to_dict(dsn)
-    except psycopg.ProgrammingError:
-        return "(unparsable DATABASE_URL)"
-    host = str(info.get("host") or "localhost")
-    return f"{host}:{info.get('port') or 5432}/{info.get('dbname') or info.get('user') or '?'}"
-
-
-def connect_reason(exc: Exception) -> str:
-    """libpq's own reason, e.g. "Connection refused" or 'database "x" does not exist'."""
-    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    reason = first.rpartition(" failed: ")[2].removeprefix("connection failed: ")
-    return " ".join(reason.removeprefix("FATAL:").split()) or type(exc).__name__
-
-
-def is_connect_failure(exc: BaseException) -> bool:
-    """A pool that never got a connection, libpq failing to connect or losing the server (no
-    SQLSTATE, class 08), or the server ending the session (class 57P: shutdown, restart,
-    terminated backend, starting up)."""
-    if isinstance(exc, PoolTimeout):
-        return True
-    return isinstance(exc, psycopg.OperationalError) and (
-        exc.sqlstate is None or exc.sqlstate.startswith(("08", "57P")))
+def unreachable_reason(exc: BaseException) -> str | None:
+    """libpq's reason when `exc` means the database could not be reached (raw, as
+    webapp.db.Database reports it: a DependencyDown caused by one, or DatabaseUnreachable);
+    None for every other error."""
+    if isinstance(exc, DatabaseUnreachable):
+        return exc.reason
+    if isinstance(exc, DependencyDown):
+        cause = exc.__cause__
+        return connect_reason(cause) if cause is not None and is_connect_failure(cause) else None
+    return connect_reason(exc) if is_connect_failure(exc) else None
 
 
 def check_reachable(dsn: str) -> None:
@@ -95,15 +85,11 @@ class CommandGroup(click.Group):
         as webapp.db.Database reports them (DependencyDown caused by one)."""
         try:
             return super().invoke(ctx)
-        except (psycopg.OperationalError, PoolTimeout) as exc:
-            if not is_connect_failure(exc):
+        except (psycopg.OperationalError, PoolTimeout, DependencyDown) as exc:
+            reason = unreachable_reason(exc)
+            if reason is None:
                 raise
-            raise DatabaseUnreachable(_configured_database(), connect_reason(exc)) from None
-        except DependencyDown as exc:
-            cause = exc.__cause__
-            if not (isinstance(cause, Exception) and is_connect_failure(cause)):
-                raise
-            raise DatabaseUnreachable(_configured_database(), connect_reason(cause)) from None
+            raise DatabaseUnreachable(_configured_database(), reason) from None
 
 
 def _configured_database() -> str:

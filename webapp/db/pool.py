@@ -8,9 +8,9 @@ from typing import Any
 
 from psycopg import Connection, sql
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
 
 from webapp.db.errors import translate_errors
+from webapp.db.liveness import LivePool
 
 APP_ROLE = "messageflow_app"
 
@@ -37,12 +37,19 @@ def set_tenant(conn: Conn, tenant_id: int, user_id: int | None = None, *,
                  (str(int(tenant_id)), "" if user_id is None else str(int(user_id))))
 
 
+# How long the pool keeps retrying one lost connection before it gives the slot up (psycopg_pool
+# waits 1, 2, 4... s between tries, 5 minutes by default): a slot in a long backoff would make the
+# pool slow to use a database that is back; a given-up slot is refilled at once on demand.
+RECONNECT_TIMEOUT_S = 10.0
+
+
 class Database:
-    """A psycopg pool whose connections run as the non-superuser app role."""
+    """A psycopg pool whose connections run as the non-superuser app role; it checks connections
+    on checkout and fails fast while the database is down (webapp/db/liveness.py)."""
 
     def __init__(self, dsn: str, *, min_size: int = 1, max_size: int = 10, name: str = "mf"):
         self.dsn = dsn
-        self.pool: ConnectionPool[Conn] = ConnectionPool(
+        self.pool: LivePool = LivePool(
             dsn,
             min_size=min_size,
             max_size=max_size,
@@ -51,6 +58,7 @@ class Database:
             configure=self._configure,
             kwargs={"autocommit": True, "row_factory": dict_row},
             timeout=10,
+            reconnect_timeout=RECONNECT_TIMEOUT_S,
         )
 
     @staticmethod

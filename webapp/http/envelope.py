@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, g, jsonify
 from flask_jwt_extended.exceptions import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -36,7 +36,21 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError) -> Response:
-        return error_response(exc.status, exc.code, exc.message, exc.details)
+        resp = error_response(exc.status, exc.code, exc.message, exc.details)
+        retry_after = getattr(exc, "retry_after", None) if exc.status == 503 else None
+        if retry_after:  # e.g. the database is down (webapp/db/errors.py): come back in 3 s
+            resp.headers["Retry-After"] = g.mf_retry_after_503 = str(retry_after)
+        return resp
+
+    # Registered before the rate limiter's hooks (create_app), so it runs after them: Flask-Limiter
+    # sets Retry-After on every response it counted to the larger of the one given and its own
+    # window's reset, which on a 503 would tell the client the rate limit's time, not ours.
+    @app.after_request
+    def _keep_503_retry_after(resp: Response) -> Response:
+        retry_after = g.pop("mf_retry_after_503", None)
+        if retry_after is not None and resp.status_code == 503:
+            resp.headers["Retry-After"] = retry_after
+        return resp
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError) -> Response:
