@@ -83,8 +83,8 @@ def _one_line_error(r: Result, env: dict[str, str], reason: str) -> None:
     assert "s3cret" not in r.output and r.stdout == ""
 
 
-@pytest.mark.parametrize("args", [["replay", "TRAFFIC", "--tenant", "1"], ["migrate"],
-                                  ["create-tenant", "Nobody"]])
+@pytest.mark.parametrize("args", [["replay", "TRAFFIC", "--tenant", "1", "--wait", "0"],
+                                  ["migrate"], ["create-tenant", "Nobody"]])
 def test_unreachable_database_is_one_line(closed_port_env: dict[str, str], tmp_path: Path,
                                           args: list[str]) -> None:
     traffic = tmp_path / "t.jsonl"
@@ -155,6 +155,23 @@ def test_a_session_ended_between_commands_is_replaced(env: dict[str, str],
     r = CliRunner().invoke(main, ["create-tenant", "Kept"], env=env)
     assert r.exit_code == 0, r.output  # the dead connection was replaced on checkout
     assert int(r.stdout.strip().splitlines()[-1]) > 0
+
+
+def test_replay_waits_for_an_unreachable_database_then_gives_up_in_one_line(
+        closed_port_env: dict[str, str], tmp_path: Path) -> None:
+    traffic = tmp_path / "t.jsonl"
+    traffic.write_text('{"kind": "message"}\n')
+    started = time.monotonic()
+    r = CliRunner().invoke(main, ["replay", str(traffic), "--tenant", "1", "--wait", "1.5"],
+                           env=closed_port_env)
+    assert time.monotonic() - started >= 1.5
+    where = closed_port_env["DATABASE_URL"].split("@")[1]
+    assert r.exit_code == 1 and isinstance(r.exception, SystemExit), r.output
+    assert r.stderr == (
+        f"database unreachable at {where}: Connection refused; retrying for up to 1.5 s\n"
+        f"error: cannot connect to the database at {where}: Connection refused "
+        "(waited 1.5 s)\n")
+    assert r.stdout == ""
 
 
 def test_other_database_errors_are_not_reported_as_unreachable(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import click
 import psycopg
@@ -15,6 +16,8 @@ from webapp.db import Database
 from webapp.db.embedded import EmbeddedServer, ensure_server
 from webapp.db.errors import connect_reason, describe_dsn, is_connect_failure
 from webapp.errors import ConfigError, DependencyDown
+
+T = TypeVar("T")
 
 
 def load_settings() -> Settings:
@@ -67,6 +70,41 @@ def unreachable_reason(exc: BaseException) -> str | None:
     return connect_reason(exc) if is_connect_failure(exc) else None
 
 
+WAIT_BACKOFF_S = (0.5, 5.0)  # between tries while waiting for the database: first, at most
+
+
+def waiting_for_database(call: Callable[[], T], where: str, wait_s: float, *,
+                         sleep: Callable[[float], None] = time.sleep,
+                         clock: Callable[[], float] = time.monotonic) -> T:
+    """`call()`; while the database cannot be reached, say so on stderr and try again with
+    backoff for up to `wait_s` seconds, then DatabaseUnreachable (one line, exit 1). Only for
+    calls that may run again: a failed try kept nothing, or keeping it twice changes nothing."""
+    give_up_at: float | None = None
+    delay = WAIT_BACKOFF_S[0]
+    while True:
+        try:
+            result = call()
+        except Exception as exc:
+            reason = unreachable_reason(exc)
+            if reason is None:
+                raise
+            now = clock()
+            if give_up_at is None:
+                give_up_at = now + wait_s
+                if wait_s > 0:
+                    click.echo(f"database unreachable at {where}: {reason}; retrying for up "
+                               f"to {wait_s:g} s", err=True)
+            if now >= give_up_at:
+                waited = f" (waited {wait_s:g} s)" if wait_s > 0 else ""
+                raise DatabaseUnreachable(where, reason + waited) from None
+            sleep(min(delay, give_up_at - now))
+            delay = min(delay * 2, WAIT_BACKOFF_S[1])
+            continue
+        if give_up_at is not None:
+            click.echo(f"database at {where} is reachable again; going on", err=True)
+        return result
+
+
 def check_reachable(dsn: str) -> None:
     """Connect once, so a wrong DATABASE_URL fails at once with libpq's reason (a pool would
     retry until its timeout and then only say it timed out)."""
@@ -103,12 +141,13 @@ def _configured_database() -> str:
 
 
 @contextmanager
-def database(max_size: int = 4) -> Iterator[Database]:
-    """An open pool for one command; an embedded server started for it is stopped after."""
+def database(max_size: int = 4, wait_s: float = 0.0) -> Iterator[Database]:
+    """An open pool for one command; an embedded server started for it is stopped after.
+    `wait_s`: how long to wait for a database that cannot be reached yet (0: fail at once)."""
     dsn, server = resolve_database(load_settings())
     db = Database(dsn, min_size=1, max_size=max_size)
     try:
-        check_reachable(dsn)
+        waiting_for_database(lambda: check_reachable(dsn), describe_dsn(dsn), wait_s)
         db.open()
         yield db
     finally:

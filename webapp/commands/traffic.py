@@ -7,11 +7,12 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import click
 
-from webapp.commands.common import database
+from webapp.commands.common import database, describe_dsn, waiting_for_database
 from webapp.db import Database
 from webapp.errors import DomainError
 from webapp.messaging.ingest import BATCH_SIZE
@@ -21,6 +22,7 @@ from webapp.messaging.simulator import run_live
 
 GROUP_MAX = 500  # most records a paced replay commits at once when it falls behind
 Progress = Callable[[int, int], None]  # (records replayed so far, records in the file)
+DEFAULT_WAIT_S = 60.0  # how long replay waits for a database it cannot reach
 
 
 def chunks(records: list[Record], size: int = BATCH_SIZE) -> Iterator[list[Record]]:
@@ -65,19 +67,27 @@ def _one_line_errors(tenant_id: int, device_id: int | None) -> Iterator[None]:
 
 def replay_file(db: Database, tenant_id: int, path: Path, device_id: int | None,
                 speed: float | None = None,
-                progress: Progress | None = None) -> tuple[IngestResult, list[ParsedLine]]:
+                progress: Progress | None = None,
+                wait_s: float = 0.0) -> tuple[IngestResult, list[ParsedLine]]:
     """Feed a traffic file through ingest, committing as it goes; returns the result and the
     rejected lines. `progress` hears after each commit how many records are stored.
 
+    While the database cannot be reached, each call waits for it up to `wait_s` seconds: ingest
+    is idempotent, so a group whose try failed (even one whose commit was lost in flight) is
+    sent again whole, and nothing is lost or doubled.
+
     Raises NotFound when the tenant does not exist or the device is not the tenant's."""
-    device = resolve_device(db, tenant_id, device_id)
+    where = describe_dsn(db.dsn)
+    device = waiting_for_database(partial(resolve_device, db, tenant_id, device_id), where,
+                                  wait_s)
     with path.open(encoding="utf-8") as fh:
         parsed = list(parse_lines(fh))
     rejected = [p for p in parsed if not p.ok]
     records = [p.record for p in parsed if p.record is not None]
     total, done = IngestResult(), 0
     for group in paced(records, speed) if speed else chunks(records):
-        total.add(ingest(db, tenant_id, group, device_id=device))
+        total.add(waiting_for_database(partial(ingest, db, tenant_id, group, device_id=device),
+                                       where, wait_s))
         done += len(group)
         if progress is not None:
             progress(done, len(records))
@@ -107,11 +117,16 @@ class ProgressLine:
 @click.option("--speed", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Replay at X times the recorded pace, storing each record when its time "
                    "comes (default: as fast as possible, in batches).")
-def replay(file: Path, tenant_id: int, device_id: int | None, speed: float | None) -> None:
+@click.option("--wait", "wait_s", type=click.FloatRange(min=0), default=DEFAULT_WAIT_S,
+              show_default=True,
+              help="Seconds to wait for a database that cannot be reached (at start or "
+                   "mid-file) before giving up; 0: give up at once.")
+def replay(file: Path, tenant_id: int, device_id: int | None, speed: float | None,
+           wait_s: float) -> None:
     """Ingest a .jsonl traffic file; bad lines are reported on stderr and skipped."""
-    with database() as db, _one_line_errors(tenant_id, device_id):
+    with database(wait_s=wait_s) as db, _one_line_errors(tenant_id, device_id):
         result, rejected = replay_file(db, tenant_id, file, device_id, speed,
-                                       progress=ProgressLine())
+                                       progress=ProgressLine(), wait_s=wait_s)
     for line in rejected:
         click.echo(f"line {line.line_no}: {line.reason}", err=True)
     extra = f" presence={result.presence}" if result.presence else ""

@@ -1,11 +1,12 @@
 """PostgreSQL restarting or stopping under running processes: `messageflow serve` (gunicorn, two
-workers), over a private server this module starts, restarts and stops (the machine's shared
-server is never touched)."""
+workers) and `messageflow replay`, over a private server this module starts, restarts and stops
+(the machine's shared server is never touched)."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -18,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -28,6 +30,7 @@ from webapp.db import Database
 from webapp.db.embedded import EmbeddedServer, ensure_server, find_bin_dir
 from webapp.db.liveness import RECHECK_S
 from webapp.db.migrate import migrate
+from webapp.messaging.simulator import generate, write_file
 
 pytestmark = pytest.mark.skipif(find_bin_dir() is None,
                                 reason="no system initdb/pg_ctl to run a private server")
@@ -228,3 +231,39 @@ def test_a_stopped_database_is_a_quick_503_and_back_is_back(pg: PrivateServer,
         for ws in sockets:
             ws.close()
         db.close()
+
+
+def _counts(stdout: str) -> tuple[int, int]:
+    found = re.search(r"ingested=(\d+) duplicates=(\d+)", stdout)
+    assert found, stdout
+    return int(found[1]), int(found[2])
+
+
+def test_replay_waits_for_the_database_through_an_outage(pg: PrivateServer, served: Served,
+                                                         tmp_path: Path) -> None:
+    pg.ensure_running()
+    records = list(generate(11, start=datetime(2026, 3, 1, 9, tzinfo=UTC), count=300))
+    traffic = tmp_path / "outage.jsonl"
+    write_file(traffic, records)
+    span = (records[-1].timestamp - records[0].timestamp).total_seconds()
+    cmd = [sys.executable, "-m", "webapp.cli", "replay", str(traffic), "--tenant",
+           str(served.tenant_id), "--speed", str(span / 6), "--wait", "30"]  # about 6 s long
+    env = {**os.environ, **SECRETS, "DATABASE_URL": pg.dsn, "MESSAGEFLOW_HOME": str(tmp_path)}
+    proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(2)
+    pg.stop()
+    time.sleep(3)  # several batches fall due while it is down
+    pg.start()
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    where = f"127.0.0.1:{pg.port}/messageflow"
+    assert f"database unreachable at {where}: " in err and "retrying for up to 30 s" in err
+    assert f"database at {where} is reachable again; going on" in err
+    first = _counts(out)
+    again = subprocess.run([*cmd[:-4], "--wait", "0"], env=env, cwd=REPO, capture_output=True,
+                           text=True, timeout=60)
+    assert again.returncode == 0, again.stderr
+    stored = _counts(again.stdout)
+    assert stored[0] == 0  # nothing was lost: all of it was stored by the first run
+    assert sum(first) == stored[1]  # every record was sent; any sent twice counted as duplicate
