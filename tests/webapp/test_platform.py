@@ -11,9 +11,11 @@ import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -25,7 +27,9 @@ from webapp.commands.children import (
     ACCESS_LOG_FORMAT,
     DEFAULT_WEB_THREADS,
     WEB_WORKER_CLASS,
+    BusyPort,
     Ports,
+    busy_message,
     busy_ports,
     child_env,
     platform_children,
@@ -390,12 +394,15 @@ def test_busy_ports_are_named_before_anything_starts() -> None:
         holder.listen()
         taken = holder.getsockname()[1]
         free = Ports("127.0.0.1", web=taken, dagster=taken, streamlit=taken)
-        assert busy_ports(free, {}) == [f"127.0.0.1:{taken} (PORT, for web)",
-                                        f"127.0.0.1:{taken} (DAGSTER_PORT, for dagster-ui)",
-                                        f"127.0.0.1:{taken} (STREAMLIT_PORT, for streamlit)"]
+        assert busy_ports(free, {}) == [BusyPort(taken, "PORT", "web"),
+                                        BusyPort(taken, "DAGSTER_PORT", "dagster-ui"),
+                                        BusyPort(taken, "STREAMLIT_PORT", "streamlit")]
         off = {"MESSAGEFLOW_DAGSTER": "0", "MESSAGEFLOW_STREAMLIT": "off"}
-        assert busy_ports(free, off) == [f"127.0.0.1:{taken} (PORT, for web)"]
+        assert busy_ports(free, off) == [BusyPort(taken, "PORT", "web")]
+        assert busy_ports(free, {}, web_only=True) == [BusyPort(taken, "PORT", "web")]
     assert busy_ports(Ports("127.0.0.1", web=taken, dagster=taken, streamlit=taken), {}) == []
+    assert busy_message("127.0.0.1", [BusyPort(8080, "PORT", "web")]) == (
+        "port 8080 on 127.0.0.1 is in use by another program; set PORT or stop it")
 
 
 def test_up_refuses_a_busy_port_before_touching_the_database(tmp_path: Path) -> None:
@@ -410,6 +417,39 @@ def test_up_refuses_a_busy_port_before_touching_the_database(tmp_path: Path) -> 
         r = CliRunner().invoke(main, ["up"], env={
             "DAGSTER_PORT": str(taken), "MESSAGEFLOW_DAGSTER": "1",
             "MESSAGEFLOW_HOME": str(tmp_path), "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/n"})
-    assert r.exit_code != 0
-    assert f"127.0.0.1:{taken} (DAGSTER_PORT, for dagster-ui)" in r.output
-    assert "migrations" not in r.output
+    assert r.exit_code == 1
+    assert r.stderr == (f"error: port {taken} on 127.0.0.1 is in use by another program; "
+                        "set DAGSTER_PORT or stop it\n")
+    assert r.stdout == ""
+
+
+class _Answers200(BaseHTTPRequestHandler):
+    """Another web server: 200 to everything (so a readiness probe of its port succeeds)."""
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server hook's name
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        """Quiet."""
+
+
+def test_serve_refuses_a_port_another_server_holds_in_one_line(tmp_path: Path) -> None:
+    other = ThreadingHTTPServer(("127.0.0.1", 0), _Answers200)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    port = other.server_address[1]
+    try:
+        # a DATABASE_URL nothing answers on: serve must not get as far as the database
+        r = subprocess.run([sys.executable, "-m", "webapp.cli", "serve", "--port", str(port)],
+                           env={**os.environ, "MESSAGEFLOW_HOME": str(tmp_path),
+                                "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/n"},
+                           capture_output=True, text=True, timeout=60)
+    finally:
+        other.shutdown()
+        other.server_close()
+    assert r.returncode == 1
+    assert r.stderr == (f"error: port {port} on 127.0.0.1 is in use by another program; "
+                        "set PORT or stop it\n")  # never "web is ready" (that was the other)
+    assert r.stdout == ""

@@ -69,15 +69,26 @@ class Ports:
         return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def busy_ports(ports: Ports, environ: Mapping[str, str]) -> list[str]:
-    """The ports `up` would listen on (per the MESSAGEFLOW_* switches) that something already
-    holds, named by the variable that moves them: checked before anything starts (and before the
-    demo login is generated and shown), so the message is clear."""
+@dataclass(frozen=True)
+class BusyPort:
+    """A port a child would listen on that something else holds, and the variable moving it."""
+
+    port: int
+    var: str
+    child: str
+
+
+def busy_ports(ports: Ports, environ: Mapping[str, str], *,
+               web_only: bool = False) -> list[BusyPort]:
+    """The ports `up` (or, `web_only`, `serve`) would listen on, per the MESSAGEFLOW_* switches,
+    that something already holds: checked before anything starts (before the database, the
+    migrations and the demo login), because a server already answering on the web port would
+    make the supervisor announce "ready" while gunicorn fails to bind and exits."""
     wanted = [("web", ports.web, "PORT", True),
               ("dagster-ui", ports.dagster, "DAGSTER_PORT",
-               enabled(environ, "MESSAGEFLOW_DAGSTER")),
+               not web_only and enabled(environ, "MESSAGEFLOW_DAGSTER")),
               ("streamlit", ports.streamlit, "STREAMLIT_PORT",
-               enabled(environ, "MESSAGEFLOW_STREAMLIT"))]
+               not web_only and enabled(environ, "MESSAGEFLOW_STREAMLIT"))]
     busy = []
     for child, port, var, on in wanted:
         if not on:
@@ -87,8 +98,18 @@ def busy_ports(ports: Ports, environ: Mapping[str, str]) -> list[str]:
             try:
                 sock.bind((ports.host, port))
             except OSError:
-                busy.append(f"{ports.host}:{port} ({var}, for {child})")
+                busy.append(BusyPort(port, var, child))
     return busy
+
+
+def busy_message(host: str, busy: list[BusyPort]) -> str:
+    """One line naming the ports in use and how to move them."""
+    if len(busy) == 1:
+        return (f"port {busy[0].port} on {host} is in use by another program; "
+                f"set {busy[0].var} or stop it")
+    named = ", ".join(f"{b.port} ({b.var}, for {b.child})" for b in busy)
+    return f"ports {named} on {host} are in use by other programs; set those variables or " \
+           "stop them"
 
 
 def _port(environ: Mapping[str, str], name: str, default: int) -> int:

@@ -11,13 +11,14 @@ import click
 from webapp.commands import dagster_home
 from webapp.commands.children import (
     Ports,
+    busy_message,
     busy_ports,
     child_env,
     enabled,
     platform_children,
     web_child,
 )
-from webapp.commands.common import load_settings, resolve_database
+from webapp.commands.common import OneLineError, load_settings, resolve_database
 from webapp.commands.dagster_home import DagsterHome
 from webapp.config import Settings
 from webapp.db import Database
@@ -95,6 +96,14 @@ def _ports(host: str, port: int) -> Ports:
         raise click.ClickException(str(exc)) from exc
 
 
+def refuse_busy_ports(ports: Ports, *, web_only: bool = False) -> None:
+    """`error: port 8080 on 127.0.0.1 is in use by another program; ...`, exit 1, before
+    anything starts or prints."""
+    busy = busy_ports(ports, os.environ, web_only=web_only)
+    if busy:
+        raise OneLineError(busy_message(ports.host, busy))
+
+
 def _dagster_home(settings: Settings, server: EmbeddedServer | None) -> DagsterHome | None:
     """Dagster's prepared instance directory, or None with MESSAGEFLOW_DAGSTER=0."""
     if not enabled(os.environ, "MESSAGEFLOW_DAGSTER"):
@@ -113,10 +122,7 @@ def up(port: int | None, host: str) -> None:
     gateway, demo traffic, Dagster webserver + daemon and Streamlit, until Ctrl-C."""
     settings = load_settings()
     ports = _ports(host, port or settings.port)
-    busy = busy_ports(ports, os.environ)
-    if busy:
-        raise click.ClickException("already in use: " + ", ".join(busy)
-                                   + "; stop what holds them or set those variables")
+    refuse_busy_ports(ports)
     dsn, server = resolve_database(settings)
     try:
         dagster = _dagster_home(settings, server)  # before the demo login is generated
@@ -139,11 +145,12 @@ def up(port: int | None, host: str) -> None:
 def serve(port: int | None, host: str) -> None:
     """Run only the web app (gunicorn, gthread workers)."""
     settings = load_settings()
+    ports = _ports(host, port or settings.port)
+    refuse_busy_ports(ports, web_only=True)
     dsn, server = resolve_database(settings)
     try:
         if server is not None:
             apply_migrations(dsn)
-        ports = _ports(host, port or settings.port)
         code = run_all([web_child(ports, os.environ)], child_env(settings, dsn, os.environ))
     finally:
         if server is not None:
