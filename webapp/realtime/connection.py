@@ -1,15 +1,16 @@
 """One socket's life after the upgrade (Flask-free): replay since the client's last event id,
-then live frames and client frames until the token expires, the client leaves or falls behind."""
+then live frames and client frames until the token expires, the session or membership is
+revoked (the hub says so), the client leaves or falls behind."""
 
 from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from webapp.auth import service as auth
 from webapp.db import Database
 from webapp.errors import DependencyDown
 from webapp.realtime import frames
@@ -20,7 +21,6 @@ from webapp.realtime.subscriber import Subscriber
 from webapp.realtime.writer import Outbox
 
 REPLAY_PAGE = 500
-RECHECK_S = 60.0  # how often a live socket re-checks that its session is not revoked
 MAX_WAIT_S = 30.0
 
 
@@ -48,6 +48,7 @@ class Caller:
     user_id: int
     session_id: str
     expires_at: float  # the token's exp (epoch seconds)
+    role: str | None = None  # the member's role at the upgrade (a change closes the socket)
 
 
 class RateLimit:
@@ -78,7 +79,6 @@ class Connection:
         self.ws, self.hub, self.db, self.caller = ws, hub, db, caller
         self.since = since
         self._clock = clock
-        self._recheck_at = clock() + RECHECK_S
         self._typing_limit = RateLimit()
         self.outbox = Outbox(ws.sock, wake=ws.event.set)
         ws.sock = self.outbox  # simple_websocket's own writes (pings, close) queue in order
@@ -88,8 +88,12 @@ class Connection:
         c = self.caller
         since = self.since if self.since is not None else svc.last_event_id(self.db, c.tenant_id)
         sub = self.hub.subscribe(c.tenant_id, c.user_id, since, send=self.outbox.write_nowait,
-                                 wake=self.ws.event.set)
+                                 wake=self.ws.event.set, session_id=str(uuid.UUID(c.session_id)),
+                                 role=c.role, seal=self.outbox.seal)
         try:
+            self._verify(sub)
+            if self._close_if_needed(sub):
+                return
             for user_id in self.hub.online_users(c.tenant_id):
                 self.ws.send(frames.presence_frame(user_id, True))
             if self._replay(sub, since):
@@ -99,6 +103,12 @@ class Connection:
             pass  # the peer vanished under a send; the socket is done
         finally:
             self.hub.unsubscribe(sub)
+
+    def _verify(self, sub: Subscriber) -> None:
+        try:
+            self.hub.verify(sub)
+        except DependencyDown:
+            pass  # keep serving: the hub's periodic check decides
 
     def _replay(self, sub: Subscriber, since: int) -> bool:
         """Send the tenant's events after `since` in id order, page by page; False if closed."""
@@ -119,13 +129,12 @@ class Connection:
         while not self._close_if_needed(sub):
             self.ws.event.wait(self._wait_s())
             self.ws.event.clear()  # set again by incoming data or by the hub's wake()
-            while (raw := self.ws.receive(timeout=0)) is not None:
+            while sub.revoked is None and (raw := self.ws.receive(timeout=0)) is not None:
                 self._handle(sub, raw)
             self.outbox.flush()  # what the hub could not write without blocking
 
     def _wait_s(self) -> float:
-        now = self._clock()
-        until = min(self.caller.expires_at, self._recheck_at) - now
+        until = self.caller.expires_at - self._clock()
         return max(0.0, min(until, MAX_WAIT_S))
 
     def _close_if_needed(self, sub: Subscriber) -> bool:
@@ -137,23 +146,14 @@ class Connection:
         return True
 
     def _close_reason(self, sub: Subscriber) -> tuple[int, str] | None:
-        now = self._clock()
+        if sub.revoked is not None:  # the hub heard of it: 4401 or 4403, before anything else
+            return sub.revoked
         if sub.closed:
             return frames.CLOSE_GOING_AWAY, "server shutting down"
         if self.outbox.overflowed or sub.overflowed:
             return frames.CLOSE_TOO_SLOW, "too slow: reconnect with since"
-        if now >= self.caller.expires_at:
+        if self._clock() >= self.caller.expires_at:
             return frames.CLOSE_TOKEN_EXPIRED, "token expired"
-        if now >= self._recheck_at:
-            self._recheck_at = now + RECHECK_S
-            c = self.caller
-            try:
-                revoked = auth.load_principal(
-                    self.db, c.tenant_id, c.user_id, c.session_id) is None
-            except DependencyDown:
-                revoked = False  # keep serving; the next check decides
-            if revoked:
-                return frames.CLOSE_TOKEN_EXPIRED, "session revoked"
         return None
 
     def _handle(self, sub: Subscriber, raw: str | bytes) -> None:

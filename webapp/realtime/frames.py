@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from webapp.inputs import INT64_MAX, MAX_JSON_DEPTH, too_deep
 
 # Close codes (4000-4999 are the application's own).
-CLOSE_TOKEN_EXPIRED = 4401  # the access token expired or the session was revoked: re-auth
+CLOSE_TOKEN_EXPIRED = 4401  # token expired, session revoked or role changed: refresh, reconnect
+CLOSE_FORBIDDEN = 4403  # no longer a member of the tenant: do not reconnect
 CLOSE_TOO_SLOW = 4429  # the client fell too far behind: reconnect with since=<last id>
 CLOSE_GOING_AWAY = 1001  # the server is shutting down: reconnect with since=<last id>
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from webapp.db import Database
 from webapp.errors import DependencyDown
-from webapp.realtime import frames
+from webapp.realtime import frames, revocations
 from webapp.realtime import service as svc
 from webapp.realtime.listener import Connect, Listener, Notes
 from webapp.realtime.presence import Change, PresenceBoard
@@ -26,6 +26,8 @@ IDS_PAGE = 5000
 FRAMES_PAGE = 500
 HEARTBEAT_S = 30.0
 PRESENCE_CHUNK = 200
+RECHECK_S = 15.0  # every socket's session is compared with the database this often (a safety
+# net: notices close sockets at once; one query per tenant with sockets in this process)
 
 
 class Hub:
@@ -41,9 +43,13 @@ class Hub:
         self._stopping = threading.Event()
         self._started = False
         self._next_beat = 0.0
+        self.rechecks = 0  # completed checks of every socket (tests and health)
+        self._recheck_thread = threading.Thread(target=self._recheck_loop,
+                                                name="mf-realtime-recheck", daemon=True)
         extra: dict[str, Any] = {"connect": connect} if connect else {}
         self.listener = Listener(
-            dsn, (svc.EVENTS_CHANNEL, svc.EPHEMERAL_CHANNEL), self._on_batch,
+            dsn, (svc.EVENTS_CHANNEL, svc.EPHEMERAL_CHANNEL, svc.REVOCATIONS_CHANNEL),
+            self._on_batch,
             lambda: self._retrying(self._catch_up), self._tick,
             application_name=application_name, backoff=backoff, **extra,
         )
@@ -57,11 +63,14 @@ class Hub:
                 return
             self._started = True
         self.listener.start()
+        self._recheck_thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the listener thread and tell every subscriber's socket to close."""
         self._stopping.set()
         self.listener.stop(timeout)
+        if self._recheck_thread.is_alive():
+            self._recheck_thread.join(timeout)
         for sub in self._all_subs():
             sub.close()
 
@@ -69,9 +78,11 @@ class Hub:
 
     def subscribe(self, tenant_id: int, user_id: int, floor: int,
                   send: Send = discard,
-                  wake: Callable[[], None] = lambda: None) -> Subscriber:
-        """Register a client that has every event up to `floor`; announce presence."""
-        sub = Subscriber(tenant_id, user_id, floor, send, wake)
+                  wake: Callable[[], None] = lambda: None, **identity: Any) -> Subscriber:
+        """Register a client that has every event up to `floor`; announce presence.
+        `identity`: the socket's session_id and role, and the seal that stops its writes
+        (see Subscriber), for revocations."""
+        sub = Subscriber(tenant_id, user_id, floor, send, wake, **identity)
         with self._lock:
             announce, change = self._board.connect(tenant_id, user_id)
             others = list(self._subs.get(tenant_id, ()))
@@ -100,6 +111,20 @@ class Hub:
         with self._lock:
             return self._board.online_users(tenant_id)
 
+    def verify(self, sub: Subscriber) -> None:
+        """Check one new socket against the database now: a revocation committed between its
+        authentication and its subscription sent its notice to no one."""
+        revocations.recheck(self.db, sub.tenant_id, [sub])
+
+    def recheck(self) -> int:
+        """Check every socket of this process against the database (one query per tenant);
+        revoke those whose session ended or whose membership changed. How many were."""
+        with self._lock:
+            tenants = {t: list(subs) for t, subs in self._subs.items()}
+        closed = sum(revocations.recheck(self.db, t, subs) for t, subs in tenants.items())
+        self.rechecks += 1
+        return closed
+
     def typing(self, sub: Subscriber, conversation_id: int, state: str) -> bool:
         """Relay a typing state to the tenant's other clients; False if not the tenant's."""
         payload = frames.dumps({"k": "typing", "t": sub.tenant_id, "u": sub.user_id,
@@ -117,17 +142,25 @@ class Hub:
     # the listener thread -----------------------------------------------------------------------
 
     def _on_batch(self, notes: Notes) -> None:
-        """Everything that arrived together: one re-read per tenant, then the ephemerals."""
+        """Everything that arrived together: revocations first (no frame of this batch reaches
+        a revoked socket), then the ephemerals, then one re-read per tenant."""
         events: dict[int, list[int]] = {}
+        ephemerals: list[dict[str, Any]] = []
+        revoked: list[revocations.Notice] = []
         for channel, payload in notes:
             try:
                 if channel == svc.EVENTS_CHANNEL:
                     tenant, event = payload.split(":", 1)
                     events.setdefault(int(tenant), []).append(int(event))
+                elif channel == svc.REVOCATIONS_CHANNEL:
+                    revoked.append(revocations.parse(payload))
                 else:
-                    self._ephemeral(json.loads(payload))
+                    ephemerals.append(json.loads(payload))
             except ValueError:
                 log.warning("ignoring a malformed %s notification: %r", channel, payload[:100])
+        revocations.apply(revoked, self._tenant_subs)
+        for msg in ephemerals:
+            self._ephemeral(msg)
         for tenant_id, ids in events.items():
             try:
                 self._retrying(functools.partial(self._deliver, tenant_id, ids))
@@ -155,7 +188,9 @@ class Hub:
             self._offer(subs, svc.events_by_ids(self.db, tenant_id, sorted(wanted)))
 
     def _catch_up(self) -> None:
-        """After a (re)connection: read what every subscriber may have missed, once per tenant."""
+        """After a (re)connection: apply the revocations that were missed (before any frame
+        goes out), then read what every subscriber may have missed, once per tenant."""
+        self.recheck()
         with self._lock:
             tenants = {t: list(subs) for t, subs in self._subs.items()}
         for tenant_id, subs in tenants.items():
@@ -225,6 +260,14 @@ class Hub:
             local = self._board.local_users()
         for tenant_id, users in local.items():
             self._announce(tenant_id, users, True)
+
+    def _recheck_loop(self) -> None:
+        """The periodic safety net, on its own thread so that it never delays the fan-out."""
+        while not self._stopping.wait(RECHECK_S):
+            try:
+                self.recheck()
+            except Exception:  # noqa: BLE001 - the next round tries again
+                log.warning("realtime: the periodic session check failed", exc_info=True)
 
     def _tick(self) -> None:
         """Heartbeat this process's online users and expire silent processes' ones."""

@@ -11,6 +11,7 @@ Q = load(__file__)
 
 EVENTS_CHANNEL = "mf_events"
 EPHEMERAL_CHANNEL = "mf_ephemeral"
+REVOCATIONS_CHANNEL = "mf_revocations"  # sent by triggers on auth_sessions and memberships
 
 Frame = dict[str, Any]
 
@@ -48,6 +49,18 @@ def last_event_id(db: Database, tenant_id: int) -> int:
     with db.tenant(tenant_id) as conn:
         row = conn.execute(Q.select_last_event_id).fetchone()
     return int(row["id"]) if row else 0
+
+
+def session_states(db: Database, tenant_id: int,
+                   pairs: list[tuple[str, int]]) -> dict[tuple[str, int], dict[str, Any]]:
+    """{(session id, user id): {"live", "role"}} for the tenant's open sockets, in one query."""
+    if not pairs:
+        return {}
+    params = {"sids": [p[0] for p in pairs], "uids": [p[1] for p in pairs]}
+    with db.tenant(tenant_id) as conn:
+        rows = conn.execute(Q.select_session_states, params).fetchall()
+    return {(r["session_id"], int(r["user_id"])): {"live": bool(r["live"]), "role": r["role"]}
+            for r in rows}
 
 
 def relay_typing(db: Database, tenant_id: int, user_id: int, conversation_id: int,

@@ -29,17 +29,23 @@ class Subscriber:
 
     def __init__(self, tenant_id: int, user_id: int, floor: int,
                  send: Send = discard,
-                 wake: Callable[[], None] = lambda: None):
+                 wake: Callable[[], None] = lambda: None, *,
+                 session_id: str | None = None, role: str | None = None,
+                 seal: Callable[[], None] = lambda: None):
         self.id = uuid.uuid4().hex[:16]
         self.tenant_id = tenant_id
         self.user_id = user_id
+        self.session_id = session_id  # the socket's sign-in session (None: not checked)
+        self.role = role  # the member's role when the socket opened (None: not checked)
         self.floor = floor  # every id <= floor counts as delivered
         self.last_id = floor
         self.closed = False
         self.overflowed = False
+        self.revoked: tuple[int, str] | None = None  # (close code, reason) once revoked
         self._held: list[bytes] | None = []  # live frames held while the socket replays
         self._send = send
         self._wake = wake
+        self._seal = seal  # stops every further data frame to the socket (Outbox.seal)
         self._seen: set[int] = set()
         self._lock = threading.Lock()
 
@@ -73,7 +79,7 @@ class Subscriber:
         """`offer` for frames in id order, written to the socket in one go (one write per
         batch, not per frame); the number taken."""
         with self._lock:  # sending under the lock keeps this subscriber's frames in order
-            if self.overflowed:
+            if self.overflowed or self.revoked:
                 return 0
             taken = [frame for event_id, frame in frames if self._accept(event_id)]
             if not taken:
@@ -91,12 +97,29 @@ class Subscriber:
         """The replay is done: send the held live frames, then send live frames as they come."""
         with self._lock:
             held, self._held = self._held or [], None
+            if self.revoked:
+                return
             for frame in held:
                 self._send(frame)
 
     def push(self, frame: bytes) -> None:
         """Send an ephemeral frame (typing, presence): no id, no dedupe."""
-        self._send(frame)
+        with self._lock:
+            if not self.revoked:
+                self._send(frame)
+
+    def revoke(self, code: int, reason: str) -> bool:
+        """The session or membership behind the socket ended: no frame from now on, and wake
+        the socket's thread to close it with `code`. A removal (4403) outranks a sign-out (4401)
+        that arrives with it. True when this call changed the close."""
+        with self._lock:  # no offer is mid-send once this holds the lock
+            if self.revoked is not None and self.revoked[0] >= code:  # 4403 > 4401
+                return False
+            if self.revoked is None:
+                self._seal()  # under the lock: never revoked yet writable
+            self.revoked = (code, reason)
+        self._wake()
+        return True
 
     def close(self) -> None:
         """Mark closed (the hub is stopping) and wake the socket's thread."""

@@ -15,6 +15,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 
+DATA_OPCODES = (0x0, 0x1, 0x2)  # continuation, text, binary (RFC 6455 5.2); the rest is control
 QUEUE_MAX = 5000  # frames waiting for a slow socket before it is told to reconnect (a batch
 # written in one go counts as the frames it holds, so memory per socket stays bounded)
 
@@ -27,6 +28,7 @@ class Outbox:
         self.raw = raw
         self.overflowed = False
         self.broken = False
+        self.sealed = False  # no data frame is written any more (the session was revoked)
         self._wake = wake
         self._queue_max = queue_max
         self._lock = threading.Lock()
@@ -50,7 +52,7 @@ class Outbox:
         `data` holds `frames` whole frames (a batch is written in one go); the queue bound
         counts frames, not writes."""
         with self._lock:
-            if self.broken or self.overflowed:
+            if self.broken or self.overflowed or self.sealed:
                 return
             if self._busy or self._partial or self._pending:
                 self._enqueue(data, frames)
@@ -81,11 +83,23 @@ class Outbox:
         self._pending.append(data)
         self._pending_frames += frames
 
+    def seal(self) -> None:
+        """Write no more data frames: drop those waiting (a write already started on the wire
+        is finished, so the stream stays valid) and refuse new ones; the close frame still
+        goes out."""
+        with self._lock:
+            self.sealed = True
+            self._pending.clear()
+            self._pending_frames = 0
+
     # the socket's own thread (and simple_websocket's): blocking, ordered -----------------------
 
     def send(self, data: bytes) -> int:
-        """simple_websocket's `sock.send`: queue behind what is pending, then flush."""
+        """simple_websocket's `sock.send` (one whole frame per call): queue behind what is
+        pending, then flush; once sealed, only control frames (close, ping, pong) pass."""
         with self._lock:
+            if self.sealed and data[:1] and (data[0] & 0x0F) in DATA_OPCODES:
+                return len(data)
             self._pending.append(bytes(data))
         self.flush()
         return len(data)

@@ -88,7 +88,7 @@ def _authenticate(settings: Settings) -> Response | None:
         return error_response(426, "upgrade_required", "Connect with a WebSocket client.")
     claims = get_jwt()
     g.ws_caller = Caller(principal.tenant_id, principal.user_id, principal.session_id,
-                         float(claims["exp"]))
+                         float(claims["exp"]), principal.role)
     g.ws_since = query.since
     # No permessage-deflate: frames are small and compressing each one once per socket is
     # the fan-out's largest CPU cost (simple_websocket negotiates it whenever offered).

@@ -95,8 +95,10 @@ def remove_member(db: Database, p: Principal, user_id: int, meta: RequestMeta) -
             raise Forbidden("Only an owner can remove an owner.", code="owner_only")
         if member["role"] == "owner" and owners == [user_id]:
             raise Conflict("The last owner cannot be removed.", code="last_owner")
-        conn.execute(Q.revoke_user_sessions, {"user_id": user_id, "reason": "removed"})
+        # Membership first: its trigger's "removed" notice (sockets close with 4403) then goes
+        # out ahead of the sessions' "signed out" ones (4401), all at commit.
         conn.execute(Q.delete_member, {"user_id": user_id})
+        conn.execute(Q.revoke_user_sessions, {"user_id": user_id, "reason": "removed"})
         audit.record(conn, p.tenant_id, p.user_id, "members.remove", meta, target_type="user",
                      target_id=user_id, before={"role": member["role"]})
 

@@ -34,3 +34,13 @@ where c.id = %(conversation_id)s
 -- name: notify_ephemeral
 -- Relay a small JSON payload of ids (presence) on the ephemeral channel; never stored.
 select pg_notify('mf_ephemeral', %(payload)s) as sent
+
+-- name: select_session_states
+-- For (session, user) pairs of open sockets: whether each session still works and the user's
+-- current role in the current tenant (null: no longer a member).
+select x.sid::text as session_id, x.uid as user_id, m.role,
+       coalesce(s.revoked_at is null and s.expires_at > now() and s.user_id = x.uid,
+                false) as live
+from unnest(%(sids)s::uuid[], %(uids)s::bigint[]) as x (sid, uid)
+left join auth_sessions s on s.id = x.sid
+left join memberships m on m.user_id = x.uid
