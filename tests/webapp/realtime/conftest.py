@@ -8,8 +8,10 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 import pytest
 import websocket
 from flask import Flask
@@ -19,6 +21,8 @@ from webapp.db import Database
 from webapp.messaging.service import ingest
 from webapp.messaging.simulator import generate
 from webapp.realtime import service as svc
+from webapp.realtime.hub import Hub
+from webapp.realtime.ws import LISTENER_NAME
 
 T0 = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
 TIMEOUT = 10.0
@@ -115,6 +119,54 @@ def connect(base: str, token: str, since: int | None = None) -> Client:
     if since is not None:
         url += f"&since={since}"
     return Client(url)
+
+
+def hub_of(app: Flask) -> Hub:
+    """The app's running hub."""
+    hub = app.extensions["mf_realtime"].hub
+    assert hub is not None
+    return hub
+
+
+@contextmanager
+def listener_held_down(hub: Hub) -> Iterator[list[int]]:
+    """While inside, the listener's reconnect attempts fail (as if the database refused them);
+    yields the count of refused attempts."""
+    real, refused = hub.listener.connect, [0]
+
+    def gated(*args: Any, **kwargs: Any) -> Any:
+        if gate_closed.is_set():
+            refused[0] += 1
+            raise psycopg.OperationalError("held down by the test")
+        return real(*args, **kwargs)
+
+    gate_closed = threading.Event()
+    gate_closed.set()
+    hub.listener.connect = gated
+    try:
+        yield refused
+    finally:
+        gate_closed.clear()
+
+
+def terminate_listener(admin_dsn: str) -> int:
+    """pg_terminate_backend on this database's realtime listener(s); how many were killed."""
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        rows = conn.execute(
+            "select pg_terminate_backend(pid) from pg_stat_activity "
+            "where application_name = %s and datname = current_database()",
+            (LISTENER_NAME,)).fetchall()
+    return len(rows)
+
+
+def closed_within(ws: Client, since: float, seconds: float = 2.0) -> Closed:
+    """The close that ends the socket (frames before it are kept in ws.frames); it must come
+    within `seconds` of `since` (time.monotonic())."""
+    with pytest.raises(Closed) as info:
+        while True:
+            ws.recv(max(0.01, since + seconds - time.monotonic()))
+    assert time.monotonic() - since < seconds
+    return info.value
 
 
 def send_traffic(db: Database, tenant_id: int, seed: int, count: int) -> list[int]:

@@ -1,5 +1,6 @@
 """Fan-out across processes: two gunicorn (gthread) servers on one database, each with its own
-LISTEN connection; events, typing and presence reach the clients of both."""
+LISTEN connection; events, typing and presence reach the clients of both, and a sign-out,
+removal or role change made in one closes the sockets in the other within 2 s."""
 
 from __future__ import annotations
 
@@ -8,17 +9,19 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
 from tests.webapp.conftest import Member, add_member, make_settings, register_owner
-from tests.webapp.realtime.conftest import Client, connect, fence, send_traffic
+from tests.webapp.realtime.conftest import Client, closed_within, connect, fence, send_traffic
 from webapp.db import Database
 
 BIN = Path(sys.executable).parent
@@ -148,3 +151,110 @@ def test_events_typing_and_presence_cross_processes(
         assert len(ids) == len(set(ids))  # nothing doubled on either process
     for ws in (ws_a1, ws_b2, ws_mate2):
         ws.close()
+
+
+# -- revocations made in the other process ------------------------------------------------------
+
+
+def call(base: str, member: Member, method: str, path: str,
+         body: dict[str, object] | None = None) -> dict[str, Any]:
+    """An API call through one of the server processes, as `member`; the JSON answer."""
+    req = urllib.request.Request(
+        base.replace("ws://", "http://") + path, method=method,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={**member.headers, "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        answer: dict[str, Any] = json.loads(resp.read() or b"{}")
+        return answer
+
+
+class Traffic:
+    """Messages committed one after another by a third process while a test runs, each with
+    the time its transaction began."""
+
+    def __init__(self, db: Database, tenant_id: int) -> None:
+        self.batches: list[tuple[float, set[int]]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(db, tenant_id), daemon=True)
+        self._thread.start()
+
+    def _run(self, db: Database, tenant_id: int) -> None:
+        while not self._stop.is_set():
+            began = time.monotonic()
+            self.batches.append((began, fence(db, tenant_id)))
+
+    def started_after(self, moment: float) -> set[int]:
+        """Event ids of the messages whose transaction began after `moment`."""
+        return {i for began, ids in self.batches if began > moment for i in ids}
+
+    def stop(self) -> None:
+        """Stop writing."""
+        self._stop.set()
+        self._thread.join(10)
+
+
+def test_signing_out_in_the_other_process_closes_the_socket_at_once(
+    servers: list[str], client: FlaskClient, db: Database
+) -> None:
+    one, two = servers
+    owner = register_owner(client, "Revoke logout")
+    mate = add_member(client, owner, "member")
+    ws_mate, ws_owner = ready(one, mate), ready(one, owner)
+    traffic = Traffic(db, owner.tenant_id)
+    try:
+        ws_mate.events_until(fence(db, owner.tenant_id))  # live, with messages flowing
+        assert call(two, mate, "POST", "/api/v1/auth/logout") == {"status": "signed_out"}
+        signed_out = time.monotonic()
+        closed = closed_within(ws_mate, signed_out)
+        time.sleep(0.5)  # let more messages commit after the close
+    finally:
+        traffic.stop()
+    assert (closed.code, closed.reason) == (4401, "session revoked")
+    after = traffic.started_after(signed_out)
+    assert after  # messages did flow after the sign-out ...
+    assert not after & {f["id"] for f in ws_mate.frames if "id" in f}  # ... none reached it
+    assert ws_owner.events_until(after | fence(db, owner.tenant_id))  # the owner's stays live
+    ws_owner.close()
+
+
+def test_a_role_change_in_the_other_process_closes_with_4401_and_the_client_comes_back(
+    servers: list[str], client: FlaskClient, db: Database
+) -> None:
+    one, two = servers
+    owner = register_owner(client, "Revoke role")
+    mate = add_member(client, owner, "member")
+    ws_mate, ws_owner = ready(one, mate), ready(two, owner)
+    call(two, owner, "PATCH", f"/api/v1/members/{mate.user_id}", {"role": "viewer"})
+    closed = closed_within(ws_mate, time.monotonic())
+    assert (closed.code, closed.reason) == (4401, "role changed")
+
+    # The client refreshes (the session is still valid) and reconnects with its new role.
+    refresh = {"Authorization": f"Bearer {mate.refresh}"}
+    r = client.post("/api/v1/auth/refresh", headers=refresh)
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["user"]["role"] == "viewer"
+    mate.access = r.get_json()["access_token"]
+    again = ready(one, mate)
+    stop = fence(db, owner.tenant_id)
+    assert again.events_until(stop) and ws_owner.events_until(stop)
+    again.close()
+    ws_owner.close()
+
+
+def test_removal_in_the_other_process_closes_every_socket_of_the_member_with_4403(
+    servers: list[str], client: FlaskClient, db: Database
+) -> None:
+    one, two = servers
+    owner = register_owner(client, "Revoke removal")
+    mate = add_member(client, owner, "member")
+    other = add_member(client, owner, "member")
+    mate_one, mate_two = ready(one, mate), ready(two, mate)
+    ws_other = ready(one, other)
+    call(two, owner, "DELETE", f"/api/v1/members/{mate.user_id}")
+    removed = time.monotonic()
+    for ws in (mate_one, mate_two):
+        closed = closed_within(ws, removed)
+        assert (closed.code, closed.reason) == (4403, "removed from the tenant")
+    stop = fence(db, owner.tenant_id)
+    assert ws_other.events_until(stop)  # another member of the tenant keeps receiving
+    ws_other.close()

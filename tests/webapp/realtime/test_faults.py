@@ -9,32 +9,29 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from tests.webapp.conftest import Member, make_settings, register_owner
-from tests.webapp.realtime.conftest import Client, connect, fence, send_traffic, wait_for
+from tests.webapp.realtime.conftest import (
+    Client,
+    connect,
+    fence,
+    hub_of,
+    listener_held_down,
+    send_traffic,
+    terminate_listener,
+    wait_for,
+)
 from webapp.app import close_app, create_app
 from webapp.db import Database
 from webapp.db.embedded import EmbeddedServer, ensure_server, find_bin_dir
 from webapp.db.migrate import migrate
 from webapp.errors import DependencyDown
-from webapp.realtime.hub import Hub
-from webapp.realtime.ws import LISTENER_NAME
-
-
-def hub_of(app: Flask) -> Hub:
-    """The app's running hub."""
-    hub = app.extensions["mf_realtime"].hub
-    assert hub is not None
-    return hub
 
 
 def ready(base: str, member: Member) -> Client:
@@ -42,37 +39,6 @@ def ready(base: str, member: Member) -> Client:
     ws = connect(base, member.access)
     ws.first(lambda f: f["type"] == "presence")
     return ws
-
-
-@contextmanager
-def listener_held_down(hub: Hub) -> Iterator[list[int]]:
-    """While inside, the listener's reconnect attempts fail (as if the database refused them);
-    yields the count of refused attempts."""
-    real, refused = hub.listener.connect, [0]
-
-    def gated(*args: Any, **kwargs: Any) -> Any:
-        if gate_closed.is_set():
-            refused[0] += 1
-            raise psycopg.OperationalError("held down by the test")
-        return real(*args, **kwargs)
-
-    gate_closed = threading.Event()
-    gate_closed.set()
-    hub.listener.connect = gated
-    try:
-        yield refused
-    finally:
-        gate_closed.clear()
-
-
-def terminate_listener(admin_dsn: str) -> int:
-    """pg_terminate_backend on this database's realtime listener(s); how many were killed."""
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        rows = conn.execute(
-            "select pg_terminate_backend(pid) from pg_stat_activity "
-            "where application_name = %s and datname = current_database()",
-            (LISTENER_NAME,)).fetchall()
-    return len(rows)
 
 
 def test_terminated_listener_reconnects_and_nothing_is_lost_or_doubled(

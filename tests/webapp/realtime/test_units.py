@@ -12,6 +12,7 @@ import pytest
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, Request, TextMessage
 
+from webapp.realtime import revocations
 from webapp.realtime import subscriber as subscriber_mod
 from webapp.realtime import writer as writer_mod
 from webapp.realtime.connection import RateLimit
@@ -257,3 +258,62 @@ def test_typing_is_rate_limited() -> None:
     assert [limit.allow() for _ in range(3)] == [True, True, False]
     now[0] = 1.0
     assert limit.allow() and not limit.allow()
+
+
+def test_a_revoked_socket_gets_no_data_frame_from_then_on_but_its_close_frame() -> None:
+    a, b, filled = _stalled_pair()
+    box = Outbox(a)
+    wakes: list[int] = []
+    sub = Subscriber(1, 7, floor=0, send=box.write_nowait, wake=lambda: wakes.append(1),
+                     session_id="s", role="member", seal=box.seal)
+    sub.go_live()
+    started = wire('{"id":1}')
+    assert sub.offer(1, started)  # on the wire already (its tail waits for room)
+    assert sub.offer(2, wire('{"id":2}'))  # queued behind it
+    sub.push(wire('{"type":"typing"}'))  # queued too
+    assert sub.revoke(4401, "session revoked") and wakes  # the socket's thread is woken
+    assert not sub.offer(3, wire('{"id":3}'))
+    sub.push(wire('{"type":"presence"}'))
+    box.write_nowait(wire('{"id":4}'))  # even a direct write is refused
+    box.send(wire('{"type":"pong"}'))  # and the socket's own text frames
+    close = bytes([0x88, 2]) + (4401).to_bytes(2, "big")
+    want = filled + started + close  # the started frame completes, so the stream stays valid
+    assert _received(b, want, lambda: box.send(close)) == want
+    a.close()
+    b.close()
+
+
+def test_a_removal_outranks_a_sign_out_that_comes_with_it() -> None:
+    sub = Subscriber(1, 7, floor=0)
+    assert sub.revoke(*revocations.SIGNED_OUT)
+    assert not sub.revoke(*revocations.ROLE_CHANGED)  # same code: the first reason stays
+    assert sub.revoke(*revocations.REMOVED) and sub.revoked == revocations.REMOVED
+    assert not sub.revoke(*revocations.SIGNED_OUT) and sub.revoked == revocations.REMOVED
+
+
+def test_revocation_notices_name_their_sockets() -> None:
+    one = Subscriber(1, 7, 0, session_id="a")
+    two = Subscriber(1, 7, 0, session_id="b")
+    mate, elsewhere = Subscriber(1, 8, 0, session_id="c"), Subscriber(2, 7, 0, session_id="d")
+    subs = {1: [one, two, mate], 2: [elsewhere]}
+    notice = revocations.parse('{"t": 1, "u": 7, "s": "a", "r": "signed_out"}')
+    assert revocations.apply([notice], lambda t: subs.get(t, [])) == 1
+    assert one.revoked == (4401, "session revoked") and two.revoked is None
+    removed = revocations.parse('{"t": 1, "u": 7, "s": null, "r": "removed"}')
+    assert revocations.apply([removed], lambda t: subs.get(t, [])) == 2
+    assert one.revoked == two.revoked == (4403, "removed from the tenant")
+    assert mate.revoked is None and elsewhere.revoked is None
+    for bad in ("{}", "[]", '{"t": 1, "u": 7, "s": null, "r": "bored"}', "nope"):
+        with pytest.raises(ValueError):
+            revocations.parse(bad)
+
+
+def test_the_database_verdict_on_a_socket() -> None:
+    sub = Subscriber(1, 7, 0, session_id="a", role="manager")
+    verdict = revocations.verdict
+    assert verdict(sub, {"live": True, "role": "manager"}) is None
+    assert verdict(sub, {"live": True, "role": "viewer"}) == revocations.ROLE_CHANGED
+    assert verdict(sub, {"live": False, "role": "manager"}) == revocations.SIGNED_OUT
+    assert verdict(sub, {"live": False, "role": None}) == revocations.REMOVED
+    assert verdict(sub, None) == revocations.SIGNED_OUT
+    assert verdict(Subscriber(1, 7, 0, session_id="a"), {"live": True, "role": "x"}) is None

@@ -25,10 +25,11 @@ export function readCookie(name) {
   return null;
 }
 
-/** Go to the sign-in page, coming back here afterwards. */
-export function redirectToLogin() {
+/** Go to the sign-in page, coming back here afterwards; `reason` tells it why ("removed"). */
+export function redirectToLogin(reason = null) {
   const here = window.location.pathname + window.location.search;
-  window.location.assign(`/login?next=${encodeURIComponent(here)}`);
+  const why = reason ? `&reason=${encodeURIComponent(reason)}` : "";
+  window.location.assign(`/login?next=${encodeURIComponent(here)}${why}`);
 }
 
 function buildUrl(path, query) {

@@ -3,13 +3,17 @@
 // The last event id is remembered and every reconnect passes ?since=<id>, so the server replays
 // what this tab missed. Reconnects back off exponentially with jitter; after a failed or
 // refused connection the session is checked (and refreshed) through the API first.
+// Close 4401 (token expired, signed out elsewhere, role changed): refresh at once and reconnect;
+// when the session is gone the API check sends the tab to sign-in. Close 4403 (removed from this
+// team): never reconnect; go to sign-in, which says why.
 
-import { api, readCookie, refreshSession } from "./api.js";
+import { ApiError, api, readCookie, redirectToLogin, refreshSession } from "./api.js";
 
 const MAX_DELAY_MS = 30000;
 const BASE_DELAY_MS = 500;
 const SEEN_LIMIT = 2000;
 const CLOSE_TOKEN_EXPIRED = 4401; // the server's "re-authenticate" close code
+const CLOSE_FORBIDDEN = 4403; // no longer a member of this tenant: do not come back
 
 const handlers = new Map();      // type -> Set<fn(data, frame)>
 const stateHandlers = new Set(); // fn(state, info)
@@ -76,7 +80,10 @@ function open() {
     if (socket !== ws) return;
     socket = null;
     if (!started) return;
-    if (event.code === CLOSE_TOKEN_EXPIRED) schedule("refresh", csrfAtOpen);
+    if (event.code === CLOSE_FORBIDDEN) {
+      stop();
+      redirectToLogin("removed");
+    } else if (event.code === CLOSE_TOKEN_EXPIRED) schedule("refresh", csrfAtOpen);
     else schedule(opened ? "none" : "check");
   });
 }
@@ -84,9 +91,22 @@ function open() {
 async function ensureSession(how, csrfAtOpen) {
   // The access token expired: refresh it at once (no failed request needed). A refused
   // upgrade looks like any network error, so ask the API, which refreshes an expired access
-  // cookie or sends the user to sign in.
-  if (how === "refresh" && await refreshSession(csrfAtOpen)) return;
-  try { await api.get("/auth/me"); } catch { /* offline or signed out: handled by api.js */ }
+  // cookie or sends the user to sign in. False when the session is gone (api.js is already
+  // on its way to the sign-in page: reconnecting would only be refused).
+  if (how === "refresh" && await refreshSession(csrfAtOpen)) return true;
+  try {
+    await api.get("/auth/me");
+  } catch (exc) {
+    return !(exc instanceof ApiError && exc.status === 401); // offline: keep trying
+  }
+  return true;
+}
+
+function stop() {
+  started = false;
+  window.clearTimeout(timer);
+  timer = 0;
+  setState("idle");
 }
 
 async function schedule(how, csrfAtOpen = null) {
@@ -94,7 +114,10 @@ async function schedule(how, csrfAtOpen = null) {
   const delay = how === "refresh" ? 0
     : Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempt) * (0.5 + Math.random() / 2);
   attempt += 1;
-  if (how !== "none") await ensureSession(how, csrfAtOpen);
+  if (how !== "none" && !(await ensureSession(how, csrfAtOpen))) {
+    stop();
+    return;
+  }
   if (started && !timer && !socket) timer = window.setTimeout(open, delay);
 }
 
@@ -132,11 +155,10 @@ export function reconnectNow() {
 
 /** Close the socket for good (sign-out, page teardown). */
 export function disconnect() {
-  started = false;
-  window.clearTimeout(timer);
-  if (socket) socket.close(1000);
+  const current = socket;
   socket = null;
-  setState("idle");
+  stop();
+  if (current) current.close(1000);
 }
 
 /** Call fn(data, frame) for each frame of `type` ("*" for all); returns an unsubscribe. */

@@ -18,6 +18,11 @@ function showError(message) {
   error.hidden = false;
 }
 
+// Sent here because this account was removed from the team it had open (WebSocket close 4403).
+if (new URLSearchParams(window.location.search).get("reason") === "removed") {
+  showError("You no longer have access to that team. Sign in again to continue.");
+}
+
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   const email = $("#email").value.trim();
