@@ -272,13 +272,17 @@ def test_a_revoked_socket_gets_no_data_frame_from_then_on_but_its_close_frame() 
     assert sub.offer(2, wire('{"id":2}'))  # queued behind it
     sub.push(wire('{"type":"typing"}'))  # queued too
     assert sub.revoke(4401, "session revoked") and wakes  # the socket's thread is woken
-    assert not sub.offer(3, wire('{"id":3}'))
-    sub.push(wire('{"type":"presence"}'))
-    box.write_nowait(wire('{"id":4}'))  # even a direct write is refused
-    box.send(wire('{"type":"pong"}'))  # and the socket's own text frames
     close = bytes([0x88, 2]) + (4401).to_bytes(2, "big")
+
+    def after_the_revocation() -> None:
+        assert not sub.offer(3, wire('{"id":3}'))
+        sub.push(wire('{"type":"presence"}'))
+        box.write_nowait(wire('{"id":4}'))  # even a direct write is refused
+        box.send(wire('{"type":"pong"}'))  # and the socket's own text frames
+        box.send(close)
+
     want = filled + started + close  # the started frame completes, so the stream stays valid
-    assert _received(b, want, lambda: box.send(close)) == want
+    assert _received(b, want, after_the_revocation) == want
     a.close()
     b.close()
 
