@@ -78,11 +78,13 @@ class Hub:
 
     def subscribe(self, tenant_id: int, user_id: int, floor: int,
                   send: Send = discard,
-                  wake: Callable[[], None] = lambda: None, **identity: Any) -> Subscriber:
-        """Register a client that has every event up to `floor`; announce presence.
-        `identity`: the socket's session_id and role, and the seal that stops its writes
-        (see Subscriber), for revocations."""
-        sub = Subscriber(tenant_id, user_id, floor, send, wake, **identity)
+                  wake: Callable[[], None] = lambda: None, *,
+                  session_id: str | None = None, role: str | None = None,
+                  seal: Callable[[], None] = lambda: None) -> Subscriber:
+        """Register a client that has every event up to `floor`; announce presence. The
+        session, role and seal (see Subscriber) let revocations find and silence it."""
+        sub = Subscriber(tenant_id, user_id, floor, send, wake, session_id=session_id,
+                         role=role, seal=seal)
         with self._lock:
             announce, change = self._board.connect(tenant_id, user_id)
             others = list(self._subs.get(tenant_id, ()))
