@@ -179,6 +179,8 @@ alter table public.auth_sessions force row level security;
 create policy auth_sessions_tenant on public.auth_sessions for all to public
     using ((tenant_id = mf_current_tenant()))
     with check ((tenant_id = mf_current_tenant()));
+CREATE TRIGGER auth_sessions_deleted AFTER DELETE ON public.auth_sessions FOR EACH ROW WHEN ((old.revoked_at IS NULL)) EXECUTE FUNCTION mf_notify_session_ended();
+CREATE TRIGGER auth_sessions_ended AFTER UPDATE OF revoked_at, expires_at ON public.auth_sessions FOR EACH ROW WHEN (((old.revoked_at IS NULL) AND (old.expires_at > now()) AND ((new.revoked_at IS NOT NULL) OR (new.expires_at <= now())))) EXECUTE FUNCTION mf_notify_session_ended();
 grant DELETE, INSERT, SELECT, UPDATE on public.auth_sessions to messageflow_app;
 
 create table public.contacts (
@@ -820,6 +822,8 @@ alter table public.memberships force row level security;
 create policy memberships_tenant on public.memberships for all to public
     using ((tenant_id = mf_current_tenant()))
     with check ((tenant_id = mf_current_tenant()));
+CREATE TRIGGER memberships_changed AFTER UPDATE ON public.memberships FOR EACH ROW WHEN (((old.role IS DISTINCT FROM new.role) OR ((old.tenant_id <> new.tenant_id) OR (old.user_id <> new.user_id)))) EXECUTE FUNCTION mf_notify_membership_changed();
+CREATE TRIGGER memberships_removed AFTER DELETE ON public.memberships FOR EACH ROW EXECUTE FUNCTION mf_notify_membership_changed();
 grant DELETE, INSERT, SELECT, UPDATE on public.memberships to messageflow_app;
 
 create table public.message_analyses (
@@ -1611,6 +1615,31 @@ CREATE OR REPLACE FUNCTION public.mf_notify_event()
 AS $function$
 begin
     perform pg_notify('mf_events', new.tenant_id::text || ':' || new.id::text);
+    return null;
+end $function$;
+
+CREATE OR REPLACE FUNCTION public.mf_notify_membership_changed()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+declare
+    reason text := 'role_changed';
+begin
+    if tg_op = 'DELETE' or (old.tenant_id, old.user_id) <> (new.tenant_id, new.user_id) then
+        reason := 'removed';
+    end if;
+    perform pg_notify('mf_revocations', json_build_object(
+        't', old.tenant_id, 'u', old.user_id, 's', null, 'r', reason)::text);
+    return null;
+end $function$;
+
+CREATE OR REPLACE FUNCTION public.mf_notify_session_ended()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+begin
+    perform pg_notify('mf_revocations', json_build_object(
+        't', old.tenant_id, 'u', old.user_id, 's', old.id::text, 'r', 'signed_out')::text);
     return null;
 end $function$;
 
