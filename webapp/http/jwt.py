@@ -109,8 +109,11 @@ def init_jwt(app: Flask, settings: Settings) -> JWTManager:
         return error_response(401, "token_expired", "The token has expired; refresh or sign in.")
 
     @jwt.invalid_token_loader
-    def _invalid(reason: str) -> Response:
-        return error_response(401, "invalid_token", f"The token is not valid: {reason}.")
+    def _invalid(_reason: str) -> Response:
+        # PyJWT's reason ("Invalid header padding", "Not enough segments", "Signature
+        # verification failed"...) describes the decoder, not anything the caller can fix.
+        return error_response(401, "invalid_token",
+                               "The token is not valid; sign in again for a new one.")
 
     @jwt.unauthorized_loader
     def _missing(reason: str) -> Response:
