@@ -63,7 +63,11 @@ def test_snooze_for_an_hour_then_wake_up_live(
     # Choosing Snoozed offers the times; Escape puts the select back and saves nothing.
     status.select_option("snoozed")
     expect(menu).to_be_visible()
-    for choice in ("1 hour", "Tomorrow 09:00", "Next Monday 09:00", "Until they reply"):
+    # (On a Sunday "Next Monday 09:00" is tomorrow's choice: offered once, see
+    # test_menus_and_hints.py, which fixes the page's clock.)
+    sunday = datetime.now(VIEWER_ZONE).weekday() == 6
+    for choice in ("1 hour", "Tomorrow 09:00", *(() if sunday else ("Next Monday 09:00",)),
+                   "Until they reply"):
         expect(menu.get_by_role("button", name=choice)).to_be_visible()
     expect(menu.get_by_role("button", name="1 hour")).to_be_focused()
     page.keyboard.press("Escape")

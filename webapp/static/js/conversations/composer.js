@@ -103,7 +103,13 @@ export function createComposer(options) {
 
   input.disabled = !options.canSend;
   button.disabled = !options.canSend;
-  if (!options.canSend) input.placeholder = options.reason || "You cannot reply here.";
+  if (!options.canSend) {
+    input.placeholder = options.reason || "You cannot reply here.";
+    // The keyboard hint describes sending: a box that cannot send has nothing to explain.
+    const hint = $("#composer-hint");
+    hint.hidden = true;
+    input.removeAttribute("aria-describedby");
+  }
 
   return {
     /** Switch to another conversation, keeping each one's draft. */

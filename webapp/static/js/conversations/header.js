@@ -42,9 +42,13 @@ function createSnoozeMenu(options) {
 
   function open() {
     const now = new Date();
+    const offered = new Set(); // a choice waking at the same time as an earlier one is hidden
     for (const btn of choices) {
       const when = btn.querySelector(".snooze-when");
       const at = SNOOZE_TIMES[btn.dataset.snooze](now);
+      // On a Sunday "Tomorrow 09:00" and "Next Monday 09:00" are the same time: offer it once.
+      btn.hidden = at !== null && offered.has(at.getTime());
+      if (at) offered.add(at.getTime());
       if (when && at) {
         when.textContent = btn.dataset.snooze === "hour"
           ? untilTime(at.toISOString()) : shortDay(at.toISOString());
@@ -63,7 +67,7 @@ function createSnoozeMenu(options) {
   }
   $("#snooze-cancel").addEventListener("click", () => cancel(true));
   menu.addEventListener("keydown", (event) => {
-    const buttons = $$("button", menu);
+    const buttons = $$("button", menu).filter((btn) => !btn.hidden);
     const at = buttons.indexOf(document.activeElement);
     if (event.key === "Escape") cancel(true);
     else if (event.key === "ArrowDown") buttons[(at + 1) % buttons.length].focus();
