@@ -30,7 +30,10 @@ from webapp.security.principal import Principal
 
 
 def _evaluate(instance: dg.DagsterInstance, pg: PostgresResource) -> list[Any]:
-    context = dg.build_sensor_context(instance=instance, resources={"pg": pg})
+    """One tick of the sensor whose work (if any) has waited its full batching time (the
+    batching itself: tests/pipelines/test_analysis_batching.py)."""
+    waited = analysis.write_cursor(time.time() - analysis.MAX_WAIT_S)
+    context = dg.build_sensor_context(instance=instance, resources={"pg": pg}, cursor=waited)
     result = analysis.analysis_sensor(context)
     return list(result) if result is not None else []
 
