@@ -7,6 +7,7 @@ import secrets
 import click
 
 from webapp.commands.common import CommandGroup, database, load_settings, resolve_database
+from webapp.commands.dagster_cli import backfill, dagster
 from webapp.commands.gateway import gateway
 from webapp.commands.platform import DEMO_EMAIL, apply_migrations, ensure_demo, serve, up
 from webapp.commands.schema import schema_snapshot
@@ -74,6 +75,8 @@ main.add_command(gateway)
 main.add_command(replay)
 main.add_command(simulate)
 main.add_command(schema_snapshot)
+main.add_command(backfill)
+main.add_command(dagster)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
