@@ -93,7 +93,8 @@ def test_rerun_replaces_the_files(tenants: dict[str, int], pg: PostgresResource,
     second = _run(pg, tmp_path, ids)
     assert first == second
     assert target.stat().st_ino != inode  # a new file renamed into place
-    files = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    files = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()
+                   and p.parts[len(tmp_path.parts)] != "_exports")  # (the manifests)
     assert len(files) == 6 + 2 and all(f.name == "part-0.parquet" for f in files)
     assert pl.read_parquet(target).height == 2
 
@@ -137,13 +138,16 @@ def test_the_month_is_compacted_after_each_export(tenants: dict[str, int], pg: P
     assert partition_sources(tmp_path, "llm_cost_daily", a, first, last)[1] == []
     assert cost_breakdown(con, tmp_path, a, first, last)["calls"].sum() == 4
     before = (monthly / "part-0.parquet").stat().st_ino
-    _run(pg, tmp_path, [a])
+    # (That copy claims rows the 19th never had: the run's catch-up finds the day changed
+    # since its "export" (files, no manifest, no rows) and replaces it with an empty one.)
+    meta = _run(pg, tmp_path, [a])
+    assert meta["reexported"] == {str(a): ["2026-11-19"]}
+    assert pl.read_parquet(other / "part-0.parquet").height == 0
     assert (monthly / "part-0.parquet").stat().st_ino != before
-    assert set(pl.read_parquet(monthly / "part-0.parquet")["date"]) == {
-        dt.date(2026, 11, 19), dt.date(2026, 11, 20)}
+    assert set(pl.read_parquet(monthly / "part-0.parquet")["date"]) == {dt.date(2026, 11, 20)}
     assert partition_sources(tmp_path, "llm_cost_daily", a, first, last)[1] == [
         str(monthly / "part-0.parquet")]
-    assert cost_breakdown(con, tmp_path, a, first, last)["calls"].sum() == 4
+    assert cost_breakdown(con, tmp_path, a, first, last)["calls"].sum() == 2
 
 
 @pytest.fixture(scope="module")
