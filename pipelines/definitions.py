@@ -12,10 +12,19 @@ Every job reaches the application database through the one `pg` resource
 
 from __future__ import annotations
 
+import warnings
+
 import dagster as dg
 
-from pipelines import analysis, costs, exports, health, summaries
-from pipelines.resources import PG
+# Known and harmless, printed by every process that loads this code location (each run, twice):
+# Dagster's own @sensor passes `owners` to SensorDefinition, a parameter it marks as beta. We do
+# not use owners; the warning says nothing about our code.
+warnings.filterwarnings(
+    "ignore", category=dg.BetaWarning,
+    message=r"Parameter `owners` of initializer `SensorDefinition.__init__` is currently in beta")
+
+from pipelines import analysis, costs, exports, health, summaries  # noqa: E402
+from pipelines.resources import PG  # noqa: E402
 
 
 def core_defs() -> dg.Definitions:

@@ -66,7 +66,8 @@ def test_up_runs_every_process(home: dagster_home.DagsterHome) -> None:
     ui, daemon = by["dagster-ui"], by["dagster-d"]
     assert ui.argv[0].endswith("dagster-webserver") and daemon.argv[0].endswith("dagster-daemon")
     assert ui.argv[1:] == ["-h", "127.0.0.1", "-p", "3000", "-w", str(home.workspace)]
-    assert daemon.argv[1:] == ["run", "-w", str(home.workspace)]
+    assert daemon.argv[1:] == ["run", "-w", str(home.workspace), "--log-level", "warning",
+                              "--code-server-log-level", "error"]
     for child in (ui, daemon):
         assert child.env["DAGSTER_HOME"] == str(home.path)
         assert child.cwd == str(dagster_home.REPO_ROOT)

@@ -170,7 +170,11 @@ def dagster_children(ports: Ports, home: DagsterHome) -> list[Child]:
                              "-p", str(ports.dagster), "-w", workspace],
               env=env, cwd=str(REPO_ROOT), ready_url=f"{ports.url(ports.dagster)}/server_info"),
         # after the webserver: it creates the instance's storage, the daemon would race it
-        Child("dagster-d", [_bin("dagster-daemon"), "run", "-w", workspace],
+        # The daemon's own INFO lines (a "checking sensor" line per tick, four per run
+        # launched) and its code servers' heartbeat warnings are noise in `up`'s log: the runs'
+        # own INFO lines (what each run did) still show, and ticks are in the Dagster UI.
+        Child("dagster-d", [_bin("dagster-daemon"), "run", "-w", workspace,
+                            "--log-level", "warning", "--code-server-log-level", "error"],
               env=env, cwd=str(REPO_ROOT), after="dagster-ui"),
     ]
 
