@@ -14,12 +14,11 @@ export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
 .PHONY: install up test lint bench schema clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
-	$(BIN)/python -m pip install -q --no-deps '$(PROTOBUF)'
-	touch $(STAMP)
+# scripts/install-venv.sh: uv when it can be had (pinned, fetched once per machine), else pip;
+# MESSAGEFLOW_INSTALLER=pip forces pip. It says what it is doing and shows the installer's progress.
+$(STAMP): pyproject.toml scripts/install-venv.sh
+	@PYTHON='$(PYTHON)' VENV='$(VENV)' PROTOBUF='$(PROTOBUF)' sh scripts/install-venv.sh
+	@touch $(STAMP)
 
 install: $(STAMP)
 
