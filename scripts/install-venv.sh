@@ -38,7 +38,6 @@ with_uv() {
     if [ -n "${PIP_INDEX_URL:-}" ] && [ -z "${UV_DEFAULT_INDEX:-}${UV_INDEX_URL:-}" ]; then
         export UV_DEFAULT_INDEX="$PIP_INDEX_URL"
     fi
-    export UV_LINK_MODE="${UV_LINK_MODE:-copy}"  # the cache is often on another file system
     if [ ! -x "$VENV/bin/python" ]; then
         say "creating $VENV with uv $UV_VERSION ($PYTHON)"
         "$uv" venv --seed --python "$PYTHON" "$VENV" >&2 || return 1
