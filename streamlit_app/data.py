@@ -21,7 +21,7 @@ from analytics.export import (
     read_tenant_timezone,
     read_usage_from_pg,
 )
-from analytics.schema import LLM_USAGE
+from analytics.schema import DATASETS, LLM_USAGE
 from analytics.views import LiveRows, connect, partition_days
 from webapp.config import Settings
 from webapp.db import Database
@@ -215,6 +215,22 @@ def providers_seen(user: Principal, start: dt.date, end: dt.date) -> pl.DataFram
     """Providers used in the period, for the filter (managers and above)."""
     _require_costs(user)
     return _providers(analytics_dir(), user.tenant_id, start, end)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def _day_sources(root: str, tenant_id: int, start: dt.date,
+                 end: dt.date) -> tuple[list[dt.date], list[dt.date]]:
+    live = live_rows(root, tenant_id, end)
+    live_days = sorted(d for d in (live.days if live else ()) if start <= d <= end)
+    stored = {d for dataset in DATASETS for d in partition_days(Path(root), dataset, tenant_id)}
+    exported = sorted(d for d in stored if start <= d <= end and d not in live_days)
+    return live_days, exported
+
+
+def day_sources(user: Principal, start: dt.date,
+                end: dt.date) -> tuple[list[dt.date], list[dt.date]]:
+    """(days of the range read live from the database, days read from the export)."""
+    return _day_sources(analytics_dir(), user.tenant_id, start, end)
 
 
 def traffic(user: Principal, start: dt.date, end: dt.date,

@@ -46,24 +46,102 @@ def provider_filter(user: Principal, start: dt.date, end: dt.date,
     return tuple(int(p) for p in picked) if picked else None
 
 
-FORMATS = {
-    "date": st.column_config.DateColumn("date", format="YYYY-MM-DD"),
-    "cost_usd": st.column_config.NumberColumn("cost_usd", format="$%.4f"),
-    "spend_usd": st.column_config.NumberColumn("spend_usd", format="$%.4f"),
-    "projected_usd": st.column_config.NumberColumn("projected_usd", format="$%.4f"),
-    "monthly_budget_usd": st.column_config.NumberColumn("monthly_budget_usd", format="$%.2f"),
-    "burn_pct": st.column_config.NumberColumn("burn_pct", format="%.1f%%"),
-    "projected_pct": st.column_config.NumberColumn("projected_pct", format="%.1f%%"),
-    "first_response_avg_s": st.column_config.NumberColumn("first_response_avg_s", format="%.0f"),
-    "first_response_p50_s": st.column_config.NumberColumn("first_response_p50_s", format="%.0f"),
-    "first_response_p90_s": st.column_config.NumberColumn("first_response_p90_s", format="%.0f"),
+# Table headers as people read them (the frames keep their column names: CSV downloads and
+# tests use those); a column missing here gets its name with spaces.
+HEADERS = {
+    "date": "Day", "provider_id": "Provider id", "provider_name": "Provider",
+    "provider_kind": "Kind", "model": "Model", "feature": "Feature", "calls": "Calls",
+    "failures": "Failed", "invalid_outputs": "Invalid output", "input_tokens": "Input tokens",
+    "output_tokens": "Output tokens", "cost_usd": "Cost", "unpriced_calls": "Unpriced calls",
+    "latency_p50_ms": "p50 ms", "latency_p95_ms": "p95 ms", "spend_usd": "Spent",
+    "projected_usd": "Projected", "monthly_budget_usd": "Monthly budget",
+    "burn_pct": "Budget used", "projected_pct": "Projected use", "status": "Status",
+    "conversation_id": "Conversation", "messages": "Messages", "requests": "Requests",
+    "inbound": "Inbound", "outbound": "Outbound", "conversations": "Conversations",
+    "responses": "Responses", "first_response_avg_s": "First response, average",
+    "first_response_p50_s": "First response, p50", "first_response_p90_s": "First response, p90",
+    "success_rate": "Success", "invalid_output_rate": "Invalid output",
+    "human_override_rate": "Human override", "cost_per_1k_messages": "Per 1,000 messages",
 }
+MONEY = ("cost_usd", "spend_usd", "projected_usd", "monthly_budget_usd", "cost_per_1k_messages")
+PERCENT_0_100 = ("burn_pct", "projected_pct")
+SHARES = ("success_rate", "invalid_output_rate", "human_override_rate")  # 0..1
+SECONDS = ("first_response_avg_s", "first_response_p50_s", "first_response_p90_s")
+IDS = ("provider_id", "conversation_id")
+
+
+def header(name: str) -> str:
+    """A column's human header."""
+    return HEADERS.get(name, name.replace("_", " ").capitalize())
+
+
+def money_column_format(values: pl.Series) -> str:
+    """$1,234.56, or four decimals when every amount is under a dollar (cents would read $0.00)."""
+    top = values.drop_nulls().abs().max()
+    return "$%.4f" if top is not None and float(top) < 1 else "dollar"  # type: ignore[arg-type]
+
+
+def _column(frame: pl.DataFrame, name: str) -> object:
+    label = header(name)
+    if name == "date":
+        return st.column_config.DateColumn(label, format="MMM D, YYYY")
+    if name in MONEY:
+        return st.column_config.NumberColumn(label, format=money_column_format(frame[name]))
+    if name in PERCENT_0_100:
+        return st.column_config.NumberColumn(label, format="%.1f%%")
+    if name in SHARES:  # shown by `displayed` as 0..100
+        return st.column_config.NumberColumn(label, format="%.1f%%")
+    if name in SECONDS:
+        return st.column_config.NumberColumn(f"{label} (s)", format="%.0f")
+    if name in IDS:
+        return st.column_config.NumberColumn(label, format="%d")
+    if frame.schema[name].is_numeric():
+        integer = frame.schema[name].is_integer()
+        return st.column_config.NumberColumn(label, format="localized" if integer else "%.1f")
+    return st.column_config.Column(label)
+
+
+def displayed(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame as tables show it: 0..1 shares as 0..100 (the formats add the % sign)."""
+    shares = [name for name in SHARES if name in frame.columns]
+    return frame.with_columns([pl.col(name) * 100 for name in shares]) if shares else frame
+
+
+def column_config(frame: pl.DataFrame) -> dict[str, object]:
+    """Human headers and number formats for every column of a table."""
+    return {name: _column(frame, name) for name in frame.columns}
 
 
 def table(frame: pl.DataFrame, key: str) -> None:
-    """A frame as a table; formats change how numbers look, never which rows or columns."""
-    config = {name: FORMATS[name] for name in frame.columns if name in FORMATS}
-    st.dataframe(frame, hide_index=True, key=key, column_config=config)
+    """A frame as a table; formats change how values look, never which rows or columns."""
+    st.dataframe(displayed(frame), hide_index=True, key=key,
+                 column_config=column_config(frame))  # type: ignore[arg-type]
+
+
+def freshness_caption(user: Principal, start: dt.date, end: dt.date) -> None:
+    """Which days of the range come live from the database and which from the export."""
+    live, exported = data.day_sources(user, start, end)
+    parts = []
+    if live:
+        parts.append(f"Live from the database: {days_text(live)}.")
+    if exported:
+        parts.append(f"From the nightly export: {days_text(exported)}; traffic added later to "
+                     "an exported day (back-dated) is re-exported at the next nightly run.")
+    if parts:
+        st.caption(" ".join(parts))
+
+
+def days_text(days: list[dt.date]) -> str:
+    """Nov 2 - Nov 5, Nov 8 (runs of consecutive days joined)."""
+    runs: list[list[dt.date]] = []
+    for day in sorted(days):
+        if runs and (day - runs[-1][-1]).days == 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    fmt = "%b %-d" if days[0].year == days[-1].year else "%b %-d, %Y"
+    return ", ".join(r[0].strftime(fmt) if len(r) == 1
+                     else f"{r[0].strftime(fmt)} – {r[-1].strftime(fmt)}" for r in runs)
 
 
 def costs_notice(user: Principal) -> None:
@@ -95,6 +173,16 @@ def no_data(what: str) -> None:
     st.info(f"No {what} between these dates. Exports are written daily; today's numbers come "
             "live from the database.")
     st.stop()
+
+
+def no_spend(frame: pl.DataFrame, column: str = "cost_usd") -> bool:
+    """True (after saying so) when the range's spend is zero or unknown: a chart of $0 bars
+    says nothing."""
+    if total(frame, column) > 0:
+        return False
+    st.info("No spend yet in this range: the calls so far were free (the built-in local "
+            "analyser) or have no known price.")
+    return True
 
 
 def total(frame: pl.DataFrame, column: str) -> float:

@@ -18,19 +18,23 @@ def render() -> None:
     frame = data.cost_breakdown(user, start, end, providers)
     if frame.is_empty():
         ui.no_data("LLM calls")
+    ui.freshness_caption(user, start, end)
     by_feature = frame.group_by("feature").agg(pl.col("cost_usd").sum(), pl.col("calls").sum())
     top = by_feature.sort("cost_usd", descending=True, nulls_last=True).row(0, named=True)
+    spent = ui.total(frame, "cost_usd") > 0
     a, b, c = st.columns(3)
     a.metric("Features in use", f"{by_feature.height}")
-    b.metric("Costliest feature", top["feature"], help=ui.usd(top["cost_usd"]))
+    b.metric("Costliest feature", top["feature"] if spent else "—",
+             help=ui.usd(top["cost_usd"]) if spent else "Nothing has cost anything yet.")
     c.metric("Failed calls", f"{int(frame['failures'].sum()):,}")
-    left, right = st.columns(2)
-    left.subheader("Spend by feature and provider")
-    left.altair_chart(charts.heatmap(frame, "provider_name", "feature", "cost_usd",
-                                     "Spend (USD)"), width="stretch")
-    right.subheader("Daily spend by feature")
-    right.altair_chart(charts.daily_stacked(frame, "feature", "cost_usd", "Spend (USD)"),
-                       width="stretch")
+    if not ui.no_spend(frame):
+        left, right = st.columns(2)
+        left.subheader("Spend by feature and provider")
+        left.altair_chart(charts.heatmap(frame, "provider_name", "feature", "cost_usd",
+                                         "Spend"), width="stretch")
+        right.subheader("Daily spend by feature")
+        right.altair_chart(charts.daily_stacked(frame, "feature", "cost_usd", "Spend",
+                                                start, end), width="stretch")
     ui.table(frame, "breakdown_table")
     ui.download(user, frame, "cost breakdown", start, end)
     st.subheader("Top conversations by cost")

@@ -7,18 +7,9 @@ import streamlit as st
 
 from streamlit_app import charts, data, session, ui
 
-COLUMNS = {
-    "provider_name": st.column_config.TextColumn("Provider"),
-    "provider_kind": st.column_config.TextColumn("Kind"),
-    "requests": st.column_config.NumberColumn("Requests", format="%d"),
-    "success_rate": st.column_config.NumberColumn("Success", format="percent"),
-    "invalid_output_rate": st.column_config.NumberColumn("Invalid output", format="percent"),
-    "latency_p50_ms": st.column_config.NumberColumn("p50 ms", format="%.0f"),
-    "latency_p95_ms": st.column_config.NumberColumn("p95 ms", format="%.0f"),
-    "cost_usd": st.column_config.NumberColumn("Cost", format="$%.4f"),
-    "cost_per_1k_messages": st.column_config.NumberColumn("Per 1k messages", format="$%.4f"),
-    "human_override_rate": st.column_config.NumberColumn("Human override", format="percent"),
-}
+COLUMNS = ["provider_name", "provider_kind", "requests", "success_rate", "invalid_output_rate",
+           "latency_p50_ms", "latency_p95_ms", "cost_usd", "cost_per_1k_messages",
+           "human_override_rate"]
 
 
 def _headline(frame: pl.DataFrame) -> None:
@@ -50,14 +41,17 @@ def render() -> None:
     frame = data.provider_comparison(user, start, end, providers)
     if frame.is_empty():
         ui.no_data("LLM calls")
+    ui.freshness_caption(user, start, end)
     _headline(frame)
     left, right = st.columns(2)
     left.subheader("Cost per 1,000 messages")
-    left.altair_chart(charts.cost_per_1k(frame), width="stretch")
+    with left:
+        if not ui.no_spend(frame):
+            st.altair_chart(charts.cost_per_1k(frame), width="stretch")
     right.subheader("Quality vs speed")
     right.altair_chart(charts.quality_vs_speed(frame), width="stretch")
-    shown = frame.select(list(COLUMNS))
-    st.dataframe(shown, hide_index=True, column_config=COLUMNS, key="comparison_table")
+    shown = frame.select(COLUMNS)
+    ui.table(shown, "comparison_table")
     st.caption("Latency counts successful calls. Messages are those analysed by successful "
                "calls. Human override rate appears once overrides are recorded.")
     ui.download(user, shown, "provider comparison", start, end)

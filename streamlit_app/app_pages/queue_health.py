@@ -36,8 +36,9 @@ def render() -> None:
     days = data.traffic(user, start, end, "day")
     if days.is_empty():
         ui.no_data("messages")
+    ui.freshness_caption(user, start, end)
     _headline(days)
-    st.altair_chart(charts.traffic_lines(days), width="stretch")
+    st.altair_chart(charts.traffic_lines(days, start, end), width="stretch")
     left, right = st.columns(2)
     left.subheader("When customers write")
     left.altair_chart(charts.weekday_hour(data.traffic(user, start, end, "weekday_hour")),

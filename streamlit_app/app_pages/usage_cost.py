@@ -49,6 +49,7 @@ def render() -> None:
     daily = data.spend_by_day(user, start, end, providers, by)
     if daily.is_empty():
         ui.no_data("LLM calls")
+    ui.freshness_caption(user, start, end)
     a, b, c, d = st.columns(4)
     tokens = ui.total(daily, "input_tokens") + ui.total(daily, "output_tokens")
     a.metric("Spend in range", ui.usd(ui.total(daily, "cost_usd")))
@@ -58,9 +59,12 @@ def render() -> None:
              help="Calls whose model has no known price: their cost is unknown, not zero.")
     _month(user, end, providers)
     left, right = st.columns(2)
-    left.altair_chart(charts.daily_stacked(daily, by, "cost_usd", "Spend (USD)"),
-                      width="stretch")
-    right.altair_chart(charts.daily_stacked(daily, by, "calls", "Calls"), width="stretch")
+    with left:
+        if not ui.no_spend(daily):
+            st.altair_chart(charts.daily_stacked(daily, by, "cost_usd", "Spend", start, end),
+                            width="stretch")
+    right.altair_chart(charts.daily_stacked(daily, by, "calls", "Calls", start, end),
+                       width="stretch")
     ui.table(daily, "spend_table")
     ui.download(user, daily, f"spend by {by}", start, end)
     _budgets(user, end, start)
