@@ -80,7 +80,7 @@ def quality_vs_speed(comparison: pl.DataFrame) -> alt.Chart:
     return alt.Chart(comparison).mark_circle(opacity=0.75).encode(
         x=alt.X("latency_p95_ms:Q", title="p95 latency (ms), lower is better",
                 axis=alt.Axis(format=",.0f")),
-        y=alt.Y("success_rate:Q", title="Success rate", axis=alt.Axis(format=".0%"),
+        y=alt.Y("success_rate:Q", title="Success rate", axis=alt.Axis(format=".1~%"),
                 scale=alt.Scale(zero=False)),
         size=alt.Size("requests:Q", legend=None, scale=alt.Scale(range=[80, 1200])),
         color=alt.Color("provider_name:N", title="Provider"),

@@ -175,13 +175,16 @@ def no_data(what: str) -> None:
     st.stop()
 
 
-def no_spend(frame: pl.DataFrame, column: str = "cost_usd") -> bool:
-    """True (after saying so) when the range's spend is zero or unknown: a chart of $0 bars
-    says nothing."""
+NO_SPEND = ("No spend yet in this range: the calls so far were free (the built-in local "
+            "analyser) or have no known price.")
+
+
+def no_spend(frame: pl.DataFrame, column: str = "cost_usd", message: str = NO_SPEND) -> bool:
+    """True (after saying so) when the column adds up to nothing (zero or unknown): a chart of
+    $0 bars says nothing."""
     if total(frame, column) > 0:
         return False
-    st.info("No spend yet in this range: the calls so far were free (the built-in local "
-            "analyser) or have no known price.")
+    st.info(message)
     return True
 
 

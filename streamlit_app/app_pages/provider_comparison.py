@@ -7,6 +7,8 @@ import streamlit as st
 
 from streamlit_app import charts, data, session, ui
 
+PER_MESSAGE_UNKNOWN = ("No cost per message yet: no priced call in this range analysed "
+                       "messages.")
 COLUMNS = ["provider_name", "provider_kind", "requests", "success_rate", "invalid_output_rate",
            "latency_p50_ms", "latency_p95_ms", "cost_usd", "cost_per_1k_messages",
            "human_override_rate"]
@@ -46,7 +48,7 @@ def render() -> None:
     left, right = st.columns(2)
     left.subheader("Cost per 1,000 messages")
     with left:
-        if not ui.no_spend(frame):
+        if not ui.no_spend(frame, "cost_per_1k_messages", PER_MESSAGE_UNKNOWN):
             st.altair_chart(charts.cost_per_1k(frame), width="stretch")
     right.subheader("Quality vs speed")
     right.altair_chart(charts.quality_vs_speed(frame), width="stretch")
