@@ -14,10 +14,10 @@ export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
 .PHONY: install up test lint bench schema clean
 
-# scripts/install-venv.sh: uv when it can be had (pinned, fetched once per machine), else pip;
+# .ci/install-venv.sh (also what CI runs, through `make install`): uv when it can be had (pinned, fetched once per machine), else pip;
 # MESSAGEFLOW_INSTALLER=pip forces pip. It says what it is doing and shows the installer's progress.
-$(STAMP): pyproject.toml scripts/install-venv.sh
-	@PYTHON='$(PYTHON)' VENV='$(VENV)' PROTOBUF='$(PROTOBUF)' sh scripts/install-venv.sh
+$(STAMP): pyproject.toml .ci/install-venv.sh
+	@PYTHON='$(PYTHON)' VENV='$(VENV)' PROTOBUF='$(PROTOBUF)' sh .ci/install-venv.sh
 	@touch $(STAMP)
 
 install: $(STAMP)

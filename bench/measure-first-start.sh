@@ -1,7 +1,7 @@
 #!/bin/bash
 # Time a newcomer's first `make up`: a fresh clone in a temp dir, no DATABASE_URL (so the
 # embedded PostgreSQL path runs), MESSAGEFLOW_HOME in the temp dir, from `make up` to the printed
-# demo login; then stop it. Usage: scripts/measure-first-start.sh [REPO] [BRANCH]
+# demo login; then stop it. Usage: bench/measure-first-start.sh [REPO] [BRANCH]
 # (docs/benchmarks.md, "First start"). Extra environment (e.g. MESSAGEFLOW_INSTALLER=pip) passes.
 set -euo pipefail
 REPO=${1:-$(git rev-parse --show-toplevel)}
