@@ -114,7 +114,8 @@ class Connection:
         """Send the tenant's events after `since` in id order, page by page; False if closed."""
         cursor = since
         while True:
-            page = svc.events_since(self.db, self.caller.tenant_id, cursor, REPLAY_PAGE)
+            page = svc.events_since(self.db, self.caller.tenant_id, cursor, REPLAY_PAGE,
+                                   self.caller.user_id)
             for frame in page:
                 if sub.accept(frame["id"]):
                     self.ws.send(frames.dumps(frame))

@@ -187,7 +187,7 @@ class Hub:
         subs = self._tenant_subs(tenant_id)
         wanted = [i for i in ids if any(s.wants(i) for s in subs)]
         if wanted:
-            self._offer(subs, svc.events_by_ids(self.db, tenant_id, sorted(wanted)))
+            self._offer(subs, svc.addressed_events_by_ids(self.db, tenant_id, sorted(wanted)))
 
     def _catch_up(self) -> None:
         """After a (re)connection: apply the revocations that were missed (before any frame
@@ -202,7 +202,7 @@ class Hub:
                 wanted = [i for i in ids if any(s.wants(i) for s in subs)]
                 for start in range(0, len(wanted), FRAMES_PAGE):
                     chunk = wanted[start:start + FRAMES_PAGE]
-                    self._offer(subs, svc.events_by_ids(self.db, tenant_id, chunk))
+                    self._offer(subs, svc.addressed_events_by_ids(self.db, tenant_id, chunk))
                 if len(ids) < IDS_PAGE:
                     break
                 cursor = ids[-1]
@@ -210,12 +210,23 @@ class Hub:
         svc.relay_ephemeral(self.db, None, frames.dumps({"k": "sync", "p": self.token}))
 
     @staticmethod
-    def _offer(subs: Iterable[Subscriber], found: list[svc.Frame]) -> None:
-        # each frame encoded once, shared by every socket; each socket gets the batch in one write
-        encoded = [(frame["id"], frames.wire(frames.dumps(frame))) for frame in found]
-        if encoded:
+    def _offer(subs: Iterable[Subscriber], found: list[tuple[svc.Frame, int | None]]) -> None:
+        # each frame encoded once, shared by every socket; each socket gets the batch in one
+        # write; a frame for one member goes to that member's sockets only
+        encoded = [(frame["id"], frames.wire(frames.dumps(frame)), user_id)
+                   for frame, user_id in found]
+        if not encoded:
+            return
+        if all(user_id is None for _, _, user_id in encoded):
+            batch = [(event_id, wire) for event_id, wire, _ in encoded]
             for sub in subs:
-                sub.offer_many(encoded)
+                sub.offer_many(batch)
+            return
+        for sub in subs:
+            mine = [(event_id, wire) for event_id, wire, user_id in encoded
+                    if user_id is None or user_id == sub.user_id]
+            if mine:
+                sub.offer_many(mine)
 
     def _ephemeral(self, msg: dict[str, Any]) -> None:
         try:

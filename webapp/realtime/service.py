@@ -20,20 +20,35 @@ def _frame(row: dict[str, Any]) -> Frame:
     return {"id": int(row["id"]), "type": row["type"], "data": row["data"]}
 
 
-def events_since(db: Database, tenant_id: int, since_id: int, limit: int) -> list[Frame]:
-    """Up to `limit` of the tenant's frames with id > since_id, in id order."""
+def audience(row: dict[str, Any]) -> int | None:
+    """The one member an event is for (None: the whole tenant)."""
+    user_id = row.get("for_user_id")
+    return int(user_id) if user_id is not None else None
+
+
+def events_since(db: Database, tenant_id: int, since_id: int, limit: int,
+                 user_id: int | None = None) -> list[Frame]:
+    """Up to `limit` of the frames with id > since_id that `user_id` may see (None: the
+    tenant-wide ones only), in id order."""
     with db.tenant(tenant_id) as conn:
-        rows = conn.execute(Q.select_events_since, {"since": since_id, "limit": limit}).fetchall()
+        rows = conn.execute(Q.select_events_since,
+                            {"since": since_id, "limit": limit, "user_id": user_id}).fetchall()
     return [_frame(r) for r in rows]
 
 
 def events_by_ids(db: Database, tenant_id: int, ids: list[int]) -> list[Frame]:
     """The tenant's frames among these event ids, in id order (one query for all)."""
+    return [frame for frame, _ in addressed_events_by_ids(db, tenant_id, ids)]
+
+
+def addressed_events_by_ids(db: Database, tenant_id: int,
+                            ids: list[int]) -> list[tuple[Frame, int | None]]:
+    """`events_by_ids` with the member each frame is for (None: every member)."""
     if not ids:
         return []
     with db.tenant(tenant_id) as conn:
         rows = conn.execute(Q.select_events_by_ids, {"ids": ids}).fetchall()
-    return [_frame(r) for r in rows]
+    return [(_frame(r), audience(r)) for r in rows]
 
 
 def event_ids_since(db: Database, tenant_id: int, since_id: int, limit: int) -> list[int]:

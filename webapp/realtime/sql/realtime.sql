@@ -1,14 +1,15 @@
 -- name: select_events_since
--- A page of the current tenant's event frames after an event id, in id order.
-select e.id, e.type, mf_event_frame(e) as data
+-- A page of the current tenant's event frames after an event id, in id order: the tenant's
+-- events and those for this member only (for_user_id), never another member's.
+select e.id, e.type, mf_event_frame(e) as data, e.for_user_id
 from events e
-where e.id > %(since)s
+where e.id > %(since)s and (e.for_user_id is null or e.for_user_id = %(user_id)s)
 order by e.id
 limit %(limit)s
 
 -- name: select_events_by_ids
 -- The current tenant's event frames with these ids, in id order (other tenants' ids match none).
-select e.id, e.type, mf_event_frame(e) as data
+select e.id, e.type, mf_event_frame(e) as data, e.for_user_id
 from events e
 where e.id = any(%(ids)s::bigint[])
 order by e.id
