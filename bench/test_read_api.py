@@ -259,7 +259,7 @@ def bare_work(dsn: str, data: dict[str, Any], endpoint: str,
     page_params = {**conversations.filter_params(conversations.ConversationFilters(), 0),
                    "after_id": None, "after_at": None, "limit": 51}
     first_page = conversations.conversations_query(page_params)
-    newest = psycopg.sql.SQL(conversations.Q.list_messages).format(before=psycopg.sql.SQL("true"))
+    newest = conversations.messages_query({"after_id": None, "before_id": None})
 
     def make(_index: int) -> Work:
         conn = psycopg.connect(dsn, autocommit=True, row_factory=psycopg.rows.dict_row)

@@ -1,5 +1,4 @@
--- Named queries of pipelines/analysis.py (names start with analysis_: the pipelines/sql folder
--- is shared by every pipelines module).
+-- Named queries of pipelines/analysis.py.
 
 -- name: analysis_enqueue_new_messages
 -- Queue new inbound messages of the tenants that analyse automatically (see migration 0008).

@@ -19,6 +19,7 @@ from psycopg.types.json import Jsonb
 from webapp.analysis.prompts import build_importance_prompt
 from webapp.analysis.schemas import ImportanceBatch, InputMessage, MessageAnalysis, match_results
 from webapp.db import Database
+from webapp.db.pool import Conn
 from webapp.db.queries import load
 from webapp.errors import NotFound, Unprocessable
 from webapp.llm.ledger import CallSpec
@@ -37,6 +38,16 @@ class Outcome:
     analysis_ids: dict[int, int] = field(default_factory=dict)  # message id -> analysis id
     attempts: list[Attempt] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)  # revoked or not found
+
+
+def input_rows(conn: Conn, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The prompt-input rows of the given messages (revoked ones excluded), oldest first."""
+    return conn.execute(Q.select_inputs, {"ids": list(ids)}).fetchall()
+
+
+def announce_action_items(conn: Conn, ids: Sequence[int]) -> None:
+    """Realtime: one action_item.created event per new action item (caller's transaction)."""
+    conn.execute(Q.insert_action_item_events, {"ids": list(ids)})
 
 
 def load_inputs(db: Database, tenant_id: int, ids: Sequence[int]) -> list[InputMessage]:

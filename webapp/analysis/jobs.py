@@ -23,6 +23,7 @@ from pydantic import StrictBool
 
 from webapp.analysis import importance
 from webapp.analysis.models import BatchAnalyzeRequest
+from webapp.analysis.summaries import find_conversation
 from webapp.audit import service as audit
 from webapp.db import Database
 from webapp.db.queries import load
@@ -53,8 +54,7 @@ def _scope_ids(conn: Any, body: BatchAnalyzeRequest) -> list[int]:
                            details={"missing": missing[:100]})
         return wanted
     if body.conversation_id is not None:
-        if conn.execute(Q.select_conversation, {"id": body.conversation_id}).fetchone() is None:
-            raise NotFound("No such conversation.", code="conversation_not_found")
+        find_conversation(conn, body.conversation_id)
         rows = conn.execute(Q.select_conversation_message_ids, {
             "conversation_id": body.conversation_id, "limit": MAX_JOB_MESSAGES}).fetchall()
     else:

@@ -7,8 +7,10 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
+from webapp.analysis.importance import announce_action_items
 from webapp.analysis.prompts import build_summary_prompt
 from webapp.analysis.schemas import ConversationSummary, InputMessage
+from webapp.db.pool import Conn
 from webapp.db.queries import load
 from webapp.errors import NotFound, Unprocessable
 from webapp.llm.ledger import CallSpec
@@ -23,15 +25,28 @@ def _inputs(rows: list[dict[str, Any]]) -> list[InputMessage]:
     return [InputMessage.from_row(r) for r in reversed(rows)]
 
 
+def find_conversation(conn: Conn, conversation_id: int) -> dict[str, Any]:
+    """One conversation of the current tenant (id, title), or NotFound."""
+    conv: dict[str, Any] | None = conn.execute(Q.select_conversation,
+                                               {"id": conversation_id}).fetchone()
+    if conv is None:
+        raise NotFound("No such conversation.", code="conversation_not_found")
+    return conv
+
+
+def latest_messages(conn: Conn, conversation_id: int, since: dt.datetime | None,
+                    limit: int) -> list[dict[str, Any]]:
+    """The latest `limit` visible messages of a conversation (optionally since a time), as
+    prompt-input rows, newest first."""
+    return conn.execute(Q.select_conversation_messages, {
+        "conversation_id": conversation_id, "since": since, "limit": limit}).fetchall()
+
+
 def _load(ctx: LLMContext, tenant_id: int, conversation_id: int,
           since: dt.datetime | None) -> tuple[str, list[InputMessage]]:
     with ctx.db.tenant(tenant_id) as conn:
-        conv = conn.execute(Q.select_conversation, {"id": conversation_id}).fetchone()
-        if conv is None:
-            raise NotFound("No such conversation.", code="conversation_not_found")
-        rows = conn.execute(Q.select_conversation_messages, {
-            "conversation_id": conversation_id, "since": since, "limit": MAX_MESSAGES,
-        }).fetchall()
+        conv = find_conversation(conn, conversation_id)
+        rows = latest_messages(conn, conversation_id, since, MAX_MESSAGES)
     return conv["title"], _inputs(rows)
 
 
@@ -67,7 +82,7 @@ def _store(ctx: LLMContext, tenant_id: int, user_id: int | None, routed: Routed,
         conn.execute(Q.insert_summary_event, {"id": row["id"],
                                               "conversation_id": conversation_id})
         if new:
-            conn.execute(Q.insert_action_item_events, {"ids": [i["id"] for i in new]})
+            announce_action_items(conn, [i["id"] for i in new])
     return row
 
 

@@ -16,8 +16,10 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
+from webapp.analysis.importance import announce_action_items, input_rows
 from webapp.analysis.prompts import build_action_prompt, build_scoring_prompt
 from webapp.analysis.schemas import ActionExtraction, ConversationScore, InputMessage
+from webapp.analysis.summaries import find_conversation, latest_messages
 from webapp.db.queries import load
 from webapp.errors import NotFound, Unprocessable, ValidationFailed
 from webapp.llm.ledger import CallSpec
@@ -37,11 +39,8 @@ def conversation_messages(ctx: LLMContext, tenant_id: int, conversation_id: int,
                           since: dt.datetime | None = None) -> list[InputMessage]:
     """The latest MAX_MESSAGES visible messages of a conversation, oldest first (404 if none)."""
     with ctx.db.tenant(tenant_id) as conn:
-        if conn.execute(Q.select_conversation, {"id": conversation_id}).fetchone() is None:
-            raise NotFound("No such conversation.", code="conversation_not_found")
-        rows = conn.execute(Q.select_conversation_messages, {
-            "conversation_id": conversation_id, "since": since, "limit": MAX_MESSAGES,
-        }).fetchall()
+        find_conversation(conn, conversation_id)
+        rows = latest_messages(conn, conversation_id, since, MAX_MESSAGES)
     return _inputs(list(reversed(rows)))
 
 
@@ -93,8 +92,7 @@ def score_conversation(ctx: LLMContext, tenant_id: int, user_id: int | None,
 def latest_score(ctx: LLMContext, tenant_id: int, conversation_id: int) -> dict[str, Any]:
     """A conversation's current (latest) score, or NotFound."""
     with ctx.db.tenant(tenant_id) as conn:
-        if conn.execute(Q.select_conversation, {"id": conversation_id}).fetchone() is None:
-            raise NotFound("No such conversation.", code="conversation_not_found")
+        find_conversation(conn, conversation_id)
         row = conn.execute(Q.latest_conversation_score,
                            {"conversation_id": conversation_id}).fetchone()
     if row is None:
@@ -132,7 +130,7 @@ def _extract_one(ctx: LLMContext, tenant_id: int, user_id: int | None, conversat
                 "conversation_id": conversation_id, "items": Jsonb(items),
                 "created_by": user_id, "usage_log_id": routed.usage_log_id}).fetchall()]
             if new:
-                conn.execute(Q.insert_action_item_events, {"ids": new})
+                announce_action_items(conn, new)
             rows = conn.execute(Q.select_extracted_items, {
                 "conversation_id": conversation_id, "items": Jsonb(items)}).fetchall()
     fresh = set(new)
@@ -149,7 +147,7 @@ def _by_ids(ctx: LLMContext, tenant_id: int, ids: Sequence[int]
     wanted = list(dict.fromkeys(ids))
     with ctx.db.tenant(tenant_id) as conn:
         refs = conn.execute(Q.task_message_refs, {"ids": wanted}).fetchall()
-        rows = conn.execute(Q.select_inputs, {"ids": wanted}).fetchall()
+        rows = input_rows(conn, wanted)
     found = {r["id"] for r in refs}
     missing = [i for i in wanted if i not in found]
     if missing:

@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from psycopg import Cursor
 from psycopg import errors as pg
 
 from webapp.audit import service as audit
@@ -195,6 +196,13 @@ def logout(db: Database, principal: Principal, meta: RequestMeta) -> None:
         audit.activity(conn, principal.user_id, "logout", meta)
 
 
+def select_principal(conn: Conn, session_id: str, user_id: int) -> Cursor[dict[str, Any]]:
+    """Send the select of the member behind a live session (role, email, name, tenant name);
+    returns its cursor unread, so it can go out in a pipeline. No row: revoked, expired or no
+    longer a member."""
+    return conn.execute(Q.select_principal, {"sid": session_id, "uid": user_id})
+
+
 def load_principal(db: Database, tenant_id: int, user_id: int, session_id: str) -> Principal | None:
     """The member behind a live session (None when revoked, expired or no longer a member)."""
     try:
@@ -202,7 +210,7 @@ def load_principal(db: Database, tenant_id: int, user_id: int, session_id: str) 
     except ValueError:
         return None
     with db.tenant(tenant_id, user_id) as conn:
-        row = conn.execute(Q.select_principal, {"sid": session_id, "uid": user_id}).fetchone()
+        row = select_principal(conn, session_id, user_id).fetchone()
     if row is None:
         return None
     return Principal(user_id=user_id, tenant_id=tenant_id, role=row["role"],

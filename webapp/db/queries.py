@@ -1,4 +1,4 @@
-"""Named SQL queries loaded from a domain's sql/*.sql files (`-- name: verb_object` headers)."""
+"""Named SQL queries of one module, from the sql/<module>.sql file beside it (`-- name:` lines)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ _HEADER = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
 
 
 class Queries:
-    """Attribute access to the named queries of one folder; unknown names fail loudly."""
+    """Attribute access to the named queries of one module; unknown names fail loudly."""
 
     def __init__(self, texts: dict[str, str]):
         self._texts = texts
@@ -38,12 +38,16 @@ def parse(text: str) -> dict[str, str]:
 
 
 def load(module_file: str) -> Queries:
-    """Load every sql/*.sql file beside the given module (pass __file__)."""
-    folder = Path(module_file).resolve().parent / "sql"
-    texts: dict[str, str] = {}
-    for path in sorted(folder.glob("*.sql")):
-        for name, body in parse(path.read_text()).items():
-            if name in texts:
-                raise ValueError(f"duplicate query name {name!r} in {path}")
-            texts[name] = body
-    return Queries(texts)
+    """The named queries of one module: `sql/<module>.sql` beside it (pass __file__).
+
+    Each module runs only its own file's queries; a statement another module needs is reached
+    through a function of the module that owns it.
+    """
+    module = Path(module_file).resolve()
+    path = module.parent / "sql" / f"{module.stem}.sql"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{module.name} loads its queries from {path}, which does not exist "
+            f"(a module's SQL lives in sql/<module>.sql beside it; a module without SQL "
+            f"does not call load)")
+    return Queries(parse(path.read_text()))

@@ -18,12 +18,12 @@ Rules that keep this safe:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from flask import g
-from psycopg import Transaction
+from psycopg import Cursor, Transaction
 
 from webapp.auth import service as auth
 from webapp.db import Database, set_tenant
@@ -45,14 +45,15 @@ class HeldTransaction:
         self.tx = Transaction(self.conn)
         self.done = False
 
-    def begin_and_fetch(self, query: Any, params: dict[str, Any]) -> dict[str, Any] | None:
-        """BEGIN, set the tenant, run `query`: one round trip; its first row."""
+    def begin_and_fetch(self, send: Callable[[Conn], Cursor[dict[str, Any]]]
+                        ) -> dict[str, Any] | None:
+        """BEGIN, set the tenant, run the statement `send` sends: one round trip; its first row."""
         try:
             with translate_errors():
                 with self.conn.pipeline():
                     self.tx.__enter__()
                     set_tenant(self.conn, self.tenant_id, self.user_id)
-                    cur = self.conn.execute(query, params)
+                    cur = send(self.conn)
                 row: dict[str, Any] | None = cur.fetchone()
                 return row
         except BaseException as exc:
@@ -102,7 +103,7 @@ def load_principal(db: Database, tenant_id: int, user_id: int, session_id: str, 
     if not _valid_session(session_id):
         return None
     held = HeldTransaction(db, tenant_id, user_id)
-    row = held.begin_and_fetch(auth.Q.select_principal, {"sid": session_id, "uid": user_id})
+    row = held.begin_and_fetch(lambda conn: auth.select_principal(conn, session_id, user_id))
     principal = _principal(row, tenant_id, user_id, session_id)
     if hold and principal is not None:
         release()

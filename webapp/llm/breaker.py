@@ -107,7 +107,7 @@ def record(conn: Conn, provider_id: int, outcome: Outcome) -> dict[str, Any]:
     row = conn.execute(Q.lock_health_window, {"provider_id": provider_id, "window": WINDOW}
                        ).fetchone()
     if row is None:
-        conn.execute(Q.insert_health, {"id": provider_id})
+        ensure_health(conn, provider_id)
         row = conn.execute(Q.lock_health_window,
                            {"provider_id": provider_id, "window": WINDOW}).fetchone()
     assert row is not None
@@ -116,6 +116,11 @@ def record(conn: Conn, provider_id: int, outcome: Outcome) -> dict[str, Any]:
     new["status"] = rolling_status(int(row["attempts"]), int(row["failures"]), p95)
     conn.execute(Q.update_health, {**new, "provider_id": provider_id})
     return new
+
+
+def ensure_health(conn: Conn, provider_id: int) -> None:
+    """Create the provider's breaker and health row when it has none (caller's transaction)."""
+    conn.execute(Q.insert_health, {"id": provider_id})
 
 
 def claim_probe(conn: Conn, provider_id: int, seconds: float) -> None:

@@ -8,9 +8,10 @@ from webapp.analysis.prompts import PROMPTS
 from webapp.analysis.schemas import FEATURES
 from webapp.audit import service as audit
 from webapp.db import Database
+from webapp.db.pool import Conn
 from webapp.db.queries import load
 from webapp.errors import NotFound
-from webapp.llm.providers import get_row
+from webapp.llm.providers import get_row, provider_rows
 from webapp.llm.routing import LOCAL_NAME
 from webapp.security.principal import Principal, RequestMeta
 
@@ -23,6 +24,11 @@ def check_feature(name: str) -> str:
         raise NotFound(f"No feature named {name!r}.", code="feature_not_found",
                        details={"features": list(FEATURES)})
     return name
+
+
+def feature_routes(conn: Conn) -> list[dict[str, Any]]:
+    """Every route of the current tenant with its provider, by feature then priority."""
+    return conn.execute(Q.list_feature_routes).fetchall()
 
 
 def _route_row(r: dict[str, Any]) -> dict[str, Any]:
@@ -43,8 +49,8 @@ def _shape(name: str, routes: list[dict[str, Any]], default: dict[str, Any] | No
 
 def _load(db: Database, p: Principal) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     with db.tenant(p.tenant_id, p.user_id) as conn:
-        routes = conn.execute(Q.list_feature_routes).fetchall()
-        default = next((r for r in conn.execute(Q.list_providers).fetchall()
+        routes = feature_routes(conn)
+        default = next((r for r in provider_rows(conn)
                         if r["is_default"] and r["active"]), None)
     return routes, default
 

@@ -135,7 +135,7 @@ def reserve(conn: Conn, row: dict[str, Any], estimate: Decimal | None, *,
     pid = row["id"]
     gate_row = conn.execute(Q.lock_gate, {"provider_id": pid}).fetchone()
     if gate_row is None:
-        conn.execute(Q.insert_health, {"id": pid})
+        breaker.ensure_health(conn, pid)
         gate_row = conn.execute(Q.lock_gate, {"provider_id": pid}).fetchone()
     assert gate_row is not None
     gate = breaker.gate(gate_row, gate_row["now"])

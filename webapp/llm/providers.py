@@ -21,7 +21,7 @@ from webapp.db import Database
 from webapp.db.pool import Conn
 from webapp.db.queries import load
 from webapp.errors import Conflict, DependencyDown, NotFound, ValidationFailed
-from webapp.llm import limits
+from webapp.llm import breaker, limits
 from webapp.llm.client import DEFAULT_MODELS, ProviderConfig
 from webapp.llm.destinations import check_api_base, destination_change, require_key_to_move
 from webapp.llm.models import ProviderCreate, ProviderUpdate
@@ -178,7 +178,7 @@ def create_provider(db: Database, box: SecretBox, p: Principal, body: ProviderCr
         except pg.UniqueViolation as exc:
             raise _name_taken(exc) from exc
         assert row is not None
-        conn.execute(Q.insert_health, {"id": row["id"]})
+        breaker.ensure_health(conn, row["id"])
         shape = public(row)
         _write_history(conn, p, row["id"], "created", _diff({}, shape), meta)
     return shape
@@ -187,7 +187,12 @@ def create_provider(db: Database, box: SecretBox, p: Principal, body: ProviderCr
 def list_providers(db: Database, p: Principal) -> list[dict[str, Any]]:
     """The tenant's providers."""
     with db.tenant(p.tenant_id, p.user_id) as conn:
-        return [public(r) for r in conn.execute(Q.list_providers).fetchall()]
+        return [public(r) for r in provider_rows(conn)]
+
+
+def provider_rows(conn: Conn) -> list[dict[str, Any]]:
+    """The current tenant's providers as stored (deleted ones excluded), oldest first."""
+    return conn.execute(Q.list_providers).fetchall()
 
 
 def get_row(conn: Conn, provider_id: int, *, lock: bool = False) -> dict[str, Any]:

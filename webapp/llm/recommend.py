@@ -14,12 +14,11 @@ from decimal import Decimal
 from typing import Any
 
 from webapp.db import Database
-from webapp.db.queries import load
+from webapp.llm.features import feature_routes
 from webapp.llm.models import RangeQuery
 from webapp.llm.money import money
-from webapp.llm.stats import month_projection, params, stat_row
-
-Q = load(__file__)
+from webapp.llm.providers import provider_rows
+from webapp.llm.stats import month_projection, month_spend, params, provider_feature_stats, stat_row
 
 MIN_SAMPLES = 20
 Z95 = 1.96
@@ -102,9 +101,9 @@ def _unreliable(feature: str, r: dict[str, Any]) -> dict[str, Any] | None:
 
 def _budget_risks(conn: Any) -> list[dict[str, Any]]:
     now = dt.datetime.now(dt.UTC)
-    spend = {r["provider_id"]: r for r in conn.execute(Q.month_spend_by_provider).fetchall()}
+    spend = month_spend(conn)
     out = []
-    for prov in conn.execute(Q.list_providers).fetchall():
+    for prov in provider_rows(conn):
         budget, row = prov["monthly_budget_usd"], spend.get(prov["id"])
         if budget is None or row is None or int(row["requests"]) < MIN_SAMPLES:
             continue
@@ -124,7 +123,7 @@ def _budget_risks(conn: Any) -> list[dict[str, Any]]:
 
 def _primaries(conn: Any) -> dict[str, int]:
     firsts: dict[str, int] = {}
-    for r in conn.execute(Q.list_feature_routes).fetchall():
+    for r in feature_routes(conn):
         if r["active"]:
             firsts.setdefault(r["feature"], r["provider_id"])
     return firsts
@@ -144,10 +143,10 @@ def recommendations(db: Database, tenant_id: int, q: RangeQuery) -> dict[str, An
     """Reasoned recommendations (with their numbers) and what lacks data to judge."""
     p = params(q)
     with db.tenant(tenant_id) as conn:
-        rows = [r for r in conn.execute(Q.provider_feature_stats, p).fetchall()
+        rows = [r for r in provider_feature_stats(conn, p)
                 if r["provider_id"] is not None and r["feature"] != "health_check"]
         primaries = _primaries(conn)
-        default = next((r["id"] for r in conn.execute(Q.list_providers).fetchall()
+        default = next((r["id"] for r in provider_rows(conn)
                         if r["is_default"] and r["active"]), None)
         budget = _budget_risks(conn)
     eligible = [r for r in rows if int(r["requests"]) >= MIN_SAMPLES]

@@ -15,9 +15,11 @@ from decimal import Decimal
 from typing import Any
 
 from webapp.db import Database
+from webapp.db.pool import Conn
 from webapp.db.queries import load
 from webapp.llm.models import RangeQuery, UsageQuery
 from webapp.llm.money import money, money0
+from webapp.llm.providers import provider_rows
 from webapp.pagination import cursor_id, page
 
 Q = load(__file__)
@@ -115,6 +117,17 @@ def _group(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
             for g in out.values()]
 
 
+def provider_feature_stats(conn: Conn, p: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per provider (NULL = built-in local) and feature over a range (`params`): outcomes,
+    tokens, cost and latency."""
+    return conn.execute(Q.provider_feature_stats, p).fetchall()
+
+
+def month_spend(conn: Conn) -> dict[int, dict[str, Any]]:
+    """This month's spend per provider id, from the counters every settled call maintains."""
+    return {r["provider_id"]: r for r in conn.execute(Q.month_spend_by_provider)}
+
+
 def costs(db: Database, tenant_id: int, q: RangeQuery) -> dict[str, Any]:
     """Cost of a range by day, provider and feature; month to date and projected month end."""
     p = params(q)
@@ -122,7 +135,7 @@ def costs(db: Database, tenant_id: int, q: RangeQuery) -> dict[str, Any]:
     month_start, _ = month_projection(Decimal(0), now)
     with db.tenant(tenant_id) as conn:
         days = conn.execute(Q.usage_by_day, p).fetchall()
-        rows = conn.execute(Q.provider_feature_stats, p).fetchall()
+        rows = provider_feature_stats(conn, p)
         mtd = conn.execute(Q.spend_since, {**p, "since": month_start}).fetchone()
     assert mtd is not None
     _, projected = month_projection(mtd["cost_usd"], now)
@@ -171,7 +184,7 @@ def stat_row(r: dict[str, Any]) -> dict[str, Any]:
 def usage_by_feature(db: Database, tenant_id: int, q: RangeQuery) -> dict[str, Any]:
     """Per feature: the providers that served it and their numbers."""
     with db.tenant(tenant_id) as conn:
-        rows = conn.execute(Q.provider_feature_stats, params(q)).fetchall()
+        rows = provider_feature_stats(conn, params(q))
     features: dict[str, dict[str, Any]] = {}
     for r in rows:
         f = features.setdefault(r["feature"], {"feature": r["feature"], "providers": []})
@@ -202,8 +215,8 @@ def comparison(db: Database, tenant_id: int, q: RangeQuery) -> dict[str, Any]:
     p = params(q)
     with db.tenant(tenant_id) as conn:
         stats = {r["provider_id"]: r for r in conn.execute(Q.provider_stats, p).fetchall()}
-        providers = conn.execute(Q.list_providers).fetchall()
-        spend = {r["provider_id"]: r for r in conn.execute(Q.month_spend_by_provider)}
+        providers = provider_rows(conn)
+        spend = month_spend(conn)
         month = {r["provider_id"]: r for r in conn.execute(Q.month_calls_by_provider)}
     empty = {"requests": 0, "ok": 0, "valid": 0, "messages": 0, "valid_messages": 0,
              "input_tokens": 0, "output_tokens": 0, "cost_usd": None, "unpriced_requests": 0,

@@ -168,6 +168,15 @@ def _message_position(cursor: str | None) -> dict[str, Any]:
             "after_id": None}
 
 
+def messages_query(params: dict[str, Any]) -> sql.SQL | sql.Composed:
+    """The list_messages statement for these parameters: a catch-up after `after_id`, else a
+    page before (`before_at`, `before_id`) or the newest page."""
+    if params["after_id"] is not None:
+        return sql.SQL(Q.list_messages_after)
+    before = sql.SQL(Q.messages_before if params["before_id"] is not None else "true")
+    return sql.SQL(Q.list_messages).format(before=before)
+
+
 def list_messages(db: Database, p: Principal, conversation_id: int, *, limit: int,
                   cursor: str | None, after_id: int | None = None) -> JsonPage:
     """Messages newest first by WhatsApp time (then id); with after_id (or a catch-up cursor),
@@ -177,11 +186,8 @@ def list_messages(db: Database, p: Principal, conversation_id: int, *, limit: in
         position["after_id"] = after_id
     params = {"conversation_id": conversation_id, "limit": limit + 1, **position}
     catch_up = params["after_id"] is not None
-    before = sql.SQL(Q.messages_before if params["before_id"] is not None else "true")
-    query = (sql.SQL(Q.list_messages_after) if catch_up
-             else sql.SQL(Q.list_messages).format(before=before))
     with db.tenant(p.tenant_id, p.user_id) as conn:
-        rows = conn.execute(query, params).fetchall()
+        rows = conn.execute(messages_query(params), params).fetchall()
     if not rows:
         raise NotFound("No such conversation.")
     if catch_up:

@@ -17,7 +17,7 @@ from webapp.db.pool import Conn
 from webapp.db.queries import load
 from webapp.errors import NotFound
 from webapp.messaging import contacts
-from webapp.messaging.operations import apply_operations
+from webapp.messaging.operations import apply_pending
 from webapp.messaging.records import (
     EditRecord,
     InvalidRecord,
@@ -277,14 +277,7 @@ def _apply_ops(conn: Conn, device_id: int, ops: list[OpRecord], new_wa_ids: list
     targets = sorted({r[2] for r in rows} | set(new_wa_ids))
     if not targets:
         return set()
-    applicable = conn.execute(Q.select_applicable_ops,
-                              {"device_id": device_id, "targets": targets}).fetchall()
-    touched = apply_operations(conn, applicable)
-    if applicable:
-        conn.execute(Q.mark_ops_applied, {
-            "device_id": device_id, "kinds": [a["kind"] for a in applicable],
-            "op_ids": [a["op_id"] for a in applicable],
-            "targets": [a["target_wa_id"] for a in applicable]})
+    applicable, touched = apply_pending(conn, device_id, targets)
     applied_keys = {(a["kind"], a["op_id"], a["target_wa_id"]) for a in applicable}
     result.pending_operations = len(fresh_keys - applied_keys)
     return touched

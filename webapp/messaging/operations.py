@@ -45,6 +45,20 @@ def apply_operations(conn: Conn, ops: list[dict[str, Any]]) -> set[int]:
     return {int(o["message_id"]) for o in ops}
 
 
+def apply_pending(conn: Conn, device_id: int, targets: list[str]
+                  ) -> tuple[list[dict[str, Any]], set[int]]:
+    """Apply the device's unapplied operations on `targets` whose message is now stored and
+    mark them applied; returns those operations and the ids of the messages touched."""
+    ops = conn.execute(Q.select_applicable_ops,
+                       {"device_id": device_id, "targets": targets}).fetchall()
+    touched = apply_operations(conn, ops)
+    if ops:
+        conn.execute(Q.mark_ops_applied, {
+            "device_id": device_id, "kinds": [o["kind"] for o in ops],
+            "op_ids": [o["op_id"] for o in ops], "targets": [o["target_wa_id"] for o in ops]})
+    return ops, touched
+
+
 def _apply_receipts(conn: Conn, receipts: list[dict[str, Any]]) -> None:
     """One row per message: the earliest delivery and the earliest read among its receipts."""
     times: dict[int, list[dt.datetime | None]] = {}

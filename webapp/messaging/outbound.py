@@ -15,7 +15,7 @@ from typing import Any
 from webapp.db import Database
 from webapp.db.pool import Conn
 from webapp.db.queries import load
-from webapp.messaging.operations import apply_operations
+from webapp.messaging.operations import apply_pending
 from webapp.messaging.records import Media, MessageRecord
 
 Q = load(__file__)
@@ -68,13 +68,7 @@ def _adopt_wa_id(conn: Conn, job: dict[str, Any], wa_id: str) -> None:
     if dup is not None:
         conn.execute(Q.merge_duplicate_message, {**ids, "dup_id": dup["id"]})
     conn.execute(Q.set_wa_message_id, {**ids, "old_wa_id": job["wa_message_id"]})
-    target = {"device_id": job["device_id"], "targets": [wa_id]}
-    ops = conn.execute(Q.select_applicable_ops, target).fetchall()
-    if ops:
-        apply_operations(conn, ops)
-        conn.execute(Q.mark_ops_applied, {
-            "device_id": job["device_id"], "kinds": [o["kind"] for o in ops],
-            "op_ids": [o["op_id"] for o in ops], "targets": [o["target_wa_id"] for o in ops]})
+    apply_pending(conn, job["device_id"], [wa_id])
 
 
 def mark_sent(db: Database, job: dict[str, Any], wa_id: str) -> bool:

@@ -1,5 +1,5 @@
--- Daily summaries (pipelines/summaries.py). Everything runs in the tenant's transaction (RLS);
--- %(start)s / %(end)s are the tenant's local day as UTC bounds.
+-- Daily summaries (webapp/analysis/daily_summaries.py). Everything runs in the tenant's
+-- transaction (RLS); %(start)s / %(end)s are the tenant's local day as UTC bounds.
 
 -- name: select_day_conversations
 -- The conversations with (not revoked) messages in the day, with their titles.

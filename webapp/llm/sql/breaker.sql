@@ -25,3 +25,8 @@ where provider_id = %(provider_id)s and tenant_id = mf_current_tenant()
 -- One half-open probe at a time.
 update llm_health set probe_until = now() + make_interval(secs => %(seconds)s), updated_at = now()
 where provider_id = %(provider_id)s and tenant_id = mf_current_tenant()
+
+-- name: insert_health
+-- The provider's breaker and health row.
+insert into llm_health (tenant_id, provider_id) values (mf_current_tenant(), %(id)s)
+on conflict do nothing

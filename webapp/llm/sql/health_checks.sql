@@ -1,4 +1,4 @@
--- Named queries of webapp/llm/health_checks.py (names start with health_).
+-- Named queries of webapp/llm/health_checks.py.
 
 -- name: health_tenants
 -- The tenants with active providers (cross-tenant, through a SECURITY DEFINER function).

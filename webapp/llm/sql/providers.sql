@@ -10,11 +10,6 @@ values (mf_current_tenant(), %(name)s, %(kind)s, %(model)s, %(api_key_encrypted)
         %(price_output_per_mtok)s, %(active)s, %(is_default)s)
 returning *
 
--- name: insert_health
--- The provider's breaker and health row.
-insert into llm_health (tenant_id, provider_id) values (mf_current_tenant(), %(id)s)
-on conflict do nothing
-
 -- name: clear_default
 -- Only one default provider per tenant.
 update llm_providers set is_default = false, updated_at = now()
@@ -23,10 +18,6 @@ where is_default and deleted_at is null and id <> %(id)s
 -- name: list_providers
 -- The tenant's providers (deleted ones excluded), oldest first.
 select * from llm_providers where deleted_at is null order by id
-
--- name: list_active_providers
--- Active providers (bulk test).
-select * from llm_providers where deleted_at is null and active order by id
 
 -- name: get_provider
 -- One provider.
@@ -69,22 +60,3 @@ values (mf_current_tenant(), %(provider_id)s, %(actor)s, %(action)s, %(changes)s
 -- A provider's configuration changes, newest first.
 select id, action, changes, actor_user_id, created_at from llm_provider_history
 where provider_id = %(id)s order by id desc limit %(limit)s
-
--- name: list_feature_routes
--- Every route of the tenant with its provider.
-select r.feature, r.priority, r.provider_id, p.name, p.kind, p.model, p.active
-from llm_feature_routes r join llm_providers p on p.id = r.provider_id
-where p.deleted_at is null
-order by r.feature, r.priority, r.provider_id
-
--- name: upsert_feature_route
--- Assign a provider to a feature (re-assigning changes its priority).
-insert into llm_feature_routes (tenant_id, feature, provider_id, priority)
-values (mf_current_tenant(), %(feature)s, %(provider_id)s, %(priority)s)
-on conflict (tenant_id, feature, provider_id) do update set priority = excluded.priority
-returning feature, provider_id, priority, created_at
-
--- name: delete_feature_route
--- Take a provider off a feature's route.
-delete from llm_feature_routes where feature = %(feature)s and provider_id = %(provider_id)s
-returning provider_id

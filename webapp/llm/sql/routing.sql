@@ -6,9 +6,3 @@ left join llm_feature_routes r on r.provider_id = p.id and r.feature = %(feature
 left join llm_health h on h.provider_id = p.id
 where p.deleted_at is null and p.active and (r.provider_id is not null or p.is_default)
 order by r.priority nulls last, p.id
-
--- name: select_provider_state
--- One provider with its breaker state (test calls).
-select p.*, h.circuit, h.cooldown_until, h.probe_until, now() as now
-from llm_providers p left join llm_health h on h.provider_id = p.id
-where p.id = %(id)s and p.deleted_at is null
