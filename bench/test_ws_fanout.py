@@ -25,7 +25,7 @@ import psycopg
 import pytest
 
 from bench.conftest import record
-from tests.webapp.conftest import make_settings, register_owner
+from tests.factories import make_settings, register_owner
 from webapp.app import close_app, create_app
 from webapp.db import Database
 from webapp.messaging.service import default_device, ingest

@@ -1,5 +1,7 @@
 """Test fixtures: a real PostgreSQL (TEST_DATABASE_URL or an embedded server), migrations applied
-once into a template database, cloned per test module."""
+once into a template database, cloned per test module; `db`, a pool over that database; `app` and
+`client`, the Flask app over it. Makers of tenants, users, members, messages: tests/factories.py.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
@@ -20,16 +24,18 @@ os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
 TEST_OUTBOUND_ALLOW = "127.0.0.1"
 os.environ["OUTBOUND_ALLOW"] = TEST_OUTBOUND_ALLOW
 
+from tests.factories import Member, make_settings, register_owner  # noqa: E402
 from tests.fakes.fixtures import (  # noqa: E402,F401 - fixtures for every model-calling test
     fake,
     fake2,
     fake_server,
     litellm_module,
     outside,
-    platform_db,
     refused_server,
     second_fake,
 )
+from webapp.app import close_app, create_app  # noqa: E402
+from webapp.db import Database  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -93,3 +99,40 @@ def database_url(pg_admin_dsn: str, template_db: str) -> Iterator[str]:
     create_db(pg_admin_dsn, name, template=template_db)
     yield dsn_for(pg_admin_dsn, name)
     drop_db(pg_admin_dsn, name)
+
+
+@pytest.fixture(scope="module")
+def db(database_url: str) -> Iterator[Database]:
+    """A pool over the module's database; its queries run as the RLS-bound app role, like the
+    app's (module-scoped, as the database: tests of a module share its rows, so each makes its
+    own tenant)."""
+    database = Database(database_url, min_size=1, max_size=12)
+    database.open()
+    yield database
+    database.close()
+
+
+@pytest.fixture(scope="module")
+def platform_db(db: Database) -> Database:
+    """`db` under the name the LLM and pipeline tests know it by."""
+    return db
+
+
+@pytest.fixture(scope="module")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The app over this module's database (with its own pool, as in production)."""
+    application = create_app(make_settings(database_url, tmp_path_factory.mktemp("home")))
+    yield application
+    close_app(application)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client (no cookies shared between tests)."""
+    return app.test_client()
+
+
+@pytest.fixture
+def owner(client: FlaskClient) -> Member:
+    """The owner of a fresh tenant, signed in through the API."""
+    return register_owner(client)

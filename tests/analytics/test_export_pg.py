@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from analytics.export import (
     read_usage_from_pg,
 )
 from analytics.views import LiveRows, connect
+from tests import factories as make
 from webapp.db import Database
 from webapp.messaging.service import ingest
 from webapp.tenants.service import create_tenant
@@ -37,26 +37,6 @@ def message(wa_id: str, chat: int, when: dt.datetime, from_me: bool) -> dict[str
     jid = f"55119000000{chat:02d}@s.whatsapp.net"
     return {"kind": "message", "id": wa_id, "chat": jid, "sender": jid, "from_me": from_me,
             "sender_name": "Ana", "timestamp": when.isoformat(), "text": "secret words"}
-
-
-@pytest.fixture(scope="module")
-def db(database_url: str) -> Iterator[Database]:
-    """The app's pool (RLS-bound role) over this module's database."""
-    database = Database(database_url, min_size=1, max_size=2)
-    database.open()
-    yield database
-    database.close()
-
-
-def add_provider(db: Database, tenant: int, name: str, budget: float | None) -> int:
-    """An openai provider with a monthly budget."""
-    with db.tenant(tenant) as conn:
-        row = conn.execute(
-            "insert into llm_providers (tenant_id, name, kind, model, monthly_budget_usd) "
-            "values (mf_current_tenant(), %s, 'openai', 'gpt-4-turbo', %s) returning id",
-            (name, budget)).fetchone()
-    assert row is not None
-    return int(row["id"])
 
 
 def add_usage(db: Database, tenant: int, provider: int | None, when: dt.datetime,
@@ -77,7 +57,8 @@ def add_usage(db: Database, tenant: int, provider: int | None, when: dt.datetime
 def tenants(db: Database) -> tuple[int, int]:
     """Two tenants with providers, ledger rows and traffic on DAY."""
     one, two = create_tenant(db, "Analytics One"), create_tenant(db, "Analytics Two", "UTC")
-    p1, p2 = add_provider(db, one, "Primary", 10.0), add_provider(db, two, "Theirs", 1.0)
+    p1 = make.provider(db, one, "Primary", budget=10.0)
+    p2 = make.provider(db, two, "Theirs", budget=1.0)
     add_usage(db, one, p1, at(9), 0.5)
     add_usage(db, one, p1, at(10), None)
     add_usage(db, one, None, at(11), 0.0, status="ok")

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 from tests.browser.outbox import OutboxDriver
-from tests.webapp.conftest import PASSWORD, Member, add_member, make_settings, register_owner
+from tests.factories import PASSWORD, Member, add_member, make_settings, register_owner
 from webapp.app import close_app, create_app
 from webapp.db import Database
 from webapp.messaging.records import Record

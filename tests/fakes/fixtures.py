@@ -1,7 +1,6 @@
 """Shared fixtures of every test that talks to a model: one litellm import and one fake provider
 server (plus a second 'vendor', and one on 127.0.0.2 that the outbound policy refuses) per
-session, a pool over the module's database, and `allow_outbound` to run a block under another
-OUTBOUND_ALLOW.
+session, and `allow_outbound` to run a block under another OUTBOUND_ALLOW.
 
 Registered for the whole suite in tests/conftest.py."""
 
@@ -14,7 +13,6 @@ from types import ModuleType
 import pytest
 
 from tests.fakes.llm_server import FakeLLMServer
-from webapp.db import Database
 from webapp.llm.litellm_loader import load_litellm
 from webapp.security import outbound
 
@@ -81,12 +79,3 @@ def outside(refused_server: FakeLLMServer) -> Iterator[FakeLLMServer]:
     refused_server.reset()
     yield refused_server
     refused_server.reset()
-
-
-@pytest.fixture(scope="module")
-def platform_db(database_url: str) -> Iterator[Database]:
-    """A pool over the module's database (for seeding and inspecting)."""
-    database = Database(database_url, min_size=1, max_size=12)
-    database.open()
-    yield database
-    database.close()

@@ -1,6 +1,7 @@
 """Fixtures of the Dagster pipeline tests: the `pg` resource over the module's database, an
-ephemeral Dagster instance, and the Flask app (with ANALYSIS_RUNNER=dagster) to read jobs through
-the API. The fake LLM servers and `platform_db` come from tests/fakes/fixtures.py."""
+ephemeral Dagster instance, and the Flask app with ANALYSIS_RUNNER=dagster (this folder's `app`,
+which tests/conftest.py's `client` then uses) to read jobs through the API. The fake LLM servers
+come from tests/fakes/fixtures.py, `db` (alias `platform_db`) from tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -10,11 +11,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from pipelines.resources import PostgresResource
-from tests.webapp.conftest import make_settings
-from tests.webapp.llm.test_support import MASTER_KEY
+from tests.factories import MASTER_KEY, make_settings
 from webapp.app import close_app, create_app
 
 
@@ -32,15 +31,9 @@ def instance() -> Iterator[dg.DagsterInstance]:
 
 
 @pytest.fixture(scope="module")
-def dagster_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The web app over the module's database, with Dagster draining the analysis queue."""
     home: Path = tmp_path_factory.mktemp("home")
     application = create_app(make_settings(database_url, home, analysis_runner="dagster"))
     yield application
     close_app(application)
-
-
-@pytest.fixture
-def client(dagster_app: Flask) -> FlaskClient:
-    """A test client of that app."""
-    return dagster_app.test_client()

@@ -16,8 +16,8 @@ from flask.testing import FlaskClient
 
 from pipelines import analysis
 from pipelines.resources import PostgresResource
+from tests.factories import Member, add_member, register_owner
 from tests.fakes.llm_server import FakeLLMServer
-from tests.webapp.conftest import Member, add_member, register_owner
 from tests.webapp.llm.test_support import T0, URGENT, mixed_texts, owner_principal, seed_messages
 from tests.webapp.llm.test_support import ok as _ok
 from webapp.analysis import importance as llm_analysis

@@ -17,6 +17,7 @@ import pytest
 from analytics.export import read_usage_from_pg, rollup_cost_daily
 from pipelines.costs import check_budgets, llm_budget_alerts, llm_cost_daily
 from pipelines.resources import PostgresResource
+from tests import factories as make
 from tests.webapp.llm.test_support import as_owner
 from webapp.db import Database
 from webapp.realtime.service import events_since
@@ -41,13 +42,6 @@ def _at(day: int, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime(2026, 11, day, hour, minute, tzinfo=UTC)
 
 
-def _provider(url: str, tenant_id: int, name: str, budget: Decimal | None) -> int:
-    [(pid,)] = as_owner(url, "insert into llm_providers (tenant_id, name, kind, model, "
-                             "monthly_budget_usd) values (%s, %s, 'openai', 'gpt-4-turbo', %s) "
-                             "returning id", (tenant_id, name, budget))
-    return int(pid)
-
-
 @pytest.fixture(scope="module")
 def add_usage(database_url: str) -> Ledger:
     """Append a ledger row as the owner (a chosen time, cost and status)."""
@@ -68,11 +62,11 @@ def add_usage(database_url: str) -> Ledger:
 
 
 @pytest.fixture(scope="module")
-def world(platform_db: Database, database_url: str, add_usage: Ledger) -> World:
+def world(platform_db: Database, add_usage: Ledger) -> World:
     a = create_tenant(platform_db, "Costs UTC")
     b = create_tenant(platform_db, "Costs Tokyo", "Asia/Tokyo")
-    pa = _provider(database_url, a, "Budgeted", Decimal("10"))
-    pb = _provider(database_url, b, "Tokyo", None)
+    pa = make.provider(platform_db, a, "Budgeted", budget=Decimal("10"))
+    pb = make.provider(platform_db, b, "Tokyo", budget=None)
     for hour, latency in ((9, 100), (10, 200), (11, 300)):
         add_usage(a, pa, _at(20, hour), latency=latency)
     add_usage(a, pa, _at(20, 12), cost=None, status="error", latency=5000)
@@ -160,10 +154,9 @@ def _budget_frames(db: Database, tenant_id: int) -> list[dict[str, Any]]:
 
 
 def test_budget_alerts_once_per_threshold_per_month(
-        platform_db: Database, database_url: str, pg: PostgresResource,
-        add_usage: Ledger) -> None:
+        platform_db: Database, pg: PostgresResource, add_usage: Ledger) -> None:
     tenant = create_tenant(platform_db, "Budget alerts")
-    provider = _provider(database_url, tenant, "Capped", Decimal("10"))
+    provider = make.provider(platform_db, tenant, "Capped", budget=Decimal("10"))
     add_usage(tenant, provider, _at(20, 9), cost=Decimal("3"))
     meta = _run(pg, tenants=[tenant])
     assert meta["alerts_raised"] == 0 and _alerts(platform_db, tenant) == []
@@ -190,10 +183,10 @@ def test_budget_alerts_once_per_threshold_per_month(
     assert _budget_frames(platform_db, other) == []
 
 
-def test_hourly_check_covers_the_current_month(platform_db: Database, database_url: str,
-                                               pg: PostgresResource, add_usage: Ledger) -> None:
+def test_hourly_check_covers_the_current_month(platform_db: Database, pg: PostgresResource,
+                                               add_usage: Ledger) -> None:
     tenant = create_tenant(platform_db, "Budget now")
-    provider = _provider(database_url, tenant, "Tiny", Decimal("1"))
+    provider = make.provider(platform_db, tenant, "Tiny", budget=Decimal("1"))
     add_usage(tenant, provider, dt.datetime.now(UTC) - dt.timedelta(minutes=1),
               cost=Decimal("1.2"))
     meta = _run(pg, llm_budget_alerts, day=None)

@@ -12,14 +12,14 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from tests import factories as make
 from tests.analytics.data import CLAUDE, GPT, MON, OTHER, TUE, write_fixtures
+from tests.factories import PASSWORD
 from webapp.auth import service as auth
 from webapp.db import Database
 from webapp.security.principal import Principal, RequestMeta
-from webapp.tenants.service import add_user, create_tenant
 
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app" / "app.py")
-PASSWORD = "correct horse battery"
 ROLES = ("owner", "manager", "member", "viewer")
 
 
@@ -35,29 +35,18 @@ class World:
     root: Path
 
 
-def _provider(db: Database, tenant: int, name: str, kind: str, budget: float | None) -> int:
-    with db.tenant(tenant) as conn:
-        row = conn.execute(
-            "insert into llm_providers (tenant_id, name, kind, model, monthly_budget_usd) "
-            "values (mf_current_tenant(), %s, %s, 'm', %s) returning id",
-            (name, kind, budget)).fetchone()
-    assert row is not None
-    return int(row["id"])
-
-
 @pytest.fixture(scope="module")
-def world(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def world(db: Database, database_url: str, tmp_path_factory: pytest.TempPathFactory
+          ) -> Iterator[World]:
     """Two tenants, one member per role in tenant one, budgets, exports; env for the app."""
-    db = Database(database_url, min_size=1, max_size=2)
-    db.open()
-    one, two = create_tenant(db, "Acme Support"), create_tenant(db, "Globex")
+    one, two = make.tenant(db, "Acme Support"), make.tenant(db, "Globex")
     emails = {role: f"{role}@acme.example" for role in ROLES} | {"other": "owner@globex.example"}
     for role in ROLES:
-        add_user(db, one, emails[role], role.title(), PASSWORD, role)
-    add_user(db, two, emails["other"], "Other Owner", PASSWORD, "owner")
-    providers = {CLAUDE: _provider(db, one, "Claude", "anthropic", 0.2),
-                 GPT: _provider(db, one, "GPT", "openai", 1.0),
-                 OTHER: _provider(db, two, "Other", "openai", 5000.0)}
+        make.user(db, one, role, email=emails[role], name=role.title())
+    make.user(db, two, "owner", email=emails["other"], name="Other Owner")
+    providers = {CLAUDE: make.provider(db, one, "Claude", kind="anthropic", model="m", budget=0.2),
+                 GPT: make.provider(db, one, "GPT", model="m", budget=1.0),
+                 OTHER: make.provider(db, two, "Other", model="m", budget=5000.0)}
     root = write_fixtures(tmp_path_factory.mktemp("exports"), {1: one, 2: two}, providers)
     home = tmp_path_factory.mktemp("home")
     with pytest.MonkeyPatch.context() as mp:
@@ -66,7 +55,6 @@ def world(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         mp.setenv("MESSAGEFLOW_HOME", str(home))
         yield World(db, one, two, providers, emails, root)
         _close_app_pool(database_url)
-    db.close()
 
 
 def _close_app_pool(dsn: str) -> None:

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token
 
-from tests.webapp.conftest import PASSWORD, Member, add_member, register_owner, unique_email
+from tests.factories import PASSWORD, Member, add_member, register_owner, unique_email
 
 
 def test_register_returns_tokens_user_and_tenant(client: FlaskClient) -> None:

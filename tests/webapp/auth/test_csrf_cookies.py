@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from tests.webapp.conftest import PASSWORD, Member
+from tests.factories import PASSWORD, Member
 
 
 def _cookie_login(client: FlaskClient, owner: Member) -> str:

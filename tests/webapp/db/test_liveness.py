@@ -18,7 +18,8 @@ from webapp.db.liveness import DatabaseDown, Outage
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
+def pool_of_three(database_url: str) -> Iterator[Database]:
+    """A pool of exactly three connections, for this test alone (not the module's `db`)."""
     database = Database(database_url, min_size=3, max_size=3)
     database.open()
     yield database
@@ -34,8 +35,9 @@ def _idle_backends(db: Database) -> list[int]:
     return pids
 
 
-def test_sessions_the_server_ended_are_replaced_before_use(db: Database,
+def test_sessions_the_server_ended_are_replaced_before_use(pool_of_three: Database,
                                                            database_url: str) -> None:
+    db = pool_of_three
     pids = _idle_backends(db)
     with psycopg.connect(database_url, autocommit=True) as admin:  # as a restart would
         for pid in pids:

@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from psycopg import sql
 
-from tests.webapp.conftest import Member, add_member, register_owner
+from tests.factories import Member, add_member, register_owner
 from webapp.db import APP_ROLE
 
 CATALOG = """

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from pydantic import BaseModel
 
 import webapp.app  # noqa: F401 - registers every blueprint's routes in REGISTRY
-from tests.webapp.conftest import Member
+from tests.factories import Member
 from webapp.http.api import REGISTRY, EndpointSpec
 
 INT64_MAX = 2**63 - 1

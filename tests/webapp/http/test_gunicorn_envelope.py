@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.webapp.conftest import make_settings
+from tests.factories import make_settings
 from webapp.commands.children import Ports, web_child
 
 

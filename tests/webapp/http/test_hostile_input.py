@@ -18,7 +18,7 @@ from urllib.parse import quote
 import pytest
 from flask.testing import FlaskClient
 
-from tests.webapp.conftest import PASSWORD, Member, register_owner
+from tests.factories import PASSWORD, Member, register_owner
 from tests.webapp.http.hostile import (
     INT64_MAX,
     REGISTRY,

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from tests.webapp.conftest import Member, register_owner
+from tests.factories import Member, register_owner
 from tests.webapp.http.hostile import (
     DATE_RANGE_ROUTES,
     INT64_MAX,

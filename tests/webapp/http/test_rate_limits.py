@@ -26,7 +26,7 @@ import redis
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.webapp.conftest import PASSWORD, Member, make_settings, register_owner, unique_email
+from tests.factories import PASSWORD, Member, make_settings, register_owner, unique_email
 from webapp.app import close_app, create_app
 
 BIN = Path(sys.executable).parent

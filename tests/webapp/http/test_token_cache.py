@@ -11,7 +11,7 @@ from flask import Flask
 from flask_jwt_extended import create_access_token, decode_token
 from jwt import ExpiredSignatureError, InvalidSignatureError
 
-from tests.webapp.conftest import make_settings
+from tests.factories import make_settings
 from webapp.app import close_app, create_app
 from webapp.http import jwt as jwt_module
 from webapp.http.jwt import VerifiedTokenCache

@@ -7,7 +7,7 @@ import jwt as pyjwt
 import pytest
 from flask.testing import FlaskClient
 
-from tests.webapp.conftest import Member
+from tests.factories import Member
 
 # Fragments of PyJWT's / flask-jwt-extended's reasons that must never reach a response.
 INTERNALS = ("padding", "segment", "signature", "algorithm", "decode", "utf-8", "header",

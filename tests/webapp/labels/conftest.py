@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,8 +9,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.webapp.conftest import Member, add_member, register_owner
-from tests.webapp.messaging.conftest import conversation_id, make_device, msg
+from tests import factories as make
+from tests.factories import Member, add_member, msg, register_owner
 from webapp.db import Database
 from webapp.messaging.service import ingest
 
@@ -34,15 +33,6 @@ class Desks:
 
 
 @pytest.fixture(scope="module")
-def db(database_url: str) -> Iterator[Database]:
-    """A pool over the module's database (queries run as the RLS-bound app role)."""
-    database = Database(database_url, min_size=1, max_size=4)
-    database.open()
-    yield database
-    database.close()
-
-
-@pytest.fixture(scope="module")
 def desks(app: Flask, db: Database) -> Desks:
     """The two tenants, seeded through ingest."""
     client = app.test_client()
@@ -50,17 +40,17 @@ def desks(app: Flask, db: Database) -> Desks:
     manager, member, viewer = (add_member(client, owner, r)
                                for r in ("manager", "member", "viewer"))
     other = register_owner(client, "Labels B")
-    device = make_device(db, owner.tenant_id, name="A desk")
+    device = make.device(db, owner.tenant_id, name="A desk")
     ingest(db, owner.tenant_id, [msg("A1", "The printer is down", 1, chat=ANA),
                                  msg("B1", "Invoice INV-9 please", 2, chat=BRUNO, name="Bruno")],
            device_id=device)
-    their_device = make_device(db, other.tenant_id, name="B desk")
+    their_device = make.device(db, other.tenant_id, name="B desk")
     ingest(db, other.tenant_id, [msg("O1", "Hello", 3, chat=OTHER, name="Otto")],
            device_id=their_device)
     return Desks(owner, manager, member, viewer, other,
-                 conversation_id(db, owner.tenant_id, ANA),
-                 conversation_id(db, owner.tenant_id, BRUNO),
-                 conversation_id(db, other.tenant_id, OTHER))
+                 make.conversation(db, owner.tenant_id, ANA),
+                 make.conversation(db, owner.tenant_id, BRUNO),
+                 make.conversation(db, other.tenant_id, OTHER))
 
 
 def create_label(client: FlaskClient, who: Member, name: str,

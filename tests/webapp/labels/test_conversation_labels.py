@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from flask.testing import FlaskClient
 
-from tests.webapp.conftest import Member
+from tests.factories import Member
 from tests.webapp.labels.conftest import Desks, create_label, error_of
 from tests.webapp.messaging.conftest import events_since, last_event_id, query_all
 from webapp.db import Database

@@ -13,8 +13,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.factories import Member, register_owner
 from tests.fakes.llm_server import FakeLLMServer, FaultPlan
-from tests.webapp.conftest import Member, register_owner
 from tests.webapp.llm.test_support import app_db as _db
 from tests.webapp.llm.test_support import as_owner, box
 from tests.webapp.llm.test_support import ok as _ok

@@ -11,8 +11,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.factories import Member, make_settings, register_owner
 from tests.fakes.llm_server import FakeLLMServer, FaultPlan
-from tests.webapp.conftest import Member, make_settings, register_owner
 from tests.webapp.llm.test_support import URGENT, as_owner, seed_messages
 from tests.webapp.llm.test_support import ok as _ok
 from webapp.app import close_app, create_app

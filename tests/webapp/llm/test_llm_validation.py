@@ -12,8 +12,8 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.factories import Member, register_owner
 from tests.fakes.llm_server import FakeLLMServer
-from tests.webapp.conftest import Member, register_owner
 from tests.webapp.llm.test_support import URGENT, seed_messages
 from tests.webapp.llm.test_support import app_db as _db
 from tests.webapp.llm.test_support import ok as _ok

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from tests.factories import Member
 from tests.fakes.fixtures import allow_outbound
 from tests.fakes.llm_server import Canned, FakeLLMServer
-from tests.webapp.conftest import Member
 from tests.webapp.llm.test_outbound_llm import LEAKS, METADATA
 from tests.webapp.llm.test_support import as_owner, ok
 

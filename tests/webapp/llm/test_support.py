@@ -1,11 +1,11 @@
-"""Shared builders of the LLM platform tests (no tests here): tenants, messages, providers.
+"""Shared builders of the LLM platform tests (no tests here): providers, ledgers, and the
+LLM tests' defaults over tests/factories.py (tenants, messages).
 
 Imported by the other platform test modules and by bench/test_llm_*.py.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
@@ -14,18 +14,16 @@ from typing import Any
 import psycopg
 from flask import Flask
 
+from tests import factories as make
+from tests.factories import MASTER_KEY, T0, conversation_of  # noqa: F401 - re-exported
 from tests.fakes.llm_server import FakeLLMServer
 from webapp.db import Database
 from webapp.llm.models import ProviderCreate
 from webapp.llm.providers import create_provider
 from webapp.llm.routing import LLMContext
-from webapp.messaging.service import ingest
 from webapp.security.crypto import SecretBox
 from webapp.security.principal import Principal
-from webapp.tenants.service import add_user, create_tenant
 
-MASTER_KEY = "test-master-key-" + "y" * 32  # the key tests/webapp/conftest.make_settings uses
-T0 = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
 URGENT = "URGENT: the payment terminal is down, we cannot sell anything. Call me asap!"
 CHATTER = ("thanks, all good", "ok see you", "good morning!", "👍")
 
@@ -37,36 +35,12 @@ def box(master_key: str = MASTER_KEY) -> SecretBox:
 
 def owner_principal(db: Database, name: str = "LLM tenant") -> Principal:
     """A new tenant and its owner, as a principal for service calls."""
-    tenant = create_tenant(db, name)
-    email = f"owner-{uuid.uuid4().hex[:10]}@example.com"
-    user = add_user(db, tenant, email, "Olivia Owner", "correct horse battery", "owner")
-    return Principal(user, tenant, "owner", str(uuid.uuid4()), email, "Olivia Owner", name)
-
-
-def records(texts: Sequence[str], *, chat: str = "5511999990001@s.whatsapp.net",
-            start: dt.datetime = T0, prefix: str | None = None) -> list[dict[str, Any]]:
-    """Inbound traffic records of one chat, a minute apart."""
-    tag = prefix or uuid.uuid4().hex[:8].upper()
-    return [{"kind": "message", "id": f"{tag}{i:06d}", "chat": chat, "sender": chat,
-             "sender_name": "Ana", "from_me": False,
-             "timestamp": (start + dt.timedelta(minutes=i)).isoformat(), "text": text}
-            for i, text in enumerate(texts)]
+    return make.principal(db, name)
 
 
 def seed_messages(db: Database, tenant_id: int, texts: Sequence[str], **kw: Any) -> list[int]:
-    """Ingest messages into one conversation; their ids in order."""
-    result = ingest(db, tenant_id, records(texts, **kw))
-    assert not result.rejected, result.rejected
-    return result.message_ids
-
-
-def conversation_of(db: Database, tenant_id: int, message_id: int) -> int:
-    """The conversation of a message."""
-    with db.tenant(tenant_id) as conn:
-        row = conn.execute("select conversation_id from messages where id = %s",
-                           (message_id,)).fetchone()
-    assert row is not None
-    return int(row["conversation_id"])
+    """Ingest messages into one conversation (a minute apart); their ids in order."""
+    return make.messages(db, tenant_id, make.chat(texts, **kw))
 
 
 def mixed_texts(n: int) -> list[str]:

@@ -1,4 +1,5 @@
-"""Messaging fixtures: the module's database, devices, and tenants seeded through ingest."""
+"""Messaging fixtures: tenants seeded through ingest, the outbox desk, and query helpers (the
+database, devices, records and conversations come from tests/conftest.py and tests/factories.py)."""
 
 from __future__ import annotations
 
@@ -12,44 +13,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.webapp.conftest import Member, register_owner
+from tests import factories as make
+from tests.factories import ANA, BRUNO, T0, Member, msg, register_owner
 from webapp.db import Database
 from webapp.messaging.service import ingest
 from webapp.messaging.simulator import generate
 from webapp.whatsapp.gateway import FakeGateway
-
-T0 = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
-ANA, BRUNO = "5511999990001@s.whatsapp.net", "5511999990002@s.whatsapp.net"
-
-
-@pytest.fixture(scope="module")
-def db(database_url: str) -> Iterator[Database]:
-    """A pool over the module's database (queries run as the RLS-bound app role)."""
-    database = Database(database_url, min_size=1, max_size=6)
-    database.open()
-    yield database
-    database.close()
-
-
-def make_device(db: Database, tenant_id: int, *, status: str = "connected",
-                kind: str = "simulator", name: str = "Desk phone",
-                jid: str | None = None) -> int:
-    """A device row of the tenant."""
-    with db.tenant(tenant_id) as conn:
-        row = conn.execute(
-            "insert into devices (tenant_id, kind, display_name, status, jid) "
-            "values (mf_current_tenant(), %s, %s, %s, %s) returning id",
-            (kind, name, status, jid)).fetchone()
-    assert row is not None
-    return int(row["id"])
-
-
-def msg(id_: str, text: str | None, at: float = 0, *, chat: str = "5511999990001@s.whatsapp.net",
-        sender: str | None = None, name: str = "Ana", **kw: Any) -> dict[str, Any]:
-    """A message traffic record `at` seconds after T0."""
-    return {"kind": "message", "id": id_, "chat": chat, "sender": sender or chat,
-            "sender_name": name, "text": text,
-            "timestamp": (T0 + dt.timedelta(seconds=at)).isoformat(), **kw}
 
 
 def seed_simulated(db: Database, tenant_id: int, device_id: int, count: int = 300,
@@ -63,14 +32,6 @@ def query_all(db: Database, tenant_id: int, sql: Any, params: Any = None) -> lis
     """Rows of a query run in the tenant's context."""
     with db.tenant(tenant_id) as conn:
         return conn.execute(sql, params).fetchall()
-
-
-def conversation_id(db: Database, tenant_id: int, chat_jid: str) -> int:
-    """The id of the tenant's conversation with this chat."""
-    rows = query_all(db, tenant_id, "select id from conversations where chat_jid = %s",
-                     (chat_jid,))
-    assert len(rows) == 1, rows
-    return int(rows[0]["id"])
 
 
 def events_since(db: Database, tenant_id: int, after: int) -> list[tuple[str, int]]:
@@ -105,12 +66,12 @@ class OutboxDesk:
 def outbox_desk(app: Flask, db: Database) -> OutboxDesk:
     """The tenant the outbox tests send from."""
     owner = register_owner(app.test_client(), "Outbox")
-    device = make_device(db, owner.tenant_id, name="Sim", jid="15550100001@s.whatsapp.net")
+    device = make.device(db, owner.tenant_id, name="Sim", jid="15550100001@s.whatsapp.net")
     ingest(db, owner.tenant_id, [msg("A1", "Is the printer fixed?", 1, chat=ANA),
                                  msg("B1", "Invoice INV-9 please", 2, chat=BRUNO)],
            device_id=device)
-    return OutboxDesk(owner, device, conversation_id(db, owner.tenant_id, ANA),
-                      conversation_id(db, owner.tenant_id, BRUNO))
+    return OutboxDesk(owner, device, make.conversation(db, owner.tenant_id, ANA),
+                      make.conversation(db, owner.tenant_id, BRUNO))
 
 
 @pytest.fixture

@@ -12,16 +12,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.webapp.conftest import Member, add_member, register_owner
-from tests.webapp.messaging.conftest import (
-    conversation_id,
-    events_since,
-    last_event_id,
-    make_device,
-    msg,
-    query_all,
-    seed_simulated,
-)
+from tests import factories as make
+from tests.factories import Member, add_member, msg, register_owner
+from tests.webapp.messaging.conftest import events_since, last_event_id, query_all, seed_simulated
 from webapp.db import Database
 from webapp.messaging.service import ingest
 
@@ -59,8 +52,8 @@ def desk(app: Flask, db: Database) -> Desk:
     member, viewer = add_member(client, owner, "member"), add_member(client, owner, "viewer")
     other = register_owner(client, "Desk B")
     t = owner.tenant_id
-    device = make_device(db, t, name="Main number")
-    device2 = make_device(db, t, name="Second number")
+    device = make.device(db, t, name="Main number")
+    device2 = make.device(db, t, name="Second number")
     ingest(db, t, [
         msg("A1", "The quokka printer at the warehouse is down", 10, chat=ANA, name="Ana Lima"),
         msg("A2", "Any news?", 20, chat=ANA, name="Ana Lima"),
@@ -73,8 +66,8 @@ def desk(app: Flask, db: Database) -> Desk:
     ingest(db, t, [msg("C1", "Hola, necesito ayuda", 15, chat=CARLA, name="Carla")],
            device_id=device2)
     seed_simulated(db, t, device, count=400)
-    ids = {"ana": conversation_id(db, t, ANA), "bruno": conversation_id(db, t, BRUNO),
-           "carla": conversation_id(db, t, CARLA), "group": conversation_id(db, t, GROUP)}
+    ids = {"ana": make.conversation(db, t, ANA), "bruno": make.conversation(db, t, BRUNO),
+           "carla": make.conversation(db, t, CARLA), "group": make.conversation(db, t, GROUP)}
     query_all(db, t, "update conversations set unread_count = 0, status = 'resolved' "
               "where id = %s returning id", (ids["bruno"],))
     query_all(db, t, "update conversations set assignee_id = %s where id = %s returning id",
@@ -84,7 +77,7 @@ def desk(app: Flask, db: Database) -> Desk:
     _label(db, t, ids["ana"], "urgent-ops")
     _label(db, t, ids["carla"], "billing")
     ingest(db, other.tenant_id, [msg("X1", "Tenant B printer is down", 1, chat=ANA)],
-           device_id=make_device(db, other.tenant_id))
+           device_id=make.device(db, other.tenant_id))
     return Desk(owner, member, viewer, other, device, device2, ids)
 
 
@@ -266,7 +259,7 @@ def test_a_status_without_a_time_clears_the_snooze_time(client: FlaskClient, des
                                                         db: Database) -> None:
     t, eva = desk.owner.tenant_id, "5511999990078@s.whatsapp.net"
     ingest(db, t, [msg("E1", "Ping me next week", 41, chat=eva)], device_id=desk.device)
-    url = f"/api/v1/conversations/{conversation_id(db, t, eva)}"
+    url = f"/api/v1/conversations/{make.conversation(db, t, eva)}"
     until = _in(dt.timedelta(days=2))
 
     def patch(body: dict[str, Any]) -> tuple[str, str | None]:
@@ -310,7 +303,7 @@ def test_patch_needs_a_field(client: FlaskClient, desk: Desk, db: Database) -> N
 def test_patch_snooze_rules(client: FlaskClient, desk: Desk, db: Database) -> None:
     t, dani = desk.owner.tenant_id, "5511999990077@s.whatsapp.net"
     ingest(db, t, [msg("D1", "Can we talk tomorrow?", 40, chat=dani)], device_id=desk.device)
-    url = f"/api/v1/conversations/{conversation_id(db, t, dani)}"
+    url = f"/api/v1/conversations/{make.conversation(db, t, dani)}"
     for body, reason in [
         ({"status": "snoozed", "snoozed_until": _in(-dt.timedelta(minutes=1))},
          "must be in the future"),

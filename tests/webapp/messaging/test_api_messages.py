@@ -12,14 +12,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.webapp.conftest import Member, add_member, register_owner
-from tests.webapp.messaging.conftest import (
-    conversation_id,
-    make_device,
-    msg,
-    query_all,
-    seed_simulated,
-)
+from tests import factories as make
+from tests.factories import Member, add_member, msg, register_owner
+from tests.webapp.messaging.conftest import query_all, seed_simulated
 from webapp.db import Database
 from webapp.messaging.service import ingest
 
@@ -45,7 +40,7 @@ def setup(app: Flask, db: Database) -> Setup:
     viewer = add_member(client, owner, "viewer")
     other = register_owner(client, "Search B")
     t = owner.tenant_id
-    device = make_device(db, t)
+    device = make.device(db, t)
     records = [msg(f"L{i:03d}", f"line {i} of a long chat", i, chat=ANA) for i in range(57)]
     records += [
         msg("S1", "the pelican invoice is overdue, pelican pelican", 100, chat=BRUNO),
@@ -59,9 +54,9 @@ def setup(app: Flask, db: Database) -> Setup:
     ingest(db, t, records, device_id=device)
     seed_simulated(db, t, device, count=200)
     ingest(db, other.tenant_id, [msg("X1", "tenant B pelican invoice", 1, chat=ANA)],
-           device_id=make_device(db, other.tenant_id))
-    return Setup(owner, viewer, other, conversation_id(db, t, ANA),
-                 conversation_id(db, other.tenant_id, ANA))
+           device_id=make.device(db, other.tenant_id))
+    return Setup(owner, viewer, other, make.conversation(db, t, ANA),
+                 make.conversation(db, other.tenant_id, ANA))
 
 
 def _get(client: FlaskClient, who: Member, url: str, **params: Any) -> dict[str, Any]:
@@ -140,7 +135,7 @@ def test_messages_follow_whatsapp_time_not_arrival(client: FlaskClient, setup: S
     ingest(db, t, [msg(f"OLD{i:02d}", f"history {i}", i, chat=CARLA) for i in range(30)])
     for n in range(3):  # three messages of the same second, arriving one by one
         ingest(db, t, [msg(f"TIE{n}", f"same second {n}", 500, chat=CARLA)])
-    conv = conversation_id(db, t, CARLA)
+    conv = make.conversation(db, t, CARLA)
     url = f"/api/v1/conversations/{conv}/messages"
     expected = query_all(db, t, "select id, wa_message_id from messages where "
                          "conversation_id = %s order by sent_at desc, id desc", (conv,))

@@ -10,8 +10,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.webapp.conftest import Member, add_member, register_owner
-from tests.webapp.messaging.conftest import conversation_id, make_device, msg, query_all
+from tests import factories as make
+from tests.factories import Member, add_member, msg, register_owner
+from tests.webapp.messaging.conftest import query_all
 from webapp.db import Database
 from webapp.messaging.service import ingest
 
@@ -25,9 +26,9 @@ def desk(app: Flask, db: Database) -> dict[str, Any]:
     viewer = add_member(client, owner, "viewer")
     other = register_owner(client, "Tx B")
     ingest(db, owner.tenant_id, [msg("T1", "hello", 1, chat=ANA)],
-           device_id=make_device(db, owner.tenant_id))
+           device_id=make.device(db, owner.tenant_id))
     return {"owner": owner, "viewer": viewer, "other": other,
-            "conv": conversation_id(db, owner.tenant_id, ANA)}
+            "conv": make.conversation(db, owner.tenant_id, ANA)}
 
 
 def _checkouts(app: Flask) -> int:

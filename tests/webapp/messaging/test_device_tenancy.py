@@ -3,7 +3,6 @@ tenant's device (foreign keys ignore RLS, so the schema needs composite keys for
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,8 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
-from tests.webapp.messaging.conftest import make_device, msg
+from tests import factories as make
+from tests.factories import msg
 from webapp.cli import main
 from webapp.db import Database
 from webapp.errors import NotFound
@@ -21,14 +21,6 @@ from webapp.tenants.service import create_tenant
 
 SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "traffic" / "sample.jsonl"
 TABLES = ("devices", "contacts", "conversations", "messages", "message_ops", "outbox", "events")
-
-
-@pytest.fixture(scope="module")
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url, min_size=1, max_size=4)
-    database.open()
-    yield database
-    database.close()
 
 
 @dataclass(frozen=True)
@@ -46,7 +38,7 @@ class Pair:
 @pytest.fixture(scope="module")
 def pair(db: Database) -> Pair:
     a, b = create_tenant(db, "Tenant A"), create_tenant(db, "Tenant B")
-    a_device, b_device = make_device(db, a), make_device(db, b)
+    a_device, b_device = make.device(db, a), make.device(db, b)
     ingest(db, a, [msg("A-1", "hello from A")], device_id=a_device)
     with db.tenant(a) as conn:
         row = conn.execute("select id, conversation_id from messages").fetchone()

@@ -6,11 +6,8 @@ import datetime as dt
 import random
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from webapp.db import Database
 from webapp.messaging.records import MessageRecord, Record, parse_lines
@@ -36,14 +33,6 @@ SNAPSHOT = {
     "reactions": "select m.wa_message_id, r.reactor_jid, r.emoji, r.reacted_at "
                  "from message_reactions r join messages m on m.id = r.message_id order by 1, 2",
 }
-
-
-@pytest.fixture(scope="module")
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url, min_size=1, max_size=4)
-    database.open()
-    yield database
-    database.close()
 
 
 def snapshot(db: Database, tenant_id: int) -> dict[str, list[Any]]:

@@ -14,15 +14,10 @@ from typing import Any
 import psycopg
 import pytest
 
+from tests import factories as make
 from tests.conftest import create_db, drop_db, dsn_for
-from tests.webapp.messaging.conftest import (
-    T0,
-    events_since,
-    last_event_id,
-    make_device,
-    msg,
-    query_all,
-)
+from tests.factories import T0, msg
+from tests.webapp.messaging.conftest import events_since, last_event_id, query_all
 from webapp.db import Database
 from webapp.db.migrate import discover, migrate
 from webapp.messaging.service import ingest
@@ -174,7 +169,7 @@ def test_migration_gives_existing_rows_the_newest_names(db_before_0023: tuple[st
     database.open()
     try:
         tenant = create_tenant(database, "Before 0023")
-        device = make_device(database, tenant)
+        device = make.device(database, tenant)
         with psycopg.connect(dsn) as conn:  # as the owner, in the old schema's terms
             conn.execute(OLD_ROWS, {"tenant": tenant, "device": device, "ana": ANA,
                                     "group": GROUP, "desk": DESK, "t0": T0})

@@ -9,13 +9,11 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from tests.factories import ANA, BRUNO, msg
 from tests.webapp.messaging.conftest import (
-    ANA,
-    BRUNO,
     OutboxDesk,
     events_since,
     last_event_id,
-    msg,
     outbox_state,
     query_all,
     queue_reply,

@@ -10,7 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from tests.webapp.messaging.conftest import T0, msg, query_all
+from tests.factories import T0, msg
+from tests.webapp.messaging.conftest import query_all
 from webapp.commands.traffic import chunks, paced
 from webapp.db import Database
 from webapp.messaging.records import Record, validate_record

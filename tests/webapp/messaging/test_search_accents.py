@@ -16,9 +16,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests import factories as make
 from tests.conftest import create_db, drop_db, dsn_for
-from tests.webapp.conftest import Member, register_owner
-from tests.webapp.messaging.conftest import conversation_id, make_device, msg
+from tests.factories import Member, msg, register_owner
 from webapp.db import Database
 from webapp.db.migrate import discover, migrate
 from webapp.messaging import search
@@ -50,12 +50,12 @@ def desks(app: Flask, db: Database) -> Desks:
         msg("F2", "Facturé hier, merci", 4, chat=BRUNO),
         msg("E1", "nao entendi, cafe cafe cafe", 5, chat=CARLA),
         msg("E2", None, 6, chat=CARLA, media={"type": "image", "caption": "Crème brûlée"}),
-    ], device_id=make_device(db, a.tenant_id))
+    ], device_id=make.device(db, a.tenant_id))
     ingest(db, b.tenant_id, [
         msg("X1", "não e café, do outro lado", 1, chat=ANA),
         msg("X2", "facture of tenant B", 2, chat=ANA),
-    ], device_id=make_device(db, b.tenant_id))
-    conv = {name: conversation_id(db, a.tenant_id, jid)
+    ], device_id=make.device(db, b.tenant_id))
+    conv = {name: make.conversation(db, a.tenant_id, jid)
             for name, jid in (("ana", ANA), ("bruno", BRUNO), ("carla", CARLA))}
     return Desks(a, b, conv)
 
@@ -119,16 +119,16 @@ def test_conversation_filter_ignores_accents_in_names(client: FlaskClient, app: 
     joao, joana = "5511888800001@s.whatsapp.net", "5511888800002@s.whatsapp.net"
     ingest(db, c.tenant_id, [msg("N1", "hello", 1, chat=joao, name="João Gonçalves"),
                              msg("N2", "hi", 2, chat=joana, name="Joana")],
-           device_id=make_device(db, c.tenant_id))
+           device_id=make.device(db, c.tenant_id))
     ingest(db, d.tenant_id, [msg("N3", "hello", 1, chat=joao, name="João Gonçalves")],
-           device_id=make_device(db, d.tenant_id))
-    mine = conversation_id(db, c.tenant_id, joao)
+           device_id=make.device(db, d.tenant_id))
+    mine = make.conversation(db, c.tenant_id, joao)
 
     assert _conversations(client, c, "joao goncalves") == {mine}
     assert _conversations(client, c, "JOÃO") == {mine}
     assert _conversations(client, c, "goncal") == {mine}
-    assert _conversations(client, c, "joa") == {mine, conversation_id(db, c.tenant_id, joana)}
-    assert _conversations(client, d, "joao") == {conversation_id(db, d.tenant_id, joao)}
+    assert _conversations(client, c, "joa") == {mine, make.conversation(db, c.tenant_id, joana)}
+    assert _conversations(client, d, "joao") == {make.conversation(db, d.tenant_id, joao)}
 
 
 @pytest.fixture
@@ -186,7 +186,7 @@ def test_migration_reindexes_existing_rows(db_before_0016: tuple[str, Path]) -> 
     database.open()
     try:
         tenant = tenants.create_tenant(database, "Before 0016")
-        device = make_device(database, tenant)
+        device = make.device(database, tenant)
         # written in SQL: today's ingest needs later migrations than this schema has
         _old_message(dsn, tenant, device, "OLD1", "Não recebi a fatura", ANA)
         _old_message(dsn, tenant, device, "OLD2", "nao chegou", BRUNO)
@@ -251,10 +251,10 @@ def test_unaccent_already_installed_off_the_search_path_is_used(empty_db: str) -
         tenant = tenants.create_tenant(database, "Extensions schema")
         ingest(database, tenant, [msg("S1", "Não recebi", 1, chat=ANA, name="João Gonçalves"),
                                   msg("S2", "ok", 2, chat=BRUNO, name="Bruno")],
-               device_id=make_device(database, tenant))
+               device_id=make.device(database, tenant))
         assert _ids(database, tenant, "nao") == {"S1"}
         assert _filtered(database, tenant, "joao") == {  # mf_fold, migration 0018
-            conversation_id(database, tenant, ANA)}
+            make.conversation(database, tenant, ANA)}
     finally:
         database.close()
 
@@ -282,7 +282,7 @@ def test_a_role_that_may_not_create_unaccent_still_migrates(
     try:
         tenant = tenants.create_tenant(database, "No unaccent")
         ingest(database, tenant, [msg("S1", "Não recebi", 1, chat=ANA)],
-               device_id=make_device(database, tenant))
+               device_id=make.device(database, tenant))
         assert _ids(database, tenant, "não") == {"S1"} and _ids(database, tenant, "nao") == set()
     finally:
         database.close()

@@ -9,15 +9,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.webapp.conftest import Member, add_member, register_owner
-from tests.webapp.messaging.conftest import (
-    conversation_id,
-    events_since,
-    last_event_id,
-    make_device,
-    msg,
-    query_all,
-)
+from tests import factories as make
+from tests.factories import Member, add_member, msg, register_owner
+from tests.webapp.messaging.conftest import events_since, last_event_id, query_all
 from webapp.db import Database
 from webapp.messaging.service import ingest
 
@@ -47,8 +41,8 @@ def setup(app: Flask, db: Database) -> Setup:
     member, viewer = add_member(client, owner, "member"), add_member(client, owner, "viewer")
     other = register_owner(client, "Send B")
     t = owner.tenant_id
-    device = make_device(db, t, name="Main number", jid="15550100001@s.whatsapp.net")
-    dead = make_device(db, t, name="Old phone")
+    device = make.device(db, t, name="Main number", jid="15550100001@s.whatsapp.net")
+    dead = make.device(db, t, name="Old phone")
     ingest(db, t, [msg("A1", "Hello, the printer is down", 1, chat=ANA),
                    msg("A2", None, 2, chat=ANA, media={"type": "image", "caption": "see"}),
                    msg("B1", "Invoice please", 3, chat=BRUNO)], device_id=device)
@@ -56,10 +50,10 @@ def setup(app: Flask, db: Database) -> Setup:
     query_all(db, t, "update devices set status = 'logged_out' where id = %s returning id",
               (dead,))
     ingest(db, other.tenant_id, [msg("X1", "Tenant B", 1, chat=ANA)],
-           device_id=make_device(db, other.tenant_id))
-    return Setup(owner, member, viewer, other, conversation_id(db, t, ANA),
-                 conversation_id(db, t, BRUNO), conversation_id(db, t, CARLA),
-                 conversation_id(db, other.tenant_id, ANA), device, dead)
+           device_id=make.device(db, other.tenant_id))
+    return Setup(owner, member, viewer, other, make.conversation(db, t, ANA),
+                 make.conversation(db, t, BRUNO), make.conversation(db, t, CARLA),
+                 make.conversation(db, other.tenant_id, ANA), device, dead)
 
 
 def _message_id(db: Database, tenant: int, wa_id: str) -> int:

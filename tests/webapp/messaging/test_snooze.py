@@ -16,14 +16,9 @@ from typing import Any, TypeVar
 import psycopg
 import pytest
 
-from tests.webapp.messaging.conftest import (
-    db_now,
-    events_since,
-    last_event_id,
-    make_device,
-    msg,
-    query_all,
-)
+from tests import factories as make
+from tests.factories import msg
+from tests.webapp.messaging.conftest import db_now, events_since, last_event_id, query_all
 from webapp.db import Database
 from webapp.messaging import snooze
 from webapp.messaging.conversations import ConversationFilters, list_conversations
@@ -41,7 +36,7 @@ def desk(db: Database, count: int) -> tuple[int, list[int]]:
     """A new tenant with `count` open conversations (ids in chat order)."""
     tenant = create_tenant(db, f"Snooze {uuid.uuid4().hex[:6]}")
     # logged out: the gateway runner of the last test must not start this device
-    device = make_device(db, tenant, status="logged_out")
+    device = make.device(db, tenant, status="logged_out")
     chats = [f"55119000{i:05d}@s.whatsapp.net" for i in range(count)]
     result = ingest(db, tenant, [msg(f"M{i}", "hello", i, chat=chat)
                                  for i, chat in enumerate(chats)], device_id=device)

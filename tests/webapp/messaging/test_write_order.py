@@ -15,7 +15,8 @@ from typing import Any
 
 import psycopg
 
-from tests.webapp.messaging.conftest import conversation_id, make_device, msg
+from tests import factories as make
+from tests.factories import msg
 from webapp.db import Database
 from webapp.labels.service import attach_label, create_label, detach_label
 from webapp.messaging import outbound
@@ -24,7 +25,6 @@ from webapp.messaging.sending import reply
 from webapp.messaging.service import ingest
 from webapp.messaging.snooze import wake_tenant
 from webapp.security.principal import Principal
-from webapp.tenants.service import add_user, create_tenant
 from webapp.whatsapp.devices import apply_status
 from webapp.whatsapp.results import DeviceStatusChange
 
@@ -33,10 +33,7 @@ ROUNDS = 60
 
 
 def _owner(db: Database) -> Principal:
-    tenant = create_tenant(db, f"Writers {uuid.uuid4().hex[:6]}")
-    email = f"owner-{uuid.uuid4().hex[:8]}@example.com"
-    user = add_user(db, tenant, email, "Owner", "correct horse battery", "owner")
-    return Principal(user, tenant, "owner", str(uuid.uuid4()), email, "Owner", "Writers")
+    return make.principal(db, f"Writers {uuid.uuid4().hex[:6]}", name="Owner")
 
 
 def _run(workers: list[Callable[[int], None]]) -> list[BaseException]:
@@ -61,10 +58,10 @@ def _run(workers: list[Callable[[int], None]]) -> list[BaseException]:
 
 def test_ingest_and_agents_on_the_same_conversations_never_deadlock(db: Database) -> None:
     p = _owner(db)
-    device = make_device(db, p.tenant_id)
+    device = make.device(db, p.tenant_id)
     ingest(db, p.tenant_id, [msg(f"W-{i}", "hi", i, chat=c) for i, c in enumerate(CHATS)],
            device_id=device)
-    convs = [conversation_id(db, p.tenant_id, c) for c in CHATS]
+    convs = [make.conversation(db, p.tenant_id, c) for c in CHATS]
 
     def gateway(i: int) -> None:  # a batch touching every conversation, in varying order
         order = CHATS[i % 3:] + CHATS[:i % 3]
@@ -98,7 +95,7 @@ def test_ingest_and_device_status_changes_never_deadlock(db: Database) -> None:
     # the gateway storing a device's status (device row locked, then its event) while a replay
     # ingests into the same device (its inserts hold the device row's foreign-key lock)
     p = _owner(db)
-    device = make_device(db, p.tenant_id)
+    device = make.device(db, p.tenant_id)
 
     def replay(i: int) -> None:
         ingest(db, p.tenant_id, [msg(f"D-{i}", "hello", i, chat=CHATS[i % 3])], device_id=device)
@@ -151,9 +148,9 @@ def _catch(work: Callable[[], object], errors: list[BaseException]) -> None:
 def test_every_writer_takes_the_event_lock_in_its_first_statement(db: Database,
                                                                   database_url: str) -> None:
     p = _owner(db)
-    device = make_device(db, p.tenant_id)
+    device = make.device(db, p.tenant_id)
     ingest(db, p.tenant_id, [msg("F-1", "hi", 1, chat=CHATS[0])], device_id=device)
-    conv = conversation_id(db, p.tenant_id, CHATS[0])
+    conv = make.conversation(db, p.tenant_id, CHATS[0])
     label = create_label(db, p, "vip", None)["id"]
     due = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
     writers: dict[str, Callable[[], object]] = {

@@ -40,13 +40,6 @@ def server(app: Flask) -> Iterator[str]:
     thread.join(5)
 
 
-@pytest.fixture(scope="module")
-def db(app: Flask) -> Database:
-    """The app's own pool (queries run as the RLS-bound role)."""
-    database: Database = app.extensions["mf_db"]
-    return database
-
-
 class Closed(Exception):
     """The server closed the socket with this code and reason."""
 

@@ -8,7 +8,7 @@ import json
 import psycopg
 from flask.testing import FlaskClient
 
-from tests.webapp.conftest import Member, add_member, register_owner
+from tests.factories import Member, add_member, register_owner
 from tests.webapp.realtime.conftest import Client, connect, fence
 from webapp.db import Database
 from webapp.realtime import service as svc

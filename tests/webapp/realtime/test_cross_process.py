@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from tests.webapp.conftest import Member, add_member, make_settings, register_owner
+from tests.factories import Member, add_member, make_settings, register_owner
 from tests.webapp.realtime.conftest import Client, closed_within, connect, fence, send_traffic
 from webapp.db import Database
 
@@ -80,15 +80,6 @@ def servers(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(5)
-
-
-@pytest.fixture(scope="module")
-def db(database_url: str) -> Iterator[Database]:
-    """A pool of the test process itself: a third writer, like the gateway."""
-    database = Database(database_url, min_size=1, max_size=4)
-    database.open()
-    yield database
-    database.close()
 
 
 def ready(base: str, member: Member) -> Client:

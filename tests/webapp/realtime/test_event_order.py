@@ -6,8 +6,6 @@ import threading
 from typing import Any
 
 import psycopg
-import pytest
-from flask import Flask
 
 from webapp.db import Database
 from webapp.realtime import service as svc
@@ -18,12 +16,6 @@ INSERT = "insert into events (tenant_id, type, data) values (%s, 'test.order', '
 INSERT_CTE = ("with ins as (insert into events (tenant_id, type, data) "
               "select t, 'test.order', '{}' from unnest(array[%s::bigint, %s::bigint]) t "
               "returning id) select max(id) as id from ins")
-
-
-@pytest.fixture(scope="module")
-def db(app: Flask) -> Database:
-    database: Database = app.extensions["mf_db"]
-    return database
 
 
 def _insert_in_thread(db: Database, tenant_id: int, out: dict[str, Any]) -> threading.Thread:
@@ -80,7 +72,6 @@ def test_ids_stay_unique_and_increasing_under_concurrent_writers(db: Database) -
         t.join(30)
     assert len(ids) == len(set(ids)) == 100
     assert svc.event_ids_since(db, tenant, 0, 1000) == sorted(ids)
-
 
 
 def test_a_writer_without_a_tenant_setting_is_ordered_too(db: Database,

@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
-from tests.webapp.conftest import Member, make_settings, register_owner
+from tests.factories import Member, make_settings, register_owner
 from tests.webapp.realtime.conftest import (
     Client,
     connect,

@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token, decode_token
 
-from tests.webapp.conftest import PASSWORD, Member, add_member, register_owner
+from tests.factories import PASSWORD, Member, add_member, register_owner
 from tests.webapp.realtime.conftest import Client, Closed, connect, fence, send_traffic
 from webapp.db import Database
 

@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.webapp.conftest import Member, add_member, register_owner
+from tests.factories import Member, add_member, register_owner
 from tests.webapp.realtime.conftest import (
     Client,
     closed_within,

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
-from tests.webapp.conftest import Member, add_member, register_owner
+from tests.factories import Member, add_member, register_owner
 from webapp.db import Database
 from webapp.whatsapp import devices
 from webapp.whatsapp.devices import PairingCode
@@ -18,14 +17,6 @@ from webapp.whatsapp.status import pairing_qr
 
 QR = b"2@Yk9o3XvZ0bL0pWc1Yx8=,r4nd0mN01s3K3y=,1d3nt1tyK3y=,adv53cr3t="
 SVG_NS = "{http://www.w3.org/2000/svg}"
-
-
-@pytest.fixture(scope="module")
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url, min_size=1, max_size=2)
-    database.open()
-    yield database
-    database.close()
 
 
 def create(client: FlaskClient, who: Member, **body: Any) -> Any:

@@ -11,7 +11,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.webapp.messaging.conftest import make_device, msg
+from tests import factories as make
+from tests.factories import msg
 from webapp.db import Database
 from webapp.errors import DependencyDown, NotFound
 from webapp.messaging.records import Record, validate_record
@@ -22,17 +23,9 @@ from webapp.whatsapp.results import DeviceStatusChange, HistoryBatch
 
 
 @pytest.fixture(scope="module")
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url, min_size=1, max_size=4)
-    database.open()
-    yield database
-    database.close()
-
-
-@pytest.fixture(scope="module")
 def desk(db: Database) -> tuple[int, int]:
     tenant = create_tenant(db, "Intake")
-    return tenant, make_device(db, tenant)
+    return tenant, make.device(db, tenant)
 
 
 @pytest.fixture
@@ -231,8 +224,8 @@ def test_devices_of_one_pass_are_stored_side_by_side_and_fail_alone(
         desk: tuple[int, int]) -> None:
     tenant, device = desk
     other_tenant = create_tenant(db, "Second desk")
-    other_device = make_device(db, other_tenant)
-    stranger = make_device(db, other_tenant)  # claimed below for the wrong tenant
+    other_device = make.device(db, other_tenant)
+    stranger = make.device(db, other_tenant)  # claimed below for the wrong tenant
     owners = {device: tenant, other_device: other_tenant, stranger: tenant}
     intake = make_intake(start=False, tenant_of=owners.__getitem__)
     callbacks = [Callback(intake, d, record(f"SIDE-{d}-{i}"))

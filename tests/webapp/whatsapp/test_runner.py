@@ -35,6 +35,7 @@ from neonize.proto.waHistorySync.WAWebProtobufsHistorySync_pb2 import (
 )
 from neonize.proto.waWeb.WAWebProtobufsWeb_pb2 import WebMessageInfo
 
+from tests import factories as make
 from tests.conftest import create_db, drop_db, dsn_for
 from tests.webapp.whatsapp.neonize_events import OWN, PHONE, TS, jid, message_event
 from webapp.db import Database
@@ -77,16 +78,11 @@ def fresh(pg_admin_dsn: str, template_db: str) -> Iterator[tuple[Database, str]]
         yield pair
 
 
-def add_device(db: Database, tenant: int, kind: str = "neonize", **cols: Any) -> int:
-    """A device row (pending unless told otherwise)."""
-    with db.tenant(tenant) as conn:
-        row = conn.execute(
-            "insert into devices (tenant_id, kind, display_name, status, jid, pair_phone) values "
-            "(mf_current_tenant(), %s, 'Desk', %s, %s, %s) returning id",
-            (kind, cols.get("status", "pending"), cols.get("jid"), cols.get("pair_phone")),
-        ).fetchone()
-    assert row is not None
-    return int(row["id"])
+def add_device(db: Database, tenant: int, kind: str = "neonize", *, status: str = "pending",
+               jid: str | None = None, pair_phone: str | None = None) -> int:
+    """A gateway's device row (a neonize one, pending, unless told otherwise)."""
+    return make.device(db, tenant, kind=kind, status=status, name="Desk", jid=jid,
+                       pair_phone=pair_phone)
 
 
 def device_row(db: Database, tenant: int, device_id: int) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import pytest
 
 from webapp.llm.local import importance_eval as ev
 
-DATASET = Path(__file__).parents[2] / "fixtures" / "importance" / "messages.jsonl"
+DATASET = Path(__file__).parents[3] / "fixtures" / "importance" / "messages.jsonl"
 
 
 def _item(id_: str, lang: str, important: bool, split: str = "tune") -> ev.Labelled:

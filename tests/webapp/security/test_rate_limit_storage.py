@@ -20,7 +20,7 @@ from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 from psycopg.conninfo import make_conninfo
 
-from tests.webapp.conftest import make_settings, register_owner
+from tests.factories import make_settings, register_owner
 from webapp.app import close_app, create_app
 from webapp.db import Database
 from webapp.errors import ConfigError

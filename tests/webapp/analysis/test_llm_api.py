@@ -9,8 +9,8 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.factories import Member, add_member, register_owner
 from tests.fakes.llm_server import FakeLLMServer
-from tests.webapp.conftest import Member, add_member, register_owner
 from tests.webapp.llm.test_support import URGENT, conversation_of, mixed_texts, seed_messages
 from tests.webapp.llm.test_support import app_db as _db
 from tests.webapp.llm.test_support import ok as _ok

@@ -4,34 +4,16 @@ module graph with no broken imports (there is no build step to catch one)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.webapp.conftest import make_settings
-from webapp.app import close_app, create_app
 from webapp.dashboard.routes import safe_next
 
-STATIC = Path(__file__).resolve().parents[2] / "webapp" / "static"
+STATIC = Path(__file__).resolve().parents[3] / "webapp" / "static"
 IMPORT = re.compile(r"""^\s*(?:import|export)\s[^;]*?from\s+["'](\.{1,2}/[^"']+)["']""", re.M)
-
-
-@pytest.fixture(scope="module")
-def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """The app over this module's database."""
-    application = create_app(make_settings(database_url, tmp_path_factory.mktemp("home")))
-    yield application
-    close_app(application)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    """A cookie-less test client."""
-    return app.test_client()
 
 
 class _Audit(HTMLParser):

@@ -157,7 +157,7 @@ pytestmark = [
     pytest.mark.timeout(200),
     # 40-110 s of wall time on the shared 2-core machine (Dagster's webserver alone needs
     # 20-55 s to answer there, the daemon as long again), so not in the default run:
-    #   MESSAGEFLOW_TEST_UP=1 pytest tests/webapp/test_platform_up.py
+    #   MESSAGEFLOW_TEST_UP=1 pytest tests/webapp/commands/test_platform_up.py
     pytest.mark.skipif(os.environ.get("MESSAGEFLOW_TEST_UP") != "1",
                        reason="starts the whole platform (40 s or more); MESSAGEFLOW_TEST_UP=1"),
 ]
