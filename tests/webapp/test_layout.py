@@ -142,3 +142,16 @@ def test_no_import_circles() -> None:
 def test_the_circle_check_finds_a_circle() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert import_cycles(graph) == [["a", "b", "c"]]
+
+
+def test_every_package_has_its_tests_folder() -> None:
+    """Tests mirror the packages: webapp/x/y is tested in tests/webapp/x/y (a package with at
+    least one test_*.py), and so is each top-level package (tests/pipelines, ...)."""
+    packages = [REPO / pkg for pkg in PACKAGES]
+    packages += sorted(p.parent for p in (REPO / "webapp").rglob("*/__init__.py"))
+    missing = []
+    for package in packages:
+        folder = REPO / "tests" / package.relative_to(REPO)
+        if not (folder / "__init__.py").is_file() or not any(folder.glob("test_*.py")):
+            missing.append(str(folder.relative_to(REPO)))
+    assert missing == []

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.webapp.conftest import Member, make_settings
+from tests.factories import Member, make_settings
 from webapp.app import close_app, create_app
 
 
@@ -103,12 +103,6 @@ def test_security_headers_request_id_and_cors(crashing_app: Flask) -> None:
         "Origin": "https://desk.example.com", "Access-Control-Request-Method": "POST"})
     assert pre.status_code == 200 and "X-CSRF-Token" in pre.headers["Access-Control-Allow-Headers"]
     assert c.get("/healthz").headers.get("X-Request-ID")
-
-
-def test_health_and_readiness(client: FlaskClient) -> None:
-    assert client.get("/healthz").get_json() == {"status": "ok"}
-    r = client.get("/readyz")
-    assert r.status_code == 200 and r.get_json()["status"] == "ready"
 
 
 @pytest.mark.parametrize("body", [[], ["x"], "text", 7, True])
