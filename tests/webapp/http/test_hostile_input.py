@@ -18,6 +18,7 @@ from urllib.parse import quote
 import pytest
 from flask.testing import FlaskClient
 
+from tests import factories as make
 from tests.factories import PASSWORD, Member, register_owner
 from tests.webapp.http.hostile import (
     INT64_MAX,
@@ -32,7 +33,6 @@ from tests.webapp.http.hostile import (
     send,
 )
 from webapp.db import Database
-from webapp.messaging.service import ingest
 
 
 @pytest.fixture(scope="module")
@@ -157,24 +157,15 @@ def test_every_request_integer_is_bounded_in_the_schema(client: FlaskClient) -> 
 
 
 @pytest.fixture(scope="module")
-def desk(app: Any, database_url: str) -> tuple[Member, Database, int]:
+def desk(app: Any, db: Database) -> tuple[Member, Database, int]:
     """A tenant whose only conversation has id 1 (the issue's attack queued into conversation 1)."""
     owner = register_owner(app.test_client(), "Desk")
-    database = Database(database_url, min_size=1, max_size=2)
-    database.open()
-    with database.tenant(owner.tenant_id) as conn:
-        device = conn.execute("insert into devices (tenant_id, kind, display_name, status, jid) "
-                              "values (mf_current_tenant(), 'simulator', 'Sim', 'connected', "
-                              "'15550100001@s.whatsapp.net') returning id").fetchone()
-    assert device is not None
-    ingest(database, owner.tenant_id, [{
-        "kind": "message", "id": "A1", "chat": "5511999990001@s.whatsapp.net",
-        "sender": "5511999990001@s.whatsapp.net", "sender_name": "Ana", "text": "Hi",
-        "timestamp": "2026-11-25T09:00:00+00:00"}], device_id=device["id"])
-    with database.tenant(owner.tenant_id) as conn:
+    device = make.device(db, owner.tenant_id, name="Sim", jid="15550100001@s.whatsapp.net")
+    make.messages(db, owner.tenant_id, [make.msg("A1", "Hi")], device_id=device)
+    with db.tenant(owner.tenant_id) as conn:
         ids = [r["id"] for r in conn.execute("select id from conversations").fetchall()]
     assert ids == [1], ids
-    return owner, database, 1
+    return owner, db, 1
 
 
 def _outbound(database: Database, tenant_id: int) -> int:
