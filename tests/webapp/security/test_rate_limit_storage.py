@@ -18,7 +18,8 @@ from flask import Flask
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
-from psycopg.conninfo import make_conninfo
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from tests.factories import make_settings, register_owner
 from webapp.app import close_app, create_app
@@ -167,16 +168,30 @@ def test_a_request_remembers_its_windows(pools: list[Database]) -> None:
     assert other.get_moving_window(k, 10, 60)[1] == 2  # never bracketed: always read
 
 
+def refuse_connections(database_url: str, refused: bool, end: str | None = None) -> None:
+    """Make the module's database refuse new connections (as a server that is down would), or
+    accept them again; `end`: also end that application's open connections."""
+    dbname = str(conninfo_to_dict(database_url)["dbname"])
+    with psycopg.connect(make_conninfo(database_url, dbname="postgres"), autocommit=True) as a:
+        a.execute(sql.SQL("alter database {} allow_connections {}").format(
+            sql.Identifier(dbname), sql.SQL("false" if refused else "true")))
+        if end is not None:
+            a.execute("select pg_terminate_backend(pid) from pg_stat_activity "
+                      "where datname = %s and application_name = %s", (dbname, end))
+
+
 def test_unreachable_database_fails_fast(database_url: str) -> None:
-    """Connections killed under it: the check raises StorageUnavailable, and for DOWN_FOR_S it
-    does not wait for the pool again; then it recovers."""
+    """The database goes away (its connections end, new ones are refused): the check raises
+    StorageUnavailable, and for DOWN_FOR_S it does not wait for the pool again; then, once the
+    database is back, it recovers. (Killed connections alone are no outage any more: the pool
+    replaces them on checkout.)"""
     db = Database(make_conninfo(database_url, application_name="mf-rl-down"), min_size=1,
                   max_size=1)
     db.open()
     try:
         storage = PostgresStorage(database=db)
         assert storage.acquire_entry(key(), 5, 60)
-        kill_connections(database_url, "mf-rl-down")
+        refuse_connections(database_url, True, end="mf-rl-down")
         with pytest.raises(StorageUnavailable):
             storage.acquire_entry(key(), 5, 60)
         started = time.monotonic()
@@ -184,9 +199,19 @@ def test_unreachable_database_fails_fast(database_url: str) -> None:
             storage.acquire_entry(key(), 5, 60)
         assert not storage.check()
         assert time.monotonic() - started < rate_store.DOWN_FOR_S
+        refuse_connections(database_url, False)
         time.sleep(rate_store.DOWN_FOR_S)
-        assert storage.acquire_entry(key(), 5, 60)
+        deadline = time.monotonic() + 15  # the pool reconnects on its own schedule
+        while time.monotonic() < deadline:
+            try:
+                assert storage.acquire_entry(key(), 5, 60)
+                break
+            except StorageUnavailable:
+                time.sleep(0.2)
+        else:
+            pytest.fail("the storage did not recover once the database was back")
     finally:
+        refuse_connections(database_url, False)
         db.close()
 
 
