@@ -31,13 +31,14 @@ import time
 from typing import Any
 
 import psycopg
+from psycopg.rows import DictRow
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from webapp.db.errors import connect_reason, describe_dsn, is_connect_failure
 
 log = logging.getLogger("webapp.db")
 
-Conn = psycopg.Connection[dict[str, Any]]
+Conn = psycopg.Connection[DictRow]
 
 PROBE_AFTER_S = 1.0  # a checkout waiting this long asks whether the server is there at all
 RECHECK_S = 0.25  # while it is not, ask again at most this often

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from psycopg import Connection, sql
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
 
 from webapp.db.errors import translate_errors
 from webapp.db.liveness import LivePool
 
 APP_ROLE = "messageflow_app"
 
-Conn = Connection[dict[str, Any]]
+# Every pooled connection returns rows as dicts; typed rows come from webapp.db.rows.
+Conn = Connection[DictRow]
 
 
 SET_TENANT = ("select set_config('app.tenant_id', %s, true), "
@@ -47,7 +47,8 @@ class Database:
     """A psycopg pool whose connections run as the non-superuser app role; it checks connections
     on checkout and fails fast while the database is down (webapp/db/liveness.py)."""
 
-    def __init__(self, dsn: str, *, min_size: int = 1, max_size: int = 10, name: str = "mf"):
+    def __init__(self, dsn: str, *, min_size: int = 1, max_size: int = 10,
+                 name: str = "mf") -> None:
         self.dsn = dsn
         self.pool: LivePool = LivePool(
             dsn,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import LiteralString, cast
+from typing import LiteralString
 
 _HEADER = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
 
@@ -12,12 +12,14 @@ _HEADER = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
 class Queries:
     """Attribute access to the named queries of one module; unknown names fail loudly."""
 
-    def __init__(self, texts: dict[str, str]):
-        self._texts = texts
+    def __init__(self, texts: dict[str, str]) -> None:
+        # The statements are files of this repository, never input: what psycopg's
+        # LiteralString parameter stands for (mypy reads LiteralString as str).
+        self._texts: dict[str, LiteralString] = texts
 
     def __getattr__(self, name: str) -> LiteralString:
         try:
-            return cast(LiteralString, self._texts[name])
+            return self._texts[name]
         except KeyError:
             raise AttributeError(f"no SQL query named {name!r}") from None
 
