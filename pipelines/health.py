@@ -8,12 +8,19 @@ The run's metadata counts each kind of check and lists the status changes.
 # No `from __future__ import annotations`: Dagster reads the ops' `context` annotation at
 # definition time and rejects it as a string.
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import dagster as dg
 
 from pipelines.resources import PostgresResource
-from webapp.llm.health_checks import PROBE_INTERVAL_S, TRAFFIC_WINDOW_S, HealthPlan, check_all
+from webapp.llm.health_checks import (
+    PROBE_INTERVAL_S,
+    TRAFFIC_WINDOW_S,
+    HealthPlan,
+    ProviderCheck,
+    check_all,
+)
 from webapp.llm.routing import LLMContext
 
 CRON = "*/5 * * * *"
@@ -26,7 +33,7 @@ class HealthConfig(dg.Config):
     probe_interval_s: int = PROBE_INTERVAL_S
 
 
-def summary(results: list[dict[str, Any]]) -> dict[str, Any]:
+def summary(results: Sequence[ProviderCheck]) -> dict[str, Any]:
     """Run metadata: providers per kind of check, probe failures, status changes."""
     changes = [f"tenant {r['tenant_id']} / {r['name']}: {r['before']} -> {r['after']}"
                for r in results if r["before"] != r["after"]]
@@ -54,7 +61,8 @@ def check_provider_health(context: dg.OpExecutionContext, config: HealthConfig,
     meta = summary(results)
     meta["seconds"] = round(time.monotonic() - started, 3)
     context.add_output_metadata(meta)
-    return results
+    # As plain dicts: Dagster checks an op's output with isinstance, which a TypedDict refuses.
+    return [dict(r) for r in results]
 
 
 @dg.job(description="Update provider health: passive with traffic, a probe when idle for long.")

@@ -9,12 +9,15 @@ cools the provider down for its Retry-After without opening the circuit. The sta
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from webapp.db.pool import Conn
 from webapp.db.queries import load
+from webapp.db.rows import fetch_one
+from webapp.llm.rows import BreakerState, GateState, HealthWindow
 
 Q = load(__file__)
 
@@ -42,20 +45,20 @@ class Outcome:
     is_check: bool = False
 
 
-def gate(state: dict[str, Any], now: dt.datetime) -> Gate:
+def gate(state: GateState, now: dt.datetime) -> Gate:
     """May a request go to this provider now? (state: circuit, cooldown_until, probe_until)."""
-    cooldown = state.get("cooldown_until")
+    cooldown = state.cooldown_until
     if cooldown is not None and cooldown > now:
         return "cooling_down"
-    if state.get("circuit") == "open":
-        probe = state.get("probe_until")
+    if state.circuit == "open":
+        probe = state.probe_until
         return "probe_in_flight" if probe is not None and probe > now else "probe"
     return "go"
 
 
 def cooldown_for(trips: int) -> float:
     """Seconds of cooldown for a circuit opening after `trips` earlier consecutive trips."""
-    return min(MAX_COOLDOWN_S, BASE_COOLDOWN_S * (2 ** min(trips, 10)))
+    return min(MAX_COOLDOWN_S, BASE_COOLDOWN_S * 2.0 ** min(trips, 10))
 
 
 def _later(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
@@ -64,20 +67,19 @@ def _later(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | None:
     return max(a, b)
 
 
-def next_state(state: dict[str, Any], outcome: Outcome, now: dt.datetime) -> dict[str, Any]:
+def next_state(state: BreakerState, outcome: Outcome, now: dt.datetime) -> BreakerState:
     """The breaker columns after `outcome` (pure; `state` is the locked llm_health row)."""
-    new: dict[str, Any] = {"last_check_at": now if outcome.is_check else state["last_check_at"],
-                           "probe_until": None}
+    last_check = now if outcome.is_check else state.last_check_at
     if outcome.ok:
-        return {**new, "circuit": "closed", "consecutive_failures": 0, "trips": 0,
-                "cooldown_until": None, "last_success_at": now,
-                "last_failure_at": state["last_failure_at"],
-                "last_error_class": state["last_error_class"]}
-    failures = int(state["consecutive_failures"]) + 1
-    trips = int(state["trips"])
-    cooldown = state["cooldown_until"]
-    circuit = state["circuit"]
-    probing = state["probe_until"] is not None or circuit == "open"
+        return BreakerState(circuit="closed", consecutive_failures=0, trips=0,
+                            cooldown_until=None, probe_until=None, last_check_at=last_check,
+                            last_success_at=now, last_failure_at=state.last_failure_at,
+                            last_error_class=state.last_error_class)
+    failures = int(state.consecutive_failures) + 1
+    trips = int(state.trips)
+    cooldown = state.cooldown_until
+    circuit = state.circuit
+    probing = state.probe_until is not None or circuit == "open"
     if failures >= FAILURE_THRESHOLD or probing:
         circuit = "open"
         cooldown = _later(cooldown, now + dt.timedelta(seconds=cooldown_for(trips)))
@@ -85,9 +87,10 @@ def next_state(state: dict[str, Any], outcome: Outcome, now: dt.datetime) -> dic
     if outcome.status == "rate_limited":
         wait = outcome.retry_after_s if outcome.retry_after_s is not None else DEFAULT_RETRY_AFTER_S
         cooldown = _later(cooldown, now + dt.timedelta(seconds=wait))
-    return {**new, "circuit": circuit, "consecutive_failures": failures, "trips": trips,
-            "cooldown_until": cooldown, "last_success_at": state["last_success_at"],
-            "last_failure_at": now, "last_error_class": outcome.error_class}
+    return BreakerState(circuit=circuit, consecutive_failures=failures, trips=trips,
+                        cooldown_until=cooldown, probe_until=None, last_check_at=last_check,
+                        last_success_at=state.last_success_at, last_failure_at=now,
+                        last_error_class=outcome.error_class)
 
 
 def rolling_status(attempts: int, failures: int, p95_ms: float | None) -> str:
@@ -102,20 +105,21 @@ def rolling_status(attempts: int, failures: int, p95_ms: float | None) -> str:
     return "healthy"
 
 
-def record(conn: Conn, provider_id: int, outcome: Outcome) -> dict[str, Any]:
-    """Apply an outcome to the provider's breaker and rolling status (caller's transaction)."""
-    row = conn.execute(Q.lock_health_window, {"provider_id": provider_id, "window": WINDOW}
-                       ).fetchone()
+def record(conn: Conn, provider_id: int, outcome: Outcome) -> tuple[BreakerState, str]:
+    """Apply an outcome to the provider's breaker and rolling status (caller's transaction);
+    the new breaker state and status."""
+    params = {"provider_id": provider_id, "window": WINDOW}
+    row = fetch_one(conn, HealthWindow, Q.lock_health_window, params)
     if row is None:
         ensure_health(conn, provider_id)
-        row = conn.execute(Q.lock_health_window,
-                           {"provider_id": provider_id, "window": WINDOW}).fetchone()
+        row = fetch_one(conn, HealthWindow, Q.lock_health_window, params)
     assert row is not None
-    new = next_state(row, outcome, row["now"])
-    p95 = float(row["p95_ms"]) if row["p95_ms"] is not None else None
-    new["status"] = rolling_status(int(row["attempts"]), int(row["failures"]), p95)
-    conn.execute(Q.update_health, {**new, "provider_id": provider_id})
-    return new
+    new = next_state(row, outcome, row.now)
+    p95 = float(row.p95_ms) if row.p95_ms is not None else None
+    status = rolling_status(int(row.attempts), int(row.failures), p95)
+    conn.execute(Q.update_health, {**dataclasses.asdict(new), "status": status,
+                                   "provider_id": provider_id})
+    return new, status
 
 
 def ensure_health(conn: Conn, provider_id: int) -> None:

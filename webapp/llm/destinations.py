@@ -11,9 +11,8 @@ paths: a path on the same origin reaches the same operator.
 
 from __future__ import annotations
 
-from typing import Any
-
 from webapp.errors import ValidationFailed
+from webapp.llm.rows import ProviderRow
 from webapp.security import outbound
 
 # Where litellm sends a request when a provider has no api_base (its built-in defaults).
@@ -47,17 +46,17 @@ def key_destination(kind: str, model: str | None, api_base: str | None) -> str |
         return base  # not a URL we could send to; still compared as given
 
 
-def destination_change(row: dict[str, Any], values: dict[str, Any]) -> dict[str, Any] | None:
+def destination_change(row: ProviderRow, new: ProviderRow) -> dict[str, str | None] | None:
     """{"before", "after"} hosts when the edit moves where the key is sent, else None."""
-    before = key_destination(row["kind"], row["model"], row["api_base"])
-    after = key_destination(values["kind"], values["model"], values["api_base"])
+    before = key_destination(row.kind, row.model, row.api_base)
+    after = key_destination(new.kind, new.model, new.api_base)
     return None if before == after else {"before": before, "after": after}
 
 
-def require_key_to_move(row: dict[str, Any], values: dict[str, Any], key_given: bool) -> None:
+def require_key_to_move(row: ProviderRow, new: ProviderRow, key_given: bool) -> None:
     """A stored key may only follow a new destination if the caller gives the key again."""
-    moved = destination_change(row, values)
-    if moved is None or row["api_key_encrypted"] is None or key_given:
+    moved = destination_change(row, new)
+    if moved is None or row.api_key_encrypted is None or key_given:
         return
     raise ValidationFailed(
         f"This change sends the provider's key to {moved['after']} instead of "

@@ -10,9 +10,11 @@ from webapp.audit import service as audit
 from webapp.db import Database
 from webapp.db.pool import Conn
 from webapp.db.queries import load
+from webapp.db.rows import fetch_all
 from webapp.errors import NotFound
 from webapp.llm.providers import get_row, provider_rows
 from webapp.llm.routing import LOCAL_NAME
+from webapp.llm.rows import FeatureRoute, ProviderRow
 from webapp.security.principal import Principal, RequestMeta
 
 Q = load(__file__)
@@ -26,33 +28,35 @@ def check_feature(name: str) -> str:
     return name
 
 
-def feature_routes(conn: Conn) -> list[dict[str, Any]]:
-    """Every route of the current tenant with its provider, by feature then priority."""
-    return conn.execute(Q.list_feature_routes).fetchall()
+def _route_row(r: FeatureRoute) -> dict[str, Any]:
+    return {"provider_id": r.provider_id, "name": r.name, "kind": r.kind,
+            "model": r.model, "priority": r.priority, "active": r.active}
 
 
-def _route_row(r: dict[str, Any]) -> dict[str, Any]:
-    return {"provider_id": r["provider_id"], "name": r["name"], "kind": r["kind"],
-            "model": r["model"], "priority": r["priority"], "active": r["active"]}
-
-
-def _shape(name: str, routes: list[dict[str, Any]], default: dict[str, Any] | None
+def _shape(name: str, routes: list[FeatureRoute], default: ProviderRow | None
            ) -> dict[str, Any]:
     return {
         "name": name, "prompt_version": PROMPTS[name].version,
-        "providers": [_route_row(r) for r in routes if r["feature"] == name],
-        "fallback": {"default_provider_id": default["id"] if default else None,
-                     "default_provider_name": default["name"] if default else None,
+        "providers": [_route_row(r) for r in routes if r.feature == name],
+        "fallback": {"default_provider_id": default.id if default else None,
+                     "default_provider_name": default.name if default else None,
                      "local": LOCAL_NAME},
     }
 
 
-def _load(db: Database, p: Principal) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+def feature_routes(conn: Conn) -> list[FeatureRoute]:
+    """Every route of the current tenant with its provider, by feature then priority."""
+    return fetch_all(conn, FeatureRoute, Q.list_feature_routes)
+
+
+def default_provider(conn: Conn) -> ProviderRow | None:
+    """The tenant's active default provider, if it has one."""
+    return next((r for r in provider_rows(conn) if r.is_default and r.active), None)
+
+
+def _load(db: Database, p: Principal) -> tuple[list[FeatureRoute], ProviderRow | None]:
     with db.tenant(p.tenant_id, p.user_id) as conn:
-        routes = feature_routes(conn)
-        default = next((r for r in provider_rows(conn)
-                        if r["is_default"] and r["active"]), None)
-    return routes, default
+        return feature_routes(conn), default_provider(conn)
 
 
 def list_features(db: Database, p: Principal) -> list[dict[str, Any]]:
@@ -80,9 +84,8 @@ def assign(db: Database, p: Principal, name: str, provider_id: int, priority: in
         audit.record(conn, p.tenant_id, p.user_id, "llm.routes.assign", meta,
                      target_type="llm_provider", target_id=provider_id,
                      after={"feature": name, "priority": priority,
-                            "provider": provider["name"]})
-    return {**row, "name": provider["name"], "kind": provider["kind"],
-            "model": provider["model"]}
+                            "provider": provider.name})
+    return {**row, "name": provider.name, "kind": provider.kind, "model": provider.model}
 
 
 def unassign(db: Database, p: Principal, name: str, provider_id: int,

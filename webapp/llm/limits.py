@@ -21,10 +21,12 @@ from pydantic import BaseModel
 
 from webapp.db.pool import Conn
 from webapp.db.queries import load
+from webapp.db.rows import fetch_one
 from webapp.llm import breaker
 from webapp.llm.client import ProviderConfig
 from webapp.llm.money import money
 from webapp.llm.pricing import Price, cost_usd, price_for
+from webapp.llm.rows import GateRow, ProviderRow
 
 Q = load(__file__)
 
@@ -40,6 +42,16 @@ class Reservation:
     day: dt.date
     month: dt.date
     estimated_usd: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class UsageNow:
+    """A provider's requests of the last minute, today and this month's spend, calls in flight
+    included: what the limits are checked against."""
+
+    minute_requests: int
+    day_requests: int
+    month_usd: Decimal
 
 
 @dataclass(frozen=True)
@@ -72,7 +84,7 @@ def unpriced_budget_refusal(model: str) -> Refusal:
                    unpriced_budget_message(model))
 
 
-def gate_refusal(gate: str, until: Any) -> Refusal:
+def gate_refusal(gate: str, until: dt.datetime | None) -> Refusal:
     """The refusal of a provider the breaker holds back."""
     if gate == "probe_in_flight":
         return Refusal(gate, {"until": until},
@@ -82,9 +94,9 @@ def gate_refusal(gate: str, until: Any) -> Refusal:
                    + (f" until {until.isoformat()}." if until is not None else "."))
 
 
-def needs_reservation(row: dict[str, Any]) -> bool:
+def needs_reservation(row: ProviderRow) -> bool:
     """True when the provider has a limit to enforce."""
-    return any(row.get(k) is not None for k in ("rpm", "rpd", "monthly_budget_usd"))
+    return any(v is not None for v in (row.rpm, row.rpd, row.monthly_budget_usd))
 
 
 def prompt_token_bound(config: ProviderConfig, messages: list[dict[str, str]],
@@ -106,56 +118,56 @@ def estimate_usd(config: ProviderConfig, messages: list[dict[str, str]],
     return cost_usd(price, tokens_in, config.max_tokens)
 
 
-def _limit_refusal(row: dict[str, Any], usage: dict[str, Any],
+def _limit_refusal(row: ProviderRow, usage: UsageNow,
                    estimate: Decimal | None) -> Refusal | None:
-    if row["rpm"] is not None and usage["minute_requests"] >= row["rpm"]:
-        return Refusal("rpm_exceeded", {"limit": row["rpm"]},
-                       f"The limit of {row['rpm']} requests per minute is reached.")
-    if row["rpd"] is not None and usage["day_requests"] >= row["rpd"]:
-        return Refusal("rpd_exceeded", {"limit": row["rpd"]},
-                       f"The limit of {row['rpd']} requests per day (UTC) is reached.")
-    budget = row["monthly_budget_usd"]
+    if row.rpm is not None and usage.minute_requests >= row.rpm:
+        return Refusal("rpm_exceeded", {"limit": row.rpm},
+                       f"The limit of {row.rpm} requests per minute is reached.")
+    if row.rpd is not None and usage.day_requests >= row.rpd:
+        return Refusal("rpd_exceeded", {"limit": row.rpd},
+                       f"The limit of {row.rpd} requests per day (UTC) is reached.")
+    budget = row.monthly_budget_usd
     if budget is None:
         return None
     if estimate is None:
-        return unpriced_budget_refusal(row["model"])
-    if usage["month_usd"] + estimate > budget:
+        return unpriced_budget_refusal(row.model)
+    if usage.month_usd + estimate > budget:
         return Refusal("budget_exhausted", {"budget_usd": money(budget),
-                                            "month_to_date_usd": money(usage["month_usd"]),
+                                            "month_to_date_usd": money(usage.month_usd),
                                             "estimated_usd": money(estimate)},
                        f"This call (up to ${money(estimate)}) would take the month's spend "
-                       f"(${money(usage['month_usd'])} so far, calls in flight included) over "
+                       f"(${money(usage.month_usd)} so far, calls in flight included) over "
                        f"the monthly budget of ${money(budget)}.")
     return None
 
 
-def reserve(conn: Conn, row: dict[str, Any], estimate: Decimal | None, *,
+def reserve(conn: Conn, row: ProviderRow, estimate: Decimal | None, *,
             bypass_cooldown: bool = False) -> Reservation | Refusal:
     """Check gate and limits under the provider's lock and hold `estimate` (caller's tx)."""
-    pid = row["id"]
-    gate_row = conn.execute(Q.lock_gate, {"provider_id": pid}).fetchone()
+    pid = row.id
+    gate_row = fetch_one(conn, GateRow, Q.lock_gate, {"provider_id": pid})
     if gate_row is None:
         breaker.ensure_health(conn, pid)
-        gate_row = conn.execute(Q.lock_gate, {"provider_id": pid}).fetchone()
+        gate_row = fetch_one(conn, GateRow, Q.lock_gate, {"provider_id": pid})
     assert gate_row is not None
-    gate = breaker.gate(gate_row, gate_row["now"])
+    gate = breaker.gate(gate_row, gate_row.now)
     if gate in ("cooling_down", "probe_in_flight") and not bypass_cooldown:
-        return gate_refusal(gate, gate_row["cooldown_until"] or gate_row["probe_until"])
+        return gate_refusal(gate, gate_row.cooldown_until or gate_row.probe_until)
     conn.execute(Q.expire_reservations, {"provider_id": pid})
-    periods = {"provider_id": pid, "day": gate_row["day"], "month": gate_row["month"]}
-    usage = conn.execute(Q.usage_now, periods).fetchone()
+    periods = {"provider_id": pid, "day": gate_row.day, "month": gate_row.month}
+    usage = fetch_one(conn, UsageNow, Q.usage_now, periods)
     assert usage is not None
     refusal = _limit_refusal(row, usage, estimate)
     if refusal is not None:
         return refusal
     if gate == "probe":
-        breaker.claim_probe(conn, pid, float(row["timeout_s"]) + RESERVATION_GRACE_S)
+        breaker.claim_probe(conn, pid, float(row.timeout_s) + RESERVATION_GRACE_S)
     held = estimate or Decimal(0)
     conn.execute(Q.hold_counters, {**periods, "usd": held})
-    ttl = float(row["timeout_s"]) + RESERVATION_GRACE_S
+    ttl = float(row.timeout_s) + RESERVATION_GRACE_S
     res = conn.execute(Q.insert_reservation, {**periods, "usd": held, "ttl": ttl}).fetchone()
     assert res is not None
-    return Reservation(int(res["id"]), gate_row["day"], gate_row["month"], held)
+    return Reservation(int(res["id"]), gate_row.day, gate_row.month, held)
 
 
 def settle(conn: Conn, provider_id: int, reservation: Reservation | None,

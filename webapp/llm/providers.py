@@ -10,6 +10,7 @@ outbound policy at save time, and the key given again when an edit moves its des
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from typing import Any
 
@@ -20,12 +21,14 @@ from webapp.audit import service as audit
 from webapp.db import Database
 from webapp.db.pool import Conn
 from webapp.db.queries import load
+from webapp.db.rows import fetch_all, fetch_one
 from webapp.errors import Conflict, DependencyDown, NotFound, ValidationFailed
 from webapp.llm import breaker, limits
 from webapp.llm.client import DEFAULT_MODELS, ProviderConfig
 from webapp.llm.destinations import check_api_base, destination_change, require_key_to_move
 from webapp.llm.models import ProviderCreate, ProviderUpdate
 from webapp.llm.money import money
+from webapp.llm.rows import ProviderRow
 from webapp.security.crypto import SecretBox, WrongMasterKey, mask
 from webapp.security.principal import Principal, RequestMeta
 
@@ -58,44 +61,50 @@ def key_aad(tenant_id: int) -> str:
     return f"llm_provider_key:tenant:{int(tenant_id)}"
 
 
-def decrypt_key(box: SecretBox, row: dict[str, Any]) -> str | None:
-    """The plaintext key of a provider row, or SecretUnreadable."""
-    token = row.get("api_key_encrypted")
+def decrypt_token(box: SecretBox, token: str | None, *, tenant_id: int, provider_id: int,
+                  name: str) -> str | None:
+    """The plaintext of a provider's stored key (None: it has none), or SecretUnreadable."""
     if not token:
         return None
     try:
-        return box.decrypt(token, key_aad(row["tenant_id"]))
+        return box.decrypt(token, key_aad(tenant_id))
     except WrongMasterKey as exc:
         raise SecretUnreadable(
-            f"The API key of provider {row['name']!r} cannot be decrypted: MASTER_KEY does not "
+            f"The API key of provider {name!r} cannot be decrypted: MASTER_KEY does not "
             "match the key it was stored under. Restore the right MASTER_KEY or re-enter the key.",
-            details={"provider_id": row["id"]},
+            details={"provider_id": provider_id},
         ) from exc
 
 
-def to_config(box: SecretBox, row: dict[str, Any]) -> ProviderConfig:
+def decrypt_key(box: SecretBox, row: ProviderRow) -> str | None:
+    """The plaintext key of a provider row, or SecretUnreadable."""
+    return decrypt_token(box, row.api_key_encrypted, tenant_id=row.tenant_id,
+                         provider_id=row.id, name=row.name)
+
+
+def to_config(box: SecretBox, row: ProviderRow) -> ProviderConfig:
     """The call configuration of a provider row (decrypts its key)."""
     return ProviderConfig(
-        kind=row["kind"], model=row["model"], api_key=decrypt_key(box, row),
-        api_base=row["api_base"], temperature=float(row["temperature"]),
-        max_tokens=int(row["max_tokens"]), timeout_s=float(row["timeout_s"]),
-        price_in=row["price_input_per_mtok"], price_out=row["price_output_per_mtok"],
+        kind=row.kind, model=row.model, api_key=decrypt_key(box, row),
+        api_base=row.api_base, temperature=float(row.temperature),
+        max_tokens=int(row.max_tokens), timeout_s=float(row.timeout_s),
+        price_in=row.price_input_per_mtok, price_out=row.price_output_per_mtok,
     )
 
 
-def public(row: dict[str, Any]) -> dict[str, Any]:
+def public(row: ProviderRow) -> dict[str, Any]:
     """The API shape of a provider: the key only as a masked hint."""
     return {
-        "id": row["id"], "name": row["name"], "kind": row["kind"], "model": row["model"],
-        "api_base": row["api_base"], "api_key_hint": row["api_key_hint"],
-        "has_api_key": row["api_key_encrypted"] is not None,
-        "temperature": float(row["temperature"]), "max_tokens": row["max_tokens"],
-        "timeout_s": float(row["timeout_s"]), "requests_per_minute": row["rpm"],
-        "requests_per_day": row["rpd"], "monthly_budget_usd": money(row["monthly_budget_usd"]),
-        "price_input_per_mtok": money(row["price_input_per_mtok"]),
-        "price_output_per_mtok": money(row["price_output_per_mtok"]),
-        "active": row["active"], "is_default": row["is_default"],
-        "created_at": row["created_at"], "updated_at": row["updated_at"],
+        "id": row.id, "name": row.name, "kind": row.kind, "model": row.model,
+        "api_base": row.api_base, "api_key_hint": row.api_key_hint,
+        "has_api_key": row.api_key_encrypted is not None,
+        "temperature": float(row.temperature), "max_tokens": row.max_tokens,
+        "timeout_s": float(row.timeout_s), "requests_per_minute": row.rpm,
+        "requests_per_day": row.rpd, "monthly_budget_usd": money(row.monthly_budget_usd),
+        "price_input_per_mtok": money(row.price_input_per_mtok),
+        "price_output_per_mtok": money(row.price_output_per_mtok),
+        "active": row.active, "is_default": row.is_default,
+        "created_at": row.created_at, "updated_at": row.updated_at,
     }
 
 
@@ -137,16 +146,15 @@ PRICE_FIELDS = ("price_input_per_mtok", "price_output_per_mtok")
 BUDGET_PRICE_FIELDS = {"model", "monthly_budget_usd", *PRICE_FIELDS}
 
 
-def check_budget_priced(kind: str, values: dict[str, Any]) -> None:
+def check_budget_priced(kind: str, model: str, budget: Decimal | None,
+                        price_in: Decimal | None, price_out: Decimal | None) -> None:
     """Refuse a monthly budget on a model whose price is unknown: every call would be refused.
 
     The limits hold an upper bound of a call's cost against the budget before the call; with no
     price there is no bound, so such a provider would silently never be called."""
-    if limits.budget_unpriced(kind, values["model"], values.get("monthly_budget_usd"),
-                              values.get("price_input_per_mtok"),
-                              values.get("price_output_per_mtok")):
+    if limits.budget_unpriced(kind, model, budget, price_in, price_out):
         why = "required: monthly_budget_usd is set and the model's price is unknown"
-        raise ValidationFailed(limits.unpriced_budget_message(values["model"]),
+        raise ValidationFailed(limits.unpriced_budget_message(model),
                                code="budget_needs_price",
                                details={"fields": dict.fromkeys(PRICE_FIELDS, why)})
 
@@ -163,7 +171,8 @@ def create_provider(db: Database, box: SecretBox, p: Principal, body: ProviderCr
     if not values["model"]:
         raise ValidationFailed("openai_compatible providers need a model.",
                                details={"fields": {"model": "required for this kind"}})
-    check_budget_priced(body.kind, values)
+    check_budget_priced(body.kind, values["model"], values.get("monthly_budget_usd"),
+                        values.get("price_input_per_mtok"), values.get("price_output_per_mtok"))
     check_api_base(body.api_base)
     if body.api_key:
         values["api_key_encrypted"] = box.encrypt(body.api_key, key_aad(p.tenant_id))
@@ -173,14 +182,14 @@ def create_provider(db: Database, box: SecretBox, p: Principal, body: ProviderCr
             conn.execute(Q.clear_default, {"id": 0})
         try:
             with conn.transaction():
-                row = conn.execute(Q.insert_provider,
-                                   {**_params(values), "kind": body.kind}).fetchone()
+                row = fetch_one(conn, ProviderRow, Q.insert_provider,
+                                {**_params(values), "kind": body.kind})
         except pg.UniqueViolation as exc:
             raise _name_taken(exc) from exc
         assert row is not None
-        breaker.ensure_health(conn, row["id"])
+        breaker.ensure_health(conn, row.id)
         shape = public(row)
-        _write_history(conn, p, row["id"], "created", _diff({}, shape), meta)
+        _write_history(conn, p, row.id, "created", _diff({}, shape), meta)
     return shape
 
 
@@ -190,15 +199,15 @@ def list_providers(db: Database, p: Principal) -> list[dict[str, Any]]:
         return [public(r) for r in provider_rows(conn)]
 
 
-def provider_rows(conn: Conn) -> list[dict[str, Any]]:
+def provider_rows(conn: Conn) -> list[ProviderRow]:
     """The current tenant's providers as stored (deleted ones excluded), oldest first."""
-    return conn.execute(Q.list_providers).fetchall()
+    return fetch_all(conn, ProviderRow, Q.list_providers)
 
 
-def get_row(conn: Conn, provider_id: int, *, lock: bool = False) -> dict[str, Any]:
+def get_row(conn: Conn, provider_id: int, *, lock: bool = False) -> ProviderRow:
     """A provider row of the current tenant, or NotFound (also for another tenant's id)."""
-    row = conn.execute(Q.lock_provider if lock else Q.get_provider,
-                       {"id": provider_id}).fetchone()
+    row = fetch_one(conn, ProviderRow, Q.lock_provider if lock else Q.get_provider,
+                    {"id": provider_id})
     if row is None:
         raise NotFound("No such provider.", code="provider_not_found")
     return row
@@ -210,10 +219,32 @@ def get_provider(db: Database, p: Principal, provider_id: int) -> dict[str, Any]
         return public(get_row(conn, provider_id))
 
 
-def _apply(box: SecretBox, tenant_id: int, row: dict[str, Any],
-           body: ProviderUpdate) -> dict[str, Any]:
+def _apply(box: SecretBox, tenant_id: int, row: ProviderRow,
+           body: ProviderUpdate) -> ProviderRow:
     """The row with the PATCH applied, validated as a whole."""
-    values = dict(row)
+    new = dataclasses.replace(row, **_changes(box, tenant_id, row, body))
+    if (new.price_input_per_mtok is None) != (new.price_output_per_mtok is None):
+        raise ValidationFailed("Give both price overrides or neither.",
+                               details={"fields": {"price_input_per_mtok": "both or neither"}})
+    if row.kind == "openai_compatible" and not new.api_base:
+        raise ValidationFailed("openai_compatible providers need an api_base.",
+                               details={"fields": {"api_base": "required for this kind"}})
+    if row.kind == "local" and new.api_base:
+        raise ValidationFailed("The local provider takes no api_base.",
+                               details={"fields": {"api_base": "not allowed for local"}})
+    if body.model_fields_set & BUDGET_PRICE_FIELDS:  # other changes (e.g. active) stay possible
+        check_budget_priced(row.kind, new.model, new.monthly_budget_usd,
+                            new.price_input_per_mtok, new.price_output_per_mtok)
+    if "api_base" in body.model_fields_set:
+        check_api_base(new.api_base)
+    require_key_to_move(row, new, "api_key" in body.model_fields_set)
+    return new
+
+
+def _changes(box: SecretBox, tenant_id: int, row: ProviderRow,
+             body: ProviderUpdate) -> dict[str, Any]:
+    """The columns the PATCH sets (the key encrypted), each checked on its own."""
+    values: dict[str, Any] = {}
     for field in body.model_fields_set - {"api_key"}:
         value = getattr(body, field)
         if value is None and field in NOT_NULL:
@@ -221,29 +252,15 @@ def _apply(box: SecretBox, tenant_id: int, row: dict[str, Any],
                                    details={"fields": {field: "cannot be null"}})
         values[FIELDS[field]] = value
     if "api_key" in body.model_fields_set:
-        if body.api_key is None and row["kind"] in ("anthropic", "openai", "cohere"):
+        if body.api_key is None and row.kind in ("anthropic", "openai", "cohere"):
             raise ValidationFailed("This kind of provider needs an API key.",
                                    details={"fields": {"api_key": "cannot be removed"}})
-        if body.api_key is not None and row["kind"] == "local":
+        if body.api_key is not None and row.kind == "local":
             raise ValidationFailed("The local provider takes no API key.",
                                    details={"fields": {"api_key": "not allowed for local"}})
         values["api_key_encrypted"] = (box.encrypt(body.api_key, key_aad(tenant_id))
                                        if body.api_key else None)
         values["api_key_hint"] = mask(body.api_key) if body.api_key else None
-    if (values["price_input_per_mtok"] is None) != (values["price_output_per_mtok"] is None):
-        raise ValidationFailed("Give both price overrides or neither.",
-                               details={"fields": {"price_input_per_mtok": "both or neither"}})
-    if row["kind"] == "openai_compatible" and not values["api_base"]:
-        raise ValidationFailed("openai_compatible providers need an api_base.",
-                               details={"fields": {"api_base": "required for this kind"}})
-    if row["kind"] == "local" and values["api_base"]:
-        raise ValidationFailed("The local provider takes no api_base.",
-                               details={"fields": {"api_base": "not allowed for local"}})
-    if body.model_fields_set & BUDGET_PRICE_FIELDS:  # other changes (e.g. active) stay possible
-        check_budget_priced(row["kind"], values)
-    if "api_base" in body.model_fields_set:
-        check_api_base(values["api_base"])
-    require_key_to_move(row, values, "api_key" in body.model_fields_set)
     return values
 
 
@@ -253,12 +270,12 @@ def update_provider(db: Database, box: SecretBox, p: Principal, provider_id: int
     with db.tenant(p.tenant_id, p.user_id) as conn:
         row = get_row(conn, provider_id, lock=True)
         values = _apply(box, p.tenant_id, row, body)
-        if values.get("is_default"):
+        if values.is_default:
             conn.execute(Q.clear_default, {"id": provider_id})
         try:
             with conn.transaction():
-                new = conn.execute(Q.update_provider,
-                                   {**_params(values), "id": provider_id}).fetchone()
+                new = fetch_one(conn, ProviderRow, Q.update_provider,
+                                {**_params(dataclasses.asdict(values)), "id": provider_id})
         except pg.UniqueViolation as exc:
             raise _name_taken(exc) from exc
         assert new is not None
@@ -276,7 +293,7 @@ def delete_provider(db: Database, p: Principal, provider_id: int,
         row = get_row(conn, provider_id, lock=True)
         conn.execute(Q.soft_delete_provider, {"id": provider_id})
         conn.execute(Q.delete_provider_routes, {"id": provider_id})
-        _write_history(conn, p, provider_id, "deleted", {"name": {"before": row["name"],
+        _write_history(conn, p, provider_id, "deleted", {"name": {"before": row.name,
                                                                   "after": None}}, meta)
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from pydantic import BaseModel
 
 from webapp.analysis.prompts import BuiltPrompt
 from webapp.db import Database
 from webapp.db.queries import load
+from webapp.db.rows import fetch_all
 from webapp.errors import DependencyDown
 from webapp.llm import breaker, ledger, limits
 from webapp.llm.client import CallResult, ProviderConfig, complete
@@ -25,6 +26,7 @@ from webapp.llm.errors import scrub
 from webapp.llm.ledger import CallSpec
 from webapp.llm.money import money
 from webapp.llm.providers import SecretUnreadable, to_config
+from webapp.llm.rows import ProviderRow, ProviderState, RouteCandidate
 from webapp.security.crypto import SecretBox
 
 Q = load(__file__)
@@ -38,6 +40,22 @@ class LLMContext:
 
     db: Database
     box: SecretBox
+
+
+class AttemptJson(TypedDict):
+    """The API shape of an attempt (in analysis results and in no_provider_available)."""
+
+    provider_id: int | None
+    provider_name: str
+    kind: str
+    model: str
+    status: str
+    reason: str | None
+    error_message: str | None
+    details: dict[str, Any]
+    latency_ms: float
+    usage_log_id: int | None
+    cost_usd: str | None
 
 
 @dataclass(frozen=True)
@@ -56,7 +74,7 @@ class Attempt:
     cost_usd: Decimal | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
-    def public(self) -> dict[str, Any]:
+    def public(self) -> AttemptJson:
         """The API shape of an attempt (errors are already scrubbed of credentials).
 
         For a skipped attempt `error_message` is the refusal's human message (why the provider
@@ -89,20 +107,20 @@ class Routed:
         return self.result.kind == "local"
 
 
-def load_chain(db: Database, tenant_id: int, feature: str) -> list[dict[str, Any]]:
+def load_chain(db: Database, tenant_id: int, feature: str) -> list[RouteCandidate]:
     """The tenant's providers for a feature, in the order they are tried."""
     with db.tenant(tenant_id) as conn:
-        return conn.execute(Q.select_route, {"feature": feature}).fetchall()
+        return fetch_all(conn, RouteCandidate, Q.select_route, {"feature": feature})
 
 
-def _skipped(row: dict[str, Any], refusal: limits.Refusal) -> Attempt:
-    return Attempt(row["id"], row["name"], row["kind"], row["model"], "skipped", refusal.reason,
+def _skipped(row: ProviderRow, refusal: limits.Refusal) -> Attempt:
+    return Attempt(row.id, row.name, row.kind, row.model, "skipped", refusal.reason,
                    error_message=refusal.message, details=refusal.details)
 
 
-def _attempt(row: dict[str, Any] | None, result: CallResult, usage_id: int) -> Attempt:
+def _attempt(row: ProviderRow | None, result: CallResult, usage_id: int) -> Attempt:
     return Attempt(
-        row["id"] if row else None, row["name"] if row else LOCAL_NAME, result.kind,
+        row.id if row else None, row.name if row else LOCAL_NAME, result.kind,
         result.model, result.status, result.error_class, result.error_message,
         result.latency_ms, usage_id, result.cost_usd,
     )
@@ -120,23 +138,23 @@ def call_safely(config: ProviderConfig, messages: list[dict[str, str]],
                           unpriced=True)
 
 
-def _reserve(ctx: LLMContext, tenant_id: int, row: dict[str, Any], config: ProviderConfig,
+def _reserve(ctx: LLMContext, tenant_id: int, row: ProviderRow, config: ProviderConfig,
              prompt: BuiltPrompt, response_model: type[BaseModel],
              bypass_cooldown: bool) -> limits.Reservation | limits.Refusal:
     estimate = None
-    if row["monthly_budget_usd"] is not None:
+    if row.monthly_budget_usd is not None:
         estimate = limits.estimate_usd(config, prompt.messages, response_model)
     with ctx.db.tenant(tenant_id) as conn:
         return limits.reserve(conn, row, estimate, bypass_cooldown=bypass_cooldown)
 
 
-def try_provider(ctx: LLMContext, tenant_id: int, row: dict[str, Any], prompt: BuiltPrompt,
+def try_provider(ctx: LLMContext, tenant_id: int, row: ProviderState, prompt: BuiltPrompt,
                  response_model: type[BaseModel], spec: CallSpec, *,
                  bypass_cooldown: bool = False) -> tuple[Attempt, CallResult | None]:
     """One attempt on one provider row: gate, key, limits, call, ledger."""
-    gate = breaker.gate(row, row["now"]) if row.get("now") is not None else "go"
+    gate = breaker.gate(row, row.now)
     if gate in ("cooling_down", "probe_in_flight") and not bypass_cooldown:
-        until = row["cooldown_until"] or row["probe_until"]
+        until = row.cooldown_until or row.probe_until
         return _skipped(row, limits.gate_refusal(gate, until)), None
     try:
         config = to_config(ctx.box, row)
@@ -156,7 +174,7 @@ def try_provider(ctx: LLMContext, tenant_id: int, row: dict[str, Any], prompt: B
             return _skipped(row, outcome), None
         reservation = outcome
     result = call_safely(config, prompt.messages, response_model)
-    usage_id = ledger.settle(ctx.db, tenant_id, row["id"], result, spec, reservation)
+    usage_id = ledger.settle(ctx.db, tenant_id, row.id, result, spec, reservation)
     return _attempt(row, result, usage_id), result
 
 
@@ -177,7 +195,7 @@ def route(ctx: LLMContext, tenant_id: int, prompt: BuiltPrompt,
         attempt, result = try_provider(ctx, tenant_id, row, prompt, response_model, spec)
         attempts.append(attempt)
         if result is not None and result.ok and result.parsed is not None:
-            return Routed(result.parsed, result, row["id"], row["name"], prompt.version,
+            return Routed(result.parsed, result, row.id, row.name, prompt.version,
                           int(attempt.usage_log_id or 0), attempts)
     attempt, result = run_local(ctx, tenant_id, prompt, response_model, spec)
     attempts.append(attempt)

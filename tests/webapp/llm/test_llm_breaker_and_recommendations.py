@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -17,42 +18,42 @@ from webapp.llm.client import CallResult
 from webapp.llm.models import RangeQuery
 from webapp.llm.recommend import recommendations, wilson
 from webapp.llm.routing import LLMContext
+from webapp.llm.rows import BreakerState
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
-CLOSED = {"circuit": "closed", "consecutive_failures": 0, "trips": 0, "cooldown_until": None,
-          "probe_until": None, "last_check_at": None, "last_success_at": None,
-          "last_failure_at": None, "last_error_class": None}
+CLOSED = BreakerState(circuit="closed", consecutive_failures=0, trips=0, cooldown_until=None,
+                      probe_until=None, last_check_at=None, last_success_at=None,
+                      last_failure_at=None, last_error_class=None)
 FAIL = breaker.Outcome(ok=False, status="error", error_class="InternalServerError")
 
 
 def test_breaker_opens_on_the_third_failure_and_backs_off() -> None:
-    state = dict(CLOSED)
+    state = CLOSED
     for _ in range(2):
-        state = {**state, **breaker.next_state(state, FAIL, NOW)}
-        assert state["circuit"] == "closed" and state["cooldown_until"] is None
-    state = {**state, **breaker.next_state(state, FAIL, NOW)}
-    assert state["circuit"] == "open" and state["cooldown_until"] == NOW + dt.timedelta(
-        seconds=30)
+        state = breaker.next_state(state, FAIL, NOW)
+        assert state.circuit == "closed" and state.cooldown_until is None
+    state = breaker.next_state(state, FAIL, NOW)
+    assert state.circuit == "open" and state.cooldown_until == NOW + dt.timedelta(seconds=30)
     assert breaker.gate(state, NOW) == "cooling_down"
     later = NOW + dt.timedelta(seconds=31)
     assert breaker.gate(state, later) == "probe"
-    probing = {**state, "probe_until": later + dt.timedelta(seconds=30)}
+    probing = dataclasses.replace(state, probe_until=later + dt.timedelta(seconds=30))
     assert breaker.gate(probing, later) == "probe_in_flight"
     again = breaker.next_state(probing, FAIL, later)
-    assert again["cooldown_until"] == later + dt.timedelta(seconds=60) and again["trips"] == 2
+    assert again.cooldown_until == later + dt.timedelta(seconds=60) and again.trips == 2
     healed = breaker.next_state(probing, breaker.Outcome(ok=True, status="ok"), later)
-    assert healed["circuit"] == "closed" and healed["trips"] == 0
+    assert healed.circuit == "closed" and healed.trips == 0
     assert breaker.cooldown_for(20) == breaker.MAX_COOLDOWN_S
 
 
 def test_rate_limit_cools_down_for_retry_after_without_opening() -> None:
     limited = breaker.Outcome(ok=False, status="rate_limited", retry_after_s=12.0)
     state = breaker.next_state(CLOSED, limited, NOW)
-    assert state["circuit"] == "closed"
-    assert state["cooldown_until"] == NOW + dt.timedelta(seconds=12)
+    assert state.circuit == "closed"
+    assert state.cooldown_until == NOW + dt.timedelta(seconds=12)
     no_header = breaker.next_state(CLOSED, breaker.Outcome(ok=False, status="rate_limited"),
                                    NOW)
-    assert no_header["cooldown_until"] == NOW + dt.timedelta(
+    assert no_header.cooldown_until == NOW + dt.timedelta(
         seconds=breaker.DEFAULT_RETRY_AFTER_S)
 
 

@@ -23,6 +23,7 @@ from webapp.analysis.schemas import ImportanceBatch
 from webapp.db import Database
 from webapp.llm import features, limits
 from webapp.llm.client import ProviderConfig
+from webapp.llm.providers import get_row
 from webapp.llm.routing import LLMContext
 
 
@@ -71,8 +72,7 @@ def test_concurrent_reservations_never_pass_the_budget(platform_db: Database,
     p = owner_principal(platform_db)
     prov = add_provider(ctx, p, fake, "Tight", monthly_budget_usd=Decimal("1"), max_tokens=1000)
     with platform_db.tenant(p.tenant_id) as conn:
-        row = conn.execute("select * from llm_providers where id = %s", (prov["id"],)).fetchone()
-    assert row is not None
+        row = get_row(conn, prov["id"])
 
     def grab(_: int) -> bool:
         with platform_db.tenant(p.tenant_id) as conn:
@@ -92,8 +92,7 @@ def _reserve_in_a_process(args: tuple[str, int, int, int]) -> int:
         granted = 0
         for _ in range(n):
             with db.tenant(tenant_id) as conn:
-                row = conn.execute("select * from llm_providers where id = %s",
-                                   (provider_id,)).fetchone()
+                row = get_row(conn, provider_id)
                 granted += isinstance(limits.reserve(conn, row, Decimal("0.05")),
                                       limits.Reservation)
         return granted
@@ -138,8 +137,7 @@ def test_expired_reservations_are_given_back(platform_db: Database, database_url
     p = owner_principal(platform_db)
     prov = add_provider(ctx, p, fake, "Crashy", monthly_budget_usd=Decimal("0.10"))
     with platform_db.tenant(p.tenant_id) as conn:
-        row = conn.execute("select * from llm_providers where id = %s", (prov["id"],)).fetchone()
-        assert row is not None
+        row = get_row(conn, prov["id"])
         assert isinstance(limits.reserve(conn, row, Decimal("0.08")), limits.Reservation)
         refused = limits.reserve(conn, row, Decimal("0.08"))
     assert isinstance(refused, limits.Refusal) and refused.reason == "budget_exhausted"
