@@ -58,10 +58,10 @@ def daily_summaries(context: dg.AssetExecutionContext, config: DailySummariesCon
         "digests": sum(o.digest_id is not None for o in outcomes),
         "conversations_summarised": sum(o.conversations for o in outcomes),
         "failures": sum(o.failures for o in outcomes),
-        "llm_calls": totals["llm_calls"],
-        "input_tokens": totals["input_tokens"],
-        "output_tokens": totals["output_tokens"],
-        "cost_usd": float(totals["cost_usd"]),
+        "llm_calls": totals.calls,
+        "input_tokens": totals.input_tokens,
+        "output_tokens": totals.output_tokens,
+        "cost_usd": float(totals.cost_usd),
     })
 
 

@@ -1,4 +1,4 @@
-"""mypy --strict holds for the database and the LLM layers.
+"""mypy --strict holds for the database layer, the LLM layer and analysis.
 
 Read with mypy's own config parser, as `make lint` reads pyproject.toml: every flag --strict
 stands for is on for those packages, and only for them (`strict = true` in an override would
@@ -25,7 +25,8 @@ STRICT_PER_MODULE = {
 }
 STRICT_GLOBAL = ("warn_unused_ignores", "warn_redundant_casts")
 STRICT_MODULES = ("webapp.db", "webapp.db.pool", "webapp.db.rows", "webapp.llm",
-                  "webapp.llm.routing", "webapp.llm.local.analyzer")
+                  "webapp.llm.routing", "webapp.llm.local.analyzer", "webapp.analysis",
+                  "webapp.analysis.jobs")
 
 
 def _options() -> tuple[Options, list[str]]:

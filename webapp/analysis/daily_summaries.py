@@ -12,6 +12,7 @@ The Dagster asset (`pipelines/summaries.py`) and the API call the same `summariz
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,8 +22,10 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from webapp.analysis.prompts import build_daily_summary_prompt, build_summary_prompt
+from webapp.analysis.rows import DayConversation, DayStats, MessageRow, UsageTotals
 from webapp.analysis.schemas import ConversationSummary, DailySummary, InputMessage
 from webapp.db.queries import load
+from webapp.db.rows import fetch_all, fetch_one
 from webapp.llm.ledger import CallSpec
 from webapp.llm.routing import LLMContext, Routed, route
 from webapp.tenants.days import TenantDay
@@ -45,9 +48,9 @@ class TenantOutcome:
     usage_ids: list[int] = field(default_factory=list)
 
 
-def _inputs(rows: list[dict[str, Any]]) -> list[InputMessage]:
+def _inputs(rows: list[MessageRow]) -> list[InputMessage]:
     """Prompt inputs in chronological order (rows come newest first)."""
-    ordered = sorted(rows, key=lambda r: (r["sent_at"], r["id"]))
+    ordered = sorted(rows, key=lambda r: (r.sent_at, r.id))
     return [InputMessage.from_row(r) for r in ordered]
 
 
@@ -61,24 +64,24 @@ def _origin(routed: Routed) -> dict[str, Any]:
             "prompt_version": routed.prompt_version, "heuristic": routed.heuristic}
 
 
-def summarize_conversation_day(ctx: LLMContext, day: TenantDay,
-                               conversation: dict[str, Any]
+def summarize_conversation_day(ctx: LLMContext, day: TenantDay, conversation: DayConversation
                                ) -> tuple[dict[str, Any] | None, list[int]]:
     """Summarise one conversation's messages of the day; (row to insert or None, ledger ids)."""
-    params = {"conversation_id": conversation["conversation_id"], "start": day.start,
+    params = {"conversation_id": conversation.conversation_id, "start": day.start,
               "end": day.end, "limit": MAX_CONVERSATION_MESSAGES}
     with ctx.db.tenant(day.tenant_id) as conn:
-        messages = _inputs(conn.execute(Q.select_conversation_day_messages, params).fetchall())
+        messages = _inputs(fetch_all(conn, MessageRow, Q.select_conversation_day_messages,
+                                     params))
     if not messages:  # revoked since the day's conversations were listed
         return None, []
-    prompt = build_summary_prompt(messages, conversation["title"] or None)
+    prompt = build_summary_prompt(messages, conversation.title or None)
     spec = CallSpec("summarization", prompt.version,
-                    conversation_id=conversation["conversation_id"], message_count=len(messages))
+                    conversation_id=conversation.conversation_id, message_count=len(messages))
     routed = route(ctx, day.tenant_id, prompt, ConversationSummary, spec)
     summary = routed.parsed
     assert isinstance(summary, ConversationSummary)
     items = [i.model_dump(mode="json") for i in summary.action_items]
-    row = {**_origin(routed), "conversation_id": conversation["conversation_id"],
+    row = {**_origin(routed), "conversation_id": conversation.conversation_id,
            "since": day.start, "first_message_at": messages[0].timestamp,
            "last_message_at": messages[-1].timestamp, "message_count": len(messages),
            "summary": summary.summary, "key_points": Jsonb(summary.key_points),
@@ -87,18 +90,18 @@ def summarize_conversation_day(ctx: LLMContext, day: TenantDay,
     return row, _usage_ids(routed)
 
 
-def _digest(ctx: LLMContext, day: TenantDay, stats: dict[str, int]) -> Routed:
+def _digest(ctx: LLMContext, day: TenantDay, stats: DayStats) -> Routed:
     """The daily_summary feature over the day's most telling messages."""
     with ctx.db.tenant(day.tenant_id) as conn:
-        rows = conn.execute(Q.select_digest_messages, {
-            "start": day.start, "end": day.end, "limit": MAX_DIGEST_MESSAGES}).fetchall()
+        rows = fetch_all(conn, MessageRow, Q.select_digest_messages, {
+            "start": day.start, "end": day.end, "limit": MAX_DIGEST_MESSAGES})
     messages = _inputs(rows)
-    prompt = build_daily_summary_prompt(messages, day.day, stats)
+    prompt = build_daily_summary_prompt(messages, day.day, dataclasses.asdict(stats))
     spec = CallSpec("daily_summary", prompt.version, message_count=len(messages))
     return route(ctx, day.tenant_id, prompt, DailySummary, spec)
 
 
-def _summarize_all(ctx: LLMContext, day: TenantDay, conversations: list[dict[str, Any]],
+def _summarize_all(ctx: LLMContext, day: TenantDay, conversations: list[DayConversation],
                    max_workers: int, outcome: TenantOutcome) -> list[dict[str, Any]]:
     """Summarise the conversations on a bounded pool; failures are counted, not fatal."""
     rows: list[dict[str, Any]] = []
@@ -110,7 +113,7 @@ def _summarize_all(ctx: LLMContext, day: TenantDay, conversations: list[dict[str
                 row, usage = future.result()
             except Exception:  # one conversation must not sink the tenant's day
                 log.exception("summary of conversation %s (tenant %s, %s) failed",
-                              conversation["conversation_id"], day.tenant_id, day.day)
+                              conversation.conversation_id, day.tenant_id, day.day)
                 outcome.failures += 1
                 continue
             if row is not None:
@@ -119,12 +122,13 @@ def _summarize_all(ctx: LLMContext, day: TenantDay, conversations: list[dict[str
     return rows
 
 
-def _digest_row(day: TenantDay, stats: dict[str, int], routed: Routed,
+def _digest_row(day: TenantDay, stats: DayStats, routed: Routed,
                 summaries: int) -> dict[str, Any]:
     digest = routed.parsed
     assert isinstance(digest, DailySummary)
-    return {**_origin(routed), **{k: stats[k] for k in (
-                "messages", "inbound", "outbound", "conversations", "important")},
+    return {**_origin(routed), "messages": stats.messages, "inbound": stats.inbound,
+            "outbound": stats.outbound, "conversations": stats.conversations,
+            "important": stats.important,
             "day": day.day, "timezone": day.timezone, "start": day.start, "end": day.end,
             "summary": digest.summary, "highlights": Jsonb(digest.highlights),
             "open_issues": Jsonb(digest.open_issues),
@@ -154,30 +158,33 @@ def summarize_tenant_day(ctx: LLMContext, day: TenantDay, max_workers: int = 8) 
     outcome = TenantOutcome(day.tenant_id)
     with ctx.db.tenant(day.tenant_id) as conn:
         window_params = {"start": day.start, "end": day.end}
-        conversations = conn.execute(Q.select_day_conversations, window_params).fetchall()
-        stats = conn.execute(Q.select_summary_day_stats, window_params).fetchone() or {}
+        conversations = fetch_all(conn, DayConversation, Q.select_day_conversations,
+                                  window_params)
+        stats = fetch_one(conn, DayStats, Q.select_summary_day_stats, window_params)
+    assert stats is not None  # an aggregate without GROUP BY: always one row
     rows = _summarize_all(ctx, day, conversations, max_workers, outcome)
     outcome.conversations = len(rows)
     digest = None
     if conversations:
-        routed = _digest(ctx, day, dict(stats))
+        routed = _digest(ctx, day, stats)
         outcome.usage_ids.extend(_usage_ids(routed))
-        digest = _digest_row(day, dict(stats), routed, len(rows))
+        digest = _digest_row(day, stats, routed, len(rows))
     outcome.digest_id = _replace_day(ctx, day, rows, digest)
     return outcome
 
 
-def usage_totals(ctx: LLMContext, outcomes: list[TenantOutcome]) -> dict[str, Any]:
-    totals: dict[str, Any] = {"llm_calls": 0, "input_tokens": 0, "output_tokens": 0,
-                              "cost_usd": Decimal(0)}
+def usage_totals(ctx: LLMContext, outcomes: list[TenantOutcome]) -> UsageTotals:
+    """Calls, tokens and cost of the ledger rows the outcomes' calls wrote (every tenant)."""
+    totals = UsageTotals(calls=0, input_tokens=0, output_tokens=0, cost_usd=Decimal(0))
     for outcome in outcomes:
         if not outcome.usage_ids:
             continue
         with ctx.db.tenant(outcome.tenant_id) as conn:
-            row = conn.execute(Q.select_summary_usage_totals, {"ids": outcome.usage_ids}).fetchone()
+            row = fetch_one(conn, UsageTotals, Q.select_summary_usage_totals,
+                            {"ids": outcome.usage_ids})
         assert row is not None
-        totals["llm_calls"] += row["calls"]
-        totals["input_tokens"] += row["input_tokens"]
-        totals["output_tokens"] += row["output_tokens"]
-        totals["cost_usd"] += row["cost_usd"]
+        totals = UsageTotals(calls=totals.calls + row.calls,
+                             input_tokens=totals.input_tokens + row.input_tokens,
+                             output_tokens=totals.output_tokens + row.output_tokens,
+                             cost_usd=totals.cost_usd + row.cost_usd)
     return totals

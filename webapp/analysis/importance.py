@@ -17,10 +17,12 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from webapp.analysis.prompts import build_importance_prompt
+from webapp.analysis.rows import MessageRef, MessageRow
 from webapp.analysis.schemas import ImportanceBatch, InputMessage, MessageAnalysis, match_results
 from webapp.db import Database
 from webapp.db.pool import Conn
 from webapp.db.queries import load
+from webapp.db.rows import fetch_all, fetch_one
 from webapp.errors import NotFound, Unprocessable
 from webapp.llm.ledger import CallSpec
 from webapp.llm.routing import Attempt, LLMContext, Routed, route, run_local
@@ -40,9 +42,9 @@ class Outcome:
     skipped: list[int] = field(default_factory=list)  # revoked or not found
 
 
-def input_rows(conn: Conn, ids: Sequence[int]) -> list[dict[str, Any]]:
+def input_rows(conn: Conn, ids: Sequence[int]) -> list[MessageRow]:
     """The prompt-input rows of the given messages (revoked ones excluded), oldest first."""
-    return conn.execute(Q.select_inputs, {"ids": list(ids)}).fetchall()
+    return fetch_all(conn, MessageRow, Q.select_inputs, {"ids": list(ids)})
 
 
 def announce_action_items(conn: Conn, ids: Sequence[int]) -> None:
@@ -53,7 +55,7 @@ def announce_action_items(conn: Conn, ids: Sequence[int]) -> None:
 def load_inputs(db: Database, tenant_id: int, ids: Sequence[int]) -> list[InputMessage]:
     """The prompt inputs of the given messages (visible, not revoked), oldest first."""
     with db.tenant(tenant_id) as conn:
-        rows = conn.execute(Q.select_inputs, {"ids": list(ids)}).fetchall()
+        rows = input_rows(conn, ids)
     return [InputMessage.from_row(r) for r in rows]
 
 
@@ -172,10 +174,10 @@ def stored_analyses(db: Database, tenant_id: int, ids: Sequence[int]) -> list[di
 def analyze_one(ctx: LLMContext, tenant_id: int, message_id: int) -> dict[str, Any]:
     """Analyse one message now; returns the stored analysis and the attempts it took."""
     with ctx.db.tenant(tenant_id) as conn:
-        ref = conn.execute(Q.select_message_ref, {"id": message_id}).fetchone()
+        ref = fetch_one(conn, MessageRef, Q.select_message_ref, {"id": message_id})
     if ref is None:
         raise NotFound("No such message.", code="message_not_found")
-    if ref["revoked_at"] is not None:
+    if ref.revoked_at is not None:
         raise Unprocessable("The message was deleted by its sender.", code="message_revoked")
     outcome = analyze_messages(ctx, tenant_id, [message_id])
     analyses = stored_analyses(ctx.db, tenant_id, [message_id])

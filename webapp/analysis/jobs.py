@@ -23,10 +23,13 @@ from pydantic import StrictBool
 
 from webapp.analysis import importance
 from webapp.analysis.models import BatchAnalyzeRequest
+from webapp.analysis.rows import ItemFate, QueueItem
 from webapp.analysis.summaries import find_conversation
 from webapp.audit import service as audit
 from webapp.db import Database
+from webapp.db.pool import Conn
 from webapp.db.queries import load
+from webapp.db.rows import fetch_all
 from webapp.errors import NotFound
 from webapp.inputs import RequestModel
 from webapp.llm.errors import scrub
@@ -43,7 +46,7 @@ LEASE_S = 600
 WORKERS = 4
 
 
-def _scope_ids(conn: Any, body: BatchAnalyzeRequest) -> list[int]:
+def _scope_ids(conn: Conn, body: BatchAnalyzeRequest) -> list[int]:
     if body.message_ids is not None:
         wanted = list(dict.fromkeys(body.message_ids))
         visible = {r["id"] for r in conn.execute(Q.select_visible_messages,
@@ -148,15 +151,15 @@ def set_analysis_settings(db: Database, p: Principal, body: AnalysisSettingsUpda
     return dict(row)
 
 
-def _process(ctx: LLMContext, tenant_id: int, items: Sequence[dict[str, Any]]) -> DrainStats:
+def _process(ctx: LLMContext, tenant_id: int, items: Sequence[QueueItem]) -> DrainStats:
     """Analyse one batch of one tenant's items and record each item's fate."""
     stats = DrainStats()
-    item_ids = [i["id"] for i in items]
-    job_ids = sorted({i["job_id"] for i in items})
+    item_ids = [i.id for i in items]
+    job_ids = sorted({i.job_id for i in items})
     with ctx.db.tenant(tenant_id) as conn:
         conn.execute(Q.start_jobs, {"ids": job_ids})
     try:
-        outcome = importance.analyze_messages(ctx, tenant_id, [i["message_id"] for i in items],
+        outcome = importance.analyze_messages(ctx, tenant_id, [i.message_id for i in items],
                                             batch_size=len(items))
     except Exception as exc:  # the items go back to the queue with the (scrubbed) reason
         if len(items) > 1:  # find the culprit: the others must not share its fate
@@ -166,15 +169,15 @@ def _process(ctx: LLMContext, tenant_id: int, items: Sequence[dict[str, Any]]) -
         log.warning("analysis batch failed for tenant %s: %s", tenant_id, type(exc).__name__)
         error = scrub(f"{type(exc).__name__}: {exc}")
         with ctx.db.tenant(tenant_id) as conn:
-            fates = conn.execute(Q.retry_items, {"ids": item_ids, "max_attempts": MAX_ATTEMPTS,
-                                                 "error": error}).fetchall()
+            fates = fetch_all(conn, ItemFate, Q.retry_items,
+                              {"ids": item_ids, "max_attempts": MAX_ATTEMPTS, "error": error})
         finish_jobs(ctx.db, tenant_id, job_ids)
-        stats.dead = sum(1 for f in fates if f["status"] == "dead")
+        stats.dead = sum(1 for f in fates if f.status == "dead")
         stats.retried = len(fates) - stats.dead
         stats.errors.append(error)
         return stats
-    done = [i["id"] for i in items if i["message_id"] in outcome.analysis_ids]
-    lost = [i["id"] for i in items if i["message_id"] not in outcome.analysis_ids]
+    done = [i.id for i in items if i.message_id in outcome.analysis_ids]
+    lost = [i.id for i in items if i.message_id not in outcome.analysis_ids]
     with ctx.db.tenant(tenant_id) as conn:
         conn.execute(Q.finish_items, {"ids": done, "status": "done", "error": None})
         if lost:
@@ -194,20 +197,20 @@ def finish_jobs(db: Database, tenant_id: int, job_ids: list[int]) -> None:
         conn.execute(Q.finish_jobs, {"ids": job_ids})
 
 
-def _batches(claimed: list[dict[str, Any]], size: int) -> list[tuple[int, list[dict[str, Any]]]]:
-    by_tenant: dict[int, list[dict[str, Any]]] = defaultdict(list)
+def _batches(claimed: list[QueueItem], size: int) -> list[tuple[int, list[QueueItem]]]:
+    by_tenant: dict[int, list[QueueItem]] = defaultdict(list)
     for item in claimed:
-        by_tenant[item["tenant_id"]].append(item)
+        by_tenant[item.tenant_id].append(item)
     return [(tenant, items[i:i + size]) for tenant, items in by_tenant.items()
             for i in range(0, len(items), size)]
 
 
-def _bury(db: Database, dead: list[dict[str, Any]]) -> None:
+def _bury(db: Database, dead: list[QueueItem]) -> None:
     for tenant_id, items in _batches(dead, len(dead) or 1):
         with db.tenant(tenant_id) as conn:
-            conn.execute(Q.finish_items, {"ids": [i["id"] for i in items], "status": "dead",
+            conn.execute(Q.finish_items, {"ids": [i.id for i in items], "status": "dead",
                                           "error": "gave up after repeated failures"})
-        finish_jobs(db, tenant_id, sorted({i["job_id"] for i in items}))
+        finish_jobs(db, tenant_id, sorted({i.job_id for i in items}))
 
 
 def drain_stats(db: Database, limit: int = 200, *, box: SecretBox | None = None,
@@ -215,12 +218,12 @@ def drain_stats(db: Database, limit: int = 200, *, box: SecretBox | None = None,
     """Claim up to `limit` due items of any tenant and analyse them; what happened to them."""
     stats = DrainStats()
     with db.system() as conn:
-        claimed = conn.execute(Q.claim_items, {"limit": limit, "lease": LEASE_S}).fetchall()
+        claimed = fetch_all(conn, QueueItem, Q.claim_items, {"limit": limit, "lease": LEASE_S})
     if not claimed:
         return stats
     stats.claimed = len(claimed)
-    dead = [i for i in claimed if i["attempts"] > MAX_ATTEMPTS]
-    live = [i for i in claimed if i["attempts"] <= MAX_ATTEMPTS]
+    dead = [i for i in claimed if i.attempts > MAX_ATTEMPTS]
+    live = [i for i in claimed if i.attempts <= MAX_ATTEMPTS]
     if dead:
         _bury(db, dead)
         stats.dead += len(dead)

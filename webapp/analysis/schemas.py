@@ -6,11 +6,13 @@ reply that fails validation is an invalid output and counts as a failed attempt.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from webapp.analysis.rows import MessageRow
 
 Priority = Literal["urgent", "high", "medium", "low"]
 Sentiment = Literal["positive", "neutral", "negative"]
@@ -49,11 +51,11 @@ class InputMessage(BaseModel):
     conversation_id: int | None = None
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> InputMessage:
-        """From a messages row (id, sender, sent_at, text, from_me, conversation_id)."""
-        return cls(id=row["id"], sender="Team" if row["from_me"] else row["sender"] or "",
-                   timestamp=row["sent_at"], text=row["text"] or "", from_me=row["from_me"],
-                   conversation_id=row["conversation_id"])
+    def from_row(cls, row: MessageRow) -> InputMessage:
+        """From a message row (id, sender, sent_at, text, from_me, conversation_id)."""
+        return cls(id=row.id, sender="Team" if row.from_me else row.sender or "",
+                   timestamp=row.sent_at, text=row.text or "", from_me=row.from_me,
+                   conversation_id=row.conversation_id)
 
 
 class ActionItem(_Output):

@@ -9,9 +9,11 @@ from psycopg.types.json import Jsonb
 
 from webapp.analysis.importance import announce_action_items
 from webapp.analysis.prompts import build_summary_prompt
+from webapp.analysis.rows import ConversationRef, MessageRow
 from webapp.analysis.schemas import ConversationSummary, InputMessage
 from webapp.db.pool import Conn
 from webapp.db.queries import load
+from webapp.db.rows import fetch_all, fetch_one
 from webapp.errors import NotFound, Unprocessable
 from webapp.llm.ledger import CallSpec
 from webapp.llm.routing import LLMContext, Routed, route
@@ -21,25 +23,24 @@ Q = load(__file__)
 MAX_MESSAGES = 300
 
 
-def _inputs(rows: list[dict[str, Any]]) -> list[InputMessage]:
+def _inputs(rows: list[MessageRow]) -> list[InputMessage]:
     return [InputMessage.from_row(r) for r in reversed(rows)]
 
 
-def find_conversation(conn: Conn, conversation_id: int) -> dict[str, Any]:
+def find_conversation(conn: Conn, conversation_id: int) -> ConversationRef:
     """One conversation of the current tenant (id, title), or NotFound."""
-    conv: dict[str, Any] | None = conn.execute(Q.select_conversation,
-                                               {"id": conversation_id}).fetchone()
+    conv = fetch_one(conn, ConversationRef, Q.select_conversation, {"id": conversation_id})
     if conv is None:
         raise NotFound("No such conversation.", code="conversation_not_found")
     return conv
 
 
 def latest_messages(conn: Conn, conversation_id: int, since: dt.datetime | None,
-                    limit: int) -> list[dict[str, Any]]:
+                    limit: int) -> list[MessageRow]:
     """The latest `limit` visible messages of a conversation (optionally since a time), as
     prompt-input rows, newest first."""
-    return conn.execute(Q.select_conversation_messages, {
-        "conversation_id": conversation_id, "since": since, "limit": limit}).fetchall()
+    return fetch_all(conn, MessageRow, Q.select_conversation_messages, {
+        "conversation_id": conversation_id, "since": since, "limit": limit})
 
 
 def _load(ctx: LLMContext, tenant_id: int, conversation_id: int,
@@ -47,7 +48,7 @@ def _load(ctx: LLMContext, tenant_id: int, conversation_id: int,
     with ctx.db.tenant(tenant_id) as conn:
         conv = find_conversation(conn, conversation_id)
         rows = latest_messages(conn, conversation_id, since, MAX_MESSAGES)
-    return conv["title"], _inputs(rows)
+    return conv.title, _inputs(rows)
 
 
 def _item(item: Any) -> dict[str, Any]:

@@ -18,9 +18,11 @@ from psycopg.types.json import Jsonb
 
 from webapp.analysis.importance import announce_action_items, input_rows
 from webapp.analysis.prompts import build_action_prompt, build_scoring_prompt
+from webapp.analysis.rows import MessageRef, MessageRow
 from webapp.analysis.schemas import ActionExtraction, ConversationScore, InputMessage
 from webapp.analysis.summaries import find_conversation, latest_messages
 from webapp.db.queries import load
+from webapp.db.rows import fetch_all
 from webapp.errors import NotFound, Unprocessable, ValidationFailed
 from webapp.llm.ledger import CallSpec
 from webapp.llm.routing import LLMContext, Routed, route
@@ -31,7 +33,7 @@ MAX_MESSAGES = 300  # the latest messages of a conversation that go into one pro
 MAX_CONVERSATIONS = 20  # one routed call each: a synchronous request stays bounded
 
 
-def _inputs(rows: Sequence[dict[str, Any]]) -> list[InputMessage]:
+def _inputs(rows: Sequence[MessageRow]) -> list[InputMessage]:
     return [InputMessage.from_row(r) for r in rows]
 
 
@@ -146,9 +148,9 @@ def _by_ids(ctx: LLMContext, tenant_id: int, ids: Sequence[int]
     id is not the tenant's)."""
     wanted = list(dict.fromkeys(ids))
     with ctx.db.tenant(tenant_id) as conn:
-        refs = conn.execute(Q.task_message_refs, {"ids": wanted}).fetchall()
+        refs = fetch_all(conn, MessageRef, Q.task_message_refs, {"ids": wanted})
         rows = input_rows(conn, wanted)
-    found = {r["id"] for r in refs}
+    found = {r.id for r in refs}
     missing = [i for i in wanted if i not in found]
     if missing:
         raise NotFound("No such message.", code="message_not_found",
@@ -162,7 +164,7 @@ def _by_ids(ctx: LLMContext, tenant_id: int, ids: Sequence[int]
             f"The messages span {len(groups)} conversations; give at most "
             f"{MAX_CONVERSATIONS} per request (one model call each).",
             details={"fields": {"message_ids": f"at most {MAX_CONVERSATIONS} conversations"}})
-    return groups, [r["id"] for r in refs if r["revoked_at"] is not None]
+    return groups, [r.id for r in refs if r.revoked_at is not None]
 
 
 def extract_actions(ctx: LLMContext, tenant_id: int, user_id: int | None, *,
