@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 from webapp.db import Database
 from webapp.messaging.records import Record
 from webapp.messaging.service import ingest
+from webapp.whatsapp.devices import GatewayDevice
 from webapp.whatsapp.gateway import SimulatorGateway, WhatsAppGateway
 
 
@@ -27,9 +27,9 @@ class OutboxDriver:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def gateway_for(self, row: dict[str, Any]) -> WhatsAppGateway:
+    def gateway_for(self, row: GatewayDevice) -> WhatsAppGateway:
         """The simulator gateway of an outbox device row, started on first use."""
-        device_id = int(row["id"])
+        device_id = row.id
         if device_id not in self._gateways:
             def echo(record: Record) -> None:
                 ingest(self.db, self.tenant_id, [record], device_id=device_id)

@@ -278,6 +278,6 @@ def _apply_ops(conn: Conn, device_id: int, ops: list[OpRecord], new_wa_ids: list
     if not targets:
         return set()
     applicable, touched = apply_pending(conn, device_id, targets)
-    applied_keys = {(a["kind"], a["op_id"], a["target_wa_id"]) for a in applicable}
+    applied_keys = {(a.kind, a.op_id, a.target_wa_id) for a in applicable}
     result.pending_operations = len(fresh_keys - applied_keys)
     return touched

@@ -100,37 +100,38 @@ def _echo_later(runner: GatewayRunner, device_id: int, record: Record) -> None:
     timer.start()
 
 
-def _simulator(runner: GatewayRunner, row: dict[str, Any]) -> SimulatorDevice:
-    device_id, tenant_id = int(row["id"]), int(row["tenant_id"])
+def _simulator(runner: GatewayRunner, row: devices.GatewayDevice) -> SimulatorDevice:
+    device_id, tenant_id = row.id, row.tenant_id
 
     def echo(record: Record) -> None:
         _echo_later(runner, device_id, record)
 
-    jids = {str(device_id): row["jid"]} if row["jid"] else {}
+    jids = {str(device_id): row.jid} if row.jid else {}
     gateway = SimulatorDevice(echo, lambda _d, c: runner.report(device_id, c), device_jids=jids)
     rate = runner.config.simulator_rate
     if rate > 0:
         spec = devices.device_spec(runner.db, tenant_id, device_id)
         if spec is not None:
             gateway.inbound = SimulatedInbound(
-                Schedule(device_id, spec["created_at"], rate),
+                Schedule(device_id, spec.created_at, rate),
                 lambda record: runner.submit(device_id, record),
                 lambda: devices.last_simulated(runner.db, tenant_id, device_id),
                 may_deliver=runner.leases.valid)
     return gateway
 
 
-def start_client(runner: GatewayRunner, row: dict[str, Any]) -> Any:
+def start_client(runner: GatewayRunner, row: devices.GatewayDevice) -> Any:
     """Start the device's client; None when it cannot start (retried next pass, or given up)."""
-    device_id, key = int(row["id"]), str(row["id"])
+    device_id, key = row.id, str(row.id)
     try:
-        if row["kind"] == "simulator":
+        if row.kind == "simulator":
             gateway: Any = _simulator(runner, row)
             gateway.start(key)
         else:
-            spec = devices.device_spec(runner.db, int(row["tenant_id"]), device_id) or row
+            spec = devices.device_spec(runner.db, row.tenant_id, device_id)
             gateway = runner.neonize_gateway()
-            gateway.start(key, jid=spec["jid"], pair_phone=spec.get("pair_phone"))
+            gateway.start(key, jid=spec.jid if spec else row.jid,
+                          pair_phone=spec.pair_phone if spec else None)
     except (DependencyDown, psycopg.OperationalError) as exc:
         log.warning("device %s could not start yet: %s", key, exc)
         return None

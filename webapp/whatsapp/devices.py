@@ -5,6 +5,7 @@ the device id and why it changed; the feed serializes the device with `mf_device
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import uuid
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from webapp.audit import service as audit
 from webapp.db import Database
 from webapp.db.pool import Conn
 from webapp.db.queries import load
+from webapp.db.rows import fetch_all, fetch_one
 from webapp.errors import Conflict, NotFound
 from webapp.messaging.ingest import IngestResult
 from webapp.security.principal import Principal, RequestMeta
@@ -31,6 +33,41 @@ class PairingCode:
     """The 8-character code WhatsApp returned for pairing by phone number."""
 
     code: str
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayDevice:
+    """A device as the gateway serves it: which client to run, for which tenant, in what state
+    (from mf_gateway_devices, a lease renewal, or an outbox send)."""
+
+    id: int
+    tenant_id: int
+    kind: str
+    jid: str | None
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceSpec:
+    """What the gateway needs to start a device's client."""
+
+    id: int
+    kind: str
+    jid: str | None
+    status: str
+    pair_phone: str | None
+    display_name: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class QuotedMessage:
+    """The stored message a reply quotes: who wrote it, what it said, in which chat."""
+
+    sender_jid: str
+    from_me: bool
+    text: str | None
+    chat_jid: str
 
 
 def _event(conn: Conn, device_id: int, extra: dict[str, Any] | None = None) -> None:
@@ -113,16 +150,16 @@ def request_logout(db: Database, p: Principal, meta: RequestMeta,
     return device
 
 
-def gateway_devices(db: Database) -> list[dict[str, Any]]:
-    """Every tenant's devices the gateway should serve: {id, tenant_id, kind, jid, status}."""
+def gateway_devices(db: Database) -> list[GatewayDevice]:
+    """Every tenant's devices the gateway should serve."""
     with db.system() as conn:
-        return conn.execute(Q.gateway_devices).fetchall()
+        return fetch_all(conn, GatewayDevice, Q.gateway_devices)
 
 
-def device_spec(db: Database, tenant_id: int, device_id: int) -> dict[str, Any] | None:
+def device_spec(db: Database, tenant_id: int, device_id: int) -> DeviceSpec | None:
     """What the gateway needs to start a device (jid, pair_phone, kind, status)."""
     with db.tenant(tenant_id) as conn:
-        return conn.execute(Q.select_device_spec, {"id": device_id}).fetchone()
+        return fetch_one(conn, DeviceSpec, Q.select_device_spec, {"id": device_id})
 
 
 def last_simulated(db: Database, tenant_id: int, device_id: int) -> str | None:
@@ -175,7 +212,8 @@ def record_history(db: Database, tenant_id: int, device_id: int, batch: HistoryB
 
 
 def quoted_message(db: Database, tenant_id: int, device_id: int,
-                   wa_id: str) -> dict[str, Any] | None:
+                   wa_id: str) -> QuotedMessage | None:
     """The stored message a reply quotes: sender_jid, from_me, text, chat_jid."""
     with db.tenant(tenant_id) as conn:
-        return conn.execute(Q.select_quoted, {"device_id": device_id, "wa_id": wa_id}).fetchone()
+        return fetch_one(conn, QuotedMessage, Q.select_quoted,
+                         {"device_id": device_id, "wa_id": wa_id})

@@ -25,6 +25,7 @@ a number for a few seconds, which is not worth doing for smaller imbalances.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import socket
@@ -32,10 +33,11 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
 
 from webapp.db import Database
 from webapp.db.queries import load
+from webapp.db.rows import fetch_all
+from webapp.whatsapp.devices import GatewayDevice
 
 log = logging.getLogger(__name__)
 Q = load(__file__)
@@ -49,20 +51,34 @@ class LeaseConfig:
     margin: float = 5.0
 
 
+@dataclass(frozen=True, slots=True)
+class LeaseRow:
+    """A device this process holds after a renewal, with the fair share and live holders."""
+
+    device_id: int
+    tenant_id: int
+    kind: str
+    jid: str | None
+    status: str
+    lease_until: dt.datetime
+    fair_share: int
+    live_holders: int
+
+
 @dataclass(frozen=True)
 class Holding:
     """What one renewal returned: the devices held (id -> row) and the fair share."""
 
-    devices: dict[int, dict[str, Any]] = field(default_factory=dict)
+    devices: dict[int, GatewayDevice] = field(default_factory=dict)
     fair_share: int = 0
     live_holders: int = 0
 
     def to_give_back(self, running: set[int]) -> tuple[list[int], list[int]]:
         """The highest-numbered devices above the fair share, and the removed (logged out)
         devices no longer running: both are released."""
-        serving = sorted(d for d, r in self.devices.items() if r["status"] != "logged_out")
+        serving = sorted(d for d, r in self.devices.items() if r.status != "logged_out")
         done = [d for d, r in self.devices.items()
-                if r["status"] == "logged_out" and d not in running]
+                if r.status == "logged_out" and d not in running]
         return serving[self.fair_share:], done
 
 
@@ -94,13 +110,14 @@ class LeaseKeeper:
         params = {"holder": self.holder, "name": self.name,
                   "seconds": self.config.lease_seconds, "release": release or []}
         with self.db.system() as conn:
-            rows = conn.execute(Q.renew_leases, params).fetchall()
+            rows = fetch_all(conn, LeaseRow, Q.renew_leases, params)
         with self._lock:  # a slower, older call must not extend a newer deadline
             self._deadline = max(self._deadline,
                                  started + self.config.lease_seconds - self.config.margin)
-        held = {int(r["device_id"]): {**r, "id": int(r["device_id"])} for r in rows}
-        share = int(rows[0]["fair_share"]) if rows else 0
-        live = int(rows[0]["live_holders"]) if rows else 0
+        held = {r.device_id: GatewayDevice(id=r.device_id, tenant_id=r.tenant_id, kind=r.kind,
+                                           jid=r.jid, status=r.status) for r in rows}
+        share = rows[0].fair_share if rows else 0
+        live = rows[0].live_holders if rows else 0
         return Holding(held, share, live)
 
     def release(self, devices: list[int] | None = None) -> int:

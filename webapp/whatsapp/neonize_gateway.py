@@ -36,7 +36,7 @@ from neonize.utils.enum import ClientName
 
 from webapp.messaging.records import MessageRecord
 from webapp.whatsapp.convert import Converted, attach
-from webapp.whatsapp.devices import PairingCode
+from webapp.whatsapp.devices import PairingCode, QuotedMessage
 from webapp.whatsapp.gateway import DeviceUnavailable, GatewayError, SendFailed
 from webapp.whatsapp.intake import Backoff
 from webapp.whatsapp.results import DeviceStatus, DeviceStatusChange
@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 GatewayEvent = Converted | PairingCode
 Sink = Callable[[str, GatewayEvent], None]
 Connector = Callable[[Any, threading.Event], None]
-QuotedLookup = Callable[[str, str], dict[str, Any] | None]
+QuotedLookup = Callable[[str, str], QuotedMessage | None]
 
 
 def real_connect(client: Any, ended: threading.Event) -> None:
@@ -264,12 +264,12 @@ class NeonizeGateway:
     def _quoted_event(self, device: str, client: Any, chat: JID, wa_id: str) -> MessageEv:
         """The quoted message as neonize expects it: its id, chat, author and content."""
         ref = self._quoted(device, wa_id) if self._quoted is not None else None
-        from_me = bool(ref and ref.get("from_me"))
+        from_me = bool(ref and ref.from_me)
         me = client.me.JID if from_me and client.me is not None else None
-        sender = me or (to_jid(ref["sender_jid"]) if ref else chat)
+        sender = me or (to_jid(ref.sender_jid) if ref else chat)
         source = MessageSource(Chat=chat, Sender=sender, IsFromMe=from_me,
                                IsGroup=chat.Server == "g.us")
-        text = (ref or {}).get("text") or ""
+        text = (ref.text if ref else None) or ""
         return MessageEv(Info=MessageInfo(ID=wa_id, MessageSource=source),
                          Message=WAMessage(conversation=text))
 

@@ -35,12 +35,13 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 from webapp.db import Database
 from webapp.messaging import outbound
+from webapp.messaging.outbound import ClaimedSend, OutboxJob
 from webapp.messaging.records import Record
 from webapp.messaging.service import ingest
+from webapp.whatsapp.devices import GatewayDevice
 from webapp.whatsapp.gateway import (
     DeviceNotHere,
     DeviceUnavailable,
@@ -53,7 +54,7 @@ from webapp.whatsapp.gateway import (
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 MAX_BACKOFF_S = 300
-GatewayFor = Callable[[dict[str, Any]], WhatsAppGateway]
+GatewayFor = Callable[[GatewayDevice], WhatsAppGateway]
 
 
 def backoff_seconds(attempts: int, error: BaseException | None = None) -> float:
@@ -73,16 +74,16 @@ def process_due(db: Database, gateway_for: GatewayFor, limit: int = 50,
         try:
             _process(db, gateway_for, row, now)
         except Exception:  # one broken row must not stop the others; its lease expires
-            log.exception("outbox row %s failed unexpectedly", row["id"],
-                          extra={"tenant_id": row["tenant_id"], "device_id": row["device_id"]})
+            log.exception("outbox row %s failed unexpectedly", row.id,
+                          extra={"tenant_id": row.tenant_id, "device_id": row.device_id})
     return len(claimed)
 
 
-def _process(db: Database, gateway_for: GatewayFor, row: dict[str, Any],
+def _process(db: Database, gateway_for: GatewayFor, row: ClaimedSend,
              now: dt.datetime | None) -> None:
     job = outbound.start(db, row)
     if job is None:
-        log.info("outbox row %s: claim went stale, skipped", row["id"])
+        log.info("outbox row %s: claim went stale, skipped", row.id)
         return
     reason = _unsendable(job)
     if reason is not None:
@@ -94,51 +95,50 @@ def _process(db: Database, gateway_for: GatewayFor, row: dict[str, Any],
         _record_failure(db, job, exc, now)
         return
     if not outbound.mark_sent(db, job, wa_id):
-        log.warning("outbox row %s was sent but its claim went stale", job["id"])
+        log.warning("outbox row %s was sent but its claim went stale", job.id)
 
 
-def _unsendable(job: dict[str, Any]) -> str | None:
+def _unsendable(job: OutboxJob) -> str | None:
     """Why this send can never succeed, if it cannot (checked before calling the gateway)."""
-    if job["device_status"] in ("logged_out", "outdated"):
-        return f"device {job['device_id']} is {job['device_status']}; pair it again"
-    if job["kind"] == "forward" and (job.get("source") or {}).get("revoked_at") is not None:
+    if job.device_status in ("logged_out", "outdated"):
+        return f"device {job.device_id} is {job.device_status}; pair it again"
+    if job.kind == "forward" and job.source is not None and job.source.revoked_at is not None:
         return "the message to forward was deleted for everyone"
     return None
 
 
-def _device_row(job: dict[str, Any]) -> dict[str, Any]:
-    return {"id": job["device_id"], "tenant_id": job["tenant_id"], "kind": job["device_kind"],
-            "jid": job["device_jid"], "status": job["device_status"]}
+def _device_row(job: OutboxJob) -> GatewayDevice:
+    return GatewayDevice(id=job.device_id, tenant_id=job.tenant_id, kind=job.device_kind,
+                         jid=job.device_jid, status=job.device_status)
 
 
-def _send(gateway_for: GatewayFor, job: dict[str, Any]) -> str:
+def _send(gateway_for: GatewayFor, job: OutboxJob) -> str:
     gateway = gateway_for(_device_row(job))
-    device = str(job["device_id"])
-    if job["kind"] == "forward":
-        return gateway.forward(device, job["chat_jid"], outbound.forward_record(job))
-    return gateway.send_text(device, job["chat_jid"], job["text"] or "",
-                             reply_to=job["quoted_wa_id"])
+    device = str(job.device_id)
+    if job.kind == "forward":
+        return gateway.forward(device, job.chat_jid, outbound.forward_record(job))
+    return gateway.send_text(device, job.chat_jid, job.text or "", reply_to=job.quoted_wa_id)
 
 
-def _record_failure(db: Database, job: dict[str, Any], exc: Exception,
+def _record_failure(db: Database, job: OutboxJob, exc: Exception,
                     now: dt.datetime | None) -> None:
     """Retry what may succeed later; fail at once what cannot: the device is gone, the gateway
     refused for good (a GatewayError that is not SendFailed) or the message cannot be built."""
     error = f"{type(exc).__name__}: {exc}"
-    if isinstance(exc, DeviceNotHere) and job["attempts"] < MAX_ATTEMPTS:
+    if isinstance(exc, DeviceNotHere) and job.attempts < MAX_ATTEMPTS:
         # The device moved to another gateway process between the claim and the send (a
         # rebalance or a lost lease): nothing was sent, its new holder takes the row now.
-        log.info("outbox row %s: %s; handed back", job["id"], exc)
+        log.info("outbox row %s: %s; handed back", job.id, exc)
         outbound.mark_failed(db, job, error, retry_in=0, now=now)
         return
     retryable = isinstance(exc, SendFailed) or not isinstance(exc, GatewayError | ValueError)
-    if isinstance(exc, DeviceUnavailable) or not retryable or job["attempts"] >= MAX_ATTEMPTS:
-        log.warning("outbox row %s failed for good: %s", job["id"], error)
+    if isinstance(exc, DeviceUnavailable) or not retryable or job.attempts >= MAX_ATTEMPTS:
+        log.warning("outbox row %s failed for good: %s", job.id, error)
         outbound.mark_failed(db, job, error, retry_in=None, now=now)
         return
     if not isinstance(exc, GatewayError):
-        log.error("outbox row %s: unexpected error from the gateway", job["id"], exc_info=exc)
-    outbound.mark_failed(db, job, error, retry_in=backoff_seconds(job["attempts"], exc), now=now)
+        log.error("outbox row %s: unexpected error from the gateway", job.id, exc_info=exc)
+    outbound.mark_failed(db, job, error, retry_in=backoff_seconds(job.attempts, exc), now=now)
 
 
 class SimulatorGateways:
@@ -149,15 +149,15 @@ class SimulatorGateways:
         self.db = db
         self.gateways: dict[int, SimulatorGateway] = {}
 
-    def __call__(self, device: dict[str, Any]) -> WhatsAppGateway:
+    def __call__(self, device: GatewayDevice) -> WhatsAppGateway:
         """The device's simulator gateway, started on first use."""
-        device_id, tenant_id = int(device["id"]), int(device["tenant_id"])
+        device_id, tenant_id = device.id, device.tenant_id
         gateway = self.gateways.get(device_id)
         if gateway is None:
             def echo(record: Record) -> None:
                 ingest(self.db, tenant_id, [record], device_id=device_id)
 
-            jids = {str(device_id): device["jid"]} if device.get("jid") else {}
+            jids = {str(device_id): device.jid} if device.jid else {}
             gateway = SimulatorGateway(echo, device_jids=jids)
             gateway.start(str(device_id))
             self.gateways[device_id] = gateway

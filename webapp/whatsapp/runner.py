@@ -34,6 +34,7 @@ from webapp.errors import DependencyDown
 from webapp.messaging import snooze
 from webapp.whatsapp import devices, outbox
 from webapp.whatsapp.clients import Unavailable, default_neonize, start_client
+from webapp.whatsapp.devices import GatewayDevice, QuotedMessage
 from webapp.whatsapp.gateway import WhatsAppGateway
 from webapp.whatsapp.intake import Backoff, Intake, Item
 from webapp.whatsapp.leases import Holding, LeaseConfig, LeaseKeeper
@@ -161,20 +162,20 @@ class GatewayRunner:
         with self._lock:
             self._held = set(rows)
             for device_id, row in rows.items():
-                self._tenants[device_id] = int(row["tenant_id"])
-                self._status.setdefault(device_id, str(row["status"]))
+                self._tenants[device_id] = row.tenant_id
+                self._status.setdefault(device_id, row.status)
             running = dict(self._running)
         for device_id, gateway in running.items():
             if device_id not in rows:  # taken by another process: disconnect at once
                 self._retire(device_id, gateway, logout=False, why="lease lost")
-            elif rows[device_id]["status"] == "logged_out" or device_id in self.given_up:
+            elif rows[device_id].status == "logged_out" or device_id in self.given_up:
                 # An admin's removal unlinks the number; WhatsApp's own logouts need not.
                 removed = device_id not in self.given_up
                 self._retire(device_id, gateway, logout=removed or device_id in self._unlink,
                              why="logged out")
         self._give_back(holding)
         for device_id, row in sorted(rows.items()):
-            if (row["status"] != "logged_out" and device_id not in self._running
+            if (row.status != "logged_out" and device_id not in self._running
                     and device_id not in self.given_up and device_id in self._held
                     and self.leases.valid()):
                 self._launch(row)
@@ -194,16 +195,16 @@ class GatewayRunner:
                 log.info("gave back %d devices above the fair share of %d", len(excess),
                          holding.fair_share)
 
-    def _launch(self, row: dict[str, Any]) -> None:
-        device_id = int(row["id"])
-        log.info("device %s starting (%s)", device_id, row["kind"],
+    def _launch(self, row: GatewayDevice) -> None:
+        device_id = row.id
+        log.info("device %s starting (%s)", device_id, row.kind,
                  extra={"device_id": device_id})
         gateway = start_client(self, row)
         if gateway is None:
             return
         with self._lock:
             self._running[device_id] = gateway
-        log.info("device %s started (%s)", device_id, row["kind"], extra={"device_id": device_id})
+        log.info("device %s started (%s)", device_id, row.kind, extra={"device_id": device_id})
 
     def _retire(self, device_id: int, gateway: WhatsAppGateway, *, logout: bool,
                 why: str) -> None:
@@ -245,9 +246,9 @@ class GatewayRunner:
             self._neonize = self._neonize_factory(self)
         return self._neonize
 
-    def gateway_for(self, row: dict[str, Any]) -> WhatsAppGateway:
-        """The running gateway of an outbox device row {id, tenant_id, kind, jid, status}."""
-        device_id = int(row["id"])
+    def gateway_for(self, row: GatewayDevice) -> WhatsAppGateway:
+        """The running gateway of an outbox send's device."""
+        device_id = row.id
         with self._lock:
             gateway = self._running.get(device_id)
             held = device_id in self._held and self.leases.valid()
@@ -255,7 +256,7 @@ class GatewayRunner:
             return gateway
         return Unavailable(str(device_id), held=held)
 
-    def quoted(self, device: str, wa_id: str) -> dict[str, Any] | None:
+    def quoted(self, device: str, wa_id: str) -> QuotedMessage | None:
         """The stored message a reply quotes (for neonize's build_reply_message)."""
         tenant = self._tenants.get(int(device))
         if tenant is None:

@@ -4,7 +4,6 @@ quoted replies, forwards, and a WhatsApp id that history sync got first."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
@@ -22,6 +21,7 @@ from webapp.db import Database
 from webapp.messaging import outbound
 from webapp.messaging.records import MessageRecord
 from webapp.messaging.service import ingest
+from webapp.whatsapp.devices import GatewayDevice
 from webapp.whatsapp.gateway import FakeGateway
 from webapp.whatsapp.outbox import SimulatorGateways, process_due
 
@@ -66,10 +66,11 @@ def test_quoted_reply_carries_the_quoted_id(
 def test_gateway_for_gets_the_device_row(
         client: FlaskClient, db: Database, outbox_desk: OutboxDesk, fake: FakeGateway) -> None:
     queue_reply(client, outbox_desk, "hello")
-    rows: list[dict[str, Any]] = []
+    rows: list[GatewayDevice] = []
     process_due(db, lambda row: rows.append(row) or fake)  # type: ignore[func-returns-value]
-    assert rows == [{"id": outbox_desk.device, "tenant_id": outbox_desk.tenant, "kind": "simulator",
-                     "jid": "15550100001@s.whatsapp.net", "status": "connected"}]
+    assert rows == [GatewayDevice(id=outbox_desk.device, tenant_id=outbox_desk.tenant,
+                                  kind="simulator", jid="15550100001@s.whatsapp.net",
+                                  status="connected")]
 
 
 def test_forward_sends_the_source_message(
@@ -129,10 +130,13 @@ def test_history_sync_that_got_there_first_is_merged(
 
 
 def test_forward_record_from_a_job() -> None:
-    job = {"wa_message_id": "W1", "sender_jid": "15550100001@s.whatsapp.net",
-           "sender_name": None, "sent_at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-           "text": None, "media": {"type": "image", "caption": "c"}, "chat_jid": ANA,
-           "source": None}
+    job = outbound.OutboxJob(
+        id=1, kind="forward", attempts=1, source_message_id=None, message_id=2,
+        wa_message_id="W1", conversation_id=3, sender_jid="15550100001@s.whatsapp.net",
+        sender_name=None, sent_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), text=None,
+        media={"type": "image", "caption": "c"}, quoted_wa_id=None, chat_jid=ANA, device_id=4,
+        tenant_id=5, device_kind="simulator", device_jid=None, device_status="connected",
+        source=None)
     record = outbound.forward_record(job)
     assert isinstance(record, MessageRecord) and record.media is not None
     assert (record.id, record.chat, record.from_me) == ("W1", ANA, True)

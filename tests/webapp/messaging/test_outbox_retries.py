@@ -126,7 +126,7 @@ def test_a_stale_claim_cannot_record_an_outcome(
     job = outbound.start(db, first)
     assert job is not None
     [second] = outbound.claim(db, 10, now + dt.timedelta(seconds=outbound.LEASE_SECONDS + 1))
-    assert second["attempts"] == 2 and outbound.start(db, first) is None
+    assert second.attempts == 2 and outbound.start(db, first) is None
     assert not outbound.mark_sent(db, job, "LATE-1")
     assert not outbound.mark_failed(db, job, "late", retry_in=None)
     assert outbox_state(db, outbox_desk, m["id"])["outbox"] == "sending"

@@ -172,19 +172,20 @@ def test_every_writer_takes_the_event_lock_in_its_first_statement(db: Database,
             assert LOCKED_FIRST.match(query), (name, query)
 
         # the outbox sender: start a send, requeue it after a failure, start it again, mark sent
-        job: dict[str, Any] = {}
+        jobs: list[outbound.OutboxJob] = []
 
         def start_send() -> None:
-            claimed = [r for r in outbound.claim(db, 100) if r["tenant_id"] == p.tenant_id]
+            claimed = [r for r in outbound.claim(db, 100) if r.tenant_id == p.tenant_id]
             assert len(claimed) == 1
-            job.clear()
-            job.update(outbound.start(db, claimed[0]) or {})
+            job = outbound.start(db, claimed[0])
+            assert job is not None
+            jobs.append(job)
 
         sender: list[tuple[str, Callable[[], object]]] = [
             ("outbox start", start_send),
-            ("outbox retry", lambda: outbound.mark_failed(db, job, "offline", retry_in=0)),
+            ("outbox retry", lambda: outbound.mark_failed(db, jobs[-1], "offline", retry_in=0)),
             ("outbox start again", start_send),
-            ("outbox sent", lambda: outbound.mark_sent(db, job, "3EB0SENT0000001")),
+            ("outbox sent", lambda: outbound.mark_sent(db, jobs[-1], "3EB0SENT0000001")),
         ]
         for name, write in sender:
             query = _holding_the_event_lock(db, admin, p.tenant_id, write)

@@ -128,11 +128,11 @@ def test_delete_marks_logged_out_for_the_gateway(client: FlaskClient, db: Databa
     owner = register_owner(client)
     device_id = create(client, owner).get_json()["id"]
     devices.apply_status(db, owner.tenant_id, device_id, pairing_qr(QR))
-    assert device_id in {d["id"] for d in devices.gateway_devices(db)}
+    assert device_id in {d.id for d in devices.gateway_devices(db)}
     r = client.delete(f"/api/v1/whatsapp/devices/{device_id}", headers=owner.headers)
     assert r.status_code == 200
     assert (r.get_json()["status"], r.get_json()["has_qr"]) == ("logged_out", False)
-    assert device_id not in {d["id"] for d in devices.gateway_devices(db)}
+    assert device_id not in {d.id for d in devices.gateway_devices(db)}
     assert [a["action"] for a in audit(client, owner)] == ["devices.logout", "devices.create"]
     assert device_events(db, owner.tenant_id, device_id)[-1]["event"] == "logout_requested"
     late = DeviceStatusChange("connected", None, None, "connected")  # a racing gateway report

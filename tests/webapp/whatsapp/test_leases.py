@@ -116,18 +116,19 @@ def test_outbox_claims_follow_the_leases_and_a_dead_claimant_is_taken_over(
     a.release([d2])
     b.renew()
     [mine] = outbound.claim(db, 10, holder=a.holder)
-    assert mine["device_id"] == d1
-    assert outbound.start(db, mine) is not None  # a is sending it... and dies
+    assert mine.device_id == d1
+    sending = outbound.start(db, mine)
+    assert sending is not None  # a is sending it... and dies
     [theirs] = outbound.claim(db, 10, holder=b.holder)
-    assert theirs["device_id"] == d2
+    assert theirs.device_id == d2
     assert outbound.claim(db, 10, holder=b.holder) == []
 
     time.sleep(1.2)  # a's leases and announcement expire; the 60 s claim lease has not
     assert d1 in b.renew().devices
     [again] = outbound.claim(db, 10, holder=b.holder)
-    assert (again["id"], again["attempts"]) == (mine["id"], mine["attempts"] + 1)
+    assert (again.id, again.attempts) == (mine.id, mine.attempts + 1)
     assert outbound.start(db, mine) is None  # a's claim is stale: it can record nothing
-    assert outbound.mark_sent(db, {**mine, "tenant_id": tenant}, "3EB0LATE") is False
+    assert outbound.mark_sent(db, sending, "3EB0LATE") is False
 
 
 def test_a_status_report_of_a_device_held_elsewhere_is_dropped(

@@ -40,6 +40,7 @@ from tests.conftest import create_db, drop_db, dsn_for
 from tests.webapp.whatsapp.neonize_events import OWN, PHONE, TS, jid, message_event
 from webapp.db import Database
 from webapp.tenants.service import create_tenant
+from webapp.whatsapp.devices import GatewayDevice
 from webapp.whatsapp.gateway import DeviceUnavailable, GatewayError
 from webapp.whatsapp.intake import Backoff
 from webapp.whatsapp.neonize_gateway import NeonizeGateway
@@ -229,9 +230,14 @@ def _live_and_history_messages(runner: GatewayRunner, client: Any, db: Database,
     assert [f["event"] for f in frames(db, tenant)][:2] == ["qr", "pair_success"]
 
 
+def device_ref(dev: int, tenant: int = 0, kind: str = "neonize") -> GatewayDevice:
+    """The device of an outbox send, as `GatewayRunner.gateway_for` is given it."""
+    return GatewayDevice(id=dev, tenant_id=tenant, kind=kind, jid=None, status="connected")
+
+
 def unavailable(runner: GatewayRunner, dev: int) -> bool:
     try:
-        runner.gateway_for({"id": dev}).send_text(str(dev), ANA, "anyone?")
+        runner.gateway_for(device_ref(dev)).send_text(str(dev), ANA, "anyone?")
     except DeviceUnavailable:
         return True
     except GatewayError:  # running but not connected

@@ -21,6 +21,7 @@ from tests.webapp.whatsapp.test_runner import (
     ME,
     Line,
     add_device,
+    device_ref,
     device_row,
     dispatch,
     fresh_database,
@@ -54,10 +55,10 @@ def test_simulator_devices_send_through_the_outbox_loop(fresh: tuple[Database, s
     dev = add_device(db, tenant, kind="simulator")
     sent: list[str] = []
 
-    def process_due(database: Database, gateway_for: Callable[[dict[str, Any]], Any],
+    def process_due(database: Database, gateway_for: Callable[[devices.GatewayDevice], Any],
                     limit: int = 50, **kwargs: Any) -> int:
-        rows = [r for r in devices.gateway_devices(database) if r["id"] == dev]
-        if sent or not rows or rows[0]["status"] != "connected":
+        rows = [r for r in devices.gateway_devices(database) if r.id == dev]
+        if sent or not rows or rows[0].status != "connected":
             return 0
         sent.append(gateway_for(rows[0]).send_text(str(dev), ANA, "on it"))
         return 1
@@ -74,7 +75,7 @@ def test_simulator_devices_send_through_the_outbox_loop(fresh: tuple[Database, s
 
         assert wait_for(receipts) == [("receipt", sent[0])]  # the echo, a moment later
         with pytest.raises(DeviceUnavailable):
-            runner.gateway_for({"id": dev + 1000}).send_text(str(dev + 1000), ANA, "x")
+            runner.gateway_for(device_ref(dev + 1000)).send_text(str(dev + 1000), ANA, "x")
     finally:
         runner.stop()
     assert device_row(db, tenant, dev)["status"] == "disconnected"  # the gateway stopped
@@ -181,7 +182,7 @@ def _send_and_forward(runner: GatewayRunner, client: Any, dev: int, tenant: int)
         return SimpleNamespace(ID=f"3EB0SENT{len(sent)}")
 
     client.send_message = capture
-    gateway = runner.gateway_for({"id": dev, "tenant_id": tenant, "kind": "neonize"})
+    gateway = runner.gateway_for(device_ref(dev, tenant))
     assert gateway.send_text(str(dev), ANA, "on it", reply_to="LIVE1") == "3EB0SENT1"
     to, reply = sent[-1]
     ctx = reply.extendedTextMessage.contextInfo

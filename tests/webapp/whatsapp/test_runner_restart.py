@@ -314,7 +314,7 @@ def _restart_child(dsn: str) -> None:
                            process_due=lambda *a, **k: 0)
     runner.start()
     gateway = wait_for(lambda: runner.neonize)
-    keys = [str(r["id"]) for r in devices.gateway_devices(db) if r["kind"] == "neonize"]
+    keys = [str(r.id) for r in devices.gateway_devices(db) if r.kind == "neonize"]
     wait_for(lambda: all((gateway.session(k) or Line()).attempts >= 3 for k in keys),
              timeout=20)
     with psycopg.connect(dsn) as conn:
