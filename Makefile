@@ -28,6 +28,8 @@ up: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# mypy reads [tool.mypy] in pyproject.toml: every package, and --strict for webapp/db, webapp/llm,
+# webapp/analysis and pipelines (tests/webapp/test_typing.py checks that it stays so).
 lint: install
 	$(BIN)/ruff check webapp pipelines analytics streamlit_app tests $(wildcard bench)
 	$(BIN)/mypy

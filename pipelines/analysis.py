@@ -49,6 +49,7 @@ from webapp.analysis import importance as llm_analysis
 from webapp.analysis.jobs import DrainStats, drain_stats
 from webapp.db import Database
 from webapp.db.queries import load
+from webapp.db.rows import fetch_all, fetch_one
 from webapp.security.crypto import SecretBox
 
 Q = load(__file__)
@@ -71,12 +72,33 @@ class DrainConfig(dg.Config):
     time_cap_s: float = 240.0
 
 
+@dataclass(frozen=True, slots=True)
+class Enqueued:
+    """New messages queued into one tenant's automatic job (mf_enqueue_new_messages)."""
+
+    tenant_id: int
+    job_id: int
+    queued: int
+
+
+@dataclass(frozen=True, slots=True)
+class DrainUsage:
+    """Calls, failed and unpriced calls, tokens and cost of the ledger rows a drain wrote."""
+
+    calls: int
+    failed_calls: int
+    unpriced_calls: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: Decimal
+
+
 def enqueue_new_messages(db: Database, *, limit: int = ENQUEUE_LIMIT,
-                         settle_s: int = SETTLE_S) -> list[dict[str, Any]]:
+                         settle_s: int = SETTLE_S) -> list[Enqueued]:
     """Queue new inbound messages into automatic jobs; one row per tenant served."""
     with db.system() as conn:
-        return conn.execute(Q.analysis_enqueue_new_messages,
-                            {"limit": limit, "settle_s": settle_s}).fetchall()
+        return fetch_all(conn, Enqueued, Q.analysis_enqueue_new_messages,
+                         {"limit": limit, "settle_s": settle_s})
 
 
 def due_items(db: Database, cap: int = DUE_CAP) -> int:
@@ -101,32 +123,35 @@ def drain_until_empty(db: Database, box: SecretBox, config: DrainConfig) -> tupl
             return total, rounds
 
 
-def usage_totals(db: Database, stats: DrainStats) -> dict[str, Any]:
+def usage_totals(db: Database, stats: DrainStats) -> DrainUsage:
     """Calls, failed calls, tokens and cost of the ledger rows a drain wrote (all tenants)."""
-    out: dict[str, Any] = {"calls": 0, "failed_calls": 0, "unpriced_calls": 0,
-                           "input_tokens": 0, "output_tokens": 0, "cost_usd": Decimal(0)}
+    rows: list[DrainUsage] = []
     for tenant_id, ids in stats.usage_log_ids.items():
         if not ids:
             continue
         with db.tenant(tenant_id) as conn:
-            row = conn.execute(Q.analysis_usage_totals, {"ids": ids}).fetchone()
+            row = fetch_one(conn, DrainUsage, Q.analysis_usage_totals, {"ids": ids})
         assert row is not None
-        for key in out:
-            out[key] += row[key]
-    return out
+        rows.append(row)
+    return DrainUsage(calls=sum(r.calls for r in rows),
+                      failed_calls=sum(r.failed_calls for r in rows),
+                      unpriced_calls=sum(r.unpriced_calls for r in rows),
+                      input_tokens=sum(r.input_tokens for r in rows),
+                      output_tokens=sum(r.output_tokens for r in rows),
+                      cost_usd=sum((r.cost_usd for r in rows), Decimal(0)))
 
 
-def run_metadata(stats: DrainStats, usage: dict[str, Any], rounds: int,
+def run_metadata(stats: DrainStats, usage: DrainUsage, rounds: int,
                  queued: int) -> dict[str, Any]:
     """The numbers a run reports (messages analysed, tokens, cost, failures, dead letters)."""
     return {
         "messages_analysed": stats.done, "items_claimed": stats.claimed,
         "items_failed": stats.failed, "items_retried": stats.retried,
         "items_dead_lettered": stats.dead, "newly_queued": queued,
-        "llm_calls": int(usage["calls"]), "llm_call_failures": int(usage["failed_calls"]),
-        "unpriced_calls": int(usage["unpriced_calls"]),
-        "input_tokens": int(usage["input_tokens"]), "output_tokens": int(usage["output_tokens"]),
-        "cost_usd": float(usage["cost_usd"]), "tenants": len(stats.usage_log_ids),
+        "llm_calls": int(usage.calls), "llm_call_failures": int(usage.failed_calls),
+        "unpriced_calls": int(usage.unpriced_calls),
+        "input_tokens": int(usage.input_tokens), "output_tokens": int(usage.output_tokens),
+        "cost_usd": float(usage.cost_usd), "tenants": len(stats.usage_log_ids),
         "drain_rounds": rounds, "errors": dg.MetadataValue.json(stats.errors[:20]),
     }
 
@@ -136,7 +161,7 @@ def enqueue_new_messages_op(context: dg.OpExecutionContext, pg: PostgresResource
     """Queue new messages; returns how many were queued (also run metadata)."""
     with pg.database(name="mf-dagster-analysis") as db:
         served = enqueue_new_messages(db)
-    queued = sum(int(r["queued"]) for r in served)
+    queued = sum(r.queued for r in served)
     context.add_output_metadata({"newly_queued": queued, "tenants": len(served)})
     return queued
 
@@ -155,13 +180,12 @@ def drain_analysis_queue(context: dg.OpExecutionContext, config: DrainConfig,
     context.instance.add_run_tags(context.run_id, {
         "messageflow/messages_analysed": str(stats.done),
         "messageflow/dead_lettered": str(stats.dead),
-        "messageflow/cost_usd": f"{usage['cost_usd']:.6f}",
+        "messageflow/cost_usd": f"{usage.cost_usd:.6f}",
     })
     context.log.info(
         "analysed %s messages (%s claimed, %s failed, %s retried, %s dead) in %s calls, "
         "%s+%s tokens, $%.6f", stats.done, stats.claimed, stats.failed, stats.retried,
-        stats.dead, usage["calls"], usage["input_tokens"], usage["output_tokens"],
-        usage["cost_usd"])
+        stats.dead, usage.calls, usage.input_tokens, usage.output_tokens, usage.cost_usd)
     return {k: v for k, v in meta.items() if k != "errors"}
 
 
@@ -228,7 +252,7 @@ def analysis_sensor(context: dg.SensorEvaluationContext,
     with pg.database(name="mf-dagster-sensor") as db:
         served = enqueue_new_messages(db)
         due = due_items(db)
-    queued = sum(int(r["queued"]) for r in served)
+    queued = sum(r.queued for r in served)
     in_flight = due > 0 and _in_flight(context.instance)
     decision = batch_decision(due, read_cursor(context.cursor), time.time(), in_flight,
                               max_wait_s=MAX_WAIT_S, batch_size=BATCH_SIZE)

@@ -78,7 +78,7 @@ def _alert_metadata(alerts: list[BudgetAlert]) -> dict[str, Any]:
           description="The LLM ledger by tenant, provider, model, feature and local day; "
                       "then the month's budget alerts.")
 def llm_cost_daily(context: dg.AssetExecutionContext, config: TenantDayConfig,
-                   pg: PostgresResource) -> dg.MaterializeResult:
+                   pg: PostgresResource) -> dg.MaterializeResult[Any]:
     """Rebuild partition day D for every ready tenant (or the configured ones)."""
     day = partition_day(context)
     rows = 0
@@ -99,7 +99,7 @@ def llm_cost_daily(context: dg.AssetExecutionContext, config: TenantDayConfig,
           description="Budget alerts (80% and 100% of a provider's monthly budget) for the "
                       "current UTC month, each recorded and pushed once.")
 def llm_budget_alerts(context: dg.AssetExecutionContext,
-                      pg: PostgresResource) -> dg.MaterializeResult:
+                      pg: PostgresResource) -> dg.MaterializeResult[Any]:
     """Check every tenant's budgeted providers against this month's spend."""
     month = month_of(dt.datetime.now(dt.UTC).date())
     alerts: list[BudgetAlert] = []

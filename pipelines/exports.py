@@ -23,6 +23,7 @@ readers use for whole months while it matches the daily files (a re-export is ne
 import datetime as dt
 import os
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
@@ -108,7 +109,7 @@ def stale_days(db: Database, root: Path, tenant: Tenant, before: dt.date) -> lis
                       "Parquet under ANALYTICS_DIR (tenant_id=<id>/date=<day>/), and the "
                       "rollup of the day's month compacted into one file per tenant-month.")
 def analytics_parquet_export(context: dg.AssetExecutionContext, config: ExportConfig,
-                             pg: PostgresResource) -> dg.MaterializeResult:
+                             pg: PostgresResource) -> dg.MaterializeResult[Any]:
     """Export partition day D for every ready tenant (or the configured ones)."""
     day = partition_day(context)
     root = analytics_root(config.analytics_dir)

@@ -19,7 +19,10 @@ from webapp.db import Database
 from webapp.security.crypto import SecretBox
 
 
-class PostgresResource(dg.ConfigurableResource):
+# Unsubscripted on purpose: ConfigurableResource is generic in the value create_resource returns,
+# which for a ConfigurableResource is the resource itself, and subscripting it would make pydantic
+# put a parametrized class into the MRO of a resource Dagster introspects.
+class PostgresResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     """The application database (DATABASE_URL) and the key that opens provider secrets."""
 
     dsn: str

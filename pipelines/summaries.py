@@ -5,6 +5,7 @@ The work (digest and conversation summaries of a tenant's local day, idempotent 
 Dagster wiring: partitions, config, run metadata, the per-tenant midnight schedule.
 """
 
+from typing import Any
 
 import dagster as dg
 
@@ -31,7 +32,7 @@ class DailySummariesConfig(TenantDayConfig):
 @dg.asset(partitions_def=DAILY, group_name="daily", kinds={"postgres"},
           description="Each tenant's digest and conversation summaries of its local day.")
 def daily_summaries(context: dg.AssetExecutionContext, config: DailySummariesConfig,
-                    pg: PostgresResource) -> dg.MaterializeResult:
+                    pg: PostgresResource) -> dg.MaterializeResult[Any]:
     """Summarise partition day D for every ready tenant (or the configured ones)."""
     day = partition_day(context)
     outcomes: list[TenantOutcome] = []

@@ -91,8 +91,8 @@ def test_two_concurrent_enqueuers_queue_each_new_message_once(platform_db: Datab
 
     def one(_: int) -> int:
         start.wait()
-        return sum(int(r["queued"]) for r in analysis.enqueue_new_messages(platform_db, limit=7)
-                   if r["tenant_id"] == p.tenant_id)
+        return sum(r.queued for r in analysis.enqueue_new_messages(platform_db, limit=7)
+                   if r.tenant_id == p.tenant_id)
 
     queued = 0
     with ThreadPoolExecutor(max_workers=4) as pool:

@@ -1,4 +1,4 @@
-"""mypy --strict holds for the database layer, the LLM layer and analysis.
+"""mypy --strict holds for the database layer, the LLM layer, analysis and the pipelines.
 
 Read with mypy's own config parser, as `make lint` reads pyproject.toml: every flag --strict
 stands for is on for those packages, and only for them (`strict = true` in an override would
@@ -26,7 +26,8 @@ STRICT_PER_MODULE = {
 STRICT_GLOBAL = ("warn_unused_ignores", "warn_redundant_casts")
 STRICT_MODULES = ("webapp.db", "webapp.db.pool", "webapp.db.rows", "webapp.llm",
                   "webapp.llm.routing", "webapp.llm.local.analyzer", "webapp.analysis",
-                  "webapp.analysis.jobs")
+                  "webapp.analysis.jobs", "pipelines", "pipelines.analysis",
+                  "pipelines.definitions")
 
 
 def _options() -> tuple[Options, list[str]]:
