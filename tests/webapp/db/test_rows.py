@@ -1,6 +1,6 @@
 """Typed rows: `class_row` reads a query into a dataclass and refuses a column mismatch, and the
-row types read with `select *` carry exactly their table's columns (a migration that adds a
-column must add the field, or every read of that table fails)."""
+row types read with `select *` carry exactly their table's (or function's) columns: a migration
+that adds a column must add the field, or every read of it fails."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
+from pipelines.analysis import Enqueued
+from webapp.analysis.rows import QueueItem
 from webapp.db.rows import fetch_all, fetch_one
 from webapp.llm.health_checks import CheckCandidate
 from webapp.llm.rows import HealthWindow, ProviderRow, ProviderState, RouteCandidate
@@ -32,6 +34,15 @@ def _columns(conn: psycopg.Connection[psycopg.rows.DictRow], table: str) -> set[
                         "where table_schema = 'public' and table_name = %s", (table,)).fetchall()
     assert rows, table
     return {r["column_name"] for r in rows}
+
+
+def _function_columns(conn: psycopg.Connection[psycopg.rows.DictRow], name: str) -> set[str]:
+    rows = conn.execute("select p.parameter_name from information_schema.parameters p "
+                        "join information_schema.routines r using (specific_name) "
+                        "where r.routine_name = %s and p.parameter_mode = 'OUT'",
+                        (name,)).fetchall()
+    assert rows, name
+    return {r["parameter_name"] for r in rows}
 
 
 def _fields(cls: type) -> set[str]:
@@ -64,3 +75,6 @@ def test_select_star_rows_carry_their_tables_columns(
         "health_status", "last_check_at", "recent_calls", "last_seen_at"}
     assert _fields(HealthWindow) == _columns(conn, "llm_health") | {
         "now", "attempts", "failures", "p95_ms"}
+    # `select * from mf_...()`: the function's result columns.
+    assert _fields(QueueItem) == _function_columns(conn, "mf_claim_analysis_items")
+    assert _fields(Enqueued) == _function_columns(conn, "mf_enqueue_new_messages")
