@@ -43,6 +43,7 @@ from pipelines.daily import (
     window,
 )
 from pipelines.resources import PostgresResource
+from webapp.config import resolve_analytics_dir
 from webapp.db import Database
 from webapp.db.queries import load
 
@@ -62,11 +63,8 @@ _T0 = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # window bounds unused where only 
 
 
 def analytics_root(override: str = "") -> Path:
-    """ANALYTICS_DIR, by default $MESSAGEFLOW_HOME/analytics (what streamlit_app reads)."""
-    explicit = override or os.environ.get("ANALYTICS_DIR")
-    if explicit:
-        return Path(explicit)
-    return Path(os.environ.get("MESSAGEFLOW_HOME", ".messageflow")) / "analytics"
+    """The run's override, else ANALYTICS_DIR as webapp.config resolves it for every reader."""
+    return Path(override) if override else resolve_analytics_dir(os.environ)
 
 
 def _has_partitions(root: Path, day: TenantDay) -> bool:

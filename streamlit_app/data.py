@@ -7,7 +7,6 @@ its role where costs are involved, and is cached per (analytics dir, tenant, arg
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import duckdb
@@ -48,9 +47,9 @@ def _require_costs(user: Principal) -> None:
 
 
 def analytics_dir() -> str:
-    """ANALYTICS_DIR, by default $MESSAGEFLOW_HOME/analytics."""
-    explicit = os.environ.get("ANALYTICS_DIR")
-    return explicit or str(Settings.from_env().home / "analytics")
+    """The exports' root: Settings.analytics_dir (ANALYTICS_DIR, by default
+    $MESSAGEFLOW_HOME/analytics), as the Dagster export resolves it."""
+    return str(Settings.from_env().analytics_dir)
 
 
 def database_url() -> str | None:

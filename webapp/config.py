@@ -13,9 +13,11 @@ from typing import Any
 from webapp.errors import ConfigError
 from webapp.security.outbound import DEV_OUTBOUND_ALLOW, allow_from_env
 
-__all__ = ["DEV_OUTBOUND_ALLOW", "Settings", "outbound_allow_from_env"]
+__all__ = ["DEV_OUTBOUND_ALLOW", "Settings", "outbound_allow_from_env",
+           "resolve_analytics_dir"]
 
 PRODUCTION_REQUIRED = ("DATABASE_URL", "JWT_SECRET", "MASTER_KEY")
+DEFAULT_HOME = ".messageflow"
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,10 @@ class Settings:
     port: int = 8080
     frontend_origin: str | None = None
     redis_url: str | None = None
-    home: Path = field(default_factory=lambda: Path(".messageflow"))
+    home: Path = field(default_factory=lambda: Path(DEFAULT_HOME))
+    # ANALYTICS_DIR: the Parquet exports' root (the Dagster export writes it, Streamlit reads
+    # it); from_env resolves it (resolve_analytics_dir), so set it with `home` in tests.
+    analytics_dir: Path = field(default_factory=lambda: Path(DEFAULT_HOME) / "analytics")
     access_token_ttl_s: int = 900
     refresh_token_ttl_s: int = 30 * 86400
     rate_limit: str = "60/minute"
@@ -64,7 +69,7 @@ class Settings:
                     "MESSAGEFLOW_ENV=production requires these environment variables: "
                     + ", ".join(missing)
                 )
-        home = Path(env.get("MESSAGEFLOW_HOME", ".messageflow"))
+        home = Path(env.get("MESSAGEFLOW_HOME", DEFAULT_HOME))
         values: dict[str, Any] = {
             "env": mode,
             "database_url": env.get("DATABASE_URL") or None,
@@ -74,6 +79,7 @@ class Settings:
             "frontend_origin": env.get("FRONTEND_ORIGIN") or None,
             "redis_url": env.get("REDIS_URL") or None,
             "home": home,
+            "analytics_dir": resolve_analytics_dir(env, home),
             "access_token_ttl_s": _int(env, "ACCESS_TOKEN_TTL", 900),
             "refresh_token_ttl_s": _int(env, "REFRESH_TOKEN_TTL", 30 * 86400),
             "rate_limit": env.get("RATE_LIMIT", "60/minute"),
@@ -96,6 +102,17 @@ class Settings:
                 master_key=settings.master_key or dev["MASTER_KEY"],
             )
         return settings
+
+
+def resolve_analytics_dir(env: Mapping[str, str], home: Path | None = None) -> Path:
+    """ANALYTICS_DIR, by default <home>/analytics (home: MESSAGEFLOW_HOME): the one place the
+    exports' root is resolved, for Settings and for processes that do not build Settings."""
+    explicit = env.get("ANALYTICS_DIR")
+    if explicit:
+        return Path(explicit)
+    if home is None:
+        home = Path(env.get("MESSAGEFLOW_HOME", DEFAULT_HOME))
+    return home / "analytics"
 
 
 def outbound_allow_from_env(env: Mapping[str, str]) -> tuple[str, ...]:

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from webapp.commands.dagster_home import REPO_ROOT, DagsterHome
-from webapp.config import Settings
+from webapp.config import Settings, resolve_analytics_dir
 from webapp.inputs import MAX_URL_BYTES
 from webapp.supervisor import Child
 
@@ -214,8 +214,7 @@ def child_env(settings: Settings, dsn: str, environ: Mapping[str, str], *,
     env = dict(environ)
     env.update(DATABASE_URL=dsn, JWT_SECRET=settings.jwt_secret, MASTER_KEY=settings.master_key,
                MESSAGEFLOW_HOME=str(home), PYTHONUNBUFFERED="1",
-               ANALYTICS_DIR=str(os.path.abspath(environ.get("ANALYTICS_DIR")
-                                                 or home / "analytics")))
+               ANALYTICS_DIR=str(os.path.abspath(resolve_analytics_dir(environ, home))))
     if analysis_runner:
         env["ANALYSIS_RUNNER"] = analysis_runner
     return env
