@@ -1,8 +1,9 @@
-"""Parquet export: read a tenant's day from PostgreSQL (under RLS) and write its partitions.
+"""Parquet export: write a tenant's day as its partitions (the rows come from analytics.live).
 
-The Dagster export asset calls `export_day` (or the readers and `write_partition` one by one)
-with a connection from `webapp.db.Database.tenant(tenant_id)`. Writes are atomic (temp file in
-the partition directory, then `os.replace`) and idempotent (a re-run replaces the partition).
+The Dagster export asset calls `export_day` (or analytics.live's readers and `write_partition`
+one by one) with a connection from `webapp.db.Database.tenant(tenant_id)`. Writes are atomic
+(temp file in the partition directory, then `os.replace`) and idempotent (a re-run replaces the
+partition). This module writes files only; reading rows from PostgreSQL is analytics.live's.
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import polars as pl
 import pyarrow as pa
-from psycopg import Connection
-from psycopg.rows import tuple_row
 
+from analytics.live import PgConn, read_message_stats_from_pg, read_usage_from_pg
 from analytics.schema import (
     LLM_COST_DAILY,
     LLM_USAGE,
@@ -28,14 +28,8 @@ from analytics.schema import (
     check_day,
     check_tenant,
     conform,
-    full_schema,
     partition_dir,
 )
-from webapp.db.queries import load
-
-Q = load(__file__)
-
-PgConn = Connection[Any]
 
 
 @dataclass(frozen=True)
@@ -105,64 +99,6 @@ def _fsync_dir(folder: Path) -> None:
     finally:
         os.close(fd)
 
-
-def _check_context(conn: PgConn, tenant_id: int) -> None:
-    """Refuse a connection whose transaction is not scoped to this tenant (RLS must apply)."""
-    row = conn.cursor(row_factory=tuple_row).execute(Q.select_current_tenant).fetchone()
-    if row is None or row[0] != tenant_id:
-        raise PermissionError(
-            f"connection is not in tenant {tenant_id}'s context; use Database.tenant()"
-        )
-
-
-def _fetch(conn: PgConn, query: str, params: dict[str, Any], dataset: str) -> pl.DataFrame:
-    """Run a named query and load its rows into a frame with the dataset's full schema."""
-    cur = conn.cursor(row_factory=tuple_row)
-    rows = cur.execute(query, params).fetchall()
-    names = [col.name for col in cur.description or ()]
-    schema = full_schema(dataset)
-    frame = pl.DataFrame(rows, schema={name: schema[name] for name in names}, orient="row")
-    return frame.select(list(schema))
-
-
-def read_usage_from_pg(
-    conn: PgConn, tenant_id: int, day: dt.date, tz: str = "UTC",
-) -> pl.DataFrame:
-    """The tenant's llm_usage_logs rows of one day (in time zone tz) as an llm_usage frame."""
-    _check_context(conn, check_tenant(tenant_id))
-    params = {"tenant_id": tenant_id, "day": check_day(day), "tz": tz}
-    return _fetch(conn, Q.select_usage_day, params, LLM_USAGE)
-
-
-def read_message_stats_from_pg(
-    conn: PgConn, tenant_id: int, day: dt.date, tz: str = "UTC",
-) -> pl.DataFrame:
-    """The tenant's traffic of one day (in time zone tz) by hour, as a message_stats frame."""
-    _check_context(conn, check_tenant(tenant_id))
-    params = {"tenant_id": tenant_id, "day": check_day(day), "tz": tz}
-    return _fetch(conn, Q.select_message_stats_day, params, MESSAGE_STATS)
-
-
-def read_budgets_from_pg(conn: PgConn, tenant_id: int) -> pl.DataFrame:
-    """The tenant's providers and monthly budgets (provider_id, names, monthly_budget_usd)."""
-    _check_context(conn, check_tenant(tenant_id))
-    cur = conn.cursor(row_factory=tuple_row)
-    rows = cur.execute(Q.select_provider_budgets, {"tenant_id": tenant_id}).fetchall()
-    return pl.DataFrame(rows, schema=BUDGET_SCHEMA, orient="row")
-
-
-def read_tenant_timezone(conn: PgConn, tenant_id: int) -> str:
-    """The tenant's time zone name (UTC when unset)."""
-    _check_context(conn, check_tenant(tenant_id))
-    row = conn.cursor(row_factory=tuple_row).execute(
-        Q.select_tenant_timezone, {"tenant_id": tenant_id}).fetchone()
-    return str(row[0]) if row and row[0] else "UTC"
-
-
-BUDGET_SCHEMA: dict[str, pl.DataType] = {
-    "provider_id": pl.Int64(), "provider_name": pl.String(), "provider_kind": pl.String(),
-    "model": pl.String(), "monthly_budget_usd": pl.Float64(),
-}
 
 _GROUP = ["tenant_id", "date", "provider_id", "provider_name", "provider_kind", "model",
           "feature"]

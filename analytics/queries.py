@@ -88,7 +88,7 @@ def budget_burn(
     live: LiveRows | None = None,
 ) -> pl.DataFrame:
     """Per provider: month-to-date spend against its monthly budget, now and projected."""
-    # budgets: provider_id, provider_name, monthly_budget_usd (export.read_budgets_from_pg).
+    # budgets: provider_id, provider_name, monthly_budget_usd (live.read_budgets_from_pg).
     spend = month_to_date(con, root, tenant_id, as_of, live=live)
     plan = budgets.select(
         pl.col("provider_id").cast(pl.Int64), pl.col("provider_name").alias("budget_name"),

@@ -14,7 +14,7 @@ import polars as pl
 import streamlit as st
 
 from analytics import queries as q
-from analytics.export import (
+from analytics.live import (
     read_budgets_from_pg,
     read_message_stats_from_pg,
     read_tenant_timezone,

@@ -11,8 +11,8 @@ import pytest
 from pytest import approx
 
 from analytics import queries as q
-from analytics.export import (
-    export_day,
+from analytics.export import export_day
+from analytics.live import (
     read_budgets_from_pg,
     read_message_stats_from_pg,
     read_tenant_timezone,

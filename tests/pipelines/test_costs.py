@@ -14,7 +14,8 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from analytics.export import read_usage_from_pg, rollup_cost_daily
+from analytics.export import rollup_cost_daily
+from analytics.live import read_usage_from_pg
 from pipelines.costs import check_budgets, llm_budget_alerts, llm_cost_daily
 from pipelines.resources import PostgresResource
 from tests import factories as make

@@ -5,6 +5,6 @@
 select id, name, timezone from mf_list_tenants()
 
 -- name: select_tenant_day_window
--- A local day as UTC bounds, cut the way analytics/export.sql cuts it.
+-- A local day as UTC bounds, cut the way analytics/sql/live.sql cuts it.
 select (%(day)s::date::timestamp at time zone %(tz)s) as start,
        ((%(day)s::date + 1)::timestamp at time zone %(tz)s) as "end"

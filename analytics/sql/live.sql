@@ -1,6 +1,7 @@
--- PostgreSQL queries that feed the Parquet export. They run inside the caller's tenant
--- transaction (RLS applies); the explicit tenant_id predicate is a second guard (and lets the
--- planner use the (tenant_id, created_at) index) in case a caller's connection bypasses RLS.
+-- Named queries of analytics/live.py: a tenant's rows read live from PostgreSQL, shaped like the
+-- Parquet datasets (the export writes them; Streamlit reads today's). They run inside the
+-- caller's tenant transaction (RLS applies); the explicit tenant_id predicate is a second guard
+-- (and lets the planner use the (tenant_id, created_at) index) in case a connection bypasses RLS.
 
 -- name: select_current_tenant
 -- The tenant of the caller's transaction (NULL outside Database.tenant()).
