@@ -180,8 +180,8 @@ def cost_breakdown_all_tenants(con: Con, root: Path, start: dt.date, end: dt.dat
             return cur.sql(Q.cost_breakdown_all_tenants, params={"files": files}).pl()
         # Whole months come from the monthly compactions (one file per tenant-month), the rest
         # from daily files: both shaped alike, unioned, then the same breakdown.
-        rows = cur.sql(Q.all_tenants_monthly_rows,
-                       params={"files": monthly, "start": start, "end": end})
+        rows = cur.sql(Q.all_tenants_monthly_rows, params={
+            "monthly_files": monthly, "monthly_start": start, "monthly_end": end})
         if files:
             rows = cur.sql(Q.all_tenants_daily_rows, params={"files": files}).union(rows)
         cur.register("cost_rows", rows)

@@ -224,8 +224,11 @@ def _source(
         query = Q.view_provider_rows if provider else Q.view_rows
         parts.append(cur.sql(query, params={**params, "files": daily}))
     if monthly:
+        # Named apart from the daily part's: DuckDB refuses to union relations that bind the
+        # same parameter name (sql/views.sql).
         query = Q.view_monthly_provider_rows if provider else Q.view_monthly_rows
-        parts.append(cur.sql(query, params={**params, "files": monthly}))
+        named = {f"monthly_{name}": value for name, value in params.items()}
+        parts.append(cur.sql(query, params={**named, "monthly_files": monthly}))
     if not parts:
         return cur.from_arrow((empty_frame(dataset) if live is None else live).to_arrow())
     stored = parts[0]

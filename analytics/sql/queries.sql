@@ -130,11 +130,13 @@ from read_parquet($files, hive_partitioning = true,
 -- name: all_tenants_monthly_rows
 -- The same columns from monthly files (analytics.compact: tenant and month in the path, the day
 -- a column; only whole months requested are read from them, the day filter is a second guard).
+-- Parameters named apart from all_tenants_daily_rows': DuckDB refuses a union of relations that
+-- bind a parameter of the same name.
 select tenant_id, date, coalesce(provider_id, 0) as provider_id, provider_name, feature, model,
        calls, failures, input_tokens, output_tokens, cost_usd, unpriced_calls
-from read_parquet($files, hive_partitioning = true,
+from read_parquet($monthly_files, hive_partitioning = true,
                   hive_types = {'tenant_id': BIGINT, 'month': VARCHAR})
-where date between $start and $end
+where date between $monthly_start and $monthly_end
 
 -- name: cost_breakdown_all_tenant_rows
 -- cost_breakdown_all_tenants over the rows registered as cost_rows (daily and monthly files).

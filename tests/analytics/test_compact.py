@@ -78,6 +78,22 @@ def test_monthly_file_holds_the_days_and_gives_the_same_answers(con: Con, copy: 
     assert not answers(con, copy)["cost_breakdown"][0].is_empty()
 
 
+def test_a_whole_month_and_days_of_another_month_in_one_range(con: Con, copy: Path) -> None:
+    # Nov 1..Dec 1: November from its monthly file, December 1 from its daily file, in one
+    # view (and in the operator's query); the same answers as the daily files alone.
+    dec = LAST + dt.timedelta(days=1)
+    for tenant in (1, 2):
+        usage = usage_frame(tenant).filter(pl.col("date") == MON).with_columns(date=pl.lit(dec))
+        write_partition(copy, LLM_COST_DAILY, tenant, dec, rollup_cost_daily(usage))
+    daily = answers(con, copy, FIRST, dec)
+    for tenant in (1, 2):
+        compact_month(copy, tenant, MON)
+    assert partition_sources(copy, LLM_COST_DAILY, 1, FIRST, dec) == (
+        partition_files(copy, LLM_COST_DAILY, 1, dec, dec), [str(monthly_path(copy, 1))])
+    assert_same(answers(con, copy, FIRST, dec), daily)
+    assert set(daily["cost_breakdown"][0]["date"]) == {MON, TUE, dec}
+
+
 def test_partial_months_and_live_days_use_the_daily_files(con: Con, copy: Path) -> None:
     compact_month(copy, 1, MON)
     daily = partition_files(copy, LLM_COST_DAILY, 1, MON, TUE)
