@@ -33,8 +33,8 @@ class Settings:
     redis_url: str | None = None
     home: Path = field(default_factory=lambda: Path(DEFAULT_HOME))
     # ANALYTICS_DIR: the Parquet exports' root (the Dagster export writes it, Streamlit reads
-    # it); from_env resolves it (resolve_analytics_dir), so set it with `home` in tests.
-    analytics_dir: Path = field(default_factory=lambda: Path(DEFAULT_HOME) / "analytics")
+    # it); from_env resolves it (resolve_analytics_dir); left None, it is `home`/analytics.
+    analytics_dir: Path = None  # type: ignore[assignment]  # set in __post_init__
     access_token_ttl_s: int = 900
     refresh_token_ttl_s: int = 30 * 86400
     rate_limit: str = "60/minute"
@@ -51,6 +51,10 @@ class Settings:
     analysis_runner: str = "inline"
     # OUTBOUND_ALLOW: hosts and CIDRs that outbound requests may reach although not public.
     outbound_allow: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.analytics_dir is None:
+            object.__setattr__(self, "analytics_dir", Path(self.home) / "analytics")
 
     @property
     def production(self) -> bool:

@@ -48,3 +48,10 @@ def test_writer_and_readers_resolve_the_same_dir(case: str, monkeypatch: pytest.
 def test_a_runs_override_still_wins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("ANALYTICS_DIR", str(tmp_path / "env"))
     assert analytics_root(str(tmp_path / "run")) == tmp_path / "run"
+
+
+def test_settings_built_directly_follow_their_home(tmp_path: Path) -> None:
+    from webapp.config import Settings
+
+    assert Settings(home=tmp_path).analytics_dir == tmp_path / "analytics"
+    assert Settings(home=tmp_path, analytics_dir=tmp_path / "x").analytics_dir == tmp_path / "x"
