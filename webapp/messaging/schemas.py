@@ -16,12 +16,22 @@ class Label(BaseModel):
     color: str
 
 
+class SentBy(BaseModel):
+    """Who sent a from-me message: a member from the dashboard ("agent", with their id and the
+    name they had then), an automation, or the paired phone itself."""
+
+    kind: Literal["agent", "automation", "phone"]
+    user_id: int | None
+    name: str
+
+
 class LastMessage(BaseModel):
     """The preview of a conversation's latest message (text, caption or media type)."""
 
     id: int
     from_me: bool
     sender_name: str | None
+    sent_by: SentBy | None
     timestamp: str
     preview: str | None
 
@@ -84,6 +94,7 @@ class Message(BaseModel):
     delivered_at: str | None
     read_at: str | None
     reactions: list[Reaction]
+    sent_by: SentBy | None
 
 
 class MessageList(BaseModel):

@@ -14,9 +14,24 @@ export const STATUS = {
   failed: { label: "Not sent", icon: "alert", text: true },
 };
 
-/** Who wrote a message, for display ("You" for the team's own). */
+let meId = null;
+
+/** The signed-in user's id: their own messages read "You", a teammate's show the name. */
+export function setMe(id) {
+  meId = id;
+}
+
+/** Whether a from-me message was sent by someone else than the viewer (teammate, automation
+ * or the paired phone): its bubble then names the sender. */
+export function sentByOther(msg) {
+  const by = msg.sent_by;
+  return Boolean(msg.from_me && by && !(by.kind === "agent" && by.user_id === meId));
+}
+
+/** Who wrote a message, for display: the contact, "You", a teammate's name, "Automation" or
+ * "Phone" (sent from the paired phone itself). */
 export function authorOf(msg) {
-  if (msg.from_me) return "You";
+  if (msg.from_me) return sentByOther(msg) ? msg.sent_by.name : "You";
   return msg.sender_name || phoneOf(msg.sender_jid) || "Unknown";
 }
 
@@ -32,7 +47,7 @@ export function excerpt(msg, max = 120) {
 /** What changes a message's rendering; equal keys mean the node can be reused. */
 export function renderKey(msg) {
   return JSON.stringify([msg.text, msg.media, msg.status, msg.edited_at, msg.revoked_at,
-    msg.reactions, msg.quoted_message_id, msg.sender_name]);
+    msg.reactions, msg.quoted_message_id, msg.sender_name, msg.sent_by]);
 }
 
 function statusMark(msg) {
@@ -104,7 +119,7 @@ export function renderMessage(msg, ctx) {
     : null;
   const bubble = h("div", { class: "bubble" },
     h("span", { class: "sr-only" }, `${authorOf(msg)}:`),
-    ctx.isGroup && !msg.from_me
+    (ctx.isGroup && !msg.from_me) || sentByOther(msg)
       ? h("span", { class: "msg-sender", "aria-hidden": "true" }, authorOf(msg)) : null,
     msg.forwarded ? h("span", { class: "msg-forwarded" }, icon("forward"), "Forwarded") : null,
     quoteBlock(msg, ctx.lookup, ctx.onJump),
@@ -118,7 +133,8 @@ export function renderMessage(msg, ctx) {
     ? h("div", { class: "msg-actions" },
       h("button", {
         type: "button", class: "btn-icon", title: "Reply", on: { click: () => ctx.onReply(msg) },
-        "aria-label": msg.from_me ? "Reply to your message" : `Reply to ${authorOf(msg)}`,
+        "aria-label": msg.from_me && !sentByOther(msg)
+          ? "Reply to your message" : `Reply to ${authorOf(msg)}`,
       }, icon("reply")),
       msg.status === "failed" && msg.from_me
         ? h("button", { type: "button", class: "btn btn-sm btn-danger-ghost",

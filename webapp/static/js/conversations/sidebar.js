@@ -5,6 +5,7 @@ import { api } from "../core/api.js";
 import { $, $$, debounce, h } from "../core/dom.js";
 import { epochMs, fullTime, listTime } from "../core/format.js";
 import { avatar, conversationName, labelChip, priorityChip, statusChip } from "./chips.js";
+import { authorOf } from "./message.js";
 
 const PAGE = 50;
 
@@ -19,7 +20,7 @@ function preview(conv) {
   if (!last) return "No messages yet";
   const text = last.preview === null || last.preview === undefined
     ? "This message was deleted" : last.preview;
-  if (last.from_me) return `You: ${text}`;
+  if (last.from_me) return `${authorOf(last)}: ${text}`;
   return conv.is_group && last.sender_name ? `${last.sender_name}: ${text}` : text;
 }
 

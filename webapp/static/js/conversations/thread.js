@@ -9,7 +9,7 @@
 import { api } from "../core/api.js";
 import { $, h } from "../core/dom.js";
 import { dayKey, dayLabel, epochMs } from "../core/format.js";
-import { renderKey, renderMessage } from "./message.js";
+import { authorOf, renderKey, renderMessage } from "./message.js";
 
 const PAGE = 50;
 const NEAR_TOP_PX = 300;
@@ -106,7 +106,7 @@ export function createThread(options) {
       if (newDay) out.push(separator(msg.timestamp));
       const el = nodeFor(msg);
       const grouped = !newDay && prev.from_me === msg.from_me
-        && prev.sender_jid === msg.sender_jid
+        && prev.sender_jid === msg.sender_jid && authorOf(prev) === authorOf(msg)
         && epochMs(msg.timestamp) - epochMs(prev.timestamp) < GROUP_GAP_MS;
       el.classList.toggle("msg-grouped", Boolean(grouped));
       out.push(el);

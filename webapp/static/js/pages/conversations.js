@@ -8,6 +8,7 @@ import * as realtime from "../core/realtime.js";
 import { allowed } from "../core/session.js";
 import { createAnnouncer } from "../conversations/announcer.js";
 import { createComposer } from "../conversations/composer.js";
+import { setMe } from "../conversations/message.js";
 import { createHeader } from "../conversations/header.js";
 import { createSidebar } from "../conversations/sidebar.js";
 import { createThread } from "../conversations/thread.js";
@@ -55,6 +56,7 @@ function unreadTitle(convs) {
 /** Build the screen's parts around one shared state object. */
 function build(session, members) {
   const role = session.user.role;
+  setMe(session.user.id);
   const canSend = allowed(role, "messages.send");
   const ui = { selectedId: null, filters: readUrl().filters };
   const onConversation = (conv) => {
