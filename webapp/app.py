@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from webapp.analysis.routes import bp as analysis_bp
 from webapp.audit.routes import bp as audit_bp
 from webapp.auth.routes import bp as auth_bp
+from webapp.canned.routes import bp as canned_bp
 from webapp.config import Settings
 from webapp.dashboard.routes import bp as dashboard_bp
 from webapp.db import Database
@@ -29,7 +30,7 @@ from webapp.tenants.routes import bp as team_bp
 from webapp.whatsapp.routes import bp as whatsapp_bp
 
 BLUEPRINTS = (health_bp, auth_bp, team_bp, audit_bp, dashboard_bp, whatsapp_bp, llm_bp,
-              analysis_bp, messaging_bp, labels_bp)
+              analysis_bp, messaging_bp, labels_bp, canned_bp)
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Flask:

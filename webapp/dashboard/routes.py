@@ -34,7 +34,8 @@ class NavItem:
     section: str
 
 
-NAV: list[NavItem] = [NavItem(HOME, "Conversations", "conversations")]
+NAV: list[NavItem] = [NavItem(HOME, "Conversations", "conversations"),
+                      NavItem("dashboard.saved_replies", "Saved replies", "saved-replies")]
 
 
 def has_session() -> bool:
@@ -99,3 +100,11 @@ def conversations(conversation_id: int | None = None) -> ResponseReturnValue:
     if not has_session():
         return _to_login()
     return page("conversations.html", "conversations", conversation_id=conversation_id or "")
+
+
+@bp.get("/app/saved-replies")
+def saved_replies() -> ResponseReturnValue:
+    """The team's canned responses (inserted in a conversation with "/")."""
+    if not has_session():
+        return _to_login()
+    return page("canned.html", "saved-replies")

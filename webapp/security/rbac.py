@@ -19,6 +19,7 @@ PERMISSIONS: dict[str, str] = {
     "llm.usage.read": "manager",
     "costs.read": "manager",
     "labels.manage": "manager",
+    "canned.manage": "manager",
     "members.manage": "admin",
     "invitations.manage": "admin",
     "audit.read": "admin",

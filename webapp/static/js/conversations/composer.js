@@ -2,6 +2,7 @@
 // and each conversation keeps its own draft while you switch between them.
 
 import { $, toast } from "../core/dom.js";
+import { createCannedPicker } from "./canned.js";
 import { authorOf, excerpt } from "./message.js";
 
 const MAX_HEIGHT_PX = 180;
@@ -10,7 +11,7 @@ const TYPING_IDLE_MS = 5000;   // "stop" after this long without a keystroke
 
 /**
  * options: onSend({text, quoted}) -> Promise; canSend; reason (why not, for the placeholder);
- * onTyping(conversationId, "start" | "stop").
+ * onTyping(conversationId, "start" | "stop"); canManageCanned (for the saved-replies hint).
  */
 export function createComposer(options) {
   const form = $("#composer");
@@ -80,6 +81,20 @@ export function createComposer(options) {
       button.disabled = !options.canSend;
       input.focus();
     }
+  }
+
+  if (options.canSend) {
+    // "/" at the start of the box offers the saved replies; registered first, so that its
+    // keys (Enter, arrows, Esc) win while its list is open.
+    createCannedPicker({
+      input, conversationId: () => current, canManage: options.canManageCanned,
+      onInsert: (text) => {
+        input.value = text;
+        grow();
+        saveDraft();
+        input.focus();
+      },
+    });
   }
 
   input.addEventListener("keydown", (event) => {

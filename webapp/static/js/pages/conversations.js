@@ -79,7 +79,7 @@ function build(session, members) {
     nameOf: (id) => (members.find((m) => m.id === id) || {}).name || "A teammate",
   });
   ui.composer = createComposer({
-    canSend, reason: `Your role (${role}) can read conversations but not reply.`,
+    canSend, canManageCanned: allowed(role, "canned.manage"), reason: `Your role (${role}) can read conversations but not reply.`,
     onTyping: (id, state) => realtime.send({ type: "typing", conversation_id: id, state }),
     onSend: async ({ text, quoted }) => {
       const body = { conversation_id: ui.selectedId, text };
