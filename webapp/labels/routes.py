@@ -17,8 +17,8 @@ from pydantic import (
 from webapp.http.api import Call, endpoint
 from webapp.http.context import db
 from webapp.inputs import Id, RequestModel
-from webapp.labels import service
-from webapp.messaging.schemas import Conversation
+from webapp.labels import messages, service
+from webapp.messaging.schemas import Conversation, Message
 
 bp = Blueprint("labels", __name__, url_prefix="/api/v1")
 
@@ -140,3 +140,18 @@ def attach_label(call: Call[LabelAttach, None], conversation_id: int) -> dict[st
 def detach_label(call: Call[None, None], conversation_id: int, label_id: int) -> dict[str, Any]:
     """Take a label off a conversation (idempotent); the updated conversation."""
     return service.detach_label(db(), call.who, conversation_id, label_id)
+
+
+@endpoint(bp, "/messages/<int:message_id>/labels", method="POST", permission="labels.apply",
+          body=LabelAttach, response=Message)
+def attach_message_label(call: Call[LabelAttach, None], message_id: int) -> dict[str, Any]:
+    """Put a label on a message (idempotent); the updated message."""
+    return messages.change(db(), call.who, message_id, call.body.label_id, on=True)
+
+
+@endpoint(bp, "/messages/<int:message_id>/labels/<int:label_id>", method="DELETE",
+          permission="labels.apply", response=Message)
+def detach_message_label(call: Call[None, None], message_id: int, label_id: int,
+                         ) -> dict[str, Any]:
+    """Take a label off a message (idempotent); the updated message."""
+    return messages.change(db(), call.who, message_id, label_id, on=False)

@@ -95,6 +95,7 @@ class Message(BaseModel):
     read_at: str | None
     reactions: list[Reaction]
     sent_by: SentBy | None
+    labels: list[Label]
 
 
 class MessageList(BaseModel):

@@ -28,6 +28,8 @@ ROUTES = {
     ("/api/v1/conversations/<int:conversation_id>/labels", "post"): "labels.apply",
     ("/api/v1/conversations/<int:conversation_id>/labels/<int:label_id>", "delete"):
         "labels.apply",
+    ("/api/v1/messages/<int:message_id>/labels", "post"): "labels.apply",
+    ("/api/v1/messages/<int:message_id>/labels/<int:label_id>", "delete"): "labels.apply",
 }
 
 
