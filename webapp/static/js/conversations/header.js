@@ -6,6 +6,7 @@ import { api } from "../core/api.js";
 import { $, $$, announce, h, toast } from "../core/dom.js";
 import { phoneOf, shortDay, untilTime } from "../core/format.js";
 import { avatar, conversationName, labelChip, snoozeChip } from "./chips.js";
+import { openLabelMenu } from "./labelmenu.js";
 
 const HOUR_MS = 3600000;
 
@@ -93,7 +94,7 @@ function createSnoozeMenu(options) {
 
 /**
  * options: canUpdate, members (array of {id, name}), onChange(conv) after a saved change,
- * onLabel(label) when a label chip is clicked.
+ * onLabel(label) when a label chip is clicked, canLabel (put labels on it), canCreateLabels.
  */
 export function createHeader(options) {
   const name = $("#thread-name");
@@ -110,6 +111,23 @@ export function createHeader(options) {
     select: selects.status,
     pick: (until) => save(selects.status, { status: "snoozed", snoozed_until: until }),
     cancel: () => { if (conv) selects.status.value = conv.status; },
+  });
+
+  const labelsButton = $("#thread-labels");
+  labelsButton.hidden = !options.canLabel;
+  labelsButton.addEventListener("click", () => {
+    if (!conv) return;
+    openLabelMenu(labelsButton, {
+      title: "Labels on this conversation", canCreate: options.canCreateLabels,
+      current: () => (conv.labels || []).map((l) => l.id),
+      toggle: async (label, on) => {
+        const id = conv.id;
+        const updated = on
+          ? await api.post(`/conversations/${id}/labels`, { label_id: label.id })
+          : await api.del(`/conversations/${id}/labels/${label.id}`);
+        options.onChange(updated);
+      },
+    });
   });
 
   for (const member of options.members) {

@@ -4,6 +4,7 @@
 import { h } from "../core/dom.js";
 import { bytes, clockTime, fullTime, phoneOf } from "../core/format.js";
 import { icon } from "../core/icons.js";
+import { labelChip } from "./chips.js";
 
 export const STATUS = {
   queued: { label: "Queued", icon: "clock", text: true },
@@ -47,7 +48,7 @@ export function excerpt(msg, max = 120) {
 /** What changes a message's rendering; equal keys mean the node can be reused. */
 export function renderKey(msg) {
   return JSON.stringify([msg.text, msg.media, msg.status, msg.edited_at, msg.revoked_at,
-    msg.reactions, msg.quoted_message_id, msg.sender_name, msg.sent_by]);
+    msg.reactions, msg.quoted_message_id, msg.sender_name, msg.sent_by, msg.labels]);
 }
 
 function statusMark(msg) {
@@ -124,14 +125,23 @@ export function renderMessage(msg, ctx) {
     msg.forwarded ? h("span", { class: "msg-forwarded" }, icon("forward"), "Forwarded") : null,
     quoteBlock(msg, ctx.lookup, ctx.onJump),
     contentBlock(msg),
+    msg.labels && msg.labels.length
+      ? h("span", { class: "msg-labels" }, msg.labels.map((l) => labelChip(l))) : null,
     h("span", { class: "msg-meta" }, edited,
       h("time", { datetime: msg.timestamp, title: fullTime(msg.timestamp) },
         clockTime(msg.timestamp)),
       statusMark(msg)),
   );
-  const actions = ctx.canReply && !msg.revoked_at
-    ? h("div", { class: "msg-actions" },
-      h("button", {
+  const labelButton = ctx.canLabel
+    ? h("button", {
+      type: "button", class: "btn-icon label-menu-button", title: "Labels",
+      "aria-label": `Labels of this message from ${authorOf(msg)}`, "aria-haspopup": "dialog",
+      "aria-expanded": "false", on: { click: (event) => ctx.onLabel(msg, event.currentTarget) },
+    }, icon("tag"))
+    : null;
+  const actions = (ctx.canReply || ctx.canLabel) && !msg.revoked_at
+    ? h("div", { class: "msg-actions" }, labelButton,
+      ctx.canReply && h("button", {
         type: "button", class: "btn-icon", title: "Reply", on: { click: () => ctx.onReply(msg) },
         "aria-label": msg.from_me && !sentByOther(msg)
           ? "Reply to your message" : `Reply to ${authorOf(msg)}`,

@@ -44,7 +44,8 @@ function reconcile(parent, nodes) {
   while (parent.children.length > nodes.length) parent.lastElementChild.remove();
 }
 
-/** The message pane. options: canReply, onReply(msg), onRetry(msg), markRead(id) -> Promise. */
+/** The message pane. options: canReply, onReply(msg), onRetry(msg), markRead(id) -> Promise,
+ * canLabel and onLabel(msg, button) (the label menu of a message). */
 export function createThread(options) {
   const scroller = $("#thread-scroll");
   const list = $("#messages");
@@ -65,6 +66,7 @@ export function createThread(options) {
   const ctx = () => ({
     isGroup: Boolean(conv && conv.is_group), lookup, canReply: options.canReply,
     onReply: options.onReply, onRetry: options.onRetry, onJump: jumpTo,
+    canLabel: options.canLabel, onLabel: options.onLabel,
   });
 
   function atBottom() {

@@ -8,6 +8,7 @@ import * as realtime from "../core/realtime.js";
 import { allowed } from "../core/session.js";
 import { createAnnouncer } from "../conversations/announcer.js";
 import { createComposer } from "../conversations/composer.js";
+import { openLabelMenu, teamLabels } from "../conversations/labelmenu.js";
 import { setMe } from "../conversations/message.js";
 import { createHeader } from "../conversations/header.js";
 import { createSidebar } from "../conversations/sidebar.js";
@@ -24,6 +25,7 @@ function readUrl() {
     filters: {
       status: params.get("status") || "", unread: params.get("unread") === "1",
       mine: params.get("mine") === "1", q: params.get("q") || "",
+      label: /^\d+$/.test(params.get("label") || "") ? { id: Number(params.get("label")) } : null,
     },
   };
 }
@@ -34,6 +36,7 @@ function writeUrl(id, filters, push) {
   if (filters.unread) params.set("unread", "1");
   if (filters.mine) params.set("mine", "1");
   if (filters.q) params.set("q", filters.q);
+  if (filters.label) params.set("label", String(filters.label.id));
   const search = params.toString();
   const url = `${id ? `${BASE_PATH}/${id}` : BASE_PATH}${search ? `?${search}` : ""}`;
   if (url === window.location.pathname + window.location.search) return;
@@ -71,6 +74,7 @@ function build(session, members) {
   });
   ui.header = createHeader({
     canUpdate: allowed(role, "conversations.update"), members, onChange: onConversation,
+    canLabel: allowed(role, "labels.apply"), canCreateLabels: allowed(role, "labels.manage"),
     onLabel: (label) => ui.sidebar.setFilters({ label }),
   });
   ui.typing = createTyping({
@@ -89,6 +93,17 @@ function build(session, members) {
   });
   ui.thread = createThread({
     canReply: canSend, onReply: (msg) => ui.composer.quote(msg),
+    canLabel: allowed(role, "labels.apply"),
+    onLabel: (msg, button) => openLabelMenu(button, {
+      title: "Labels on this message", canCreate: allowed(role, "labels.manage"),
+      current: () => ((ui.thread.lookup(msg.id) || msg).labels || []).map((l) => l.id),
+      toggle: async (label, on) => {
+        const updated = on
+          ? await api.post(`/messages/${msg.id}/labels`, { label_id: label.id })
+          : await api.del(`/messages/${msg.id}/labels/${label.id}`);
+        ui.thread.upsert(updated);
+      },
+    }),
     onRetry: (msg) => ui.composer.fill(msg.text || "", msg.quoted_message_id
       ? ui.thread.lookup(msg.quoted_message_id) : null),
     markRead: (id) => api.post(`/conversations/${id}/read`).then(onConversation)
@@ -148,6 +163,16 @@ function subscribe(ui) {
   });
 }
 
+/** The label of a `?label=<id>` filter, with its name (null when it no longer exists). */
+async function labelFromUrl(label) {
+  if (!label) return null;
+  try {
+    return (await teamLabels()).find((l) => l.id === label.id) || null;
+  } catch {
+    return null;
+  }
+}
+
 async function main() {
   const session = await initLayout();
   const ui = build(session, await loadMembers());
@@ -161,6 +186,7 @@ async function main() {
     if (id !== ui.selectedId) select(ui, id, false);
   });
   await realtime.connect(); // live first, then the snapshot: nothing falls in between
+  ui.filters.label = await labelFromUrl(ui.filters.label);
   ui.sidebar.initFilters(ui.filters);
   await ui.sidebar.load();
   const { id } = readUrl();
