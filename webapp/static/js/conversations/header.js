@@ -202,6 +202,12 @@ export function createHeader(options) {
 
   return {
     show,
+    /** Open the snooze menu (the "s" shortcut). */
+    openSnooze() {
+      if (!conv || !options.canUpdate) return;
+      selects.status.value = "snoozed";
+      snooze.open();
+    },
     /** Names of teammates typing in this conversation right now (empty: nobody). */
     setTyping(names) {
       typing = names;

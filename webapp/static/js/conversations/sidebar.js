@@ -226,6 +226,8 @@ export function createSidebar(options) {
     /** Start with these filters (from the URL) without an extra load. */
     initFilters(initial) { Object.assign(filters, initial); syncControls(); },
     upsert,
+    /** The ids of the listed conversations, top to bottom. */
+    order: () => [...listEl.children].map((li) => Number(li.dataset.id)).filter(Boolean),
     has: (id) => items.has(id),
     get: (id) => items.get(id) || null,
     /** Highlight the selected conversation. */

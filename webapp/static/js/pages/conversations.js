@@ -2,7 +2,7 @@
 // API and the tab's WebSocket. The URL holds the selection and filters (reload-safe, shareable).
 
 import { api } from "../core/api.js";
-import { $, toast } from "../core/dom.js";
+import { $, announce, toast } from "../core/dom.js";
 import { initLayout } from "../core/layout.js";
 import * as realtime from "../core/realtime.js";
 import { allowed } from "../core/session.js";
@@ -10,6 +10,7 @@ import { createAnnouncer } from "../conversations/announcer.js";
 import { createComposer } from "../conversations/composer.js";
 import { openLabelMenu, teamLabels } from "../conversations/labelmenu.js";
 import { setMe } from "../conversations/message.js";
+import { createShortcuts } from "../conversations/shortcuts.js";
 import { createHeader } from "../conversations/header.js";
 import { createSidebar } from "../conversations/sidebar.js";
 import { createThread } from "../conversations/thread.js";
@@ -173,10 +174,42 @@ async function labelFromUrl(label) {
   }
 }
 
+/** The keyboard shortcuts ("?" lists them). */
+function shortcuts(ui, session) {
+  const role = session.user.role;
+  const step = (by) => {
+    const ids = ui.sidebar.order();
+    if (!ids.length) return;
+    const at = ids.indexOf(ui.selectedId);
+    const next = at < 0 ? ids[0] : ids[Math.min(Math.max(at + by, 0), ids.length - 1)];
+    if (next !== ui.selectedId) select(ui, next, true);
+  };
+  const change = (changes, said) => async () => {
+    if (!ui.selectedId) return;
+    try {
+      ui.onConversation(await api.patch(`/conversations/${ui.selectedId}`, changes));
+      announce(said);
+    } catch (exc) {
+      toast(`Could not save: ${exc.message}`, "error");
+    }
+  };
+  const canUpdate = allowed(role, "conversations.update");
+  createShortcuts({
+    next: () => step(1),
+    previous: () => step(-1),
+    reply: allowed(role, "messages.send") ? () => ui.selectedId && $("#reply-text").focus() : null,
+    resolve: canUpdate ? change({ status: "resolved" }, "Conversation resolved") : null,
+    snooze: canUpdate ? () => ui.header.openSnooze() : null,
+    assignMe: canUpdate ? change({ assignee_id: session.user.id }, "Assigned to you") : null,
+    search: () => $("#conv-q").focus(),
+  });
+}
+
 async function main() {
   const session = await initLayout();
   const ui = build(session, await loadMembers());
   subscribe(ui);
+  shortcuts(ui, session);
   $("#thread-back").addEventListener("click", (event) => {
     event.preventDefault();
     select(ui, null, true);
