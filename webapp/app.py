@@ -10,6 +10,7 @@ from webapp.audit.routes import bp as audit_bp
 from webapp.auth.routes import bp as auth_bp
 from webapp.canned.routes import bp as canned_bp
 from webapp.config import Settings
+from webapp.contacts.routes import bp as contacts_bp
 from webapp.dashboard.routes import bp as dashboard_bp
 from webapp.db import Database
 from webapp.errors import ConfigError
@@ -30,7 +31,8 @@ from webapp.tenants.routes import bp as team_bp
 from webapp.whatsapp.routes import bp as whatsapp_bp
 
 BLUEPRINTS = (health_bp, auth_bp, team_bp, audit_bp, dashboard_bp, whatsapp_bp, llm_bp,
-              analysis_bp, messaging_bp, labels_bp, canned_bp)
+              analysis_bp, messaging_bp, labels_bp, canned_bp,
+              contacts_bp)
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Flask:

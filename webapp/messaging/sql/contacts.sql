@@ -64,12 +64,14 @@ from gone where c.id = %(keep)s
 
 -- name: sync_direct_chats
 -- A direct chat follows its contact: addressed by the phone JID when known, else the LID, and
--- titled with the contact's name (the newest one). Returns the conversations that changed.
+-- titled with the contact's name (the saved one, else the newest WhatsApp name). Returns the
+-- conversations that changed.
 update conversations c
-set chat_jid = coalesce(ct.phone_jid, ct.lid_jid), title = coalesce(ct.push_name, c.title),
+set chat_jid = coalesce(ct.phone_jid, ct.lid_jid),
+    title = coalesce(ct.display_name, ct.push_name, c.title),
     updated_at = now()
 from contacts ct
 where ct.id = c.contact_id and ct.id = any(%(ids)s) and not c.is_group
   and (c.chat_jid is distinct from coalesce(ct.phone_jid, ct.lid_jid)
-       or c.title is distinct from coalesce(ct.push_name, c.title))
+       or c.title is distinct from coalesce(ct.display_name, ct.push_name, c.title))
 returning c.id

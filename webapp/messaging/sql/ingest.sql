@@ -9,11 +9,13 @@ where device_id = %(device_id)s and chat_key = any(%(keys)s)
 insert into conversations (tenant_id, device_id, chat_key, chat_jid, is_group, contact_id, title,
                            title_at)
 select mf_current_tenant(), %(device_id)s, u.chat_key, coalesce(ct.jid, u.chat_jid),
-       u.is_group, u.contact_id, coalesce(ct.push_name, u.title, ''), u.title_at
+       u.is_group, u.contact_id, coalesce(ct.display_name, ct.push_name, u.title, ''),
+       u.title_at
 from unnest(%(keys)s::text[], %(jids)s::text[], %(groups)s::boolean[], %(contacts)s::bigint[],
             %(titles)s::text[], %(titles_at)s::timestamptz[])
      as u(chat_key, chat_jid, is_group, contact_id, title, title_at)
-left join lateral (select coalesce(c.phone_jid, c.lid_jid) as jid, c.push_name from contacts c
+left join lateral (select coalesce(c.phone_jid, c.lid_jid) as jid, c.push_name, c.display_name
+                   from contacts c
                    where c.id = u.contact_id) ct on true
 on conflict (tenant_id, device_id, chat_key) do nothing
 returning id, chat_key

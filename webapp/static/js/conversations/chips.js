@@ -7,8 +7,9 @@ import { icon } from "../core/icons.js";
 /** A conversation's display name: its title, else the phone number. */
 export function conversationName(conv) {
   if (conv.title) return conv.title;
+  if (conv.is_group) return "Group";
   const user = String(conv.chat_jid || "").split("@")[0];
-  return /^\d+$/.test(user) ? `+${user}` : (conv.is_group ? "Group" : "Unknown");
+  return /^\d+$/.test(user) ? `+${user}` : "Unknown";
 }
 
 /** Round avatar with initials (a group icon for groups). */

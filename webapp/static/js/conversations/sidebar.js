@@ -3,7 +3,7 @@
 
 import { api } from "../core/api.js";
 import { $, $$, debounce, h } from "../core/dom.js";
-import { epochMs, fullTime, listTime } from "../core/format.js";
+import { epochMs, fullTime, listTime, phoneOf } from "../core/format.js";
 import { avatar, conversationName, labelChip, priorityChip, statusChip } from "./chips.js";
 import { authorOf } from "./message.js";
 
@@ -81,6 +81,9 @@ export function createSidebar(options) {
     h("span", { class: "conv-main" },
       h("span", { class: "conv-top" },
         h("span", { class: "conv-title" }, name),
+        // Shown only when another listed conversation has the same name (markDuplicates).
+        h("span", { class: "conv-sub", hidden: true },
+          conv.is_group ? "Group" : phoneOf(conv.chat_jid) || "WhatsApp contact"),
         h("time", { class: "conv-time", datetime: conv.last_message_at,
           title: fullTime(conv.last_message_at) }, listTime(conv.last_message_at))),
       h("span", { class: "conv-bottom" },
@@ -126,7 +129,22 @@ export function createSidebar(options) {
     showState();
   }
 
+  /** Conversations that share a name show their number (or "Group") beside it. */
+  function markDuplicates() {
+    const counts = new Map();
+    for (const conv of items.values()) {
+      const key = conversationName(conv).trim().toLowerCase();
+      counts.set(key, (counts.get(key) || 0) + 1);
+    }
+    for (const [id, li] of rows) {
+      const conv = items.get(id);
+      const sub = li.querySelector(".conv-sub");
+      if (conv && sub) sub.hidden = counts.get(conversationName(conv).trim().toLowerCase()) < 2;
+    }
+  }
+
   function showState() {
+    markDuplicates();
     if (loading && !items.size) stateEl.textContent = "Loading conversations…";
     else if (items.size) stateEl.textContent = "";
     else if (filtersActive()) stateEl.textContent = "No conversations match these filters.";

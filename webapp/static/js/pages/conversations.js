@@ -8,6 +8,7 @@ import * as realtime from "../core/realtime.js";
 import { allowed } from "../core/session.js";
 import { createAnnouncer } from "../conversations/announcer.js";
 import { createComposer } from "../conversations/composer.js";
+import { createContactPanel } from "../conversations/contactpanel.js";
 import { openLabelMenu, teamLabels } from "../conversations/labelmenu.js";
 import { setMe } from "../conversations/message.js";
 import { createShortcuts } from "../conversations/shortcuts.js";
@@ -66,7 +67,10 @@ function build(session, members) {
   const onConversation = (conv) => {
     ui.sidebar.upsert(conv);
     ui.thread.setConversation(conv);
-    if (ui.selectedId === conv.id) ui.header.show(conv);
+    if (ui.selectedId === conv.id) {
+      ui.header.show(conv);
+      ui.details.show(conv);
+    }
   };
   ui.onConversation = onConversation;
   ui.sidebar = createSidebar({
@@ -142,6 +146,7 @@ async function select(ui, id, push) {
     return;
   }
   ui.header.show(conv);
+  ui.details.show(conv);
   ui.typing.refresh();
   ui.composer.setConversation(id);
   await ui.thread.open(conv);
@@ -172,6 +177,37 @@ async function labelFromUrl(label) {
   } catch {
     return null;
   }
+}
+
+const PANEL_KEY = "mf.details-open";
+
+/** The details panel beside the thread: open state remembered, contact shown when open. */
+function detailsPanel(ui, session) {
+  const role = session.user.role;
+  const panel = $("#side-panel");
+  const button = $("#thread-details");
+  const contact = createContactPanel({
+    canEdit: allowed(role, "conversations.update"),
+    canCreateLabels: allowed(role, "labels.manage"),
+    onOpen: (id) => select(ui, id, true),
+  });
+  const setOpen = (open) => {
+    panel.hidden = !open;
+    $(".inbox").classList.toggle("panel-open", open);
+    button.setAttribute("aria-expanded", String(open));
+    window.localStorage.setItem(PANEL_KEY, open ? "1" : "0");
+    if (open && ui.selectedId) {
+      const conv = ui.sidebar.get(ui.selectedId);
+      if (conv) contact.show(conv);
+    }
+  };
+  button.addEventListener("click", () => setOpen(panel.hidden));
+  $("#side-panel-close").addEventListener("click", () => { setOpen(false); button.focus(); });
+  setOpen(window.localStorage.getItem(PANEL_KEY) === "1" && window.innerWidth > 1180);
+  return {
+    /** The selected conversation (or a live change of it). */
+    show(conv) { if (!panel.hidden) contact.show(conv); },
+  };
 }
 
 /** The keyboard shortcuts ("?" lists them). */
@@ -208,6 +244,7 @@ function shortcuts(ui, session) {
 async function main() {
   const session = await initLayout();
   const ui = build(session, await loadMembers());
+  ui.details = detailsPanel(ui, session);
   subscribe(ui);
   shortcuts(ui, session);
   $("#thread-back").addEventListener("click", (event) => {
