@@ -27,6 +27,7 @@ from webapp.http.openapi import build_document
 from webapp.labels.routes import bp as labels_bp
 from webapp.llm.routes import bp as llm_bp
 from webapp.messaging.routes import bp as messaging_bp
+from webapp.notes.routes import bp as notes_bp
 from webapp.notifications.routes import bp as notifications_bp
 from webapp.realtime.ws import init_realtime, stop_realtime
 from webapp.security import outbound
@@ -35,7 +36,7 @@ from webapp.whatsapp.routes import bp as whatsapp_bp
 
 BLUEPRINTS = (health_bp, auth_bp, team_bp, audit_bp, dashboard_bp, whatsapp_bp, llm_bp,
               analysis_bp, messaging_bp, labels_bp, canned_bp, contacts_bp, actions_bp,
-              notifications_bp, activity_bp)
+              notifications_bp, activity_bp, notes_bp)
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Flask:

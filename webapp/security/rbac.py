@@ -12,6 +12,7 @@ PERMISSIONS: dict[str, str] = {
     "conversations.read": "viewer",
     "labels.read": "viewer",
     "messages.send": "member",
+    "notes.write": "member",
     "conversations.update": "member",
     "labels.apply": "member",
     "actions.write": "member",
@@ -20,6 +21,7 @@ PERMISSIONS: dict[str, str] = {
     "costs.read": "manager",
     "labels.manage": "manager",
     "canned.manage": "manager",
+    "notes.moderate": "manager",  # delete another member's private note
     "members.manage": "admin",
     "invitations.manage": "admin",
     "audit.read": "admin",

@@ -11,7 +11,8 @@ const TYPING_IDLE_MS = 5000;   // "stop" after this long without a keystroke
 
 /**
  * options: onSend({text, quoted}) -> Promise; canSend; reason (why not, for the placeholder);
- * onTyping(conversationId, "start" | "stop"); canManageCanned (for the saved-replies hint).
+ * onTyping(conversationId, "start" | "stop"); canManageCanned (for the saved-replies hint);
+ * canNote and onNote({text}) -> Promise: the "Private note" mode, whose text stays in the team.
  */
 export function createComposer(options) {
   const form = $("#composer");
@@ -22,6 +23,21 @@ export function createComposer(options) {
   let current = null;
   let quoted = null;
   let sending = false;
+  let mode = "reply";
+  const modes = $("#composer-modes");
+  const placeholder = input.placeholder;
+
+  function setMode(next) {
+    mode = next;
+    form.classList.toggle("note-mode", mode === "note");
+    for (const btn of modes.querySelectorAll("button")) {
+      btn.setAttribute("aria-pressed", String(btn.dataset.mode === mode));
+    }
+    $("#reply-label").textContent = mode === "note" ? "Private note" : "Reply";
+    input.placeholder = mode === "note"
+      ? "Write a private note for the team (@name mentions a teammate)…" : placeholder;
+    button.textContent = mode === "note" ? "Add note" : "Send";
+  }
   let typingSince = 0;
   let typingTimer = 0;
 
@@ -63,19 +79,21 @@ export function createComposer(options) {
 
   async function submit() {
     const text = input.value.trim();
-    if (!text || sending || current === null || !options.canSend) return;
+    if (!text || sending || current === null) return;
+    if (mode === "note" ? !options.canNote : !options.canSend) return;
     sending = true;
     button.disabled = true;
     stopTyping();
     try {
-      await options.onSend({ text, quoted });
+      if (mode === "note") await options.onNote({ text });
+      else await options.onSend({ text, quoted });
       input.value = "";
       quoted = null;
       drafts.delete(current);
       showQuote();
       grow();
     } catch (exc) {
-      toast(`Not sent: ${exc.message}`, "error");
+      toast(`${mode === "note" ? "Note not saved" : "Not sent"}: ${exc.message}`, "error");
     } finally {
       sending = false;
       button.disabled = !options.canSend;
@@ -116,6 +134,14 @@ export function createComposer(options) {
     input.focus();
   });
 
+  modes.hidden = !options.canNote;
+  modes.addEventListener("click", (event) => {
+    const btn = event.target.closest("button[data-mode]");
+    if (!btn) return;
+    setMode(btn.dataset.mode);
+    input.focus();
+  });
+
   input.disabled = !options.canSend;
   button.disabled = !options.canSend;
   if (!options.canSend) {
@@ -143,6 +169,12 @@ export function createComposer(options) {
       quoted = msg;
       showQuote();
       saveDraft();
+      input.focus();
+    },
+    /** Write a private note (the "n" shortcut) or a reply ("r"). */
+    write(next) {
+      if (next === "note" && !options.canNote) return;
+      setMode(next);
       input.focus();
     },
     /** Put text in the box (e.g. "send again" of a failed message). */

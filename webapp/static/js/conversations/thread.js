@@ -10,6 +10,7 @@ import { api } from "../core/api.js";
 import { $, h } from "../core/dom.js";
 import { dayKey, dayLabel, epochMs } from "../core/format.js";
 import { authorOf, renderKey, renderMessage } from "./message.js";
+import { noteKey, renderNote } from "./notes.js";
 
 const PAGE = 50;
 const NEAR_TOP_PX = 300;
@@ -30,6 +31,10 @@ function byTime(a, b) {
   return timeKey(a.timestamp) - timeKey(b.timestamp) || a.id - b.id;
 }
 
+function asNote(note) {
+  return { ...note, timestamp: note.created_at, isNote: true };
+}
+
 function merge(old, msg) {
   if (!old) return msg;
   const keepStatus = (STATUS_RANK[old.status] ?? 0) > (STATUS_RANK[msg.status] ?? 0);
@@ -45,7 +50,8 @@ function reconcile(parent, nodes) {
 }
 
 /** The message pane. options: canReply, onReply(msg), onRetry(msg), markRead(id) -> Promise,
- * canLabel and onLabel(msg, button) (the label menu of a message). */
+ * canLabel and onLabel(msg, button) (the label menu of a message), canDeleteNote(note) and
+ * onDeleteNote(note) for the private notes shown among the messages by time. */
 export function createThread(options) {
   const scroller = $("#thread-scroll");
   const list = $("#messages");
@@ -53,6 +59,7 @@ export function createThread(options) {
   const jump = $("#jump-latest");
   let conv = null;
   let byId = new Map();
+  let notes = new Map();      // note id -> note (with `timestamp` = its created_at)
   let nodes = new Map();      // id -> {key, el}
   let separators = new Map(); // day key -> li
   let cursor = null;
@@ -81,6 +88,14 @@ export function createThread(options) {
   }
 
   function nodeFor(msg) {
+    if (msg.isNote) {
+      const key = noteKey(msg);
+      const cached = nodes.get(`n${msg.id}`);
+      if (cached && cached.key === key) return cached.el;
+      const el = renderNote(msg, { canDelete: options.canDeleteNote, onDelete: options.onDeleteNote });
+      nodes.set(`n${msg.id}`, { key, el });
+      return el;
+    }
     const quoted = msg.quoted_message_id && byId.has(msg.quoted_message_id) ? "q" : "";
     const key = renderKey(msg) + quoted;
     const cached = nodes.get(msg.id);
@@ -103,11 +118,15 @@ export function createThread(options) {
   function render() {
     const out = [];
     let prev = null;
-    for (const msg of [...byId.values()].sort(byTime)) {
+    // Notes go among the messages by time; one older than every loaded message waits, like
+    // the messages, for the page of history it belongs to.
+    const oldest = cursor && byId.size ? [...byId.values()].sort(byTime)[0] : null;
+    const shownNotes = [...notes.values()].filter((n) => !oldest || byTime(n, oldest) >= 0);
+    for (const msg of [...byId.values(), ...shownNotes].sort(byTime)) {
       const newDay = !prev || dayKey(prev.timestamp) !== dayKey(msg.timestamp);
       if (newDay) out.push(separator(msg.timestamp));
       const el = nodeFor(msg);
-      const grouped = !newDay && prev.from_me === msg.from_me
+      const grouped = !newDay && !msg.isNote && !prev.isNote && prev.from_me === msg.from_me
         && prev.sender_jid === msg.sender_jid && authorOf(prev) === authorOf(msg)
         && epochMs(msg.timestamp) - epochMs(prev.timestamp) < GROUP_GAP_MS;
       el.classList.toggle("msg-grouped", Boolean(grouped));
@@ -181,6 +200,7 @@ export function createThread(options) {
     const mine = token;
     conv = next;
     byId = new Map();
+    notes = new Map();
     nodes = new Map();
     separators = new Map();
     cursor = null;
@@ -190,8 +210,12 @@ export function createThread(options) {
     list.replaceChildren();
     setTop("Loading messages…");
     try {
-      const page = await loadPage({ limit: PAGE }, mine);
+      const [page, notePage] = await Promise.all([
+        loadPage({ limit: PAGE }, mine),
+        api.get(`/conversations/${next.id}/notes`, { limit: 200 }).catch(() => ({ data: [] })),
+      ]);
       if (!page) return;
+      for (const note of notePage.data) notes.set(note.id, asNote(note));
       cursor = page.next_cursor;
       render();
       scrollToBottom();
@@ -225,6 +249,19 @@ export function createThread(options) {
       if (!msg.from_me) maybeMarkRead();
     }
     return isNew;
+  }
+
+  /** Add or update a private note of the open conversation (live or just written). */
+  function upsertNote(note) {
+    if (!conv || note.conversation_id !== conv.id) return;
+    const wasBottom = atBottom();
+    notes.set(note.id, asNote(note));
+    render();
+    if (wasBottom) scrollToBottom();
+  }
+
+  function removeNote(id) {
+    if (notes.delete(id)) render();
   }
 
   /** After a reconnect: fetch what arrived after the newest message we hold (ascending). */
@@ -276,6 +313,8 @@ export function createThread(options) {
   return {
     open,
     upsert,
+    upsertNote,
+    removeNote,
     catchUp,
     lookup,
     /** The open conversation changed (status, unread count...). */

@@ -88,7 +88,13 @@ function build(session, members) {
     nameOf: (id) => (members.find((m) => m.id === id) || {}).name || "A teammate",
   });
   ui.composer = createComposer({
-    canSend, canManageCanned: allowed(role, "canned.manage"), reason: `Your role (${role}) can read conversations but not reply.`,
+    canSend, canManageCanned: allowed(role, "canned.manage"),
+    canNote: allowed(role, "notes.write"),
+    onNote: async ({ text }) => {
+      const note = await api.post(`/conversations/${ui.selectedId}/notes`, { body: text });
+      ui.thread.upsertNote(note);
+    },
+    reason: `Your role (${role}) can read conversations but not reply.`,
     onTyping: (id, state) => realtime.send({ type: "typing", conversation_id: id, state }),
     onSend: async ({ text, quoted }) => {
       const body = { conversation_id: ui.selectedId, text };
@@ -99,6 +105,17 @@ function build(session, members) {
   ui.thread = createThread({
     canReply: canSend, onReply: (msg) => ui.composer.quote(msg),
     canLabel: allowed(role, "labels.apply"),
+    canDeleteNote: (note) => note.author_id === session.user.id
+      || allowed(role, "notes.moderate"),
+    onDeleteNote: async (note) => {
+      if (!window.confirm("Delete this private note?")) return;
+      try {
+        await api.del(`/notes/${note.id}`);
+        ui.thread.removeNote(note.id);
+      } catch (exc) {
+        toast(`Could not delete the note: ${exc.message}`, "error");
+      }
+    },
     onLabel: (msg, button) => openLabelMenu(button, {
       title: "Labels on this message", canCreate: allowed(role, "labels.manage"),
       current: () => ((ui.thread.lookup(msg.id) || msg).labels || []).map((l) => l.id),
@@ -158,6 +175,8 @@ function subscribe(ui) {
     if (!msg.from_me) ui.announce(msg);
   });
   realtime.subscribe("message.updated", (msg) => ui.thread.upsert(msg));
+  realtime.subscribe("note.created", (note) => ui.thread.upsertNote(note));
+  realtime.subscribe("note.deleted", (note) => ui.thread.removeNote(note.id));
   realtime.subscribe("conversation.updated", ui.onConversation);
   realtime.subscribe("typing", (frame) => ui.typing.handle(frame));
   realtime.onState((state, info) => {
@@ -233,7 +252,9 @@ function shortcuts(ui, session) {
   createShortcuts({
     next: () => step(1),
     previous: () => step(-1),
-    reply: allowed(role, "messages.send") ? () => ui.selectedId && $("#reply-text").focus() : null,
+    reply: allowed(role, "messages.send")
+      ? () => ui.selectedId && ui.composer.write("reply") : null,
+    note: allowed(role, "notes.write") ? () => ui.selectedId && ui.composer.write("note") : null,
     resolve: canUpdate ? change({ status: "resolved" }, "Conversation resolved") : null,
     snooze: canUpdate ? () => ui.header.openSnooze() : null,
     assignMe: canUpdate ? change({ assignee_id: session.user.id }, "Assigned to you") : null,

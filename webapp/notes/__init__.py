@@ -1,0 +1,1 @@
+"""Private notes in a conversation: the team's own remarks beside the thread (issue 13)."""
