@@ -7,6 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp.actions.routes import bp as actions_bp
 from webapp.activity.routes import bp as activity_bp
+from webapp.analysis.insights_routes import bp as insights_bp
 from webapp.analysis.routes import bp as analysis_bp
 from webapp.audit.routes import bp as audit_bp
 from webapp.auth.routes import bp as auth_bp
@@ -36,7 +37,8 @@ from webapp.whatsapp.routes import bp as whatsapp_bp
 
 BLUEPRINTS = (health_bp, auth_bp, team_bp, audit_bp, dashboard_bp, whatsapp_bp, llm_bp,
               analysis_bp, messaging_bp, labels_bp, canned_bp, contacts_bp, actions_bp,
-              notifications_bp, activity_bp, notes_bp)
+              notifications_bp, activity_bp, notes_bp,
+              insights_bp)
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Flask:

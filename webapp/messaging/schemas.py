@@ -36,6 +36,22 @@ class LastMessage(BaseModel):
     preview: str | None
 
 
+class MessageAnalysis(BaseModel):
+    """The analysis's verdict on a message (the built-in analyser or a model's)."""
+
+    priority: Literal["urgent", "high", "medium", "low"]
+    important: bool
+    sentiment: Literal["positive", "neutral", "negative"]
+    language: str
+    reason: str
+    topics: list[str]
+    confidence: float
+    provider_kind: str
+    model: str
+    heuristic: bool
+    analysed_at: str
+
+
 class Conversation(BaseModel):
     """A conversation row (mf_conversation_json)."""
 
@@ -96,6 +112,7 @@ class Message(BaseModel):
     reactions: list[Reaction]
     sent_by: SentBy | None
     labels: list[Label]
+    analysis: MessageAnalysis | None
 
 
 class MessageList(BaseModel):

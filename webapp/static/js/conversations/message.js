@@ -36,6 +36,26 @@ export function authorOf(msg) {
   return msg.sender_name || phoneOf(msg.sender_jid) || "Unknown";
 }
 
+const PRIORITY_LABEL = { urgent: "Urgent", high: "High", medium: "Medium", low: "Low" };
+
+/** The analysis's verdict as a compact badge; its details (reason, topics, model) on click. */
+function analysisBadge(msg) {
+  const a = msg.analysis;
+  if (!a || msg.from_me || msg.revoked_at) return null;
+  const by = a.heuristic ? "built-in analyser" : `${a.provider_kind} · ${a.model}`;
+  return h("details", { class: `ai-badge ai-${a.priority}` },
+    h("summary", { title: a.reason || "Analysed" },
+      h("span", { class: "ai-dot", "aria-hidden": "true" }),
+      `${PRIORITY_LABEL[a.priority] || a.priority}${a.important ? " · important" : ""}`,
+      ` · ${a.sentiment} · ${a.language}`),
+    h("div", { class: "ai-detail" },
+      a.reason ? h("p", {}, a.reason) : null,
+      a.topics && a.topics.length ? h("p", { class: "muted" }, `Topics: ${a.topics.join(", ")}`)
+        : null,
+      h("p", { class: "muted" },
+        `Confidence ${Math.round(a.confidence * 100)}% · ${by} · ${fullTime(a.analysed_at)}`)));
+}
+
 /** A short one-line excerpt of a message's content. */
 export function excerpt(msg, max = 120) {
   if (!msg) return "";
@@ -48,7 +68,7 @@ export function excerpt(msg, max = 120) {
 /** What changes a message's rendering; equal keys mean the node can be reused. */
 export function renderKey(msg) {
   return JSON.stringify([msg.text, msg.media, msg.status, msg.edited_at, msg.revoked_at,
-    msg.reactions, msg.quoted_message_id, msg.sender_name, msg.sent_by, msg.labels]);
+    msg.reactions, msg.quoted_message_id, msg.sender_name, msg.sent_by, msg.labels, msg.analysis]);
 }
 
 function statusMark(msg) {
@@ -127,6 +147,7 @@ export function renderMessage(msg, ctx) {
     contentBlock(msg),
     msg.labels && msg.labels.length
       ? h("span", { class: "msg-labels" }, msg.labels.map((l) => labelChip(l))) : null,
+    analysisBadge(msg),
     h("span", { class: "msg-meta" }, edited,
       h("time", { datetime: msg.timestamp, title: fullTime(msg.timestamp) },
         clockTime(msg.timestamp)),
@@ -139,8 +160,15 @@ export function renderMessage(msg, ctx) {
       "aria-expanded": "false", on: { click: (event) => ctx.onLabel(msg, event.currentTarget) },
     }, icon("tag"))
     : null;
-  const actions = (ctx.canReply || ctx.canLabel) && !msg.revoked_at
-    ? h("div", { class: "msg-actions" }, labelButton,
+  const analyseButton = ctx.canAnalyse && !msg.from_me && msg.text
+    ? h("button", {
+      type: "button", class: "btn-icon", title: msg.analysis ? "Analyse again" : "Analyse",
+      "aria-label": `Analyse this message from ${authorOf(msg)}`,
+      on: { click: (event) => ctx.onAnalyse(msg, event.currentTarget) },
+    }, icon("sparkle"))
+    : null;
+  const actions = (ctx.canReply || ctx.canLabel || analyseButton) && !msg.revoked_at
+    ? h("div", { class: "msg-actions" }, analyseButton, labelButton,
       ctx.canReply && h("button", {
         type: "button", class: "btn-icon", title: "Reply", on: { click: () => ctx.onReply(msg) },
         "aria-label": msg.from_me && !sentByOther(msg)

@@ -74,6 +74,7 @@ export function createThread(options) {
     isGroup: Boolean(conv && conv.is_group), lookup, canReply: options.canReply,
     onReply: options.onReply, onRetry: options.onRetry, onJump: jumpTo,
     canLabel: options.canLabel, onLabel: options.onLabel,
+    canAnalyse: options.canAnalyse, onAnalyse: options.onAnalyse,
   });
 
   function atBottom() {

@@ -8,6 +8,7 @@ import * as realtime from "../core/realtime.js";
 import { allowed } from "../core/session.js";
 import { createAnnouncer } from "../conversations/announcer.js";
 import { createComposer } from "../conversations/composer.js";
+import { createAiPanel } from "../conversations/aipanel.js";
 import { createContactPanel } from "../conversations/contactpanel.js";
 import { openLabelMenu, teamLabels } from "../conversations/labelmenu.js";
 import { setMe } from "../conversations/message.js";
@@ -105,6 +106,18 @@ function build(session, members) {
   ui.thread = createThread({
     canReply: canSend, onReply: (msg) => ui.composer.quote(msg),
     canLabel: allowed(role, "labels.apply"),
+    canAnalyse: allowed(role, "analysis.run"),
+    onAnalyse: async (msg, button) => {
+      button.disabled = true;
+      try {
+        await api.post("/messages/analyze", { message_id: msg.id });
+        announce("Message analysed");
+      } catch (exc) {
+        toast(`Could not analyse: ${exc.message}`, "error");
+      } finally {
+        button.disabled = false;
+      }
+    },
     canDeleteNote: (note) => note.author_id === session.user.id
       || allowed(role, "notes.moderate"),
     onDeleteNote: async (note) => {
@@ -176,6 +189,13 @@ function subscribe(ui) {
   });
   realtime.subscribe("message.updated", (msg) => ui.thread.upsert(msg));
   realtime.subscribe("note.created", (note) => ui.thread.upsertNote(note));
+  const analysed = (frame) => ui.details.analysisChanged(frame.conversation_id);
+  for (const type of ["summary.created", "conversation.scored", "action_item.created",
+    "action_item.updated", "action_item.deleted"]) realtime.subscribe(type, analysed);
+  realtime.subscribe("message.analyzed", (msg) => {
+    ui.thread.upsert(msg);
+    analysed(msg);
+  });
   realtime.subscribe("note.deleted", (note) => ui.thread.removeNote(note.id));
   realtime.subscribe("conversation.updated", ui.onConversation);
   realtime.subscribe("typing", (frame) => ui.typing.handle(frame));
@@ -199,6 +219,7 @@ async function labelFromUrl(label) {
 }
 
 const PANEL_KEY = "mf.details-open";
+const TAB_KEY = "mf.details-tab";
 
 /** The details panel beside the thread: open state remembered, contact shown when open. */
 function detailsPanel(ui, session) {
@@ -210,22 +231,53 @@ function detailsPanel(ui, session) {
     canCreateLabels: allowed(role, "labels.manage"),
     onOpen: (id) => select(ui, id, true),
   });
+  const ai = createAiPanel({
+    canRun: allowed(role, "analysis.run"), canAct: allowed(role, "actions.write"),
+  });
+  let tab = window.localStorage.getItem(TAB_KEY) === "ai" ? "ai" : "contact";
+  const showCurrent = (conv) => {
+    if (panel.hidden || !conv) return;
+    if (tab === "ai") ai.show(conv); else contact.show(conv);
+  };
+  const setTab = (next) => {
+    tab = next;
+    window.localStorage.setItem(TAB_KEY, tab);
+    for (const el of panel.querySelectorAll("[role=tab]")) {
+      const on = el.dataset.tab === tab;
+      el.setAttribute("aria-selected", String(on));
+      el.tabIndex = on ? 0 : -1;
+    }
+    $("#contact-panel").hidden = tab !== "contact";
+    $("#ai-panel").hidden = tab !== "ai";
+    showCurrent(ui.selectedId ? ui.sidebar.get(ui.selectedId) : null);
+  };
+  panel.querySelector("[role=tablist]").addEventListener("click", (event) => {
+    const el = event.target.closest("[role=tab]");
+    if (el) setTab(el.dataset.tab);
+  });
+  panel.querySelector("[role=tablist]").addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowRight" && event.key !== "ArrowLeft") return;
+    setTab(tab === "ai" ? "contact" : "ai");
+    panel.querySelector(`[data-tab="${tab}"]`).focus();
+  });
   const setOpen = (open) => {
     panel.hidden = !open;
     $(".inbox").classList.toggle("panel-open", open);
     button.setAttribute("aria-expanded", String(open));
     window.localStorage.setItem(PANEL_KEY, open ? "1" : "0");
-    if (open && ui.selectedId) {
-      const conv = ui.sidebar.get(ui.selectedId);
-      if (conv) contact.show(conv);
-    }
+    if (open) setTab(tab);
   };
   button.addEventListener("click", () => setOpen(panel.hidden));
   $("#side-panel-close").addEventListener("click", () => { setOpen(false); button.focus(); });
   setOpen(window.localStorage.getItem(PANEL_KEY) === "1" && window.innerWidth > 1180);
   return {
     /** The selected conversation (or a live change of it). */
-    show(conv) { if (!panel.hidden) contact.show(conv); },
+    show: showCurrent,
+    /** An analysis result or action item of a conversation changed: refresh the AI tab. */
+    analysisChanged(conversationId) {
+      if (!panel.hidden && tab === "ai" && ai.current() === conversationId) ai.refresh();
+    },
+    openAi() { setOpen(true); setTab("ai"); },
   };
 }
 
