@@ -83,7 +83,6 @@ CREATE INDEX action_items_due_idx ON public.action_items USING btree (tenant_id,
 CREATE INDEX action_items_due_unnotified_idx ON public.action_items USING btree (due_date, tenant_id) WHERE ((assignee_id IS NOT NULL) AND (due_date IS NOT NULL) AND (status = ANY (ARRAY['todo'::text, 'in_progress'::text, 'blocked'::text])) AND (due_notified_for IS DISTINCT FROM due_date));
 CREATE INDEX action_items_manual_idx ON public.action_items USING btree (tenant_id, id DESC) WHERE (origin = 'manual'::text);
 CREATE UNIQUE INDEX action_items_proposal_key ON public.action_items USING btree (tenant_id, source_message_id, md5(lower(description))) WHERE (source_message_id IS NOT NULL);
-CREATE INDEX action_items_recent_idx ON public.action_items USING btree (tenant_id, id DESC);
 alter table public.action_items enable row level security;
 alter table public.action_items force row level security;
 create policy action_items_tenant on public.action_items for all to public
