@@ -105,3 +105,18 @@ def test_a_used_or_broken_link_says_what_to_do(page: Page, errors: ConsoleWatch,
     page.screenshot(path="/tmp/mf-invite-used-phone.png")
     page.goto(live_server.url + "/invite")
     expect(page.locator("#invite-error")).to_contain_text("incomplete")
+
+
+def test_a_member_already_is_simply_signed_in(page: Page, errors: ConsoleWatch,
+                                              live_server: LiveServer, tenant: Tenant) -> None:
+    errors.allowed_statuses.add(409)  # the first try says "already a member"
+    other = register_owner(live_server.app.test_client(), "Twice Ltd")
+    first = _invite(live_server, tenant, other.email)
+    client = live_server.app.test_client()
+    assert client.post("/api/v1/invitations/accept", headers=other.headers,
+                       json={"token": first.split("token=")[1]}).status_code == 201
+    page.goto(live_server.url + _invite(live_server, tenant, other.email))
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in and join").click()
+    expect(page).to_have_url(re.compile(r"/app/conversations"))
+    assert _me(page)["tenant"]["id"] == tenant.id

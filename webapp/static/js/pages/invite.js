@@ -96,9 +96,17 @@ function showSignIn(invite) {
     error.hidden = true;
     const done = busy($("#invite-signin-button"), "Signing in…");
     try {
-      await api.post("/auth/login", {
-        email: invite.email, password, invitation_token: token(), use_cookies: true,
-      }, { auth: false });
+      try {
+        await api.post("/auth/login", {
+          email: invite.email, password, invitation_token: token(), use_cookies: true,
+        }, { auth: false });
+      } catch (exc) {
+        // A member already (e.g. the link opened twice): just sign in to that team.
+        if (!(exc instanceof ApiError && exc.code === "already_member")) throw exc;
+        await api.post("/auth/login", {
+          email: invite.email, password, tenant_id: invite.tenant.id, use_cookies: true,
+        }, { auth: false });
+      }
       window.location.assign(APP);
     } catch (exc) {
       showError(explain(exc));
