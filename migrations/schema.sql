@@ -625,9 +625,12 @@ create table public.invitations (
     accepted_at timestamp with time zone,
     accepted_by bigint,
     created_at timestamp with time zone default now() not null,
+    revoked_at timestamp with time zone,
+    revoked_by bigint,
     constraint invitations_role_check CHECK ((role = ANY (ARRAY['admin'::text, 'manager'::text, 'member'::text, 'viewer'::text]))),
     constraint invitations_accepted_by_fkey FOREIGN KEY (accepted_by) REFERENCES users(id) ON DELETE SET NULL,
     constraint invitations_invited_by_fkey FOREIGN KEY (invited_by) REFERENCES users(id) ON DELETE SET NULL,
+    constraint invitations_revoked_by_fkey FOREIGN KEY (revoked_by) REFERENCES users(id) ON DELETE SET NULL,
     constraint invitations_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE,
     constraint invitations_pkey PRIMARY KEY (id),
     constraint invitations_token_hash_key UNIQUE (token_hash)
@@ -1230,6 +1233,11 @@ create table public.tenants (
     name text not null,
     timezone text default 'UTC'::text not null,
     created_at timestamp with time zone default now() not null,
+    business_hours jsonb default '{"fri": {"end": "17:00", "start": "09:00"}, "mon": {"end": "17:00", "start": "09:00"}, "sat": null, "sun": null, "thu": {"end": "17:00", "start": "09:00"}, "tue": {"end": "17:00", "start": "09:00"}, "wed": {"end": "17:00", "start": "09:00"}}'::jsonb not null,
+    first_response_target_minutes integer,
+    updated_at timestamp with time zone default now() not null,
+    constraint tenants_business_hours_object CHECK ((jsonb_typeof(business_hours) = 'object'::text)),
+    constraint tenants_first_response_target_minutes_check CHECK (((first_response_target_minutes >= 1) AND (first_response_target_minutes <= 10080))),
     constraint tenants_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
     constraint tenants_pkey PRIMARY KEY (id)
 );
@@ -1535,7 +1543,8 @@ CREATE OR REPLACE FUNCTION public.mf_device_json(d devices)
  STABLE
 AS $function$
     select jsonb_build_object(
-        'id', d.id, 'kind', d.kind, 'jid', d.jid, 'display_name', d.display_name,
+        'id', d.id, 'kind', d.kind, 'simulated', d.kind = 'simulator', 'jid', d.jid,
+        'display_name', d.display_name,
         'status', d.status, 'has_qr', d.qr_payload is not null,
         'qr_updated_at', mf_ts(d.qr_updated_at), 'last_seen', mf_ts(d.last_seen),
         'last_error', d.last_error, 'created_at', mf_ts(d.created_at),
@@ -1667,12 +1676,14 @@ begin
 end $function$;
 
 CREATE OR REPLACE FUNCTION public.mf_find_invitation(p_token_hash bytea)
- RETURNS TABLE(id bigint, tenant_id bigint, email text, role text, expires_at timestamp with time zone, accepted_at timestamp with time zone)
+ RETURNS TABLE(id bigint, tenant_id bigint, email text, role text, expires_at timestamp with time zone, accepted_at timestamp with time zone, revoked_at timestamp with time zone, tenant_name text)
  LANGUAGE sql
  STABLE SECURITY DEFINER
  SET search_path TO 'public', 'pg_temp'
-AS $function$ select id, tenant_id, email, role, expires_at, accepted_at from invitations
-          where token_hash = p_token_hash $function$;
+AS $function$ select i.id, i.tenant_id, i.email, i.role, i.expires_at, i.accepted_at, i.revoked_at,
+                 t.name
+          from invitations i join tenants t on t.id = i.tenant_id
+          where i.token_hash = p_token_hash $function$;
 
 CREATE OR REPLACE FUNCTION public.mf_fold(t text)
  RETURNS text
@@ -2068,6 +2079,18 @@ begin
     return v_count;
 end $function$;
 
+CREATE OR REPLACE FUNCTION public.mf_revoke_user_sessions(p_user_id bigint, p_keep uuid, p_reason text)
+ RETURNS integer
+ LANGUAGE sql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$ with ended as (
+              update auth_sessions set revoked_at = now(), revoked_reason = p_reason
+              where user_id = p_user_id and revoked_at is null
+                and (p_keep is null or id <> p_keep)
+              returning 1)
+          select count(*)::integer from ended $function$;
+
 CREATE OR REPLACE FUNCTION public.mf_sent_by_json(m messages)
  RETURNS jsonb
  LANGUAGE sql
@@ -2081,6 +2104,13 @@ AS $function$
                                 when 'automation' then 'Automation'
                                 else 'Phone' end) end
 $function$;
+
+CREATE OR REPLACE FUNCTION public.mf_set_password(p_user_id bigint, p_password_hash text)
+ RETURNS void
+ LANGUAGE sql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$ update users set password_hash = p_password_hash where id = p_user_id $function$;
 
 CREATE OR REPLACE FUNCTION public.mf_tenants_with_active_providers()
  RETURNS TABLE(tenant_id bigint)
@@ -2123,6 +2153,13 @@ CREATE OR REPLACE FUNCTION public.mf_ts(t timestamp with time zone)
  LANGUAGE sql
  STABLE
 AS $function$ select (to_jsonb(t at time zone 'UTC') #>> '{}') || 'Z' $function$;
+
+CREATE OR REPLACE FUNCTION public.mf_user_password_hash(p_user_id bigint)
+ RETURNS text
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$ select password_hash from users where id = p_user_id $function$;
 
 CREATE OR REPLACE FUNCTION public.mf_user_tenants(p_user_id bigint)
  RETURNS TABLE(tenant_id bigint, tenant_name text, role text)

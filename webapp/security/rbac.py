@@ -35,12 +35,14 @@ PERMISSIONS: dict[str, str] = {
     "comments.write": "member",
     "notifications.send": "manager",
     "team.activity.read": "manager",
+    "tenant.manage": "admin",
 }
 
 # Actions that are written to audit_logs even when allowed.
 SENSITIVE = frozenset(
     {"members.manage", "invitations.manage", "audit.write", "devices.manage",
-     "llm.providers.manage", "integrations.manage", "tenant.delete"}
+     "llm.providers.manage", "integrations.manage", "tenant.delete",
+     "tenant.manage"}
 )
 
 
