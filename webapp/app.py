@@ -23,6 +23,7 @@ from webapp.http.middleware import configure_logging, init_middleware
 from webapp.http.openapi import build_document
 from webapp.labels.routes import bp as labels_bp
 from webapp.llm.routes import bp as llm_bp
+from webapp.media.routes import bp as media_bp
 from webapp.messaging.routes import bp as messaging_bp
 from webapp.realtime.ws import init_realtime, stop_realtime
 from webapp.security import outbound
@@ -30,7 +31,7 @@ from webapp.tenants.routes import bp as team_bp
 from webapp.whatsapp.routes import bp as whatsapp_bp
 
 BLUEPRINTS = (health_bp, auth_bp, team_bp, audit_bp, dashboard_bp, whatsapp_bp, llm_bp,
-              analysis_bp, messaging_bp, labels_bp, canned_bp)
+              analysis_bp, messaging_bp, labels_bp, canned_bp, media_bp)
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Flask:

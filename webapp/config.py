@@ -51,10 +51,18 @@ class Settings:
     analysis_runner: str = "inline"
     # OUTBOUND_ALLOW: hosts and CIDRs that outbound requests may reach although not public.
     outbound_allow: tuple[str, ...] = ()
+    # MEDIA_DIR: the content-addressed media store (default <home>/media); MEDIA_MAX_BYTES caps
+    # both downloads from WhatsApp and uploads by agents; MEDIA_DOWNLOAD_ATTEMPTS is when the
+    # gateway stops retrying a download and the message shows "media unavailable".
+    media_dir: Path = None  # type: ignore[assignment]  # set in __post_init__
+    media_max_bytes: int = 16 * 1024 * 1024
+    media_download_attempts: int = 6
 
     def __post_init__(self) -> None:
         if self.analytics_dir is None:
             object.__setattr__(self, "analytics_dir", Path(self.home) / "analytics")
+        if self.media_dir is None:
+            object.__setattr__(self, "media_dir", Path(self.home) / "media")
 
     @property
     def production(self) -> bool:
@@ -96,6 +104,9 @@ class Settings:
             "log_level": env.get("LOG_LEVEL", "INFO"),
             "analysis_runner": _choice(env, "ANALYSIS_RUNNER", ("inline", "dagster")),
             "outbound_allow": outbound_allow_from_env(env),
+            "media_dir": Path(env["MEDIA_DIR"]) if env.get("MEDIA_DIR") else home / "media",
+            "media_max_bytes": _int(env, "MEDIA_MAX_BYTES", 16 * 1024 * 1024),
+            "media_download_attempts": _int(env, "MEDIA_DOWNLOAD_ATTEMPTS", 6),
         }
         settings = cls(**values)
         if mode != "production" and not (settings.jwt_secret and settings.master_key):

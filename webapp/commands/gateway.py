@@ -69,7 +69,10 @@ def gateway(poll_interval: float, outbox_interval: float, session_store: str,
     with database(max_size=6) as db:
         config = RunnerConfig(poll_interval=poll_interval, outbox_interval=outbox_interval,
                               store_dsn=db.dsn if session_store == "postgres" else None,
-                              home=settings.home, simulator_rate=simulator_rate)
+                              home=settings.home, simulator_rate=simulator_rate,
+                              media_dir=settings.media_dir,
+                              media_max_bytes=settings.media_max_bytes,
+                              media_attempts=settings.media_download_attempts)
         runner = GatewayRunner(db, config)
 
         def _stop(signum: int, frame: FrameType | None) -> None:
