@@ -2,6 +2,7 @@
 // and each conversation keeps its own draft while you switch between them.
 
 import { $, toast } from "../core/dom.js";
+import { createAttach } from "./attach.js";
 import { createCannedPicker } from "./canned.js";
 import { authorOf, excerpt } from "./message.js";
 
@@ -10,7 +11,7 @@ const TYPING_REPEAT_MS = 4000; // re-announce "start" while typing goes on
 const TYPING_IDLE_MS = 5000;   // "stop" after this long without a keystroke
 
 /**
- * options: onSend({text, quoted}) -> Promise; canSend; reason (why not, for the placeholder);
+ * options: onSend({text, quoted, file}) -> Promise; canSend; reason (why not, for the placeholder);
  * onTyping(conversationId, "start" | "stop"); canManageCanned (for the saved-replies hint).
  */
 export function createComposer(options) {
@@ -24,6 +25,7 @@ export function createComposer(options) {
   let sending = false;
   let typingSince = 0;
   let typingTimer = 0;
+  const attach = createAttach({ enabled: options.canSend, onChange: () => input.focus() });
 
   function stopTyping() {
     window.clearTimeout(typingTimer);
@@ -63,12 +65,14 @@ export function createComposer(options) {
 
   async function submit() {
     const text = input.value.trim();
-    if (!text || sending || current === null || !options.canSend) return;
+    const file = attach.file;
+    if ((!text && !file) || sending || current === null || !options.canSend) return;
     sending = true;
     button.disabled = true;
     stopTyping();
     try {
-      await options.onSend({ text, quoted });
+      await options.onSend({ text, quoted, file });
+      attach.clear();
       input.value = "";
       quoted = null;
       drafts.delete(current);
@@ -131,6 +135,7 @@ export function createComposer(options) {
     setConversation(id) {
       stopTyping();
       saveDraft();
+      if (current !== id) attach.clear();
       current = id;
       const draft = drafts.get(id) || { text: "", quoted: null };
       input.value = draft.text;
