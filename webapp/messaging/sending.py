@@ -105,6 +105,9 @@ def forward(db: Database, p: Principal, message_id: int, conversation_id: int) -
             raise Conflict("That message was deleted for everyone; it cannot be forwarded.",
                            code="message_revoked", details={"message_id": message_id})
         media = source["media"]
+        if media is not None and media.get("state") != "ready":
+            # The source's file is not here (yet, or at all): the copy shows its metadata only.
+            media = {k: v for k, v in media.items() if k not in ("state", "reason")}
         sent = _queue(conn, p, target, text=source["text"],
                       media=None if media is None else Jsonb(media), quoted_wa_id=None,
                       forwarded=True, kind="forward", source_id=source["id"])

@@ -225,3 +225,22 @@ def test_a_viewer_sending_an_attachment_is_403_and_audited(client: FlaskClient, 
             (desk.viewer.user_id,)).fetchall()
     assert {"action": "messages.send", "outcome": "denied",
             "details": {"method": "POST", "path": "/api/v1/media"}} in rows
+
+
+def test_forwards_keep_the_file_only_when_it_is_stored(client: FlaskClient, desk: Desk) -> None:
+    def forward(wa_id: str) -> dict[str, Any]:
+        r = client.post("/api/v1/messages/forward", headers=desk.member.headers,
+                        json={"message_id": desk.ids[wa_id],
+                              "conversation_id": desk.conversation})
+        assert r.status_code == 202, r.get_json()
+        body: dict[str, Any] = r.get_json()
+        return body
+
+    photo = forward("PHOTO")
+    assert photo["media"]["state"] == "ready"
+    r = client.get(f"/api/v1/messages/{photo['id']}/media", headers=desk.viewer.headers)
+    assert r.status_code == 200 and r.data == samples.PHOTOS[0].data
+    later = forward("LATER")  # still downloading: the copy shows the metadata only
+    assert later["media"] == {"type": "image", "mime": "image/jpeg", "size": 10}
+    assert client.get(f"/api/v1/messages/{later['id']}/media",
+                      headers=desk.viewer.headers).status_code == 404

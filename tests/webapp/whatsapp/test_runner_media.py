@@ -161,8 +161,8 @@ def test_files_over_the_size_cap_are_never_downloaded(fresh: tuple[Database, str
                               "voice": True, "size": len(PHOTO), "state": "ready"}
 
 
-def test_attachments_are_uploaded_and_sent_as_media_messages(fresh: tuple[Database, str],
-                                                             tmp_path: Path) -> None:
+def test_attachments_and_media_forwards_are_uploaded_and_sent_as_media_messages(
+        fresh: tuple[Database, str], tmp_path: Path) -> None:
     db, _ = fresh
     runner, client, tenant = started(db, tmp_path, real_outbox=True)
     user = add_user(db, tenant, f"agent-{uuid.uuid4().hex[:6]}@example.com", "Agent",
@@ -182,6 +182,7 @@ def test_attachments_are_uploaded_and_sent_as_media_messages(fresh: tuple[Databa
         return SimpleNamespace(ID="3EB0MEDIASENT")
 
     client.upload, client.send_message = upload, send_message
+    client.download_any = lambda message, path=None: PHOTO
     try:
         dispatch(client, ConnectedEv(status=True))
         dispatch(client, message_event(Message(conversation="invoice please?"), msg_id="ASK1"))
@@ -199,8 +200,22 @@ def test_attachments_are_uploaded_and_sent_as_media_messages(fresh: tuple[Databa
             return str(row["status"]) if row else ""
 
         wait_for(lambda: status() == "sent")
+        # A customer's photo, once downloaded, is forwarded with its bytes (re-uploaded).
+        dispatch(client, image_event("PHOTO9"))
+        wait_for(lambda: media_row(db, tenant, "PHOTO9")["state"] == "ready")
+        with db.tenant(tenant) as conn:
+            photo = conn.execute("select id from messages where wa_message_id = 'PHOTO9'"
+                                 ).fetchone()
+        assert photo is not None
+        queued = sending.forward(db, agent, photo["id"], conv["id"])
+        assert queued["media"]["state"] == "ready"
+        wait_for(lambda: status() == "sent")
     finally:
         runner.stop()
+    assert uploaded[1] == (PHOTO, uploaded[1][1]) and uploaded[1][1].name == "MediaImage"
+    forwarded = sent[1][1].imageMessage
+    assert (forwarded.contextInfo.isForwarded, forwarded.caption, forwarded.mimetype) == (
+        True, "the router", "image/png")
     assert uploaded[0][0] == samples.INVOICE.data and uploaded[0][1].name == "MediaDocument"
     to, message = sent[0]
     doc = message.documentMessage
