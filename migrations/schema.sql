@@ -931,6 +931,31 @@ create policy llm_usage_logs_tenant on public.llm_usage_logs for all to public
     with check ((tenant_id = mf_current_tenant()));
 grant DELETE, INSERT, SELECT, UPDATE on public.llm_usage_logs to messageflow_app;
 
+create table public.media_uploads (
+    id bigint generated always as identity not null,
+    tenant_id bigint not null,
+    type text not null,
+    mime text not null,
+    filename text,
+    size bigint not null,
+    sha256 text not null,
+    created_by bigint,
+    created_at timestamp with time zone default now() not null,
+    constraint media_uploads_sha256_check CHECK ((sha256 ~ '^[0-9a-f]{64}$'::text)),
+    constraint media_uploads_size_check CHECK ((size >= 0)),
+    constraint media_uploads_type_check CHECK ((type = ANY (ARRAY['image'::text, 'video'::text, 'audio'::text, 'document'::text, 'sticker'::text]))),
+    constraint media_uploads_created_by_fkey FOREIGN KEY (created_by) REFERENCES users(id) ON DELETE SET NULL,
+    constraint media_uploads_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE,
+    constraint media_uploads_pkey PRIMARY KEY (id),
+    constraint media_uploads_tenant_id_id_key UNIQUE (tenant_id, id)
+);
+alter table public.media_uploads enable row level security;
+alter table public.media_uploads force row level security;
+create policy media_uploads_tenant on public.media_uploads for all to public
+    using ((tenant_id = mf_current_tenant()))
+    with check ((tenant_id = mf_current_tenant()));
+grant DELETE, INSERT, SELECT, UPDATE on public.media_uploads to messageflow_app;
+
 create table public.memberships (
     tenant_id bigint not null,
     user_id bigint not null,
@@ -1010,6 +1035,39 @@ create policy message_labels_tenant on public.message_labels for all to public
     using ((tenant_id = mf_current_tenant()))
     with check ((tenant_id = mf_current_tenant()));
 grant DELETE, INSERT, SELECT, UPDATE on public.message_labels to messageflow_app;
+
+create table public.message_media (
+    tenant_id bigint not null,
+    message_id bigint not null,
+    device_id bigint not null,
+    type text not null,
+    mime text,
+    filename text,
+    size bigint,
+    state text not null,
+    keys jsonb,
+    sha256 text,
+    attempts integer default 0 not null,
+    next_attempt_at timestamp with time zone default now() not null,
+    last_error text,
+    created_at timestamp with time zone default now() not null,
+    updated_at timestamp with time zone default now() not null,
+    constraint message_media_check CHECK (((state <> 'ready'::text) OR (sha256 IS NOT NULL))),
+    constraint message_media_sha256_check CHECK ((sha256 ~ '^[0-9a-f]{64}$'::text)),
+    constraint message_media_size_check CHECK ((size >= 0)),
+    constraint message_media_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'ready'::text, 'failed'::text]))),
+    constraint message_media_type_check CHECK ((type = ANY (ARRAY['image'::text, 'video'::text, 'audio'::text, 'document'::text, 'sticker'::text]))),
+    constraint message_media_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE,
+    constraint message_media_tenant_id_message_id_fkey FOREIGN KEY (tenant_id, message_id) REFERENCES messages(tenant_id, id) ON DELETE CASCADE,
+    constraint message_media_pkey PRIMARY KEY (message_id)
+);
+CREATE INDEX message_media_due_idx ON public.message_media USING btree (device_id, next_attempt_at) WHERE (state = 'pending'::text);
+alter table public.message_media enable row level security;
+alter table public.message_media force row level security;
+create policy message_media_tenant on public.message_media for all to public
+    using ((tenant_id = mf_current_tenant()))
+    with check ((tenant_id = mf_current_tenant()));
+grant DELETE, INSERT, SELECT, UPDATE on public.message_media to messageflow_app;
 
 create table public.message_ops (
     tenant_id bigint not null,

@@ -27,6 +27,7 @@ from webapp.http.middleware import configure_logging, init_middleware
 from webapp.http.openapi import build_document
 from webapp.labels.routes import bp as labels_bp
 from webapp.llm.routes import bp as llm_bp
+from webapp.media.routes import bp as media_bp
 from webapp.messaging.routes import bp as messaging_bp
 from webapp.notes.routes import bp as notes_bp
 from webapp.notifications.routes import bp as notifications_bp
@@ -37,8 +38,7 @@ from webapp.whatsapp.routes import bp as whatsapp_bp
 
 BLUEPRINTS = (health_bp, auth_bp, team_bp, audit_bp, dashboard_bp, whatsapp_bp, llm_bp,
               analysis_bp, messaging_bp, labels_bp, canned_bp, contacts_bp, actions_bp,
-              notifications_bp, activity_bp, notes_bp,
-              insights_bp)
+              notifications_bp, activity_bp, notes_bp, insights_bp, media_bp)
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Flask:

@@ -54,10 +54,18 @@ class Settings:
     # WHATSAPP_DEFAULT_KIND: what "Add number" pairs when the request names no kind: a real
     # number ("neonize") or a simulated one ("simulator"; `messageflow up` sets this).
     whatsapp_default_kind: str = "neonize"
+    # MEDIA_DIR: the content-addressed media store (default <home>/media); MEDIA_MAX_BYTES caps
+    # both downloads from WhatsApp and uploads by agents; MEDIA_DOWNLOAD_ATTEMPTS is when the
+    # gateway stops retrying a download and the message shows "media unavailable".
+    media_dir: Path = None  # type: ignore[assignment]  # set in __post_init__
+    media_max_bytes: int = 16 * 1024 * 1024
+    media_download_attempts: int = 6
 
     def __post_init__(self) -> None:
         if self.analytics_dir is None:
             object.__setattr__(self, "analytics_dir", Path(self.home) / "analytics")
+        if self.media_dir is None:
+            object.__setattr__(self, "media_dir", Path(self.home) / "media")
 
     @property
     def production(self) -> bool:
@@ -101,6 +109,9 @@ class Settings:
             "outbound_allow": outbound_allow_from_env(env),
             "whatsapp_default_kind": _choice(env, "WHATSAPP_DEFAULT_KIND",
                                              ("neonize", "simulator")),
+            "media_dir": Path(env["MEDIA_DIR"]) if env.get("MEDIA_DIR") else home / "media",
+            "media_max_bytes": _int(env, "MEDIA_MAX_BYTES", 16 * 1024 * 1024),
+            "media_download_attempts": _int(env, "MEDIA_DOWNLOAD_ATTEMPTS", 6),
         }
         settings = cls(**values)
         if mode != "production" and not (settings.jwt_secret and settings.master_key):

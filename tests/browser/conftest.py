@@ -31,6 +31,7 @@ from tests.browser.outbox import OutboxDriver
 from tests.factories import PASSWORD, Member, add_member, make_settings, register_owner
 from webapp.app import close_app, create_app
 from webapp.db import Database
+from webapp.media import service as media_service
 from webapp.messaging.records import Record
 from webapp.messaging.service import IngestResult, ingest
 
@@ -225,6 +226,7 @@ def ingest_records(server: LiveServer, tenant: Tenant,
 @pytest.fixture
 def outbox(live_server: LiveServer, tenant: Tenant) -> Iterator[OutboxDriver]:
     """The outbox worker for this tenant; a test starts it when it wants sends to go out."""
-    driver = OutboxDriver(live_server.db, tenant.id)
+    driver = OutboxDriver(live_server.db, tenant.id,
+                          store=media_service.store(live_server.app.extensions["mf_settings"]))
     yield driver
     driver.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 from webapp.db import Database
+from webapp.media.store import MediaStore
 from webapp.messaging.records import Record
 from webapp.messaging.service import ingest
 from webapp.whatsapp.devices import GatewayDevice
@@ -18,8 +19,10 @@ class OutboxDriver:
     real WhatsApp traffic, so the browser sees queued -> sent -> delivered.
     """
 
-    def __init__(self, db: Database, tenant_id: int, interval_s: float = 0.1) -> None:
+    def __init__(self, db: Database, tenant_id: int, interval_s: float = 0.1,
+                 store: MediaStore | None = None) -> None:
         self.db = db
+        self.store = store  # where attachments' bytes are (the app's media store)
         self.tenant_id = tenant_id
         self.interval_s = interval_s
         self.errors: list[BaseException] = []
@@ -44,7 +47,7 @@ class OutboxDriver:
 
         while not self._stop.is_set():
             try:
-                process_due(self.db, self.gateway_for, limit=50)
+                process_due(self.db, self.gateway_for, limit=50, store=self.store)
             except BaseException as exc:  # noqa: B036 - re-raised by stop()
                 self.errors.append(exc)
                 return

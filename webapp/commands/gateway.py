@@ -80,7 +80,10 @@ def gateway(poll_interval: float, outbox_interval: float, session_store: str,
                               home=settings.home, simulator_rate=simulator_rate,
                               simulated_pairing=PairingTimes(simulated_qr_interval,
                                                              simulated_pairing)
-                              if simulated_pairing > 0 else None)
+                              if simulated_pairing > 0 else None,
+                              media_dir=settings.media_dir,
+                              media_max_bytes=settings.media_max_bytes,
+                              media_attempts=settings.media_download_attempts)
         runner = GatewayRunner(db, config)
 
         def _stop(signum: int, frame: FrameType | None) -> None:

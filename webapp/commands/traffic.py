@@ -12,9 +12,11 @@ from pathlib import Path
 
 import click
 
-from webapp.commands.common import database, describe_dsn, waiting_for_database
+from webapp.commands.common import database, describe_dsn, load_settings, waiting_for_database
 from webapp.db import Database
 from webapp.errors import DomainError
+from webapp.media.samples import ensure_samples
+from webapp.media.store import store_for
 from webapp.messaging.ingest import BATCH_SIZE
 from webapp.messaging.records import ParsedLine, Record, parse_lines
 from webapp.messaging.service import IngestResult, ingest, resolve_device
@@ -144,6 +146,7 @@ def simulate(tenant_id: int, rate: float, seed: int | None, duration: float | No
              device_id: int | None) -> None:
     """Generate realistic operations-desk traffic into a tenant, live."""
     seed = random.SystemRandom().randrange(1, 2**31) if seed is None else seed
+    ensure_samples(store_for(load_settings()))  # the photos, voice notes and PDFs it names
     with database() as db, _one_line_errors(tenant_id, device_id):
         device = resolve_device(db, tenant_id, device_id)
         click.echo(f"simulating for tenant {tenant_id} on device {device}: seed={seed} "

@@ -15,6 +15,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from webapp.config import Settings
 
 log = logging.getLogger("webapp.access")
+MEDIA_UPLOAD_PATH = "/api/v1/media"  # webapp.media.routes: its own body limit
 
 
 class JsonFormatter(logging.Formatter):
@@ -60,10 +61,13 @@ def init_middleware(app: Flask, settings: Settings) -> None:
     def _start() -> Response | None:
         g.request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
         g.started = time.perf_counter()
-        if request.content_length and request.content_length > settings.max_body_bytes:
-            raise RequestEntityTooLarge(
-                f"The body is larger than the {settings.max_body_bytes} bytes allowed."
-            )
+        limit = settings.max_body_bytes
+        if request.method == "POST" and request.path == MEDIA_UPLOAD_PATH:
+            # Uploads to send may be up to MEDIA_MAX_BYTES (plus the multipart envelope).
+            limit = max(limit, settings.media_max_bytes + 64 * 1024)
+            request.max_content_length = limit
+        if request.content_length and request.content_length > limit:
+            raise RequestEntityTooLarge(f"The body is larger than the {limit} bytes allowed.")
         if request.method == "OPTIONS" and _cors_origin(settings):
             return app.make_default_options_response()
         return None

@@ -16,6 +16,7 @@ from webapp.db import Database
 from webapp.db.pool import Conn
 from webapp.db.queries import load
 from webapp.errors import NotFound
+from webapp.media import registry
 from webapp.messaging import contacts
 from webapp.messaging.operations import apply_pending
 from webapp.messaging.records import (
@@ -146,6 +147,9 @@ def ingest_batch(conn: Conn, device_id: int, batch: list[Record]) -> IngestResul
     if messages:
         chat_ids = _upsert_conversations(conn, device_id, messages, contact_ids)
         inserted = _insert_messages(conn, device_id, messages, chat_ids, contact_ids)
+        media = {m.id: m.media for m in messages if m.media is not None}
+        registry.register(conn, device_id, [(int(r["id"]), media[r["wa_message_id"]])
+                                            for r in inserted if r["wa_message_id"] in media])
     result.ingested = len(inserted)
     result.duplicates = len(all_messages) - len(inserted)
     result.presence = _count_presence(conn, batch)
@@ -244,8 +248,7 @@ def _insert_messages(conn: Conn, device_id: int, messages: list[MessageRecord],
         "from_me": [m.from_me for m in messages],
         "sent_at": [m.timestamp for m in messages],
         "bodies": [m.text for m in messages],
-        "medias": [None if m.media is None else Jsonb(m.media.model_dump(exclude_none=True))
-                   for m in messages],
+        "medias": [None if m.media is None else Jsonb(m.media.public()) for m in messages],
         "quoted": [m.quoted_id for m in messages],
         "forwarded": [m.forwarded for m in messages],
     }).fetchall()

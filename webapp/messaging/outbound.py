@@ -119,7 +119,7 @@ def forward_record(job: OutboxJob) -> MessageRecord:
         wa_message_id=job.wa_message_id, sender_jid=job.sender_jid,
         sender_name=job.sender_name, from_me=True, sent_at=job.sent_at, text=job.text,
         media=job.media, revoked_at=None, chat_jid=job.chat_jid)
-    media = Media.model_validate(src.media) if src.media else None
+    media = Media.from_public(src.media) if src.media else None
     return MessageRecord(id=src.wa_message_id, chat=src.chat_jid, sender=src.sender_jid,
                          sender_name=src.sender_name, from_me=src.from_me,
                          timestamp=src.sent_at, text=src.text, media=media)

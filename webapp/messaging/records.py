@@ -136,8 +136,27 @@ def _server(jid: str) -> str:
     return jid.rpartition("@")[2]
 
 
+B64 = Annotated[str, Field(max_length=4096, pattern=r"^[A-Za-z0-9+/=_-]*$")]
+
+
+class MediaKeys(BaseModel):
+    """What WhatsApp's media servers need to hand back a message's file (base64 bytes).
+
+    The gateway keeps these in the database (message_media.keys, never in the message JSON)
+    until the download succeeds (webapp.media.downloads)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    direct_path: Annotated[str, Field(min_length=1, max_length=2048)]
+    media_key: B64
+    file_sha256: B64 | None = None
+    file_enc_sha256: B64 | None = None
+    url: Annotated[str, Field(max_length=4096)] | None = None
+
+
 class Media(BaseModel):
-    """Media metadata of a message; the bytes themselves never enter MessageFlow."""
+    """Media of a message: metadata, plus either the keys to download its bytes from WhatsApp
+    (`download`) or the sha256 of bytes already in the media store (`sha256`)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -146,6 +165,25 @@ class Media(BaseModel):
     caption: Text | None = None
     size: Annotated[int, Field(ge=0)] | None = None
     filename: Annotated[str, Field(max_length=255)] | None = None
+    seconds: Annotated[int, Field(ge=0)] | None = None
+    voice: bool | None = None
+    download: MediaKeys | None = None
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
+
+    @classmethod
+    def from_public(cls, shown: dict[str, Any]) -> Media:
+        """A message JSON's media (what `public` showed) as metadata again."""
+        return cls.model_validate({k: v for k, v in shown.items()
+                                   if k in cls.model_fields and k not in ("download", "sha256")})
+
+    def public(self) -> dict[str, Any]:
+        """What the message JSON shows: no keys, no hash, plus the download state."""
+        shown = self.model_dump(exclude_none=True, exclude={"download", "sha256"})
+        if self.sha256 is not None:
+            shown["state"] = "ready"
+        elif self.download is not None:
+            shown["state"] = "downloading"
+        return shown
 
 
 class MessageRecord(_Record):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from flask import Blueprint, Response
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from webapp.http.api import Call, endpoint
 from webapp.http.context import db
@@ -79,18 +79,26 @@ class ConversationChange(RequestModel):
 
 
 class ReplyRequest(RequestModel):
-    """A text reply in a conversation, optionally quoting one of its messages."""
+    """A reply in a conversation: text, or an uploaded file (`media_id` from POST /media) with
+    `text` as its optional caption; optionally quoting one of the conversation's messages."""
 
     conversation_id: Id
-    text: str = Field(min_length=1, max_length=4096)
+    text: str | None = Field(None, min_length=1, max_length=4096)
     quoted_message_id: Id | None = None
+    media_id: Id | None = None
 
     @field_validator("text")
     @classmethod
-    def _not_blank(cls, text: str) -> str:
-        if not text.strip():
+    def _not_blank(cls, text: str | None) -> str | None:
+        if text is not None and not text.strip():
             raise ValueError("must not be blank")
         return text
+
+    @model_validator(mode="after")
+    def _needs_content(self) -> ReplyRequest:
+        if self.text is None and self.media_id is None:
+            raise ValueError("send text, a media_id, or both")
+        return self
 
 
 class ForwardRequest(RequestModel):
@@ -174,7 +182,8 @@ def reply(call: Call[ReplyRequest, None]) -> dict[str, Any]:
     the message's `id`, not its `wa_message_id`, to follow it.
     """
     b = call.body
-    return sending.reply(db(), call.who, b.conversation_id, b.text, b.quoted_message_id)
+    return sending.reply(db(), call.who, b.conversation_id, b.text, b.quoted_message_id,
+                         media_id=b.media_id)
 
 
 @endpoint(bp, "/messages/forward", method="POST", permission="messages.send",

@@ -17,6 +17,7 @@ from webapp.db import Database
 from webapp.db.pool import Conn
 from webapp.db.queries import load
 from webapp.errors import Conflict, NotFound, ValidationFailed
+from webapp.media import registry, uploads
 from webapp.messaging.simulator import DEFAULT_DEVICE_JID
 from webapp.security.principal import Principal
 
@@ -61,9 +62,18 @@ def _queue(conn: Conn, p: Principal, target: dict[str, Any], **message: Any) -> 
     return result
 
 
-def reply(db: Database, p: Principal, conversation_id: int, text: str,
-          quoted_message_id: int | None = None) -> dict[str, Any]:
-    """Queue a text reply (quoting a message of the same conversation when asked)."""
+def _attachment(conn: Conn, media_id: int, caption: str | None) -> Jsonb:
+    """The message JSON's media for an upload (404 for an unknown or another tenant's)."""
+    up = uploads.find(conn, media_id)
+    shown = {"type": up["type"], "mime": up["mime"], "size": up["size"],
+             "filename": up["filename"], "caption": caption, "state": "ready"}
+    return Jsonb({k: v for k, v in shown.items() if v is not None})
+
+
+def reply(db: Database, p: Principal, conversation_id: int, text: str | None,
+          quoted_message_id: int | None = None, media_id: int | None = None) -> dict[str, Any]:
+    """Queue a reply: text, or an uploaded file with `text` as its caption (quoting a
+    message of the same conversation when asked)."""
     with db.tenant(p.tenant_id, p.user_id, events=True) as conn:
         target = _target(conn, conversation_id)
         quoted_wa_id = None
@@ -76,8 +86,12 @@ def reply(db: Database, p: Principal, conversation_id: int, text: str,
                     details={"fields": {"quoted_message_id": "not a message of this "
                                                              "conversation"}})
             quoted_wa_id = quoted["wa_message_id"]
-        return _queue(conn, p, target, text=text, media=None, quoted_wa_id=quoted_wa_id,
-                      forwarded=False, kind="text", source_id=None)
+        media = None if media_id is None else _attachment(conn, media_id, text)
+        sent = _queue(conn, p, target, text=None if media is not None else text, media=media,
+                      quoted_wa_id=quoted_wa_id, forwarded=False, kind="text", source_id=None)
+        if media_id is not None:
+            registry.register_upload(conn, target["device_id"], sent["id"], media_id)
+        return sent
 
 
 def forward(db: Database, p: Principal, message_id: int, conversation_id: int) -> dict[str, Any]:
@@ -91,6 +105,12 @@ def forward(db: Database, p: Principal, message_id: int, conversation_id: int) -
             raise Conflict("That message was deleted for everyone; it cannot be forwarded.",
                            code="message_revoked", details={"message_id": message_id})
         media = source["media"]
-        return _queue(conn, p, target, text=source["text"],
+        if media is not None and media.get("state") != "ready":
+            # The source's file is not here (yet, or at all): the copy shows its metadata only.
+            media = {k: v for k, v in media.items() if k not in ("state", "reason")}
+        sent = _queue(conn, p, target, text=source["text"],
                       media=None if media is None else Jsonb(media), quoted_wa_id=None,
                       forwarded=True, kind="forward", source_id=source["id"])
+        if media is not None:
+            registry.copy_media(conn, target["device_id"], sent["id"], source["id"])
+        return sent

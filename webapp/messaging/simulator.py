@@ -2,9 +2,11 @@
 
 `generate` yields traffic records (records.py) as a real desk would see them: customers in four
 languages (en, pt-BR, es, de) and a few group chats report outages, ask for invoices and
-deliveries, complain, thank and chat; the team answers (from_me), sends invoice PDFs, and
-customers react, edit and occasionally revoke. Receipts follow every team reply. Some customers
-switch to LID addressing after their first conversation (with sender_alt/chat_alt set).
+deliveries, complain, thank and chat, send photos and voice notes; the team answers (from_me),
+sends invoice PDFs, and customers react, edit and occasionally revoke. Media records name real
+small files by their hash (webapp.media.samples; the caller puts them in the media store).
+Receipts follow every team reply. Some customers switch to LID addressing after their first
+conversation (with sender_alt/chat_alt set).
 Several conversations run at once and interleave; arrivals are a Poisson process.
 """
 
@@ -18,6 +20,7 @@ from pathlib import Path
 from random import Random
 from typing import Any
 
+from webapp.media import samples
 from webapp.messaging.records import Record, record_to_json, validate_record
 
 DEFAULT_DEVICE_JID = "15550100001@s.whatsapp.net"
@@ -227,6 +230,8 @@ class _Desk:
             steps.append({**who, "kind": "presence", "state": "composing"})
         opener = self._opener(who, lang, category, values)
         steps.append(opener)
+        if category in ("outage", "delivery", "complaint") and rng.random() < 0.35:
+            steps.append(self._voice_note(who))
         if category in ("invoice", "delivery") and rng.random() < 0.3:
             fresh = self._values(person)  # the customer corrects the number they typed
             text = str(opener["text"]).replace(values["invoice"], fresh["invoice"])
@@ -246,10 +251,13 @@ class _Desk:
         record = {**who, "kind": "message", "id": self.wa_id(False), "text": text}
         if category in ("outage", "complaint") and self.rng.random() < 0.4:
             caption = f"{text}\n{self.say(lang, 'photo', values)}"
-            size = self.rng.randrange(80_000, 2_500_000)
-            record.update(text=None, media={"type": "image", "mime": "image/jpeg",
-                                            "caption": caption, "size": size})
+            photo = self.rng.choice(samples.PHOTOS)  # real bytes, in the store by their hash
+            record.update(text=None, media=photo.media(caption))
         return record
+
+    def _voice_note(self, who: dict[str, Any]) -> dict[str, Any]:
+        return {**who, "kind": "message", "id": self.wa_id(False), "text": None,
+                "media": samples.VOICE_NOTE.media()}
 
     def _team_reply(self, who: dict[str, Any], readers: list[Step], lang: str,
                     category: str, values: dict[str, str], quoted: str) -> list[Step]:
@@ -261,9 +269,8 @@ class _Desk:
                  "text": self.say(lang, f"{category}_r", values),
                  "quoted_id": quoted if len(readers) > 1 or rng.random() < 0.5 else None}
         if category == "invoice" and rng.random() < 0.6:
-            reply.update(text=None, media={
-                "type": "document", "mime": "application/pdf", "caption": reply["text"],
-                "size": rng.randrange(40_000, 400_000), "filename": f"{values['invoice']}.pdf"})
+            reply.update(text=None, media=samples.INVOICE.media(
+                caption=reply["text"], filename=f"{values['invoice']}.pdf"))
         steps = [reply]
         for kind in ("delivered", "read"):
             steps += [{**r, **chat, "kind": "receipt", "target_ids": [reply["id"]], "type": kind}

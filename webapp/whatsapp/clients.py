@@ -15,6 +15,7 @@ from webapp.whatsapp import devices
 from webapp.whatsapp.gateway import (
     DeviceNotHere,
     DeviceUnavailable,
+    OutgoingMedia,
     SentMessage,
     SimulatorGateway,
 )
@@ -54,6 +55,11 @@ class Unavailable:
         raise self._refuse()
 
     def forward(self, device: str, chat: str, message: MessageRecord) -> str:
+        """Refuse."""
+        raise self._refuse()
+
+    def send_media(self, device: str, chat: str, media: OutgoingMedia,
+                   reply_to: str | None = None) -> str:
         """Refuse."""
         raise self._refuse()
 

@@ -12,6 +12,7 @@ from neonize.proto.waE2E.WAWebProtobufsE2E_pb2 import Message as WAMessage
 from neonize.proto.waE2E.WAWebProtobufsE2E_pb2 import ProtocolMessage
 
 from webapp.messaging.records import SERVER_ALIASES, InvalidRecord, Record, validate_record
+from webapp.whatsapp.media_messages import keys_of
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,11 @@ def _media(message: WAMessage) -> Fields | None:
                 "caption": getattr(part, "caption", "") or None,
                 "size": part.fileLength if part.HasField("fileLength") else None,
                 "filename": getattr(part, "fileName", "") or None,
+                "seconds": getattr(part, "seconds", 0) or None,
+                "voice": True if getattr(part, "PTT", False) else None,
+                "download": keys_of(part),
             }
+            media = {k: v for k, v in media.items() if v is not None}
             return {"media": media, **_context(part)}
     return None
 

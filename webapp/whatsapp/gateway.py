@@ -62,9 +62,33 @@ class WhatsAppGateway(Protocol):
         """Resend a stored message to `chat` marked as forwarded; return the new WhatsApp id."""
         ...
 
+    def send_media(self, device: str, chat: str, media: OutgoingMedia,
+                   reply_to: str | None = None) -> str:
+        """Send a file (image, video, audio, document, sticker); return its WhatsApp id."""
+        ...
+
     def logout(self, device: str) -> None:
         """Unlink the device from the phone and forget its session."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMedia:
+    """A file to send: its bytes and what WhatsApp shows of it."""
+
+    type: str
+    mime: str
+    data: bytes
+    filename: str | None = None
+    caption: str | None = None
+    voice: bool = False
+    forwarded: bool = False
+
+    def describe(self) -> dict[str, object]:
+        """The metadata a send log keeps (no bytes)."""
+        shown = {"type": self.type, "mime": self.mime, "size": len(self.data),
+                 "filename": self.filename, "caption": self.caption}
+        return {k: v for k, v in shown.items() if v is not None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +98,7 @@ class SentMessage:
     device: str
     chat: str
     id: str
-    kind: Literal["text", "forward"]
+    kind: Literal["text", "forward", "media"]
     text: str | None
     reply_to: str | None = None
     forwarded_from: str | None = None
@@ -138,6 +162,12 @@ class _RecordingGateway:
         media = message.media.model_dump(exclude_none=True) if message.media else None
         return self._record(SentMessage(device, chat, self._new_id(), "forward", message.text,
                                         forwarded_from=message.id, media=media))
+
+    def send_media(self, device: str, chat: str, media: OutgoingMedia,
+                   reply_to: str | None = None) -> str:
+        """Record a file send (its metadata) and return its new WhatsApp id."""
+        return self._record(SentMessage(device, chat, self._new_id(), "media", media.caption,
+                                        reply_to, media=media.describe()))
 
 
 class FakeGateway(_RecordingGateway):

@@ -35,9 +35,10 @@ from neonize.utils import build_jid
 from neonize.utils.enum import ClientName
 
 from webapp.messaging.records import MessageRecord
+from webapp.whatsapp import media_messages
 from webapp.whatsapp.convert import Converted, attach
 from webapp.whatsapp.devices import PairingCode, QuotedMessage
-from webapp.whatsapp.gateway import DeviceUnavailable, GatewayError, SendFailed
+from webapp.whatsapp.gateway import DeviceUnavailable, GatewayError, OutgoingMedia, SendFailed
 from webapp.whatsapp.intake import Backoff
 from webapp.whatsapp.results import DeviceStatus, DeviceStatusChange
 from webapp.whatsapp.sessions import SessionStore
@@ -247,6 +248,41 @@ class NeonizeGateway:
         content = WAMessage(extendedTextMessage=ExtendedTextMessage(text=message.text,
                                                                     contextInfo=context))
         return _send(client, to_jid(chat), content)
+
+    def send_media(self, device: str, chat: str, media: OutgoingMedia,
+                   reply_to: str | None = None) -> str:
+        """Upload the file to WhatsApp's media servers (neonize's `upload`), then send the
+        media message pointing at it (quoting `reply_to` the way build_reply_message does)."""
+        client = self._live(device)
+        to = to_jid(chat)
+        try:
+            upload = client.upload(media.data, media_messages.upload_type(media.type))
+        except NeonizeError as exc:
+            raise SendFailed(f"uploading the file failed: {exc}") from exc
+        context = ContextInfo(isForwarded=True, forwardingScore=1) if media.forwarded else None
+        if reply_to is not None:
+            quoted = self._quoted_event(device, client, to, reply_to)
+            built = client.build_reply_message("", quoted)
+            context = built.extendedTextMessage.contextInfo
+        message = media_messages.outgoing_message(
+            media.type, upload, mime=media.mime, caption=media.caption,
+            filename=media.filename, voice=media.voice, context=context)
+        return _send(client, to, message)
+
+    def can_download(self, device: str) -> bool:
+        """Whether the device is connected now (downloads wait for it otherwise)."""
+        s = self._sessions.get(device)
+        return bool(s and s.connected and s.client is not None and not s.terminal)
+
+    def download(self, device: str, kind: str, mime: str | None, size: int | None,
+                 keys: dict[str, Any]) -> bytes:
+        """A message's file from WhatsApp's media servers, with its stored keys
+        (neonize's `download_any`, which decrypts and checks the hashes)."""
+        client = self._live(device)
+        data = client.download_any(media_messages.download_message(kind, mime, size, keys))
+        if not isinstance(data, bytes | bytearray):
+            raise GatewayError("WhatsApp returned no file")
+        return bytes(data)
 
     def logout(self, device: str) -> None:
         """Unlink the device from the phone (whatsmeow forgets the session) and stop it."""

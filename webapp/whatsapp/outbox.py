@@ -37,6 +37,8 @@ import uuid
 from collections.abc import Callable
 
 from webapp.db import Database
+from webapp.media import service as media_service
+from webapp.media.store import MediaMissing, MediaStore
 from webapp.messaging import outbound
 from webapp.messaging.outbound import ClaimedSend, OutboxJob
 from webapp.messaging.records import Record
@@ -46,6 +48,7 @@ from webapp.whatsapp.gateway import (
     DeviceNotHere,
     DeviceUnavailable,
     GatewayError,
+    OutgoingMedia,
     SendFailed,
     SimulatorGateway,
     WhatsAppGateway,
@@ -66,13 +69,15 @@ def backoff_seconds(attempts: int, error: BaseException | None = None) -> float:
 
 
 def process_due(db: Database, gateway_for: GatewayFor, limit: int = 50,
-                now: dt.datetime | None = None, holder: uuid.UUID | None = None) -> int:
+                now: dt.datetime | None = None, holder: uuid.UUID | None = None,
+                store: MediaStore | None = None) -> int:
     """Send up to `limit` due outbox rows (with `holder`: of the devices that gateway process
-    holds); return how many were claimed and handled."""
+    holds); return how many were claimed and handled. `store`: where attachments' bytes are
+    (without one, messages with a file fail with a clear reason)."""
     claimed = outbound.claim(db, limit, now, holder)
     for row in claimed:
         try:
-            _process(db, gateway_for, row, now)
+            _process(db, gateway_for, row, now, store)
         except Exception:  # one broken row must not stop the others; its lease expires
             log.exception("outbox row %s failed unexpectedly", row.id,
                           extra={"tenant_id": row.tenant_id, "device_id": row.device_id})
@@ -80,17 +85,20 @@ def process_due(db: Database, gateway_for: GatewayFor, limit: int = 50,
 
 
 def _process(db: Database, gateway_for: GatewayFor, row: ClaimedSend,
-             now: dt.datetime | None) -> None:
+             now: dt.datetime | None, store: MediaStore | None = None) -> None:
     job = outbound.start(db, row)
     if job is None:
         log.info("outbox row %s: claim went stale, skipped", row.id)
         return
     reason = _unsendable(job)
+    attachment: OutgoingMedia | None = None
+    if reason is None and job.media is not None:
+        attachment, reason = _attachment(db, job, store)
     if reason is not None:
         outbound.mark_failed(db, job, reason, retry_in=None, now=now)
         return
     try:
-        wa_id = _send(gateway_for, job)
+        wa_id = _send(gateway_for, job, attachment)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
         _record_failure(db, job, exc, now)
         return
@@ -112,9 +120,33 @@ def _device_row(job: OutboxJob) -> GatewayDevice:
                          jid=job.device_jid, status=job.device_status)
 
 
-def _send(gateway_for: GatewayFor, job: OutboxJob) -> str:
+def _attachment(db: Database, job: OutboxJob,
+                store: MediaStore | None) -> tuple[OutgoingMedia | None, str | None]:
+    """The file a media message sends (from the store), or why it cannot be sent. A forward
+    whose source's file was never downloaded is resent as before (metadata only)."""
+    file = media_service.outgoing_file(db, job.tenant_id, job.message_id)
+    if file is None or file.sha256 is None or store is None:
+        if job.kind == "forward":
+            return None, None
+        return None, "the attachment's file is not available to the gateway"
+    try:
+        with store.open(file.sha256) as handle:
+            data = handle.read()
+    except MediaMissing:
+        return None, "the attachment's file is missing from the media store"
+    media = job.media or {}
+    return OutgoingMedia(type=file.type, mime=file.mime or "application/octet-stream",
+                         data=data, filename=file.filename, caption=media.get("caption"),
+                         voice=bool(media.get("voice")),
+                         forwarded=job.kind == "forward"), None
+
+
+def _send(gateway_for: GatewayFor, job: OutboxJob, attachment: OutgoingMedia | None) -> str:
     gateway = gateway_for(_device_row(job))
     device = str(job.device_id)
+    if attachment is not None:
+        reply_to = None if job.kind == "forward" else job.quoted_wa_id
+        return gateway.send_media(device, job.chat_jid, attachment, reply_to=reply_to)
     if job.kind == "forward":
         return gateway.forward(device, job.chat_jid, outbound.forward_record(job))
     return gateway.send_text(device, job.chat_jid, job.text or "", reply_to=job.quoted_wa_id)

@@ -16,7 +16,9 @@ served by exactly one process, the holder of its lease. Threads, each with one j
 - snooze: every ~15 s reopens conversations whose snooze time has passed
   (`webapp.messaging.snooze.wake_due`; safe with several processes calling it), then tells
   the assignees of action items whose due date passed (`webapp.actions.due.notify_due`, once
-  per item and due date, also safe with several processes).
+  per item and due date, also safe with several processes);
+- media: every ~1 s downloads the due incoming media of the connected neonize devices it
+  holds (`webapp.media.downloads.run_due`, with neonize's download_any), into the store.
 While the database is down the callbacks wait (backpressure on WhatsApp) instead of dropping.
 """
 
@@ -34,6 +36,8 @@ import psycopg
 from webapp.actions import due
 from webapp.db import Database
 from webapp.errors import DependencyDown
+from webapp.media import downloads
+from webapp.media.store import FileStore
 from webapp.messaging import snooze
 from webapp.whatsapp import devices, outbox
 from webapp.whatsapp.clients import Unavailable, default_neonize, start_client
@@ -69,6 +73,11 @@ class RunnerConfig:
     simulated_pairing: PairingTimes | None = None
     store_dsn: str | None = None
     home: Path = field(default_factory=lambda: Path(".messageflow"))
+    media_dir: Path | None = None  # default: <home>/media
+    media_interval: float = 1.0
+    media_max_bytes: int = 16 * 1024 * 1024
+    media_attempts: int = 6
+    media_backoff: Callable[[int], float] = downloads.default_backoff
     backoff: Backoff = field(default_factory=Backoff)
     db_backoff: Backoff = field(default_factory=lambda: Backoff(0.2, 10.0))
     leases: LeaseConfig = field(default_factory=LeaseConfig)
@@ -86,6 +95,7 @@ class GatewayRunner:
         self._neonize_factory = neonize_factory or default_neonize
         self._neonize: Any = None
         self._process_due: ProcessDue = process_due or outbox.process_due
+        self.media_store = FileStore(self.config.media_dir or self.config.home / "media")
         self.intake = Intake(db, lambda device_id: self._tenants[device_id], self._on_status,
                              batch_size=self.config.batch_size, queue_size=self.config.queue_size,
                              linger=self.config.linger, workers=self.config.intake_workers,
@@ -102,7 +112,8 @@ class GatewayRunner:
                        for name, target in (("poller", self._poll_loop),
                                             ("fence", self._fence_loop),
                                             ("outbox", self._outbox_loop),
-                                            ("snooze", self._snooze_loop))]
+                                            ("snooze", self._snooze_loop),
+                                            ("media", self._media_loop))]
 
     def start(self) -> None:
         """Start the worker, poller, fence, outbox and snooze threads."""
@@ -292,7 +303,8 @@ class GatewayRunner:
         process_due = self._process_due
         while not self._stopping.wait(self.config.outbox_interval):
             try:
-                process_due(self.db, self.gateway_for, limit=50, holder=self.leases.holder)
+                process_due(self.db, self.gateway_for, limit=50, holder=self.leases.holder,
+                            store=self.media_store)
             except Exception:
                 log.exception("outbox pass failed")
 
@@ -312,3 +324,34 @@ class GatewayRunner:
                 log.exception("due-date notifications failed")
             if self._stopping.wait(self.config.snooze_interval):
                 return
+
+    def _media_loop(self) -> None:
+        while not self._stopping.wait(self.config.media_interval):
+            try:
+                self.download_media()
+            except Exception:
+                log.exception("media download pass failed")
+
+    def download_media(self) -> int:
+        """One pass: the due downloads of every connected neonize device held here."""
+        gateway = self._neonize
+        if gateway is None:
+            return 0
+        with self._lock:
+            devices_here = [(d, self._tenants[d]) for d, g in self._running.items()
+                            if g is gateway and d in self._held]
+        done = 0
+        cfg = self.config
+        for device_id, tenant in devices_here:
+            key = str(device_id)
+            if not gateway.can_download(key) or not self.leases.valid():
+                continue
+
+            def fetch(job: downloads.DownloadJob, key: str = key) -> bytes:
+                return bytes(gateway.download(key, job.type, job.mime, job.size, job.keys))
+
+            done += len(downloads.run_due(self.db, self.media_store, tenant, device_id, fetch,
+                                          max_bytes=cfg.media_max_bytes,
+                                          max_attempts=cfg.media_attempts,
+                                          backoff=cfg.media_backoff))
+        return done

@@ -88,7 +88,12 @@ def test_all_kinds_groups_languages_and_media_appear(traffic: list[Record]) -> N
     assert groups and all(m.sender != m.chat for m in groups)
     assert len({m.sender for m in groups if not m.from_me}) >= 3
     media = Counter(m.media.type for m in messages if m.media)
-    assert media["image"] and media["document"]
+    assert media["image"] and media["document"] and media["audio"]
+    # Every file is a real one the store can hold (webapp.media.samples), named by its hash.
+    from webapp.media import samples
+    known = {s.sha256 for s in samples.ALL}
+    assert all(m.media.sha256 in known for m in messages if m.media)
+    assert all(m.media.voice for m in messages if m.media and m.media.type == "audio")
     pdfs = [m for m in messages if m.media and m.media.mime == "application/pdf"]
     assert all(m.from_me and m.media and (m.media.filename or "").endswith(".pdf") for m in pdfs)
 

@@ -2,6 +2,7 @@
 // and each conversation keeps its own draft while you switch between them.
 
 import { $, toast } from "../core/dom.js";
+import { createAttach } from "./attach.js";
 import { createCannedPicker } from "./canned.js";
 import { authorOf, excerpt } from "./message.js";
 
@@ -10,9 +11,10 @@ const TYPING_REPEAT_MS = 4000; // re-announce "start" while typing goes on
 const TYPING_IDLE_MS = 5000;   // "stop" after this long without a keystroke
 
 /**
- * options: onSend({text, quoted}) -> Promise; canSend; reason (why not, for the placeholder);
- * onTyping(conversationId, "start" | "stop"); canManageCanned (for the saved-replies hint);
- * canNote and onNote({text}) -> Promise: the "Private note" mode, whose text stays in the team.
+ * options: onSend({text, quoted, file}) -> Promise; canSend; reason (why not, for the
+ * placeholder); onTyping(conversationId, "start" | "stop"); canManageCanned (for the
+ * saved-replies hint); canNote and onNote({text}) -> Promise: the "Private note" mode, whose
+ * text stays in the team (a note carries no attachment).
  */
 export function createComposer(options) {
   const form = $("#composer");
@@ -40,6 +42,7 @@ export function createComposer(options) {
   }
   let typingSince = 0;
   let typingTimer = 0;
+  const attach = createAttach({ enabled: options.canSend, onChange: () => input.focus() });
 
   function stopTyping() {
     window.clearTimeout(typingTimer);
@@ -79,14 +82,19 @@ export function createComposer(options) {
 
   async function submit() {
     const text = input.value.trim();
-    if (!text || sending || current === null) return;
+    const file = mode === "note" ? null : attach.file;
+    if ((!text && !file) || sending || current === null) return;
     if (mode === "note" ? !options.canNote : !options.canSend) return;
     sending = true;
     button.disabled = true;
     stopTyping();
     try {
-      if (mode === "note") await options.onNote({ text });
-      else await options.onSend({ text, quoted });
+      if (mode === "note") {
+        await options.onNote({ text });
+      } else {
+        await options.onSend({ text, quoted, file });
+        attach.clear();
+      }
       input.value = "";
       quoted = null;
       drafts.delete(current);
@@ -157,6 +165,7 @@ export function createComposer(options) {
     setConversation(id) {
       stopTyping();
       saveDraft();
+      if (current !== id) attach.clear();
       current = id;
       const draft = drafts.get(id) || { text: "", quoted: null };
       input.value = draft.text;

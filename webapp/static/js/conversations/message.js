@@ -2,9 +2,10 @@
 // markers, time in the viewer's zone and (for our own messages) the delivery status.
 
 import { h } from "../core/dom.js";
-import { bytes, clockTime, fullTime, phoneOf } from "../core/format.js";
+import { clockTime, fullTime, phoneOf } from "../core/format.js";
 import { icon } from "../core/icons.js";
 import { labelChip } from "./chips.js";
+import { mediaBlock } from "./media.js";
 
 export const STATUS = {
   queued: { label: "Queued", icon: "clock", text: true },
@@ -95,17 +96,6 @@ function quoteBlock(msg, lookup, onJump) {
   }, body);
 }
 
-function mediaBlock(media) {
-  if (!media) return null;
-  const name = media.filename || media.mime || media.type;
-  const size = media.size ? bytes(media.size) : "";
-  return h("div", { class: `msg-media media-${media.type}` },
-    icon(media.type in { image: 1, video: 1, audio: 1, document: 1, sticker: 1 }
-      ? media.type : "document"),
-    h("span", { class: "media-name" }, name),
-    size ? h("span", { class: "media-size" }, size) : null);
-}
-
 function reactionsBlock(reactions) {
   if (!reactions || !reactions.length) return null;
   const groups = new Map();
@@ -125,7 +115,7 @@ function contentBlock(msg) {
   }
   const caption = msg.media && msg.media.caption && !msg.text ? msg.media.caption : null;
   return [
-    mediaBlock(msg.media),
+    mediaBlock(msg),
     msg.text || caption ? h("p", { class: "msg-text" }, msg.text || caption) : null,
   ];
 }

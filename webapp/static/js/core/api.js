@@ -52,14 +52,15 @@ async function toError(res) {
   return new ApiError(res.status, "http_error", res.statusText || `HTTP ${res.status}`);
 }
 
-async function send(method, path, { body, query, signal, csrfCookie = "csrf_access_token" }) {
+async function send(method, path,
+  { body, form, query, signal, csrfCookie = "csrf_access_token" }) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (UNSAFE.has(method)) headers["X-CSRF-Token"] = readCookie(csrfCookie) || "";
   try {
     return await fetch(buildUrl(path, query), {
       method, headers, signal, credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: form !== undefined ? form : (body === undefined ? undefined : JSON.stringify(body)),
     });
   } catch (exc) {
     if (exc && exc.name === "AbortError") throw exc;
@@ -125,4 +126,6 @@ export const api = {
   patch: (path, body, options = {}) => request("PATCH", path, { ...options, body }),
   put: (path, body, options = {}) => request("PUT", path, { ...options, body }),
   del: (path, options = {}) => request("DELETE", path, options),
+  /** POST a multipart form (a file upload); the browser sets its Content-Type. */
+  upload: (path, form, options = {}) => request("POST", path, { ...options, form }),
 };

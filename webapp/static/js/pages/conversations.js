@@ -97,9 +97,15 @@ function build(session, members) {
     },
     reason: `Your role (${role}) can read conversations but not reply.`,
     onTyping: (id, state) => realtime.send({ type: "typing", conversation_id: id, state }),
-    onSend: async ({ text, quoted }) => {
-      const body = { conversation_id: ui.selectedId, text };
+    onSend: async ({ text, quoted, file }) => {
+      const body = { conversation_id: ui.selectedId };
+      if (text) body.text = text;
       if (quoted) body.quoted_message_id = quoted.id;
+      if (file) {
+        const form = new FormData();
+        form.append("file", file, file.name);
+        body.media_id = (await api.upload("/media", form)).id;
+      }
       ui.thread.upsert(await api.post("/messages/reply", body));
     },
   });
