@@ -51,6 +51,13 @@ class Settings:
     analysis_runner: str = "inline"
     # OUTBOUND_ALLOW: hosts and CIDRs that outbound requests may reach although not public.
     outbound_allow: tuple[str, ...] = ()
+    # SMTP_URL: the deployment's mail relay for product e-mail when a tenant has no e-mail
+    # integration (smtp://, smtp+starttls://, smtps://; ?from=); PUBLIC_URL: the base of links
+    # in e-mails. DELIVERY_WORKER: run the integrations' delivery worker in this web process
+    # (on by default from the environment; tests start it themselves).
+    smtp_url: str | None = None
+    public_url: str | None = None
+    delivery_worker: bool = False
 
     def __post_init__(self) -> None:
         if self.analytics_dir is None:
@@ -96,6 +103,10 @@ class Settings:
             "log_level": env.get("LOG_LEVEL", "INFO"),
             "analysis_runner": _choice(env, "ANALYSIS_RUNNER", ("inline", "dagster")),
             "outbound_allow": outbound_allow_from_env(env),
+            "smtp_url": env.get("SMTP_URL") or None,
+            "public_url": (env.get("PUBLIC_URL") or "").rstrip("/") or None,
+            "delivery_worker": env.get("DELIVERY_WORKER", "1").strip().lower()
+            not in ("0", "false", "no", "off"),
         }
         settings = cls(**values)
         if mode != "production" and not (settings.jwt_secret and settings.master_key):
