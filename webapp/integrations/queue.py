@@ -23,7 +23,7 @@ from webapp.db.pool import Conn
 from webapp.db.queries import load
 from webapp.errors import Conflict, NotFound
 from webapp.integrations import signing
-from webapp.pagination import cursor_id, page
+from webapp.pagination import page
 from webapp.security.crypto import SecretBox
 from webapp.security.principal import Principal, RequestMeta
 
@@ -147,10 +147,10 @@ def public(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_deliveries(conn: Conn, integration_id: int, *, status: str | None, limit: int,
-                    cursor: str | None) -> dict[str, Any]:
-    """A page of an integration's deliveries, newest first."""
+                    before_id: int | None) -> dict[str, Any]:
+    """A page of an integration's deliveries, newest first (`before_id`: from a cursor)."""
     rows = conn.execute(Q.list_deliveries, {
-        "integration_id": integration_id, "status": status, "before_id": cursor_id(cursor),
+        "integration_id": integration_id, "status": status, "before_id": before_id,
         "limit": limit + 1}).fetchall()
     return page([public(r) for r in rows], limit)
 

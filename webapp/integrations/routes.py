@@ -13,6 +13,7 @@ from webapp.http.context import db, llm_context, request_meta
 from webapp.integrations import incoming, probe, queue, service, worker
 from webapp.integrations import models as m
 from webapp.mail.product import MailSetup
+from webapp.pagination import cursor_id
 
 bp = Blueprint("integrations", __name__, url_prefix="/api/v1")
 
@@ -105,10 +106,11 @@ def test_integration(call: Call[m.TestRequest, None], integration_id: int) -> di
 def list_deliveries(call: Call[None, m.DeliveryQuery], integration_id: int) -> dict[str, Any]:
     """The integration's delivery log, newest first (status, attempts, response code)."""
     q = call.query
+    before_id = cursor_id(q.cursor)  # a forged cursor is a 400 whatever the id
     with db().tenant(call.who.tenant_id, call.who.user_id) as conn:
         service.get_row(conn, integration_id)
         return queue.list_deliveries(conn, integration_id, status=q.status, limit=q.limit,
-                                     cursor=q.cursor)
+                                     before_id=before_id)
 
 
 @endpoint(bp, "/deliveries/<int:delivery_id>/replay", method="POST",

@@ -125,3 +125,10 @@ def smtp_receiver() -> Iterator[SmtpReceiver]:
         yield SmtpReceiver(port, sink)
     finally:
         controller.stop()
+
+
+def body_of(mail: Message) -> str:
+    """The decoded text of a single-part message."""
+    raw = mail.get_payload(decode=True)
+    assert isinstance(raw, bytes)
+    return raw.decode(mail.get_content_charset() or "utf-8")
