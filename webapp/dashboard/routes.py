@@ -35,6 +35,7 @@ class NavItem:
 
 
 NAV: list[NavItem] = [NavItem(HOME, "Conversations", "conversations")]
+NAV.append(NavItem("dashboard.integrations", "Integrations", "integrations"))
 
 
 def has_session() -> bool:
@@ -85,6 +86,22 @@ def login() -> Response:
     return _no_store(Response(html, mimetype="text/html"))
 
 
+@bp.get("/forgot-password")
+def forgot_password() -> Response:
+    """Ask for a password-reset e-mail."""
+    html = render_template("password_reset.html", mode="request")
+    return _no_store(Response(html, mimetype="text/html"))
+
+
+@bp.get("/reset-password")
+def reset_password() -> Response:
+    """Choose a new password with the e-mailed link (its token is in the URL fragment)."""
+    html = render_template("password_reset.html", mode="confirm")
+    resp = _no_store(Response(html, mimetype="text/html"))
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    return resp
+
+
 @bp.get("/app")
 @bp.get("/app/")
 def app_home() -> ResponseReturnValue:
@@ -99,3 +116,11 @@ def conversations(conversation_id: int | None = None) -> ResponseReturnValue:
     if not has_session():
         return _to_login()
     return page("conversations.html", "conversations", conversation_id=conversation_id or "")
+
+
+@bp.get("/app/integrations")
+def integrations() -> ResponseReturnValue:
+    """Integrations: Slack, e-mail and webhooks, each with a test button and a delivery log."""
+    if not has_session():
+        return _to_login()
+    return page("integrations.html", "integrations")
