@@ -117,7 +117,8 @@ def record(conn: Conn, row: dict[str, Any], outcome: Outcome,
         "delay_s": backoff_s(int(row["attempts"]), base_delay_s)}).fetchone()
     if new is None:
         return None
-    conn.execute(Q.insert_delivery_failed_event, {"data": Jsonb(public(new))})
+    if new["event_type"] != "delivery.failed":  # two failing receivers never feed each other
+        conn.execute(Q.insert_delivery_failed_event, {"data": Jsonb(public(new))})
     if new["status"] == "dead":
         audit.record(conn, new["tenant_id"], None, "integrations.delivery_dead", None,
                      target_type="delivery", target_id=new["id"],

@@ -215,3 +215,33 @@ def test_the_web_process_runs_a_worker(database_url: str, tmp_path: Any, admin: 
         assert deliveries(client, admin, hook["id"])[0]["status"] == "delivered"
     finally:
         close_app(web)
+
+
+def test_real_events_reach_subscribed_webhooks(
+        client: FlaskClient, admin: Member, db: Database, receiver: HttpReceiver,
+        wcfg: worker.WorkerConfig) -> None:
+    """Ingest appends message.created events; a webhook subscribed to them gets each message
+    (its REST shape), one delivery per event, only for committed work."""
+    from tests import factories as make
+    from webapp.messaging.service import ingest
+
+    hook = make_webhook(client, admin, f"{receiver.url}/events", name="Events",
+                        events=["message.created"])
+    make_webhook(client, admin, f"{receiver.url}/other", name="Other",
+                 events=["action_item.created"])
+    device = make.device(db, admin.tenant_id, name="Desk")
+    ingest(db, admin.tenant_id, [make.msg("W1", "Where is my order?", 1),
+                                 make.msg("W2", "Hello?", 2)], device_id=device)
+    with pytest.raises(RuntimeError), db.tenant(admin.tenant_id, events=True) as conn:
+        conn.execute("insert into events (tenant_id, type, data) values "
+                     "(mf_current_tenant(), 'message.created', '{\"id\": 0}')")
+        raise RuntimeError("rolled back")
+    drain_until(db, wcfg, lambda: len(receiver.requests) >= 2)
+    time.sleep(0.2)
+    worker.deliver_due(db, wcfg)
+    assert [r.path for r in receiver.requests] == ["/events", "/events"]
+    bodies = [r.json() for r in receiver.requests]
+    assert [b["type"] for b in bodies] == ["message.created"] * 2
+    assert [b["data"]["text"] for b in bodies] == ["Where is my order?", "Hello?"]
+    assert all(verify_independently(hook["signing_secret"], r.headers, r.body)
+               for r in receiver.requests)
