@@ -6,9 +6,12 @@ integration (stored in incoming_webhook_receipts in the same transaction as what
 Anything refused is a 401 that changes nothing (a refusal is audited in its own transaction).
 The body is `{"type": <kind>, ...}` in a small vocabulary (docs/architecture.md):
 
-- `action_item`: {"description", "conversation_id"?, "due_date"?} -> a proposed action item;
-- `notification`, `private_note`: documented, answered 422 `kind_unavailable` until the
-  notification service and conversation notes exist (see KINDS).
+- `action_item`: {"description", "title"?, "conversation_id"?, "due_date"?} -> a proposed
+  action item (accepted or rejected on the board like an analysis proposal);
+- `notification`: {"title", "body"?, "link"?, "user_ids" | "role"} -> a notification for those
+  members (`role`: everyone with that role or a higher one), through webapp.notifications;
+- `private_note`: documented, answered 422 `kind_unavailable` until conversation notes exist
+  (see KINDS).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, ValidationError
+from pydantic import Field, StringConstraints, ValidationError, model_validator
 
 from webapp.audit import service as audit
 from webapp.db import Database
@@ -29,8 +32,10 @@ from webapp.inputs import Id, RequestModel
 from webapp.integrations import secrets as vault
 from webapp.integrations import service as integrations
 from webapp.integrations import signing
+from webapp.notifications import service as notifications
 from webapp.security.crypto import SecretBox
 from webapp.security.principal import RequestMeta
+from webapp.security.rbac import ROLES
 
 Q = load(__file__)
 
@@ -39,40 +44,72 @@ class ActionItemRequest(RequestModel):
     """Create a proposed action item."""
 
     type: Literal["action_item"]
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                            max_length=200)] | None = None
     description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                                   max_length=500)]
     conversation_id: Id | None = None
     due_date: dt.date | None = None
 
 
-class KindOnly(BaseModel):
-    """The envelope every incoming body has."""
+class NotificationRequest(RequestModel):
+    """Notify members: listed by id, or everyone with a role or a higher one."""
 
-    type: Annotated[str, Field(max_length=40)]
+    type: Literal["notification"]
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                            max_length=200)]
+    body: Annotated[str, StringConstraints(max_length=2000)] = ""
+    link: Annotated[str, StringConstraints(max_length=500, pattern=r"^/[^/\\]")] | None = None
+    user_ids: list[Id] | None = Field(None, min_length=1, max_length=200)
+    role: Literal["viewer", "member", "manager", "admin", "owner"] | None = None
+
+    @model_validator(mode="after")
+    def _recipients(self) -> NotificationRequest:
+        if (self.user_ids is None) == (self.role is None):
+            raise ValueError("give user_ids or role")
+        return self
 
 
-def _action_item(conn: Conn, body: dict[str, Any]) -> int:
+def _validated(model: type[RequestModel], body: dict[str, Any]) -> Any:
     try:
-        req = ActionItemRequest.model_validate(body)
+        return model.model_validate(body)
     except ValidationError as exc:
         fields = {".".join(str(p) for p in e["loc"]) or "body": e["msg"] for e in exc.errors()}
-        raise ValidationFailed("Invalid action_item: " + ", ".join(sorted(fields)),
+        raise ValidationFailed(f"Invalid {body.get('type')}: " + ", ".join(sorted(fields)),
                                details={"fields": fields}) from exc
+
+
+def _notification(conn: Conn, body: dict[str, Any]) -> dict[str, Any]:
+    req: NotificationRequest = _validated(NotificationRequest, body)
+    if req.role is not None:
+        users = notifications.members_with_roles(conn, ROLES[ROLES.index(req.role):])
+    else:
+        users = [int(u) for u in req.user_ids or []]
+    tenant = conn.execute("select mf_current_tenant() as t").fetchone()
+    assert tenant is not None
+    count = notifications.notify(conn, tenant_id=int(tenant["t"]), user_ids=users,
+                                 kind="webhook", title=req.title, body=req.body,
+                                 link=req.link)
+    return {"id": None, "count": count}
+
+
+def _action_item(conn: Conn, body: dict[str, Any]) -> dict[str, Any]:
+    req: ActionItemRequest = _validated(ActionItemRequest, body)
     if req.conversation_id is not None and conn.execute(
             Q.find_conversation, {"id": req.conversation_id}).fetchone() is None:
         raise NotFound("No such conversation.",
                        details={"fields": {"conversation_id": "no such conversation"}})
     row = conn.execute(Q.insert_action_item, {
         "conversation_id": req.conversation_id, "description": req.description,
-        "due_date": req.due_date}).fetchone()
+        "title": req.title, "due_date": req.due_date}).fetchone()
     assert row is not None
     conn.execute(Q.insert_action_item_event, {"id": row["id"]})
-    return int(row["id"])
+    return {"id": int(row["id"]), "count": 1}
 
 
 # kind -> handler (None: documented, its target not built yet).
-KINDS: dict[str, Callable[[Conn, dict[str, Any]], int] | None] = {
-    "action_item": _action_item, "notification": None, "private_note": None,
+KINDS: dict[str, Callable[[Conn, dict[str, Any]], dict[str, Any]] | None] = {
+    "action_item": _action_item, "notification": _notification, "private_note": None,
 }
 
 
@@ -122,8 +159,7 @@ def _apply(db: Database, box: SecretBox, tenant_id: int, integration_id: int,
             raise Unprocessable(f"{kind!r} is not available yet on this server; use one of: "
                                 + ", ".join(k for k, h in KINDS.items() if h),
                                 code="kind_unavailable", details={"fields": {"type": kind}})
-        created = handler(conn, data)
-        result = {"status": "created", "kind": kind, "id": created}
+        result = {"status": "created", "kind": kind, **handler(conn, data)}
         conn.execute(Q.set_receipt_result, {"integration_id": integration_id,
                                             "webhook_id": webhook_id,
                                             "result": json.dumps(result)})

@@ -193,4 +193,5 @@ class IncomingResult(BaseModel):
 
     status: str
     kind: str
-    id: int | None = None
+    id: int | None = Field(None, description="The created row (an action item).")
+    count: int = Field(1, description="Rows created (notifications: one per recipient).")

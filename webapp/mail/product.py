@@ -64,7 +64,7 @@ def password_reset_text(*, name: str, link: str) -> tuple[str, str]:
     return subject, text
 
 
-INVITATION_PATH = "/invitations/accept"
+INVITATION_PATH = "/invite"  # the invitation page (webapp/dashboard), token in the fragment
 
 
 def queue_invitation(conn: Conn, setup: MailSetup, *, email: str, role: str, token: str,

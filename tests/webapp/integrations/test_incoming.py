@@ -128,7 +128,9 @@ def test_vocabulary(client: FlaskClient, admin: Member, db: Database) -> None:
             ({"type": "action_item"}, 400, "description"),
             ({"type": "action_item", "description": "x", "conversation_id": 999999}, 404,
              "conversation_id"),
-            ({"type": "notification", "title": "Hi"}, 422, "type"),
+            ({"type": "notification", "title": "Hi"}, 400, "body"),
+            ({"type": "notification", "title": "Hi", "role": "admin", "link": "//evil.com"},
+             400, "link"),
             ({"type": "private_note", "conversation_id": 1, "text": "x"}, 422, "type")):
         body = json.dumps(payload).encode()
         r = client.post(url, data=body, headers=signed(secret, body))
@@ -137,3 +139,19 @@ def test_vocabulary(client: FlaskClient, admin: Member, db: Database) -> None:
     r = client.post(url, data=b"not json", headers=signed(secret, b"not json"))
     assert r.status_code == 400
     assert count_items(db, admin.tenant_id) == before
+
+
+def test_notification_for_a_role(client: FlaskClient, admin: Member, db: Database) -> None:
+    from tests.factories import add_member
+    manager = add_member(client, admin, "manager")
+    member = add_member(client, admin, "member")
+    h = hook(client, admin)
+    body = json.dumps({"type": "notification", "title": "Deploy finished",
+                       "body": "v2.3 is live", "link": "/app/conversations",
+                       "role": "manager"}).encode()
+    r = client.post(h["incoming_url"], data=body, headers=signed(h["signing_secret"], body))
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["count"] == 2  # the owner and the manager, not the member
+    for who, expected in ((manager, ["Deploy finished"]), (member, [])):
+        inbox = client.get("/api/v1/notifications", headers=who.headers).get_json()["data"]
+        assert [n["title"] for n in inbox] == expected

@@ -33,7 +33,7 @@ def test_invitation_email(client: FlaskClient, admin: Member, db: Database,
     assert r.status_code == 201 and r.get_json()["email_queued"] is True
     text = mail_to(db, wcfg, smtp, email)
     assert "Integrations Co" in text and "as member" in text
-    token = token_in(text, "/invitations/accept")
+    token = token_in(text, "/invite")
     assert token == r.get_json()["token"]
     r = client.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD,
                                                    "name": "New One", "invitation_token": token})

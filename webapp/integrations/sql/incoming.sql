@@ -18,9 +18,10 @@ select id from conversations where id = %(id)s
 -- name: insert_action_item
 -- A proposed action item (the one status every version of the board's vocabulary has), so a
 -- person accepts it like an analysis proposal.
-insert into action_items (tenant_id, conversation_id, description, due_date, status, origin)
-values (mf_current_tenant(), %(conversation_id)s, %(description)s, %(due_date)s, 'proposed',
-        'manual')
+insert into action_items (tenant_id, conversation_id, title, description, due_date, status,
+                          origin)
+values (mf_current_tenant(), %(conversation_id)s, %(title)s, %(description)s, %(due_date)s,
+        'proposed', 'manual')
 returning id
 
 -- name: insert_action_item_event
