@@ -123,9 +123,10 @@ def replay_delivery(call: Call[None, None], delivery_id: int) -> dict[str, Any]:
 
 
 @endpoint(bp, "/webhooks/incoming/<int:integration_id>", method="POST", permission=None,
-          auth=False, response=m.IncomingResult, status=201, auth_rate_limited=True)
+          auth=False, response=m.IncomingResult, status=201)
 def incoming_webhook(call: Call[None, None], integration_id: int) -> dict[str, Any]:
     """Apply a Standard Webhooks signed message (401 if the signature, timestamp or id is
-    not accepted); body {"type": "action_item"|"notification"|"private_note", ...}."""
+    not accepted); body {"type": "action_item"|"notification"|"private_note", ...}. Under
+    the API's per-caller rate limit only (a busy sender exceeds sign-in's stricter one)."""
     return incoming.receive(db(), llm_context().box, integration_id, request.headers,
                             request.get_data(cache=False), request_meta())
