@@ -126,6 +126,14 @@ def test_slack_and_email_forms(page: Page, errors: ConsoleWatch, live_server: Li
     expect(page.locator(".toast", has_text="Test delivered")).to_have_count(2)
     assert smtp.to(tenant.email)[-1]["From"] == "desk@acme.test"
     shoot(page, "list")
+    # Editing shows where the secret is stored, never the secret.
+    slack.get_by_role("button", name="Edit").click()
+    field = page.get_by_label("Incoming-webhook URL")
+    expect(field).to_have_value("")
+    expect(field).to_have_attribute("placeholder", re.compile(r"Stored \(http://127.0.0.1/…et99\)"))
+    page.screenshot(path=f"{SHOTS}/dialog-desktop.png")
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.locator("#int-dialog")).to_be_hidden()
 
 
 def test_viewer_sees_why_not(page: Page, errors: ConsoleWatch, live_server: LiveServer,
