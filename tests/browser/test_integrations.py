@@ -17,6 +17,7 @@ from tests.webapp.integrations.receivers import (
     http_receiver,
     smtp_receiver,
 )
+from webapp.integrations import service
 
 pytestmark = pytest.mark.browser
 SHOTS = "/tmp/integrations-shots"
@@ -87,6 +88,13 @@ def test_add_test_and_replay_a_webhook(page: Page, errors: ConsoleWatch,
     expect(log.locator("tr[data-status=delivered]")).to_have_count(2)
     ids = {r.headers["webhook-id"] for r in receiver.requests[1:]}
     assert len(ids) == 1  # the replay is the same message
+
+    # A failure found by the worker shows in the open log by itself (delivery.failed).
+    receiver.statuses = [502]
+    with live_server.db.tenant(tenant.id) as conn:
+        service.dispatch_event(conn, "message.created", {"id": 7, "text": "Live"})
+    expect(log.locator("tr[data-status=failed]")).to_have_count(1, timeout=10_000)
+    expect(log.locator("tr[data-status=failed]")).to_contain_text("HTTP 502")
 
     # Editing: moving the URL to another host needs the secret again.
     card.get_by_role("button", name="Edit").click()
