@@ -25,20 +25,25 @@ from webapp.http.jwt import init_jwt
 from webapp.http.limits import init_limits
 from webapp.http.middleware import configure_logging, init_middleware
 from webapp.http.openapi import build_document
+from webapp.integrations import worker as delivery_worker
+from webapp.integrations.routes import bp as integrations_bp
 from webapp.labels.routes import bp as labels_bp
 from webapp.llm.routes import bp as llm_bp
 from webapp.media.routes import bp as media_bp
 from webapp.messaging.routes import bp as messaging_bp
 from webapp.notes.routes import bp as notes_bp
 from webapp.notifications.routes import bp as notifications_bp
+from webapp.password_reset.routes import bp as password_reset_bp
 from webapp.realtime.ws import init_realtime, stop_realtime
 from webapp.security import outbound
+from webapp.security.crypto import SecretBox
 from webapp.tenants.routes import bp as team_bp
 from webapp.whatsapp.routes import bp as whatsapp_bp
 
 BLUEPRINTS = (health_bp, auth_bp, team_bp, audit_bp, dashboard_bp, whatsapp_bp, llm_bp,
               analysis_bp, messaging_bp, labels_bp, canned_bp, contacts_bp, actions_bp,
-              notifications_bp, activity_bp, notes_bp, insights_bp, media_bp)
+              notifications_bp, activity_bp, notes_bp, insights_bp, media_bp, integrations_bp,
+              password_reset_bp)
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Flask:
@@ -73,6 +78,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.register_blueprint(bp)
     init_realtime(app, settings)
     init_limits(app, settings)
+    if settings.delivery_worker:
+        delivery_worker.start(database, delivery_worker.WorkerConfig(
+            SecretBox(settings.master_key), settings.smtp_url))
 
     @app.get("/api/v1/openapi.json")
     def openapi() -> Response:
@@ -84,4 +92,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 def close_app(app: Flask) -> None:
     """Close the app's pool (tests and CLI shutdown)."""
     stop_realtime(app)
+    delivery_worker.stop(app.extensions["mf_db"])
     app.extensions["mf_db"].close()

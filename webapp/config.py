@@ -60,6 +60,13 @@ class Settings:
     media_dir: Path = None  # type: ignore[assignment]  # set in __post_init__
     media_max_bytes: int = 16 * 1024 * 1024
     media_download_attempts: int = 6
+    # SMTP_URL: the deployment's mail relay for product e-mail when a tenant has no e-mail
+    # integration (smtp://, smtp+starttls://, smtps://; ?from=); PUBLIC_URL: the base of links
+    # in e-mails. DELIVERY_WORKER: run the integrations' delivery worker in this web process
+    # (on by default from the environment; tests start it themselves).
+    smtp_url: str | None = None
+    public_url: str | None = None
+    delivery_worker: bool = False
 
     def __post_init__(self) -> None:
         if self.analytics_dir is None:
@@ -112,6 +119,10 @@ class Settings:
             "media_dir": Path(env["MEDIA_DIR"]) if env.get("MEDIA_DIR") else home / "media",
             "media_max_bytes": _int(env, "MEDIA_MAX_BYTES", 16 * 1024 * 1024),
             "media_download_attempts": _int(env, "MEDIA_DOWNLOAD_ATTEMPTS", 6),
+            "smtp_url": env.get("SMTP_URL") or None,
+            "public_url": (env.get("PUBLIC_URL") or "").rstrip("/") or None,
+            "delivery_worker": env.get("DELIVERY_WORKER", "1").strip().lower()
+            not in ("0", "false", "no", "off"),
         }
         settings = cls(**values)
         if mode != "production" and not (settings.jwt_secret and settings.master_key):

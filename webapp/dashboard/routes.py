@@ -36,6 +36,7 @@ class NavItem:
 
 NAV: list[NavItem] = [NavItem(HOME, "Conversations", "conversations"),
                       NavItem("dashboard.saved_replies", "Saved replies", "saved-replies")]
+NAV.append(NavItem("dashboard.integrations", "Integrations", "integrations"))
 
 
 def has_session() -> bool:
@@ -92,6 +93,22 @@ def invite() -> Response:
     return _no_store(Response(render_template("invite.html"), mimetype="text/html"))
 
 
+@bp.get("/forgot-password")
+def forgot_password() -> Response:
+    """Ask for a password-reset e-mail."""
+    html = render_template("password_reset.html", mode="request")
+    return _no_store(Response(html, mimetype="text/html"))
+
+
+@bp.get("/reset-password")
+def reset_password() -> Response:
+    """Choose a new password with the e-mailed link (its token is in the URL fragment)."""
+    html = render_template("password_reset.html", mode="confirm")
+    resp = _no_store(Response(html, mimetype="text/html"))
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    return resp
+
+
 @bp.get("/app")
 @bp.get("/app/")
 def app_home() -> ResponseReturnValue:
@@ -114,3 +131,11 @@ def saved_replies() -> ResponseReturnValue:
     if not has_session():
         return _to_login()
     return page("canned.html", "saved-replies")
+
+
+@bp.get("/app/integrations")
+def integrations() -> ResponseReturnValue:
+    """Integrations: Slack, e-mail and webhooks, each with a test button and a delivery log."""
+    if not has_session():
+        return _to_login()
+    return page("integrations.html", "integrations")

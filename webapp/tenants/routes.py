@@ -12,6 +12,8 @@ from webapp.errors import ValidationFailed
 from webapp.http.api import Call, endpoint
 from webapp.http.context import db
 from webapp.inputs import RequestModel
+from webapp.integrations.routes import mail_setup
+from webapp.mail.invitations import send_invitation
 from webapp.tenants import invitations, service, settings
 from webapp.tenants.models import (
     AcceptedInvitation,
@@ -67,7 +69,10 @@ def remove_member(call: Call[None, None], user_id: int) -> dict[str, Any]:
 def create_invitation(call: Call[InvitationRequest, None]) -> dict[str, Any]:
     """Invite by email; the response carries the single-use token once."""
     b = call.body
-    return service.invite(db(), call.who, b.email, b.role, call.meta, b.expires_in_days)
+    invitation = service.invite(db(), call.who, b.email, b.role, call.meta, b.expires_in_days)
+    invitation["email_queued"] = send_invitation(db(), mail_setup(), call.who, invitation,
+                                                 b.expires_in_days)
+    return invitation
 
 
 @endpoint(bp, "/invitations", permission="invitations.manage")

@@ -81,7 +81,8 @@ def test_paged_lists_are_the_known_ones() -> None:
         "/api/v1/audit-logs", "/api/v1/llm/usage", "/api/v1/conversations",
         "/api/v1/conversations/<int:conversation_id>/messages", "/api/v1/messages/search",
         "/api/v1/action-items", "/api/v1/action-items/<int:item_id>/comments",
-        "/api/v1/notifications", "/api/v1/team/activity"}
+        "/api/v1/notifications", "/api/v1/team/activity",
+        "/api/v1/integrations/<int:integration_id>/deliveries"}
 
 
 DEEP = [b"[" * 1000 + b"]" * 1000, b'{"a":' * 1000 + b"1" + b"}" * 1000,
