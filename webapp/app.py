@@ -11,6 +11,7 @@ from webapp.auth.routes import bp as auth_bp
 from webapp.config import Settings
 from webapp.dashboard.routes import bp as dashboard_bp
 from webapp.db import Database
+from webapp.desk_home.routes import bp as desk_home_bp
 from webapp.errors import ConfigError
 from webapp.health.routes import bp as health_bp
 from webapp.http.envelope import register_error_handlers
@@ -29,7 +30,7 @@ from webapp.tenants.routes import bp as team_bp
 from webapp.whatsapp.routes import bp as whatsapp_bp
 
 BLUEPRINTS = (health_bp, auth_bp, team_bp, audit_bp, dashboard_bp, whatsapp_bp, llm_bp,
-              analysis_bp, messaging_bp, labels_bp)
+              analysis_bp, messaging_bp, labels_bp, desk_home_bp)
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Flask:

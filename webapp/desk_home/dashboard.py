@@ -1,0 +1,58 @@
+"""The Home dashboard: the window's counters and the desk's current state in a few queries.
+
+Windows are the team's local days: `today` (since local midnight), `7d` and `30d` (that many
+local days, today included), each ending now. LLM spend is read from the counters the budget is
+enforced on (UTC day and month), and only for roles that may read costs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from webapp.db import Database
+from webapp.db.queries import load
+from webapp.llm.money import money
+from webapp.security.principal import Principal
+
+Q = load(__file__)
+
+DAYS_BACK = {"today": 0, "7d": 6, "30d": 29}
+# Action items that are not (or no longer) work to do.
+CLOSED = ["proposed", "done", "rejected", "dismissed"]
+
+
+def _seconds(value: Any) -> float | None:
+    return None if value is None else round(float(value), 1)
+
+
+def dashboard(db: Database, p: Principal, window: str, *, with_costs: bool) -> dict[str, Any]:
+    """The dashboard body for a window."""
+    params = {"days_back": DAYS_BACK[window], "user_id": p.user_id, "closed": CLOSED}
+    with db.tenant(p.tenant_id, p.user_id) as conn:
+        c = conn.execute(Q.select_counters, params).fetchone()
+        frt = conn.execute(Q.select_first_response, params).fetchone()
+        spend = conn.execute(Q.select_spend).fetchone() if with_costs else None
+        devices = conn.execute(Q.select_devices).fetchall()
+    assert c is not None and frt is not None
+    llm = None
+    if spend is not None:
+        budget = spend["monthly_budget_usd"]
+        mtd = spend["month_to_date_usd"]
+        llm = {"today_usd": money(spend["today_usd"]), "month_to_date_usd": money(mtd),
+               "monthly_budget_usd": money(budget),
+               "budget_used_pct": round(float(mtd / budget * 100), 2) if budget else None}
+    return {
+        "window": window, "timezone": c["timezone"], "window_start": c["window_start"],
+        "window_end": c["window_end"],
+        "messages": {"inbound": c["inbound"], "outbound": c["outbound"]},
+        "conversations": {k: c[k] for k in ("open", "pending", "resolved", "snoozed",
+                                            "unassigned")} | {"new": c["new_conversations"]},
+        "important": {"open": c["important_open"], "flagged": c["important_flagged"]},
+        "action_items": {"by_status": c["by_status"], "overdue": c["overdue"],
+                         "mine": c["mine"]},
+        "first_response": {"conversations_asked": frt["asked"],
+                           "conversations_replied": frt["replied"],
+                           "median_seconds": _seconds(frt["median_seconds"]),
+                           "p90_seconds": _seconds(frt["p90_seconds"])},
+        "llm": llm, "devices": devices,
+    }
