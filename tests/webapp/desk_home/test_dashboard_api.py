@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from tests import factories as make
@@ -64,9 +65,9 @@ def team(client_module: FlaskClient, db: Database) -> tuple[Member, Member]:
 
 
 @pytest.fixture(scope="module")
-def client_module(app: object) -> FlaskClient:
+def client_module(app: Flask) -> FlaskClient:
     """A client shared by the module's fixture."""
-    return app.test_client()  # type: ignore[attr-defined, no-any-return]
+    return app.test_client()
 
 
 def test_today(client: FlaskClient, team: tuple[Member, Member]) -> None:
