@@ -22,7 +22,7 @@ bp = Blueprint("dashboard", __name__)
 # Cookies that show a browser session exists: the access cookie, or the readable CSRF cookie of
 # the refresh token (the refresh cookie itself is scoped to /api/v1/auth/, so pages never see it).
 SESSION_COOKIES = ("access_token_cookie", "csrf_refresh_token")
-HOME = "dashboard.conversations"
+HOME = "dashboard.home"  # the signed-in landing page
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,9 @@ class NavItem:
     section: str
 
 
-NAV: list[NavItem] = [NavItem(HOME, "Conversations", "conversations")]
+NAV: list[NavItem] = [NavItem(HOME, "Home", "home"),
+                      NavItem("dashboard.conversations", "Conversations", "conversations"),
+                      NavItem("dashboard.important", "Important", "important")]
 
 
 def has_session() -> bool:
@@ -99,3 +101,19 @@ def conversations(conversation_id: int | None = None) -> ResponseReturnValue:
     if not has_session():
         return _to_login()
     return page("conversations.html", "conversations", conversation_id=conversation_id or "")
+
+
+@bp.get("/app/home")
+def home() -> ResponseReturnValue:
+    """The Home screen: the day digest, the window's counters, what needs attention."""
+    if not has_session():
+        return _to_login()
+    return page("home.html", "home")
+
+
+@bp.get("/app/important")
+def important() -> ResponseReturnValue:
+    """The important messages flagged by the analysis: acknowledge, dismiss, re-prioritise."""
+    if not has_session():
+        return _to_login()
+    return page("important.html", "important")

@@ -57,16 +57,21 @@ with w as (
                at time zone t.timezone) as start
     from tenants t where t.id = mf_current_tenant()
 ), asked as (
-    select distinct on (m.conversation_id) m.conversation_id, m.sent_at
+    select m.conversation_id, min(m.sent_at) as asked_at
     from messages m, w
     where m.sent_at >= w.start and not m.from_me
-    order by m.conversation_id, m.sent_at
+    group by m.conversation_id
+), replies as (
+    select r.conversation_id, r.sent_at
+    from outbox o
+    join messages r on r.id = o.message_id
+    cross join w
+    where o.created_by is not null and r.sent_at >= w.start
 ), answered as (
-    select extract(epoch from (
-               select min(r.sent_at) from outbox o join messages r on r.id = o.message_id
-               where o.created_by is not null and r.conversation_id = a.conversation_id
-                 and r.sent_at >= a.sent_at) - a.sent_at) as seconds
+    select extract(epoch from min(x.sent_at) - a.asked_at) as seconds
     from asked a
+    left join replies x on x.conversation_id = a.conversation_id and x.sent_at >= a.asked_at
+    group by a.conversation_id, a.asked_at
 )
 select count(seconds)::int as replied, count(*)::int as asked,
        percentile_cont(0.5) within group (order by seconds) as median_seconds,
