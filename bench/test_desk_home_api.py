@@ -42,8 +42,9 @@ RECENT_MESSAGES = read.MESSAGES_SQL.replace(
     "now() - interval '30 days' + make_interval(secs => g * 2592000.0 / %(n)s)")
 assert RECENT_MESSAGES != read.MESSAGES_SQL
 # An agent's reply through the app: one from-me message in 20 gets its outbox row and author.
-AGENT_REPLIES = """insert into outbox (tenant_id, message_id, device_id, kind, status, created_by)
-select m.tenant_id, m.id, m.device_id, 'text', 'sent', o.user_id
+AGENT_REPLIES = """insert into outbox (tenant_id, message_id, device_id, kind, status, created_by,
+    created_at, updated_at)
+select m.tenant_id, m.id, m.device_id, 'text', 'sent', o.user_id, m.sent_at, m.sent_at
 from messages m
 join memberships o on o.tenant_id = m.tenant_id and o.role = 'owner'
 where m.from_me and mod(m.id, 20) = 0"""

@@ -7,6 +7,7 @@ enforced on (UTC day and month), and only for roles that may read costs.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from webapp.db import Database
@@ -21,14 +22,22 @@ DAYS_BACK = {"today": 0, "7d": 6, "30d": 29}
 CLOSED = ["proposed", "done", "rejected", "dismissed"]
 
 
+def rfc3339(value: dt.datetime) -> str:
+    """A time as the API writes times (UTC, `Z`, as mf_ts does)."""
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def _seconds(value: Any) -> float | None:
     return None if value is None else round(float(value), 1)
 
 
 def dashboard(db: Database, p: Principal, window: str, *, with_costs: bool) -> dict[str, Any]:
     """The dashboard body for a window."""
-    params = {"days_back": DAYS_BACK[window], "user_id": p.user_id, "closed": CLOSED}
     with db.tenant(p.tenant_id, p.user_id) as conn:
+        w = conn.execute(Q.select_window, {"days_back": DAYS_BACK[window]}).fetchone()
+        assert w is not None  # the tenant of the transaction sees itself
+        params = {"start": w["start"], "end": w["end"], "today": w["today"],
+                  "user_id": p.user_id, "closed": CLOSED}
         c = conn.execute(Q.select_counters, params).fetchone()
         frt = conn.execute(Q.select_first_response, params).fetchone()
         spend = conn.execute(Q.select_spend).fetchone() if with_costs else None
@@ -42,8 +51,8 @@ def dashboard(db: Database, p: Principal, window: str, *, with_costs: bool) -> d
                "monthly_budget_usd": money(budget),
                "budget_used_pct": round(float(mtd / budget * 100), 2) if budget else None}
     return {
-        "window": window, "timezone": c["timezone"], "window_start": c["window_start"],
-        "window_end": c["window_end"],
+        "window": window, "timezone": w["timezone"], "window_start": rfc3339(w["start"]),
+        "window_end": rfc3339(w["end"]),
         "messages": {"inbound": c["inbound"], "outbound": c["outbound"]},
         "conversations": {k: c[k] for k in ("open", "pending", "resolved", "snoozed",
                                             "unassigned")} | {"new": c["new_conversations"]},
