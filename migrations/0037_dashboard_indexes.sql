@@ -6,6 +6,3 @@
 create index messages_tenant_sent_at_cover_idx on messages (tenant_id, sent_at)
     include (from_me, conversation_id);
 drop index messages_tenant_sent_at_idx;
-
--- "My action items" and overdue counts read the items by assignee.
-create index action_items_assignee_idx on action_items (tenant_id, assignee_id, status);

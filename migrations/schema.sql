@@ -45,7 +45,6 @@ create table public.action_items (
     constraint action_items_usage_log_id_fkey FOREIGN KEY (usage_log_id) REFERENCES llm_usage_logs(id) ON DELETE SET NULL,
     constraint action_items_pkey PRIMARY KEY (id)
 );
-CREATE INDEX action_items_assignee_idx ON public.action_items USING btree (tenant_id, assignee_id, status);
 CREATE INDEX action_items_board_idx ON public.action_items USING btree (tenant_id, status, id DESC);
 CREATE INDEX action_items_conversation_idx ON public.action_items USING btree (tenant_id, conversation_id);
 CREATE INDEX action_items_dashboard_idx ON public.action_items USING btree (tenant_id, status) INCLUDE (due_date, assignee_id);

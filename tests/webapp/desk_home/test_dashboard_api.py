@@ -51,7 +51,7 @@ def team(client_module: FlaskClient, db: Database) -> tuple[Member, Member]:
     assert r.status_code == 202, r.get_json()
     today = now.date()
     action_item(db, tid, "proposed")
-    action_item(db, tid, "open", due=today - dt.timedelta(days=1), assignee=owner.user_id)
+    action_item(db, tid, "in_progress", due=today - dt.timedelta(days=1), assignee=owner.user_id)
     action_item(db, tid, "in_progress", assignee=owner.user_id)
     action_item(db, tid, "done", due=today - dt.timedelta(days=3), assignee=owner.user_id)
     provider = make.provider(db, tid, "Primary", budget=Decimal("10"))
@@ -78,8 +78,7 @@ def test_today(client: FlaskClient, team: tuple[Member, Member]) -> None:
     assert d["window"] == "today" and d["timezone"] == "UTC"
     assert d["messages"] == {"inbound": 2, "outbound": 2}  # the reply and the automatic one
     assert d["conversations"]["open"] == 2 and d["conversations"]["unassigned"] == 2
-    assert d["action_items"]["by_status"] == {"proposed": 1, "open": 1, "in_progress": 1,
-                                              "done": 1}
+    assert d["action_items"]["by_status"] == {"proposed": 1, "in_progress": 2, "done": 1}
     assert d["action_items"]["overdue"] == 1 and d["action_items"]["mine"] == 2
     frt = d["first_response"]
     # Ana asked 10 min ago and a person answered (the automatic reply does not count); Bruno
