@@ -171,6 +171,7 @@ def compare(api: Callable[[int], Work], bare: Callable[[list[Any]], Callable[[in
 
 
 @pytest.mark.bench
+@pytest.mark.timeout(1800)  # loading 1M messages alone takes minutes on 2 shared cores
 def test_desk_home_latency(database_url: str, tmp_path: Path) -> None:
     started = time.perf_counter()
     data = load(database_url)
