@@ -26,7 +26,7 @@ function actionColumn(actions) {
     h("ul", {},
       line("new", actions.new, "/app/action-items"),
       line("done", actions.done, "/app/action-items?status=done"),
-      line("overdue", actions.overdue, "/app/action-items?overdue=true")),
+      line("overdue", actions.overdue, "/app/action-items?due=overdue&view=list")),
     overdue.length ? h("ul", { class: "bullets" },
       overdue.map((i) => h("li", { class: "ellipsis" }, `${i.title} (due ${i.due_date})`))) : null);
 }

@@ -89,7 +89,7 @@ function renderCounters(d) {
     counter("Action items to do", todo, "/app/action-items"),
     counter("Proposed action items", a.by_status.proposed || 0,
       "/app/action-items?status=proposed"),
-    counter("Overdue action items", a.overdue, "/app/action-items?overdue=true", true),
+    counter("Overdue action items", a.overdue, "/app/action-items?due=overdue&view=list", true),
     counter("First response (median)", duration(d.first_response.median_seconds), null),
     counter("First response (p90)", duration(d.first_response.p90_seconds), null));
 }
