@@ -96,24 +96,41 @@ def load(dsn: str) -> dict[str, Any]:
         figures["action_item_statuses"] = statuses
         conn.execute(ITEMS, {"n": ACTION_ITEMS, "conversations": read.CONVERSATIONS,
                              "statuses": statuses})
-        figures["action_items"] = conn.execute("select count(*) from action_items").fetchone()
-        figures["notifications"] = insert_notifications(conn)
+        count = conn.execute("select count(*) from action_items").fetchone()
+        figures["action_items"] = int(count[0]) if count else 0
+        figures["notifications"] = insert_notifications(conn, len(ids))
         for statement in read.FINISH:
             conn.execute(statement)
     return {"tenants": ids, "emails": emails, "figures": figures}
 
 
-def insert_notifications(conn: psycopg.Connection[Any]) -> int | str:
-    """200,000 notifications spread over the tenants' owners, when the table exists here."""
+NOTIFICATIONS_SQL = """insert into notifications (tenant_id, user_id, kind, title, body, link,
+    read_at, created_at)
+select o.tenant_id, o.user_id, (array['action_item.assigned', 'mention',
+       'important_message', 'action_item.due'])[1 + mod(g, 4)], 'Notification ' || g,
+       'Something happened on order ' || g, '/app/action-items',
+       case when mod(g, 3) <> 0 then now() - make_interval(secs => mod(g, 86400)) end,
+       now() - make_interval(secs => mod(g * 7919, 5184000))
+from generate_series(0, %(n)s - 1) g
+join (select tenant_id, user_id, row_number() over (order by tenant_id) - 1 as k
+      from memberships where role = 'owner') o on o.k = mod(g, %(tenants)s)"""
+
+
+def insert_notifications(conn: psycopg.Connection[Any], tenants: int) -> int | str:
+    """200,000 notifications spread over the tenants' owners (two in three read), when the
+    notifications table exists on this branch."""
     if conn.execute("select to_regclass('public.notifications')").fetchone() == (None,):
         return "table absent on this branch"
-    return -1  # filled in once the desk API's table is merged
+    conn.execute(NOTIFICATIONS_SQL, {"n": NOTIFICATIONS, "tenants": tenants})
+    row = conn.execute("select count(*) from notifications").fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 def bare_dashboard(dsn: str, data: dict[str, Any], window: str,
                    opened: list[psycopg.Connection[Any]]) -> Callable[[int], Work]:
-    """The dashboard's four queries, run with a plain psycopg connection per client thread."""
-    q = dashboard.Q
+    """The dashboard's statements (webapp.desk_home.dashboard.read), run with a plain psycopg
+    connection per client thread."""
 
     def make(_index: int) -> Work:
         conn = psycopg.connect(dsn, autocommit=True, row_factory=psycopg.rows.dict_row)
@@ -122,15 +139,33 @@ def bare_dashboard(dsn: str, data: dict[str, Any], window: str,
 
         def work(rng: random.Random) -> Any:
             tenant = rng.choice(data["tenants"])
-            params = {"days_back": dashboard.DAYS_BACK[window], "user_id": data["users"][tenant],
-                      "closed": dashboard.CLOSED}
             with conn.transaction():
                 conn.execute("select set_config('app.tenant_id', %s, true)", (str(tenant),))
-                out = [conn.execute(q.select_counters, params).fetchone(),
-                       conn.execute(q.select_first_response, params).fetchone(),
-                       conn.execute(q.select_spend).fetchone(),
-                       conn.execute(q.select_devices).fetchall()]
-            return out
+                return dashboard.read(conn, window, data["users"][tenant], with_costs=True)
+        return work
+
+    return make
+
+
+def bare_action_items(dsn: str, data: dict[str, Any],
+                      opened: list[psycopg.Connection[Any]]) -> Callable[[int], Work]:
+    """The action-item list's statement (webapp.actions.filters.compose, first page of 50,
+    newest first) with a plain psycopg connection per client thread."""
+    from webapp.actions import filters  # the desk API's module (merged for this benchmark)
+
+    first_page = filters.ItemFilters.model_validate({"limit": 50})
+
+    def make(_index: int) -> Work:
+        conn = psycopg.connect(dsn, autocommit=True, row_factory=psycopg.rows.dict_row)
+        conn.execute("set role messageflow_app")
+        opened.append(conn)
+
+        def work(rng: random.Random) -> Any:
+            tenant = rng.choice(data["tenants"])
+            statement, params = filters.compose(first_page, data["users"][tenant])
+            with conn.transaction():
+                conn.execute("select set_config('app.tenant_id', %s, true)", (str(tenant),))
+                return filters.page_of(conn.execute(statement, params).fetchall(), first_page)
         return work
 
     return make
@@ -193,6 +228,16 @@ def test_desk_home_latency(database_url: str, tmp_path: Path) -> None:
             figures[f"dashboard_{window}"] = compare(
                 api_get(port, data, path),
                 functools.partial(bare_dashboard, database_url, data, window))
+        status, _ = read.http_json(port, "GET", "/api/v1/action-items?limit=1",
+                                   token=data["tokens"][data["tenants"][0]])
+        if status == 200:
+            path = "/api/v1/action-items?limit=50"
+            read.run_clients(api_get(port, data, path), read.CLIENTS, 3)  # warm-up
+            figures["action_items_list"] = compare(
+                api_get(port, data, path),
+                functools.partial(bare_action_items, database_url, data))
+        else:
+            figures["action_items_list"] = f"GET /api/v1/action-items answers {status} here"
     figures["loadavg_after"] = os.getloadavg()[0]
     record("desk_home", figures)
     for window in ("today", "30d"):

@@ -18,6 +18,28 @@ create extension if not exists unaccent with schema public;
 
 -- tables and views
 
+create table public.action_item_comments (
+    id bigint generated always as identity not null,
+    tenant_id bigint not null,
+    action_item_id bigint not null,
+    author_id bigint,
+    body text not null,
+    mentions jsonb default '[]'::jsonb not null,
+    created_at timestamp with time zone default now() not null,
+    constraint action_item_comments_body_check CHECK (((length(body) >= 1) AND (length(body) <= 5000))),
+    constraint action_item_comments_author_id_fkey FOREIGN KEY (author_id) REFERENCES users(id) ON DELETE SET NULL,
+    constraint action_item_comments_tenant_id_action_item_id_fkey FOREIGN KEY (tenant_id, action_item_id) REFERENCES action_items(tenant_id, id) ON DELETE CASCADE,
+    constraint action_item_comments_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE,
+    constraint action_item_comments_pkey PRIMARY KEY (id)
+);
+CREATE INDEX action_item_comments_item_idx ON public.action_item_comments USING btree (tenant_id, action_item_id, id);
+alter table public.action_item_comments enable row level security;
+alter table public.action_item_comments force row level security;
+create policy action_item_comments_tenant on public.action_item_comments for all to public
+    using ((tenant_id = mf_current_tenant()))
+    with check ((tenant_id = mf_current_tenant()));
+grant DELETE, INSERT, SELECT, UPDATE on public.action_item_comments to messageflow_app;
+
 create table public.action_items (
     id bigint generated always as identity not null,
     tenant_id bigint not null,
@@ -33,27 +55,42 @@ create table public.action_items (
     created_at timestamp with time zone default now() not null,
     updated_at timestamp with time zone default now() not null,
     usage_log_id bigint,
-    constraint action_items_description_check CHECK (((length(description) >= 1) AND (length(description) <= 500))),
+    title text not null,
+    priority text default 'normal'::text not null,
+    position double precision not null,
+    due_notified_for date,
+    constraint action_items_description_check CHECK ((length(description) <= 5000)),
     constraint action_items_origin_check CHECK ((origin = ANY (ARRAY['analysis'::text, 'summary'::text, 'manual'::text, 'extraction'::text]))),
-    constraint action_items_status_check CHECK ((status = ANY (ARRAY['proposed'::text, 'open'::text, 'in_progress'::text, 'done'::text, 'dismissed'::text]))),
+    constraint action_items_priority_check CHECK ((priority = ANY (ARRAY['urgent'::text, 'high'::text, 'normal'::text, 'low'::text]))),
+    constraint action_items_status_check CHECK ((status = ANY (ARRAY['proposed'::text, 'todo'::text, 'in_progress'::text, 'blocked'::text, 'done'::text, 'rejected'::text]))),
+    constraint action_items_title_check CHECK (((length(title) >= 1) AND (length(title) <= 200))),
     constraint action_items_analysis_id_fkey FOREIGN KEY (analysis_id) REFERENCES message_analyses(id) ON DELETE SET NULL,
     constraint action_items_assignee_id_fkey FOREIGN KEY (assignee_id) REFERENCES users(id) ON DELETE SET NULL,
-    constraint action_items_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES conversations(id) ON DELETE CASCADE,
+    constraint action_items_conversation_fkey FOREIGN KEY (tenant_id, conversation_id) REFERENCES conversations(tenant_id, id) ON DELETE CASCADE,
     constraint action_items_created_by_fkey FOREIGN KEY (created_by) REFERENCES users(id) ON DELETE SET NULL,
     constraint action_items_source_message_id_fkey FOREIGN KEY (source_message_id) REFERENCES messages(id) ON DELETE SET NULL,
     constraint action_items_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE,
     constraint action_items_usage_log_id_fkey FOREIGN KEY (usage_log_id) REFERENCES llm_usage_logs(id) ON DELETE SET NULL,
-    constraint action_items_pkey PRIMARY KEY (id)
+    constraint action_items_pkey PRIMARY KEY (id),
+    constraint action_items_tenant_id_id_key UNIQUE (tenant_id, id)
 );
+CREATE INDEX action_items_assignee_column_idx ON public.action_items USING btree (tenant_id, assignee_id, status, "position", id);
+CREATE INDEX action_items_assignee_idx ON public.action_items USING btree (tenant_id, assignee_id, id DESC);
 CREATE INDEX action_items_board_idx ON public.action_items USING btree (tenant_id, status, id DESC);
-CREATE INDEX action_items_conversation_idx ON public.action_items USING btree (tenant_id, conversation_id);
+CREATE INDEX action_items_column_idx ON public.action_items USING btree (tenant_id, status, "position", id);
+CREATE INDEX action_items_conversation_idx ON public.action_items USING btree (tenant_id, conversation_id, id DESC);
 CREATE INDEX action_items_dashboard_idx ON public.action_items USING btree (tenant_id, status) INCLUDE (due_date, assignee_id);
+CREATE INDEX action_items_due_idx ON public.action_items USING btree (tenant_id, due_date, id DESC) WHERE (due_date IS NOT NULL);
+CREATE INDEX action_items_due_unnotified_idx ON public.action_items USING btree (due_date, tenant_id) WHERE ((assignee_id IS NOT NULL) AND (due_date IS NOT NULL) AND (status = ANY (ARRAY['todo'::text, 'in_progress'::text, 'blocked'::text])) AND (due_notified_for IS DISTINCT FROM due_date));
+CREATE INDEX action_items_manual_idx ON public.action_items USING btree (tenant_id, id DESC) WHERE (origin = 'manual'::text);
 CREATE UNIQUE INDEX action_items_proposal_key ON public.action_items USING btree (tenant_id, source_message_id, md5(lower(description))) WHERE (source_message_id IS NOT NULL);
+CREATE INDEX action_items_recent_idx ON public.action_items USING btree (tenant_id, id DESC);
 alter table public.action_items enable row level security;
 alter table public.action_items force row level security;
 create policy action_items_tenant on public.action_items for all to public
     using ((tenant_id = mf_current_tenant()))
     with check ((tenant_id = mf_current_tenant()));
+CREATE TRIGGER action_items_defaults BEFORE INSERT OR UPDATE ON public.action_items FOR EACH ROW EXECUTE FUNCTION mf_action_item_defaults();
 grant DELETE, INSERT, SELECT, UPDATE on public.action_items to messageflow_app;
 
 create table public.analysis_job_items (
@@ -1061,6 +1098,38 @@ create unlogged table public.mf_rate_keys (
 );
 grant DELETE, INSERT, SELECT, UPDATE on public.mf_rate_keys to messageflow_app;
 
+create table public.notifications (
+    id bigint generated always as identity not null,
+    tenant_id bigint not null,
+    user_id bigint not null,
+    kind text not null,
+    title text not null,
+    body text default ''::text not null,
+    link text,
+    actor_id bigint,
+    dedupe_key text,
+    read_at timestamp with time zone,
+    created_at timestamp with time zone default now() not null,
+    constraint notifications_body_check CHECK ((length(body) <= 2000)),
+    constraint notifications_dedupe_key_check CHECK ((length(dedupe_key) <= 200)),
+    constraint notifications_kind_check CHECK ((kind ~ '^[a-z][a-z_.]{0,49}$'::text)),
+    constraint notifications_link_check CHECK ((length(link) <= 500)),
+    constraint notifications_title_check CHECK (((length(title) >= 1) AND (length(title) <= 200))),
+    constraint notifications_actor_id_fkey FOREIGN KEY (actor_id) REFERENCES users(id) ON DELETE SET NULL,
+    constraint notifications_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE,
+    constraint notifications_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE,
+    constraint notifications_pkey PRIMARY KEY (id)
+);
+CREATE UNIQUE INDEX notifications_dedupe_key ON public.notifications USING btree (tenant_id, user_id, dedupe_key) WHERE (dedupe_key IS NOT NULL);
+CREATE INDEX notifications_read_idx ON public.notifications USING btree (tenant_id, user_id, id DESC) WHERE (read_at IS NOT NULL);
+CREATE INDEX notifications_unread_idx ON public.notifications USING btree (tenant_id, user_id, id DESC) WHERE (read_at IS NULL);
+alter table public.notifications enable row level security;
+alter table public.notifications force row level security;
+create policy notifications_tenant on public.notifications for all to public
+    using ((tenant_id = mf_current_tenant()))
+    with check ((tenant_id = mf_current_tenant()));
+grant DELETE, INSERT, SELECT, UPDATE on public.notifications to messageflow_app;
+
 create table public.outbox (
     id bigint generated always as identity not null,
     tenant_id bigint not null,
@@ -1153,6 +1222,8 @@ create table public.user_activity_logs (
     constraint user_activity_logs_pkey PRIMARY KEY (id)
 );
 CREATE INDEX user_activity_logs_idx ON public.user_activity_logs USING btree (tenant_id, user_id, id DESC);
+CREATE INDEX user_activity_logs_recent_idx ON public.user_activity_logs USING btree (tenant_id, id DESC);
+CREATE INDEX user_activity_logs_type_idx ON public.user_activity_logs USING btree (tenant_id, activity, id DESC);
 alter table public.user_activity_logs enable row level security;
 alter table public.user_activity_logs force row level security;
 create policy user_activity_logs_tenant on public.user_activity_logs for all to public
@@ -1184,6 +1255,85 @@ grant SELECT (created_at) on public.users to messageflow_app;
 grant SELECT (last_login_at) on public.users to messageflow_app;
 
 -- functions
+
+CREATE OR REPLACE FUNCTION public.mf_action_item_defaults()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+begin
+    if new.title is null or new.title = '' then
+        new.title := coalesce(nullif(left(new.description, 200), ''), 'Untitled');
+    end if;
+    if tg_op = 'INSERT' and new.position is null
+       or tg_op = 'UPDATE' and new.status <> old.status and new.position = old.position then
+        new.position := coalesce((select max(i.position) from action_items i
+                                  where i.tenant_id = new.tenant_id and i.status = new.status),
+                                 0) + 1024;
+    end if;
+    return new;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.mf_action_item_event(e events)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$ select mf_action_item_json(i) from action_items i
+          where i.id = (e.data ->> 'id')::bigint and e.type <> 'action_item.deleted' $function$;
+
+CREATE OR REPLACE FUNCTION public.mf_action_item_json(i action_items)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+    select mf_action_item_json_of(i, r.assignee_name, r.conversation_title, r.created_by_name,
+                                  r.provider_id, r.provider_name, r.provider_kind, r.model,
+                                  r.comment_count)
+    from mf_action_item_refs(i) r
+    $function$;
+
+CREATE OR REPLACE FUNCTION public.mf_action_item_json_of(i action_items, p_assignee_name text, p_conversation_title text, p_created_by_name text, p_provider_id bigint, p_provider_name text, p_provider_kind text, p_model text, p_comment_count bigint)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+    select jsonb_build_object(
+        'id', i.id, 'title', i.title, 'description', i.description, 'status', i.status,
+        'priority', i.priority, 'position', i.position,
+        'due_date', to_char(i.due_date, 'YYYY-MM-DD'),
+        'assignee_id', i.assignee_id, 'assignee_name', p_assignee_name,
+        'conversation_id', i.conversation_id, 'conversation_title', p_conversation_title,
+        'source_message_id', i.source_message_id,
+        'origin', case when i.origin = 'manual' then 'manual' else 'proposed' end,
+        'provenance', jsonb_build_object(
+            'source', i.origin, 'created_by', i.created_by,
+            'created_by_name', p_created_by_name, 'analysis_id', i.analysis_id,
+            'provider_id', p_provider_id, 'provider_name', p_provider_name,
+            'provider_kind', p_provider_kind, 'model', p_model),
+        'comment_count', p_comment_count,
+        'created_at', mf_ts(i.created_at), 'updated_at', mf_ts(i.updated_at))
+    $function$;
+
+CREATE OR REPLACE FUNCTION public.mf_action_item_refs(i action_items)
+ RETURNS TABLE(assignee_name text, conversation_title text, created_by_name text, provider_id bigint, provider_name text, provider_kind text, model text, comment_count bigint)
+ LANGUAGE sql
+ STABLE
+AS $function$
+    select (select u.name from users u where u.id = i.assignee_id),
+           (select c.title from conversations c where c.id = i.conversation_id),
+           (select u.name from users u where u.id = i.created_by),
+           src.provider_id,
+           (select p.name from llm_providers p where p.id = src.provider_id),
+           src.provider_kind, src.model,
+           (select count(*) from action_item_comments m
+            where m.tenant_id = i.tenant_id and m.action_item_id = i.id)
+    from (select coalesce(a.provider_id, l.provider_id) as provider_id,
+                 coalesce(a.provider_kind, l.provider_kind) as provider_kind,
+                 coalesce(a.model, l.model) as model
+          from (select) as one
+          left join message_analyses a on a.id = i.analysis_id
+          left join llm_usage_logs l on l.id = i.usage_log_id) src
+    $function$;
 
 CREATE OR REPLACE FUNCTION public.mf_analysis_due(p_cap integer)
  RETURNS bigint
@@ -1256,6 +1406,24 @@ AS $function$
                                           + make_interval(secs => p_lease_seconds)
     from due where o.id = due.id
     returning o.id, o.tenant_id, o.device_id, o.message_id, o.attempts
+    $function$;
+
+CREATE OR REPLACE FUNCTION public.mf_comment_event(e events)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$ select mf_comment_json(c) from action_item_comments c
+          where c.id = (e.data ->> 'id')::bigint and e.type <> 'comment.deleted' $function$;
+
+CREATE OR REPLACE FUNCTION public.mf_comment_json(c action_item_comments)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+    select jsonb_build_object(
+        'id', c.id, 'action_item_id', c.action_item_id, 'author_id', c.author_id,
+        'author_name', (select u.name from users u where u.id = c.author_id),
+        'body', c.body, 'mentions', c.mentions, 'created_at', mf_ts(c.created_at))
     $function$;
 
 CREATE OR REPLACE FUNCTION public.mf_conversation_json(c conversations)
@@ -1841,6 +2009,26 @@ AS $function$
                    > (coalesce(q_at, '-infinity'::timestamptz), q collate "C"))
     $function$;
 
+CREATE OR REPLACE FUNCTION public.mf_notification_event(e events)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$ select mf_notification_json(n) from notifications n
+          where n.id = (e.data ->> 'id')::bigint $function$;
+
+CREATE OR REPLACE FUNCTION public.mf_notification_json(n notifications)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+    select jsonb_build_object(
+        'id', n.id, 'kind', n.kind, 'title', n.title, 'body', n.body, 'link', n.link,
+        'actor_id', n.actor_id,
+        'actor_name', (select u.name from users u where u.id = n.actor_id),
+        'read', n.read_at is not null, 'read_at', mf_ts(n.read_at),
+        'created_at', mf_ts(n.created_at))
+    $function$;
+
 CREATE OR REPLACE FUNCTION public.mf_notify_event()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -1954,6 +2142,19 @@ CREATE OR REPLACE FUNCTION public.mf_tenants_with_active_providers()
  SET search_path TO 'public', 'pg_temp'
 AS $function$ select distinct p.tenant_id from llm_providers p
           where p.active and p.deleted_at is null order by 1 $function$;
+
+CREATE OR REPLACE FUNCTION public.mf_tenants_with_due_action_items(p_now timestamp with time zone)
+ RETURNS TABLE(tenant_id bigint)
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$ select distinct i.tenant_id from action_items i join tenants t on t.id = i.tenant_id
+          where i.assignee_id is not null and i.due_date is not null
+            and i.status in ('todo', 'in_progress', 'blocked')
+            and i.due_notified_for is distinct from i.due_date
+            and i.due_date < ((p_now at time zone 'UTC')::date + 1)
+            and i.due_date < (p_now at time zone t.timezone)::date
+          order by 1 $function$;
 
 CREATE OR REPLACE FUNCTION public.mf_tenants_with_due_snoozes(p_now timestamp with time zone)
  RETURNS TABLE(tenant_id bigint)

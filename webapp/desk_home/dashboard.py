@@ -8,9 +8,11 @@ enforced on (UTC day and month), and only for roles that may read costs.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from webapp.db import Database
+from webapp.db.pool import Conn
 from webapp.db.queries import load
 from webapp.llm.money import money
 from webapp.security.principal import Principal
@@ -31,18 +33,36 @@ def _seconds(value: Any) -> float | None:
     return None if value is None else round(float(value), 1)
 
 
+@dataclass(frozen=True)
+class Reads:
+    """What the dashboard's statements return (dict rows), before shaping."""
+
+    window: dict[str, Any]
+    counters: dict[str, Any]
+    first_response: dict[str, Any]
+    spend: dict[str, Any] | None
+    devices: list[dict[str, Any]]
+
+
+def read(conn: Conn, window: str, user_id: int, *, with_costs: bool) -> Reads:
+    """Run the dashboard's statements in the caller's tenant transaction (dict rows); the
+    benchmark's bare-SQL baseline calls this too."""
+    w = conn.execute(Q.select_window, {"days_back": DAYS_BACK[window]}).fetchone()
+    assert w is not None  # the tenant of the transaction sees itself
+    params = {"start": w["start"], "end": w["end"], "today": w["today"], "user_id": user_id,
+              "closed": CLOSED}
+    c = conn.execute(Q.select_counters, params).fetchone()
+    frt = conn.execute(Q.select_first_response, params).fetchone()
+    assert c is not None and frt is not None  # aggregates without GROUP BY: one row each
+    spend = conn.execute(Q.select_spend).fetchone() if with_costs else None
+    return Reads(w, c, frt, spend, conn.execute(Q.select_devices).fetchall())
+
+
 def dashboard(db: Database, p: Principal, window: str, *, with_costs: bool) -> dict[str, Any]:
     """The dashboard body for a window."""
     with db.tenant(p.tenant_id, p.user_id) as conn:
-        w = conn.execute(Q.select_window, {"days_back": DAYS_BACK[window]}).fetchone()
-        assert w is not None  # the tenant of the transaction sees itself
-        params = {"start": w["start"], "end": w["end"], "today": w["today"],
-                  "user_id": p.user_id, "closed": CLOSED}
-        c = conn.execute(Q.select_counters, params).fetchone()
-        frt = conn.execute(Q.select_first_response, params).fetchone()
-        spend = conn.execute(Q.select_spend).fetchone() if with_costs else None
-        devices = conn.execute(Q.select_devices).fetchall()
-    assert c is not None and frt is not None
+        r = read(conn, window, p.user_id, with_costs=with_costs)
+    w, c, frt, spend, devices = r.window, r.counters, r.first_response, r.spend, r.devices
     llm = None
     if spend is not None:
         budget = spend["monthly_budget_usd"]
