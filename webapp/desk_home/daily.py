@@ -107,6 +107,17 @@ def generate(ctx: LLMContext, tenant_id: int, job_id: int, day: dt.date, timezon
         conn.execute(Q.finish_job, outcome)
 
 
+def record_failure(db: Database, tenant_id: int, day: dt.date, exc: BaseException) -> None:
+    """The scheduled job could not write the day's digest: keep the failure and its reason for
+    the Home screen (a failure to record it is logged, never raised over the original one)."""
+    try:
+        with db.tenant(tenant_id) as conn:
+            conn.execute(Q.insert_failed_job, {"day": day, "error": failure_reason(exc)})
+    except Exception:  # noqa: BLE001 - the caller is already handling a failure
+        log.exception("could not record the failed daily summary of tenant %s, %s",
+                      tenant_id, day)
+
+
 def get_day(ctx: LLMContext, p: Principal, day: dt.date | None, *, retry: bool,
             can_generate: bool, runner: Runner = in_thread) -> Answer:
     """The day's digest or state; starts a generation when there is none (or retry after a

@@ -29,6 +29,13 @@ values (mf_current_tenant(), %(day)s, %(user_id)s)
 on conflict (tenant_id, day) where status = 'running' do nothing
 returning id
 
+-- name: insert_failed_job
+-- The scheduled generation of a day failed: the day shows the failure and its reason until a
+-- person asks again (nothing when a digest of the day exists).
+insert into daily_summary_jobs (tenant_id, day, status, error, finished_at)
+select mf_current_tenant(), %(day)s, 'failed', %(error)s, now()
+where not exists (select 1 from daily_summaries d where d.day = %(day)s)
+
 -- name: finish_job
 -- The generation ended: done (with the digest, or none when the day had no messages) or
 -- failed with its reason.
