@@ -39,7 +39,7 @@ class Reads:
 
     window: dict[str, Any]
     counters: dict[str, Any]
-    first_response: dict[str, Any]
+    messages: dict[str, Any]
     spend: dict[str, Any] | None
     devices: list[dict[str, Any]]
 
@@ -52,7 +52,7 @@ def read(conn: Conn, window: str, user_id: int, *, with_costs: bool) -> Reads:
     params = {"start": w["start"], "end": w["end"], "today": w["today"], "user_id": user_id,
               "closed": CLOSED}
     c = conn.execute(Q.select_counters, params).fetchone()
-    frt = conn.execute(Q.select_first_response, params).fetchone()
+    frt = conn.execute(Q.select_messages, params).fetchone()
     assert c is not None and frt is not None  # aggregates without GROUP BY: one row each
     spend = conn.execute(Q.select_spend).fetchone() if with_costs else None
     return Reads(w, c, frt, spend, conn.execute(Q.select_devices).fetchall())
@@ -62,7 +62,7 @@ def dashboard(db: Database, p: Principal, window: str, *, with_costs: bool) -> d
     """The dashboard body for a window."""
     with db.tenant(p.tenant_id, p.user_id) as conn:
         r = read(conn, window, p.user_id, with_costs=with_costs)
-    w, c, frt, spend, devices = r.window, r.counters, r.first_response, r.spend, r.devices
+    w, c, frt, spend, devices = r.window, r.counters, r.messages, r.spend, r.devices
     llm = None
     if spend is not None:
         budget = spend["monthly_budget_usd"]
@@ -73,7 +73,7 @@ def dashboard(db: Database, p: Principal, window: str, *, with_costs: bool) -> d
     return {
         "window": window, "timezone": w["timezone"], "window_start": rfc3339(w["start"]),
         "window_end": rfc3339(w["end"]),
-        "messages": {"inbound": c["inbound"], "outbound": c["outbound"]},
+        "messages": {"inbound": frt["inbound"], "outbound": frt["outbound"]},
         "conversations": {k: c[k] for k in ("open", "pending", "resolved", "snoozed",
                                             "unassigned")} | {"new": c["new_conversations"]},
         "important": {"open": c["important_open"], "flagged": c["important_flagged"]},

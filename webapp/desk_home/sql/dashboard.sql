@@ -12,19 +12,13 @@ select t.timezone,
 from tenants t where t.id = mf_current_tenant()
 
 -- name: select_counters
--- Every counter of the desk in one statement (the window's bounds are parameters, so the
--- time index bounds the message scan). Overdue and mine count the action items still to do
--- (not proposed, done, rejected or dismissed).
-select msg.inbound, msg.outbound,
-       conv.open, conv.pending, conv.resolved, conv.snoozed, conv.unassigned,
+-- Every counter of the desk but the messages' in one statement. Overdue and mine count the
+-- action items still to do (not proposed, done, rejected or dismissed).
+select conv.open, conv.pending, conv.resolved, conv.snoozed, conv.unassigned,
        conv.new_conversations,
        imp.important_open, imp.important_flagged,
        act.by_status, act.overdue, act.mine
 from (
-    select (count(*) filter (where not m.from_me))::int as inbound,
-           (count(*) filter (where m.from_me))::int as outbound
-    from messages m where m.sent_at >= %(start)s and m.sent_at < %(end)s) msg
-cross join (
     select (count(*) filter (where c.status = 'open'))::int as open,
            (count(*) filter (where c.status = 'pending'))::int as pending,
            (count(*) filter (where c.status = 'resolved'))::int as resolved,
@@ -48,15 +42,19 @@ cross join (
           from action_items a
           group by a.status) s) act
 
--- name: select_first_response
--- Agents' first response in the window: per conversation, its first inbound message of the
--- window and the first reply a person sent from the app after it (an outbox row with its
--- author; simulated traffic and automatic replies have none). Seconds, median and p90.
-with asked as materialized (
-    -- index-only over the window's messages (0037's covering time index)
-    select m.conversation_id, min(m.sent_at) as asked_at
+-- name: select_messages
+-- The window's messages read once (index-only, 0037's covering time index, bounded by the
+-- window's parameters): how many came in and went out, and agents' first response: per
+-- conversation, its first inbound message of the window and the first reply a person sent
+-- from the app after it (an outbox row with its author; simulated traffic and automatic
+-- replies have none). Seconds, median and p90.
+with per_conversation as materialized (
+    select m.conversation_id,
+           count(*) filter (where not m.from_me) as inbound,
+           count(*) filter (where m.from_me) as outbound,
+           min(m.sent_at) filter (where not m.from_me) as asked_at
     from messages m
-    where m.sent_at >= %(start)s and m.sent_at < %(end)s and not m.from_me
+    where m.sent_at >= %(start)s and m.sent_at < %(end)s
     group by m.conversation_id
 ), authored as materialized (
     select o.message_id from outbox o
@@ -71,11 +69,14 @@ with asked as materialized (
     where r.sent_at >= %(start)s
 ), answered as (
     select extract(epoch from min(x.sent_at) - a.asked_at) as seconds
-    from asked a
+    from per_conversation a
     left join replies x on x.conversation_id = a.conversation_id and x.sent_at >= a.asked_at
+    where a.asked_at is not null
     group by a.conversation_id, a.asked_at
 )
-select count(seconds)::int as replied, count(*)::int as asked,
+select (select coalesce(sum(inbound), 0) from per_conversation)::int as inbound,
+       (select coalesce(sum(outbound), 0) from per_conversation)::int as outbound,
+       count(seconds)::int as replied, count(*)::int as asked,
        percentile_cont(0.5) within group (order by seconds) as median_seconds,
        percentile_cont(0.9) within group (order by seconds) as p90_seconds
 from answered
