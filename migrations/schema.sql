@@ -79,6 +79,7 @@ CREATE INDEX action_items_assignee_idx ON public.action_items USING btree (tenan
 CREATE INDEX action_items_board_idx ON public.action_items USING btree (tenant_id, status, id DESC);
 CREATE INDEX action_items_column_idx ON public.action_items USING btree (tenant_id, status, "position", id);
 CREATE INDEX action_items_conversation_idx ON public.action_items USING btree (tenant_id, conversation_id, id DESC);
+CREATE INDEX action_items_dashboard_idx ON public.action_items USING btree (tenant_id, status) INCLUDE (due_date, assignee_id);
 CREATE INDEX action_items_due_idx ON public.action_items USING btree (tenant_id, due_date, id DESC) WHERE (due_date IS NOT NULL);
 CREATE INDEX action_items_due_unnotified_idx ON public.action_items USING btree (due_date, tenant_id) WHERE ((assignee_id IS NOT NULL) AND (due_date IS NOT NULL) AND (status = ANY (ARRAY['todo'::text, 'in_progress'::text, 'blocked'::text])) AND (due_notified_for IS DISTINCT FROM due_date));
 CREATE INDEX action_items_manual_idx ON public.action_items USING btree (tenant_id, id DESC) WHERE (origin = 'manual'::text);
@@ -499,6 +500,32 @@ create policy daily_summaries_tenant on public.daily_summaries for all to public
     with check ((tenant_id = mf_current_tenant()));
 grant DELETE, INSERT, SELECT, UPDATE on public.daily_summaries to messageflow_app;
 
+create table public.daily_summary_jobs (
+    id bigint generated always as identity not null,
+    tenant_id bigint not null,
+    day date not null,
+    status text default 'running'::text not null,
+    error text,
+    summary_id bigint,
+    created_by bigint,
+    created_at timestamp with time zone default now() not null,
+    finished_at timestamp with time zone,
+    constraint daily_summary_jobs_check CHECK (((status = 'failed'::text) = (error IS NOT NULL))),
+    constraint daily_summary_jobs_status_check CHECK ((status = ANY (ARRAY['running'::text, 'done'::text, 'failed'::text]))),
+    constraint daily_summary_jobs_created_by_fkey FOREIGN KEY (created_by) REFERENCES users(id) ON DELETE SET NULL,
+    constraint daily_summary_jobs_summary_id_fkey FOREIGN KEY (summary_id) REFERENCES daily_summaries(id) ON DELETE SET NULL,
+    constraint daily_summary_jobs_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE,
+    constraint daily_summary_jobs_pkey PRIMARY KEY (id)
+);
+CREATE INDEX daily_summary_jobs_day_idx ON public.daily_summary_jobs USING btree (tenant_id, day, id DESC);
+CREATE UNIQUE INDEX daily_summary_jobs_running_key ON public.daily_summary_jobs USING btree (tenant_id, day) WHERE (status = 'running'::text);
+alter table public.daily_summary_jobs enable row level security;
+alter table public.daily_summary_jobs force row level security;
+create policy daily_summary_jobs_tenant on public.daily_summary_jobs for all to public
+    using ((tenant_id = mf_current_tenant()))
+    with check ((tenant_id = mf_current_tenant()));
+grant DELETE, INSERT, SELECT, UPDATE on public.daily_summary_jobs to messageflow_app;
+
 create table public.deliveries (
     id bigint generated always as identity not null,
     tenant_id bigint not null,
@@ -648,6 +675,38 @@ create table public.gateway_holders (
     constraint gateway_holders_pkey PRIMARY KEY (id)
 );
 
+create table public.important_message_feedback (
+    id bigint generated always as identity not null,
+    tenant_id bigint not null,
+    important_message_id bigint not null,
+    message_id bigint not null,
+    analysis_id bigint,
+    provider_id bigint,
+    provider_kind text not null,
+    model text not null,
+    kind text not null,
+    model_priority text not null,
+    new_priority text,
+    user_id bigint,
+    created_at timestamp with time zone default now() not null,
+    constraint important_message_feedback_kind_check CHECK ((kind = ANY (ARRAY['acknowledged'::text, 'dismissed'::text, 'reopened'::text, 'priority_changed'::text]))),
+    constraint important_message_feedback_model_priority_check CHECK ((model_priority = ANY (ARRAY['urgent'::text, 'high'::text, 'medium'::text, 'low'::text]))),
+    constraint important_message_feedback_new_priority_check CHECK ((new_priority = ANY (ARRAY['urgent'::text, 'high'::text, 'medium'::text, 'low'::text]))),
+    constraint important_message_feedback_analysis_id_fkey FOREIGN KEY (analysis_id) REFERENCES message_analyses(id) ON DELETE SET NULL,
+    constraint important_message_feedback_important_message_id_fkey FOREIGN KEY (important_message_id) REFERENCES important_messages(id) ON DELETE CASCADE,
+    constraint important_message_feedback_message_id_fkey FOREIGN KEY (message_id) REFERENCES messages(id) ON DELETE CASCADE,
+    constraint important_message_feedback_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE,
+    constraint important_message_feedback_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE SET NULL,
+    constraint important_message_feedback_pkey PRIMARY KEY (id)
+);
+CREATE INDEX important_message_feedback_item_idx ON public.important_message_feedback USING btree (tenant_id, important_message_id);
+alter table public.important_message_feedback enable row level security;
+alter table public.important_message_feedback force row level security;
+create policy important_message_feedback_tenant on public.important_message_feedback for all to public
+    using ((tenant_id = mf_current_tenant()))
+    with check ((tenant_id = mf_current_tenant()));
+grant DELETE, INSERT, SELECT, UPDATE on public.important_message_feedback to messageflow_app;
+
 create table public.important_messages (
     id bigint generated always as identity not null,
     tenant_id bigint not null,
@@ -659,15 +718,23 @@ create table public.important_messages (
     status text default 'open'::text not null,
     created_at timestamp with time zone default now() not null,
     updated_at timestamp with time zone default now() not null,
+    status_changed_by bigint,
+    status_changed_at timestamp with time zone,
+    priority_changed_by bigint,
+    priority_changed_at timestamp with time zone,
     constraint important_messages_priority_check CHECK ((priority = ANY (ARRAY['urgent'::text, 'high'::text, 'medium'::text, 'low'::text]))),
-    constraint important_messages_status_check CHECK ((status = ANY (ARRAY['open'::text, 'handled'::text, 'dismissed'::text]))),
+    constraint important_messages_status_check CHECK ((status = ANY (ARRAY['open'::text, 'acknowledged'::text, 'dismissed'::text]))),
     constraint important_messages_analysis_id_fkey FOREIGN KEY (analysis_id) REFERENCES message_analyses(id) ON DELETE SET NULL,
     constraint important_messages_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES conversations(id) ON DELETE CASCADE,
     constraint important_messages_message_id_fkey FOREIGN KEY (message_id) REFERENCES messages(id) ON DELETE CASCADE,
+    constraint important_messages_priority_changed_by_fkey FOREIGN KEY (priority_changed_by) REFERENCES users(id) ON DELETE SET NULL,
+    constraint important_messages_status_changed_by_fkey FOREIGN KEY (status_changed_by) REFERENCES users(id) ON DELETE SET NULL,
     constraint important_messages_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE,
     constraint important_messages_pkey PRIMARY KEY (id),
     constraint important_messages_tenant_id_message_id_key UNIQUE (tenant_id, message_id)
 );
+CREATE INDEX important_messages_conversation_idx ON public.important_messages USING btree (tenant_id, conversation_id, id DESC);
+CREATE INDEX important_messages_list_idx ON public.important_messages USING btree (tenant_id, id DESC);
 CREATE INDEX important_messages_open_idx ON public.important_messages USING btree (tenant_id, status, id DESC);
 alter table public.important_messages enable row level security;
 alter table public.important_messages force row level security;
@@ -1277,7 +1344,7 @@ create table public.messages (
 CREATE INDEX messages_conversation_idx ON public.messages USING btree (tenant_id, conversation_id, id DESC);
 CREATE INDEX messages_conversation_time_idx ON public.messages USING btree (tenant_id, conversation_id, sent_at DESC, id DESC);
 CREATE INDEX messages_tenant_search_idx ON public.messages USING gin (tenant_id, search);
-CREATE INDEX messages_tenant_sent_at_idx ON public.messages USING btree (tenant_id, sent_at);
+CREATE INDEX messages_tenant_sent_at_cover_idx ON public.messages USING btree (tenant_id, sent_at) INCLUDE (from_me, conversation_id);
 alter table public.messages enable row level security;
 alter table public.messages force row level security;
 create policy messages_tenant on public.messages for all to public
@@ -1358,6 +1425,7 @@ create table public.outbox (
     constraint outbox_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE,
     constraint outbox_pkey PRIMARY KEY (id)
 );
+CREATE INDEX outbox_authored_idx ON public.outbox USING btree (tenant_id, created_at) WHERE (created_by IS NOT NULL);
 CREATE INDEX outbox_device_idx ON public.outbox USING btree (tenant_id, device_id);
 CREATE INDEX outbox_due_idx ON public.outbox USING btree (next_attempt_at) WHERE (status = ANY (ARRAY['queued'::text, 'sending'::text]));
 alter table public.outbox enable row level security;
@@ -1753,6 +1821,98 @@ CREATE OR REPLACE FUNCTION public.mf_current_user()
  STABLE
 AS $function$ select nullif(current_setting('app.user_id', true), '')::bigint $function$;
 
+CREATE OR REPLACE FUNCTION public.mf_daily_summary_frame(e events)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+    select mf_daily_summary_json(d) from daily_summaries d where d.id = (e.data ->> 'id')::bigint
+    $function$;
+
+CREATE OR REPLACE FUNCTION public.mf_daily_summary_json(d daily_summaries)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+declare
+    items jsonb;
+    closed constant text[] := array['done', 'rejected', 'dismissed'];
+begin
+    with day_items as (
+        select a.id, a.status, a.due_date, a.created_at, a.updated_at,
+               jsonb_build_object('id', a.id, 'status', a.status,
+                                  'title', coalesce(to_jsonb(a) ->> 'title', a.description),
+                                  'due_date', a.due_date, 'assignee_id', a.assignee_id,
+                                  'conversation_id', a.conversation_id) as item
+        from action_items a
+        where (a.created_at >= d.window_start and a.created_at < d.window_end)
+           or (a.status = 'done' and a.updated_at >= d.window_start
+               and a.updated_at < d.window_end)
+           or (a.due_date <= d.day and a.status <> 'proposed' and a.status <> all (closed))
+    )
+    select jsonb_build_object(
+        'new', count(*) filter (where created_at >= d.window_start
+                                  and created_at < d.window_end),
+        'done', count(*) filter (where status = 'done' and updated_at >= d.window_start
+                                   and updated_at < d.window_end),
+        'overdue', count(*) filter (where due_date <= d.day and status <> 'proposed'
+                                      and status <> all (closed)),
+        'new_items', coalesce(jsonb_agg(item order by id desc) filter (
+            where created_at >= d.window_start and created_at < d.window_end), '[]'),
+        'done_items', coalesce(jsonb_agg(item order by id desc) filter (
+            where status = 'done' and updated_at >= d.window_start
+              and updated_at < d.window_end), '[]'),
+        'overdue_items', coalesce(jsonb_agg(item order by due_date, id) filter (
+            where due_date <= d.day and status <> 'proposed' and status <> all (closed)), '[]'))
+    into items
+    from day_items;
+    -- Only the first few of each list travel (the counts are complete).
+    items := items || jsonb_build_object(
+        'new_items', coalesce(jsonb_path_query_array(items -> 'new_items', '$[0 to 4]'), '[]'),
+        'done_items', coalesce(jsonb_path_query_array(items -> 'done_items', '$[0 to 4]'), '[]'),
+        'overdue_items', coalesce(jsonb_path_query_array(items -> 'overdue_items', '$[0 to 4]'),
+                                  '[]'));
+    return jsonb_build_object(
+        'status', 'ready', 'id', d.id, 'day', d.day, 'timezone', d.timezone,
+        'window_start', mf_ts(d.window_start), 'window_end', mf_ts(d.window_end),
+        'summary', d.summary, 'highlights', d.highlights, 'open_issues', d.open_issues,
+        'suggested_actions', d.action_items,
+        'counts', jsonb_build_object('messages', d.messages, 'inbound', d.inbound,
+                                     'outbound', d.outbound, 'conversations', d.conversations,
+                                     'important', d.important,
+                                     'conversation_summaries', d.conversation_summaries),
+        'generated_by', jsonb_build_object(
+            'provider_id', d.provider_id,
+            'provider_name', coalesce((select p.name from llm_providers p
+                                       where p.id = d.provider_id),
+                                      case when d.provider_kind = 'local'
+                                           then 'Built-in local analyser' end),
+            'kind', d.provider_kind, 'model', d.model, 'prompt_version', d.prompt_version,
+            'heuristic', d.heuristic),
+        'created_at', mf_ts(d.created_at),
+        'top_important', coalesce((
+            select jsonb_agg(mf_important_message_json(t) order by mf_priority_rank(t.priority),
+                             t.id desc)
+            from (select i.* from important_messages i
+                  join messages m on m.id = i.message_id
+                  where m.sent_at >= d.window_start and m.sent_at < d.window_end
+                    and m.tenant_id = d.tenant_id
+                  order by mf_priority_rank(i.priority), i.id desc
+                  limit 5) t), '[]'),
+        'action_items', items,
+        'conversations', coalesce((
+            select jsonb_agg(jsonb_build_object(
+                       'conversation_id', s.conversation_id, 'title', c.title,
+                       'summary', s.summary, 'key_points', s.key_points,
+                       'sentiment', s.sentiment, 'topics', to_jsonb(s.topics),
+                       'message_count', s.message_count)
+                   order by s.message_count desc, s.conversation_id)
+            from conversation_summaries s
+            join conversations c on c.id = s.conversation_id
+            where s.day = d.day and s.tenant_id = d.tenant_id), '[]'));
+end
+$function$;
+
 CREATE OR REPLACE FUNCTION public.mf_device_json(d devices)
  RETURNS jsonb
  LANGUAGE sql
@@ -2015,6 +2175,54 @@ begin
     end if;
     return v_count;
 end $function$;
+
+CREATE OR REPLACE FUNCTION public.mf_important_message_frame(e events)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+    select mf_important_message_json(i) from important_messages i
+    where i.id = (e.data ->> 'id')::bigint
+    $function$;
+
+CREATE OR REPLACE FUNCTION public.mf_important_message_json(i important_messages)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+    select jsonb_build_object(
+        'id', i.id, 'status', i.status, 'priority', i.priority, 'reason', i.reason,
+        'message_id', i.message_id, 'conversation_id', i.conversation_id,
+        'message', (select jsonb_build_object(
+                        'id', m.id, 'from_me', m.from_me, 'timestamp', mf_ts(m.sent_at),
+                        'sender_name', coalesce(m.sender_name, m.sender_jid),
+                        'sender_jid', m.sender_jid,
+                        'text', case when m.revoked_at is null
+                                     then coalesce(m.text, m.media ->> 'caption',
+                                                   '[' || (m.media ->> 'type') || ']') end)
+                    from messages m where m.id = i.message_id),
+        'conversation', (select jsonb_build_object('id', c.id, 'title', c.title,
+                                                   'status', c.status,
+                                                   'assignee_id', c.assignee_id)
+                         from conversations c where c.id = i.conversation_id),
+        'flagged_by', (select jsonb_build_object(
+                           'provider_id', a.provider_id,
+                           'provider_name', coalesce(p.name, case when a.provider_kind = 'local'
+                                                             then 'Built-in local analyser' end),
+                           'kind', a.provider_kind, 'model', a.model,
+                           'heuristic', a.heuristic, 'model_priority', a.priority,
+                           'analysed_at', mf_ts(a.created_at))
+                       from message_analyses a
+                       left join llm_providers p on p.id = a.provider_id
+                       where a.id = i.analysis_id),
+        'status_changed_by', (select jsonb_build_object('id', u.id, 'name', u.name)
+                              from users u where u.id = i.status_changed_by),
+        'status_changed_at', mf_ts(i.status_changed_at),
+        'priority_changed_by', (select jsonb_build_object('id', u.id, 'name', u.name)
+                                from users u where u.id = i.priority_changed_by),
+        'priority_changed_at', mf_ts(i.priority_changed_at),
+        'created_at', mf_ts(i.created_at), 'updated_at', mf_ts(i.updated_at))
+    $function$;
 
 CREATE OR REPLACE FUNCTION public.mf_incoming_webhook_tenant(p_integration_id bigint)
  RETURNS bigint
@@ -2311,6 +2519,12 @@ begin
     return query select u.id, u.name, u.email, t;
 end
 $function$;
+
+CREATE OR REPLACE FUNCTION public.mf_priority_rank(priority text)
+ RETURNS integer
+ LANGUAGE sql
+ IMMUTABLE
+AS $function$ select array_position(array['urgent', 'high', 'medium', 'low'], priority) $function$;
 
 CREATE OR REPLACE FUNCTION public.mf_rate_acquire(p_key text, p_limit bigint, p_expiry double precision, p_amount integer)
  RETURNS TABLE(granted boolean, oldest double precision, hits bigint)

@@ -20,6 +20,7 @@ from pipelines.daily import (
 )
 from pipelines.resources import PostgresResource
 from webapp.analysis.daily_summaries import TenantOutcome, summarize_tenant_day, usage_totals
+from webapp.desk_home.daily import record_failure
 from webapp.llm.routing import LLMContext
 
 
@@ -44,8 +45,9 @@ def daily_summaries(context: dg.AssetExecutionContext, config: DailySummariesCon
             try:
                 outcomes.append(summarize_tenant_day(
                     ctx, window(db, tenant.id, day, tenant.timezone), config.max_workers))
-            except Exception:  # the other tenants still get their day; the run then fails
+            except Exception as exc:  # the other tenants still get their day; the run fails
                 context.log.exception(f"daily summary of tenant {tenant.id} for {day} failed")
+                record_failure(db, tenant.id, day, exc)  # Home shows the day as failed
                 failed.append(tenant.id)
         totals = usage_totals(ctx, outcomes)
     if pending:

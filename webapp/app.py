@@ -16,6 +16,7 @@ from webapp.config import Settings
 from webapp.contacts.routes import bp as contacts_bp
 from webapp.dashboard.routes import bp as dashboard_bp
 from webapp.db import Database
+from webapp.desk_home.routes import bp as desk_home_bp
 from webapp.errors import ConfigError
 from webapp.health.routes import bp as health_bp
 from webapp.http.envelope import register_error_handlers
@@ -43,7 +44,7 @@ from webapp.whatsapp.routes import bp as whatsapp_bp
 BLUEPRINTS = (health_bp, auth_bp, team_bp, audit_bp, dashboard_bp, whatsapp_bp, llm_bp,
               analysis_bp, messaging_bp, labels_bp, canned_bp, contacts_bp, actions_bp,
               notifications_bp, activity_bp, notes_bp, insights_bp, media_bp, integrations_bp,
-              password_reset_bp)
+              password_reset_bp, desk_home_bp)
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Flask:

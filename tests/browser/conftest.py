@@ -187,14 +187,25 @@ def errors(page: Page) -> Iterator[ConsoleWatch]:
     assert watch.problems == [], "browser errors:\n" + "\n".join(watch.problems)
 
 
-def sign_in(page: Page, server: LiveServer, tenant: Tenant, start: str = "/") -> None:
-    """Sign in through the form, starting from `start`, and wait for the app."""
+def sign_in(page: Page, server: LiveServer, tenant: Tenant, start: str = "/",
+            *, then: str | None = "Conversations") -> None:
+    """Sign in through the form, starting from `start`, and wait for the app. From "/" the
+    app lands on Home; then the test goes on to the screen `then` names in the navigation
+    (Conversations, as most tests want; None stays on Home)."""
     page.goto(server.url + start)
     expect(page).to_have_url(re.compile(r"/login"))
     page.get_by_label("Email").fill(tenant.email)
     page.get_by_label("Password").fill(tenant.password)
     page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/app/conversations"))
+    if start == "/":
+        expect(page).to_have_url(re.compile(r"/app/home$"))  # Home is the landing page
+        expect(page.locator("#live-status")).to_have_attribute("data-state", "open")
+        if then is None:
+            return
+        page.get_by_role("navigation", name="Main").get_by_role("link", name=then).click()
+        expect(page).to_have_url(re.compile(rf"/app/{then.lower()}"))
+    else:
+        expect(page).to_have_url(re.compile(re.escape(start.split("?")[0])))
     expect(page.locator("#live-status")).to_have_attribute("data-state", "open")
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import dagster as dg
 import pytest
 
+import pipelines.summaries as pipeline_summaries
 from pipelines.daily import TENANT_TAG, Tenant, midnight_requests, safe_timezone, select_tenants
 from pipelines.resources import PostgresResource
 from pipelines.summaries import daily_summaries, daily_summaries_schedule
@@ -206,3 +207,21 @@ def test_unknown_time_zone_falls_back_to_utc() -> None:
     assert safe_timezone("Mars/Olympus_Mons") == "UTC"
     assert safe_timezone("") == "UTC"
     assert safe_timezone("Asia/Kolkata") == "Asia/Kolkata"
+
+
+def test_a_failed_tenant_day_is_shown_as_failed_with_its_reason(
+        world: World, platform_db: Database, pg: PostgresResource,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_args: Any, **_kw: Any) -> Any:
+        raise RuntimeError("provider said: internals")
+
+    monkeypatch.setattr(pipeline_summaries, "summarize_tenant_day", broken)
+    with platform_db.tenant(world.b) as conn:
+        conn.execute("delete from daily_summaries where day = %s", (DAY,))
+    result = dg.materialize([daily_summaries], partition_key=DAY, resources={"pg": pg},
+                            run_config={"ops": {"daily_summaries": {"config": {
+                                "tenant_ids": [world.b]}}}}, raise_on_error=False)
+    assert not result.success
+    jobs = _rows(platform_db, world.b, "select day::text, status, error from daily_summary_jobs")
+    assert jobs == [{"day": DAY, "status": "failed",
+                     "error": "The generation failed (RuntimeError)."}]

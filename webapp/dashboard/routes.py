@@ -22,7 +22,7 @@ bp = Blueprint("dashboard", __name__)
 # Cookies that show a browser session exists: the access cookie, or the readable CSRF cookie of
 # the refresh token (the refresh cookie itself is scoped to /api/v1/auth/, so pages never see it).
 SESSION_COOKIES = ("access_token_cookie", "csrf_refresh_token")
-HOME = "dashboard.conversations"
+HOME = "dashboard.home"  # the signed-in landing page
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,10 @@ class NavItem:
     section: str
 
 
-NAV: list[NavItem] = [NavItem(HOME, "Conversations", "conversations"),
-                      NavItem("dashboard.saved_replies", "Saved replies", "saved-replies")]
+NAV: list[NavItem] = [NavItem(HOME, "Home", "home"),
+                      NavItem("dashboard.conversations", "Conversations", "conversations"),
+                      NavItem("dashboard.important", "Important", "important")]
+NAV.append(NavItem("dashboard.saved_replies", "Saved replies", "saved-replies"))
 NAV.append(NavItem("dashboard.integrations", "Integrations", "integrations"))
 
 
@@ -139,3 +141,19 @@ def integrations() -> ResponseReturnValue:
     if not has_session():
         return _to_login()
     return page("integrations.html", "integrations")
+
+
+@bp.get("/app/home")
+def home() -> ResponseReturnValue:
+    """The Home screen: the day digest, the window's counters, what needs attention."""
+    if not has_session():
+        return _to_login()
+    return page("home.html", "home")
+
+
+@bp.get("/app/important")
+def important() -> ResponseReturnValue:
+    """The important messages flagged by the analysis: acknowledge, dismiss, re-prioritise."""
+    if not has_session():
+        return _to_login()
+    return page("important.html", "important")

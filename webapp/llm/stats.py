@@ -19,9 +19,12 @@ from webapp.db import Database
 from webapp.db.pool import Conn
 from webapp.db.queries import load
 from webapp.db.rows import fetch_all, fetch_one
+from webapp.desk_home import important
+from webapp.llm.client import LOCAL_MODEL
 from webapp.llm.models import RangeQuery, UsageQuery
 from webapp.llm.money import money, money0
 from webapp.llm.providers import provider_rows
+from webapp.llm.routing import LOCAL_NAME
 from webapp.llm.rows import ProviderRow
 from webapp.llm.usage_rows import (
     CallStats,
@@ -252,6 +255,7 @@ def comparison(db: Database, tenant_id: int, q: RangeQuery) -> dict[str, Any]:
         spend = month_spend(conn)
         month = {r.provider_id: r
                  for r in fetch_all(conn, MonthCalls, Q.month_calls_by_provider)}
+        overrides = important.override_stats(conn, p["start"], p["end"])
     data = []
     for prov in providers:
         if q.provider_id is not None and prov.id != q.provider_id:
@@ -259,12 +263,16 @@ def comparison(db: Database, tenant_id: int, q: RangeQuery) -> dict[str, Any]:
         data.append({"provider_id": prov.id, "name": prov.name, "kind": prov.kind,
                      "model": prov.model, "active": prov.active,
                      **stat_row(stats.get(prov.id, NO_CALLS)),
-                     **_budget(prov, spend.get(prov.id), month.get(prov.id))})
-    if None in stats and q.provider_id is None:
-        local = stats[None]
+                     **_budget(prov, spend.get(prov.id), month.get(prov.id)),
+                     **important.override_fields(overrides.get(prov.id))})
+    if (None in stats or None in overrides) and q.provider_id is None:
+        # The built-in analyser: its ledger rows, or only the flags people reviewed.
+        local = stats.get(None) or dataclasses.replace(
+            NO_CALLS, provider_name=LOCAL_NAME, provider_kind="local", model=LOCAL_MODEL)
         data.append({"provider_id": None, "name": local.provider_name, "kind": "local",
                      "model": local.model, "active": True, **stat_row(local),
-                     **_budget(None, None, month.get(None))})
+                     **_budget(None, None, month.get(None)),
+                     **important.override_fields(overrides.get(None))})
     return {"from": p["start"].date(), "to": (p["end"] - dt.timedelta(days=1)).date(),
             "data": data}
 

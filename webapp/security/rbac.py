@@ -17,6 +17,7 @@ PERMISSIONS: dict[str, str] = {
     "labels.apply": "member",
     "actions.write": "member",
     "analysis.run": "member",
+    "important.update": "member",
     "llm.usage.read": "manager",
     "costs.read": "manager",
     "labels.manage": "manager",

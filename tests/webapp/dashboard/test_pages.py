@@ -47,9 +47,10 @@ def test_front_door_redirects(client: FlaskClient) -> None:
     assert r.status_code == 302
     assert r.headers["Location"] == "/login?next=%2Fapp%2Fconversations%2F7%3Fstatus%3Dopen"
     client.set_cookie("csrf_refresh_token", "x")
-    assert client.get("/").headers["Location"] == "/app/conversations"
-    assert client.get("/app").headers["Location"] == "/app/conversations"
+    assert client.get("/").headers["Location"] == "/app/home"  # Home is the landing page
+    assert client.get("/app").headers["Location"] == "/app/home"
     assert client.get("/app/conversations").status_code == 200
+    assert client.get("/app/home").status_code == 200
 
 
 @pytest.mark.parametrize("target, expected", [
@@ -63,12 +64,13 @@ def test_next_is_same_origin_only(target: str | None, expected: str | None) -> N
 
 def test_login_page_echoes_only_a_safe_next(client: FlaskClient) -> None:
     body = client.get("/login?next=//evil.example").get_data(as_text=True)
-    assert 'data-next="/app/conversations"' in body
+    assert 'data-next="/app/home"' in body
     body = client.get("/login?next=/app/conversations/9").get_data(as_text=True)
     assert 'data-next="/app/conversations/9"' in body
 
 
-@pytest.mark.parametrize("path", ["/login", "/app/conversations", "/app/conversations/5"])
+@pytest.mark.parametrize("path", ["/login", "/app/conversations", "/app/conversations/5",
+                                  "/app/home", "/app/important"])
 def test_pages_are_csp_clean_and_their_assets_exist(client: FlaskClient, path: str) -> None:
     client.set_cookie("access_token_cookie", "x")
     r = client.get(path)

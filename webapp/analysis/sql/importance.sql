@@ -36,14 +36,17 @@ on conflict (tenant_id, message_id) do update set
 returning a.id, a.message_id, a.conversation_id
 
 -- name: upsert_important
--- Important analyses become (or refresh) important messages.
+-- Important analyses become (or refresh) important messages; a priority a person set stays.
 insert into important_messages as i (tenant_id, message_id, conversation_id, analysis_id,
                                      priority, reason)
 select mf_current_tenant(), a.message_id, a.conversation_id, a.id, a.priority, a.reason
 from message_analyses a where a.id = any(%(ids)s) and a.is_important
 order by a.message_id
 on conflict (tenant_id, message_id) do update set
-    analysis_id = excluded.analysis_id, priority = excluded.priority, reason = excluded.reason,
+    analysis_id = excluded.analysis_id,
+    priority = case when i.priority_changed_at is null then excluded.priority
+                    else i.priority end,
+    reason = excluded.reason,
     updated_at = now()
 
 -- name: select_important_for_assignees

@@ -325,5 +325,11 @@ export function createThread(options) {
       maybeMarkRead(); // new unread messages while the reader is looking at them
     },
     current: () => conv,
+    /** Scroll to a loaded message and flash it; false when it is not loaded. */
+    reveal(id) {
+      if (!document.getElementById(`msg-${id}`)) return false;
+      jumpTo(id);
+      return true;
+    },
   };
 }

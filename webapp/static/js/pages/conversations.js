@@ -339,7 +339,12 @@ async function main() {
   ui.sidebar.initFilters(ui.filters);
   await ui.sidebar.load();
   const { id } = readUrl();
+  // ?message=<id>: opened from an important message; show that message once loaded.
+  const messageId = Number(new URLSearchParams(window.location.search).get("message")) || null;
   if (id) await select(ui, id, false);
+  if (id && messageId && !ui.thread.reveal(messageId)) {
+    toast("That message is further up in the conversation: scroll up to read it.");
+  }
 }
 
 main().catch((exc) => {

@@ -1,0 +1,102 @@
+-- The Home dashboard (webapp/desk_home/dashboard.py): a few indexed, set-based queries in the
+-- tenant's transaction. The window starts at the team's local midnight %(days_back)s days ago
+-- (0: today) and ends now.
+
+-- name: select_window
+-- The window in the team's zone: local midnight %(days_back)s days ago (0: today) until now.
+select t.timezone,
+       (((now() at time zone t.timezone)::date - %(days_back)s::int)::timestamp
+           at time zone t.timezone) as start,
+       now() as "end",
+       (now() at time zone t.timezone)::date as today
+from tenants t where t.id = mf_current_tenant()
+
+-- name: select_counters
+-- Every counter of the desk but the messages' in one statement. Overdue and mine count the
+-- action items still to do (not proposed, done, rejected or dismissed).
+select conv.open, conv.pending, conv.resolved, conv.snoozed, conv.unassigned,
+       conv.new_conversations,
+       imp.important_open, imp.important_flagged,
+       act.by_status, act.overdue, act.mine
+from (
+    select (count(*) filter (where c.status = 'open'))::int as open,
+           (count(*) filter (where c.status = 'pending'))::int as pending,
+           (count(*) filter (where c.status = 'resolved'))::int as resolved,
+           (count(*) filter (where c.status = 'snoozed'))::int as snoozed,
+           (count(*) filter (where c.assignee_id is null and c.status <> 'resolved'))::int
+               as unassigned,
+           (count(*) filter (where c.created_at >= %(start)s))::int as new_conversations
+    from conversations c) conv
+cross join (
+    select (count(*) filter (where i.status = 'open'))::int as important_open,
+           (count(*) filter (where i.created_at >= %(start)s))::int as important_flagged
+    from important_messages i) imp
+cross join (
+    select coalesce(jsonb_object_agg(s.status, s.n), '{}'::jsonb) as by_status,
+           coalesce(sum(s.overdue), 0)::int as overdue, coalesce(sum(s.mine), 0)::int as mine
+    from (select a.status, count(*) as n,
+                 count(*) filter (where a.due_date < %(today)s
+                                    and a.status <> all (%(closed)s::text[])) as overdue,
+                 count(*) filter (where a.assignee_id = %(user_id)s
+                                    and a.status <> all (%(closed)s::text[])) as mine
+          from action_items a
+          group by a.status) s) act
+
+-- name: select_messages
+-- The window's messages read once (index-only, 0037's covering time index, bounded by the
+-- window's parameters): how many came in and went out, and agents' first response: per
+-- conversation, its first inbound message of the window and the first reply a person sent
+-- from the app after it (an outbox row with its author; simulated traffic and automatic
+-- replies have none). Seconds, median and p90.
+with per_conversation as materialized (
+    select m.conversation_id,
+           count(*) filter (where not m.from_me) as inbound,
+           count(*) filter (where m.from_me) as outbound,
+           min(m.sent_at) filter (where not m.from_me) as asked_at
+    from messages m
+    where m.sent_at >= %(start)s and m.sent_at < %(end)s
+    group by m.conversation_id
+), authored as materialized (
+    select o.message_id from outbox o
+    where o.created_by is not null and o.created_at >= %(start)s::timestamptz - interval '1 day'
+), replies as materialized (
+    -- each reply by its primary key (offset 0 keeps the lookup from becoming a scan of the
+    -- window's messages)
+    select r.conversation_id, r.sent_at
+    from authored o
+    cross join lateral (select m.conversation_id, m.sent_at from messages m
+                        where m.id = o.message_id offset 0) r
+    where r.sent_at >= %(start)s
+), answered as (
+    select extract(epoch from min(x.sent_at) - a.asked_at) as seconds
+    from per_conversation a
+    left join replies x on x.conversation_id = a.conversation_id and x.sent_at >= a.asked_at
+    where a.asked_at is not null
+    group by a.conversation_id, a.asked_at
+)
+select (select coalesce(sum(inbound), 0) from per_conversation)::int as inbound,
+       (select coalesce(sum(outbound), 0) from per_conversation)::int as outbound,
+       count(seconds)::int as replied, count(*)::int as asked,
+       percentile_cont(0.5) within group (order by seconds) as median_seconds,
+       percentile_cont(0.9) within group (order by seconds) as p90_seconds
+from answered
+
+-- name: select_spend
+-- LLM spend today and this month (UTC, the periods budgets are enforced on) per the counters
+-- every settled call maintains, against the active providers' monthly budgets.
+select coalesce(sum(r.spent_usd) filter (where r.period = 'day'
+                                          and r.period_start = (now() at time zone 'UTC')::date),
+                0) as today_usd,
+       coalesce(sum(r.spent_usd) filter (
+           where r.period = 'month'
+             and r.period_start = date_trunc('month', now() at time zone 'UTC')::date), 0)
+           as month_to_date_usd,
+       (select sum(p.monthly_budget_usd) from llm_providers p
+        where p.deleted_at is null and p.active) as monthly_budget_usd
+from llm_rate_counters r
+
+-- name: select_devices
+-- The team's WhatsApp numbers and their state.
+select d.id, d.display_name, d.kind, d.status, mf_ts(d.last_seen) as last_seen, d.last_error
+from devices d
+order by d.id
