@@ -99,3 +99,74 @@ def conversations(conversation_id: int | None = None) -> ResponseReturnValue:
     if not has_session():
         return _to_login()
     return page("conversations.html", "conversations", conversation_id=conversation_id or "")
+
+
+# -- settings screens (issue 14): reached from the settings menu in the top bar ---------------
+@dataclass(frozen=True)
+class SettingsItem:
+    """One entry of the settings menu (every role sees every entry: each screen opens and
+    says what the role may do there)."""
+
+    path: str
+    template: str
+    label: str
+    section: str
+
+
+SETTINGS: list[SettingsItem] = [
+    SettingsItem("whatsapp", "settings/whatsapp.html", "WhatsApp numbers", "whatsapp"),
+    SettingsItem("team", "settings/team.html", "Team", "team"),
+    SettingsItem("llm", "settings/llm.html", "LLM providers", "llm"),
+    SettingsItem("labels", "settings/labels.html", "Labels", "labels"),
+    SettingsItem("audit", "settings/audit.html", "Audit log", "audit"),
+    SettingsItem("tenant", "settings/tenant.html", "Workspace settings", "tenant"),
+]
+PROFILE = SettingsItem("profile", "settings/profile.html", "Your profile", "profile")
+_BY_PATH = {item.path: item for item in SETTINGS}
+
+
+@bp.app_context_processor
+def _settings_menu() -> dict[str, Any]:
+    """Every layout renders the settings menu (the conversations page included)."""
+    return {"settings_menu": SETTINGS}
+
+
+@bp.get("/app/settings")
+@bp.get("/app/settings/")
+def settings_home() -> ResponseReturnValue:
+    """The settings menu's first screen."""
+    return redirect(url_for("dashboard.settings_screen", name=SETTINGS[0].path))
+
+
+@bp.get("/app/settings/<name>")
+def settings_screen(name: str) -> ResponseReturnValue:
+    """One settings screen (an unknown name is the app's not-found page)."""
+    if not has_session():
+        return _to_login()
+    item = _BY_PATH.get(name)
+    if item is None:
+        return not_found_page()
+    return page(item.template, item.section)
+
+
+@bp.get("/app/profile")
+def profile() -> ResponseReturnValue:
+    """The signed-in person's own name, password and sessions."""
+    if not has_session():
+        return _to_login()
+    return page(PROFILE.template, PROFILE.section)
+
+
+def not_found_page() -> Response:
+    """The dashboard's own not-found page (never the API's JSON envelope)."""
+    resp = page("not_found.html", "not-found", path=request.path)
+    resp.status_code = 404
+    return resp
+
+
+@bp.get("/app/<path:rest>")
+def app_not_found(rest: str) -> ResponseReturnValue:
+    """Any other /app/... path: the not-found page inside the app shell."""
+    if not has_session():
+        return _to_login()
+    return not_found_page()

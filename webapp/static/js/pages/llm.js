@@ -1,0 +1,3 @@
+import { startPage } from "../settings/common.js";
+
+startPage(async () => {});
