@@ -27,12 +27,14 @@ PERMISSIONS: dict[str, str] = {
     "llm.providers.manage": "admin",
     "integrations.manage": "admin",
     "tenant.delete": "owner",
+    "tenant.manage": "admin",
 }
 
 # Actions that are written to audit_logs even when allowed.
 SENSITIVE = frozenset(
     {"members.manage", "invitations.manage", "audit.write", "devices.manage",
-     "llm.providers.manage", "integrations.manage", "tenant.delete"}
+     "llm.providers.manage", "integrations.manage", "tenant.delete",
+     "tenant.manage"}
 )
 
 

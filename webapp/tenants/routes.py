@@ -8,10 +8,12 @@ from flask import Blueprint
 from pydantic import Field
 
 from webapp.auth.models import EMAIL_PATTERN
+from webapp.errors import ValidationFailed
 from webapp.http.api import Call, endpoint
 from webapp.http.context import db
 from webapp.inputs import RequestModel
-from webapp.tenants import service
+from webapp.tenants import service, settings
+from webapp.tenants.models import TenantSettings, TenantSettingsUpdate
 
 bp = Blueprint("team", __name__, url_prefix="/api/v1")
 
@@ -65,3 +67,22 @@ def create_invitation(call: Call[InvitationRequest, None]) -> dict[str, Any]:
 def list_invitations(call: Call[None, None]) -> dict[str, Any]:
     """Pending and used invitations."""
     return {"data": service.list_invitations(db(), call.who), "next_cursor": None}
+
+
+# -- tenant settings -------------------------------------------------------------------------
+@endpoint(bp, "/tenant/settings", permission="tenant.read", response=TenantSettings)
+def get_tenant_settings(call: Call[None, None]) -> dict[str, Any]:
+    """The tenant's name, time zone, business hours and first-response target."""
+    return settings.get_settings(db(), call.who)
+
+
+@endpoint(bp, "/tenant/settings", method="PATCH", permission="tenant.manage",
+          body=TenantSettingsUpdate, response=TenantSettings)
+def update_tenant_settings(call: Call[TenantSettingsUpdate, None]) -> dict[str, Any]:
+    """Change the tenant's settings (audited with before and after)."""
+    given = call.body.model_dump(include=call.body.model_fields_set)
+    nulls = {k: "cannot be null" for k in ("name", "timezone", "business_hours")
+             if k in given and given[k] is None}
+    if nulls:
+        raise ValidationFailed("These settings cannot be empty.", details={"fields": nulls})
+    return settings.update_settings(db(), call.who, given, call.meta)

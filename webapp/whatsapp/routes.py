@@ -40,6 +40,7 @@ class Device(BaseModel):
 
     id: int
     kind: Literal["neonize", "simulator"]
+    simulated: bool = Field(description="true for a simulator device (no real WhatsApp)")
     jid: str | None
     display_name: str
     status: DeviceStatus

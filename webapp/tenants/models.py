@@ -1,0 +1,59 @@
+"""Request and response models of the tenant endpoints (settings, invitations)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from webapp.inputs import RequestModel
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+class DayHours(RequestModel):
+    """One weekday's opening hours, local to the tenant's time zone ("HH:MM", 24 h)."""
+
+    start: str = Field(pattern=HHMM, examples=["09:00"])
+    end: str = Field(pattern=HHMM, examples=["17:30"])
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DayHours:
+        if self.start >= self.end:
+            raise ValueError("start must be before end")
+        return self
+
+
+class TenantSettingsUpdate(RequestModel):
+    """Change some of the tenant's settings; absent fields stay as they are.
+
+    `business_hours` replaces only the weekdays it names (null: closed that day);
+    `first_response_target_minutes` null removes the target."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: str | None = Field(None, min_length=1, max_length=200)
+    timezone: str | None = Field(None, min_length=1, max_length=64,
+                                 examples=["Europe/Lisbon"])
+    business_hours: dict[Weekday, DayHours | None] | None = None
+    first_response_target_minutes: int | None = Field(None, ge=1, le=10080)
+
+
+class DayHoursOut(BaseModel):
+    """One weekday's opening hours."""
+
+    start: str
+    end: str
+
+
+class TenantSettings(BaseModel):
+    """The tenant's settings as the API shows them."""
+
+    id: int
+    name: str
+    timezone: str
+    business_hours: dict[Weekday, DayHoursOut | None]
+    first_response_target_minutes: int | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
