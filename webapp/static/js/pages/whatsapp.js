@@ -49,7 +49,7 @@ function row(d) {
   return h("tr", { dataset: { deviceId: d.id } },
     h("td", { "data-label": "Name" },
       h("span", { class: "device-name" }, d.display_name), " ",
-      d.kind === "simulator" ? h("span", { class: "chip chip-sim", title: "Simulated traffic, no phone" }, "Simulated") : null),
+      d.simulated || d.kind === "simulator" ? h("span", { class: "chip chip-sim", title: "Simulated traffic, no phone" }, "Simulated") : null),
     statusCell(d),
     h("td", { "data-label": "Phone" }, phoneOfDevice(d) || h("span", { class: "muted" }, "not linked yet")),
     h("td", { "data-label": "Last seen", title: fullTime(d.last_seen) }, ago(d.last_seen)),
