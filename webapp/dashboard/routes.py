@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from webapp.security import rbac
@@ -146,7 +146,17 @@ def settings_screen(name: str) -> ResponseReturnValue:
     item = _BY_PATH.get(name)
     if item is None:
         return not_found_page()
-    return page(item.template, item.section)
+    return page(item.template, item.section, activity_page=_activity_page())
+
+
+# The team activity timeline is another screen's (issue 12); the Team screen links to it when
+# this app has it.
+ACTIVITY_PAGES = ("/app/activity", "/app/team/activity", "/app/timeline")
+
+
+def _activity_page() -> str | None:
+    rules = {rule.rule for rule in current_app.url_map.iter_rules()}
+    return next((path for path in ACTIVITY_PAGES if path in rules), None)
 
 
 @bp.get("/app/profile")
