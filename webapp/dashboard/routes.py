@@ -8,6 +8,7 @@ scripts). The API checks every request, so a stale cookie at worst shows a shell
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -146,12 +147,22 @@ def settings_screen(name: str) -> ResponseReturnValue:
     item = _BY_PATH.get(name)
     if item is None:
         return not_found_page()
-    return page(item.template, item.section, activity_page=_activity_page())
+    return page(item.template, item.section, activity_page=_activity_page(),
+                analytics_url=_analytics_url())
 
 
 # The team activity timeline is another screen's (issue 12); the Team screen links to it when
 # this app has it.
 ACTIVITY_PAGES = ("/app/activity", "/app/team/activity", "/app/timeline")
+
+
+def _analytics_url() -> str:
+    """The Streamlit analytics app: ANALYTICS_URL, else this host on STREAMLIT_PORT."""
+    configured = os.environ.get("ANALYTICS_URL")
+    if configured:
+        return configured
+    port = os.environ.get("STREAMLIT_PORT", "8501")
+    return f"{request.scheme}://{request.host.rsplit(':', 1)[0]}:{port}/"
 
 
 def _activity_page() -> str | None:

@@ -2,7 +2,6 @@
 // refusal for a role that may not see a screen, field errors from the API's 400 envelope,
 // a confirmation dialog, and relative times.
 
-import { ApiError } from "../core/api.js";
 import { $$, clear, h, toast } from "../core/dom.js";
 import { initLayout } from "../core/layout.js";
 import * as realtime from "../core/realtime.js";
@@ -60,7 +59,7 @@ export function formError(form, exc) {
   for (const el of $$("[aria-invalid]", form)) el.removeAttribute("aria-invalid");
   for (const el of $$(".field-error", form)) el.remove();
   const box = form.querySelector(".form-error");
-  const fields = exc instanceof ApiError && exc.details && exc.details.fields;
+  const fields = exc && exc.details && exc.details.fields;
   let placed = false;
   if (fields) {
     for (const [name, message] of Object.entries(fields)) {
