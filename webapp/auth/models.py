@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from webapp.inputs import Id, RequestModel
@@ -30,11 +32,13 @@ class RegisterRequest(_Strict):
 
 
 class LoginRequest(_Strict):
-    """Sign in; `tenant_id` picks one tenant when the user belongs to several."""
+    """Sign in; `tenant_id` picks one tenant when the user belongs to several;
+    `invitation_token` accepts an invitation first and signs in to the inviting tenant."""
 
     email: str = Field(max_length=254)
     password: str = Field(min_length=1, max_length=256)
     tenant_id: Id | None = None
+    invitation_token: str | None = Field(default=None, min_length=16, max_length=200)
     use_cookies: bool = False
 
 
@@ -69,11 +73,58 @@ class AuthResponse(BaseModel):
     tenant: TenantOut
 
 
+class Membership(BaseModel):
+    """One tenant the account belongs to; `current` is the one this session works in."""
+
+    tenant_id: int
+    tenant_name: str
+    role: str
+    current: bool
+
+
 class MeResponse(BaseModel):
-    """The signed-in user and tenant."""
+    """The signed-in user and tenant, and every tenant the account belongs to."""
 
     user: UserOut
     tenant: TenantOut
+    memberships: list[Membership]
+
+
+class SwitchTenantRequest(_Strict):
+    """Work in another tenant of the account (404 when not a member)."""
+
+    tenant_id: Id
+
+
+class Profile(BaseModel):
+    """The signed-in user's own account (the name is the same in every tenant)."""
+
+    id: int
+    email: str
+    name: str
+    created_at: dt.datetime
+    last_login_at: dt.datetime | None
+    memberships: list[Membership]
+
+
+class ProfileUpdate(_Strict):
+    """Change the display name."""
+
+    name: str = Field(min_length=1, max_length=200)
+
+
+class PasswordChange(_Strict):
+    """A new password; the current one is required. Other sessions end, this one stays."""
+
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=10, max_length=256)
+
+
+class SessionsEnded(BaseModel):
+    """How many sessions a password change or sign-out-everywhere ended."""
+
+    status: str
+    sessions_ended: int
 
 
 class StatusResponse(BaseModel):

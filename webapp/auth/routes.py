@@ -16,8 +16,8 @@ from flask_jwt_extended import (
     verify_jwt_in_request,
 )
 
+from webapp.auth import accounts, service
 from webapp.auth import models as m
-from webapp.auth import service
 from webapp.config import Settings
 from webapp.http.api import Call, endpoint
 from webapp.http.context import db
@@ -68,7 +68,8 @@ def login(call: Call[m.LoginRequest, None]) -> Response:
     b = call.body
     grant = service.login(db(), email=b.email, password=b.password, tenant_id=b.tenant_id,
                           meta=call.meta, ttl_s=_settings().refresh_token_ttl_s,
-                          lockout=current_app.extensions["mf_login_lockout"])
+                          lockout=current_app.extensions["mf_login_lockout"],
+                          invitation_token=b.invitation_token)
     return _issue(grant, b.use_cookies, 200)
 
 
@@ -96,9 +97,53 @@ def logout(call: Call[None, None]) -> Response:
 
 @endpoint(bp, "/me", permission=None, response=m.MeResponse)
 def me(call: Call[None, None]) -> dict[str, Any]:
-    """The signed-in user and their tenant."""
+    """The signed-in user, their tenant, and every tenant the account belongs to."""
     p = call.who
     return {
         "user": {"id": p.user_id, "email": p.email, "name": p.name, "role": p.role},
         "tenant": {"id": p.tenant_id, "name": p.tenant_name},
+        "memberships": accounts.memberships(db(), p),
     }
+
+
+@endpoint(bp, "/switch-tenant", method="POST", permission=None, body=m.SwitchTenantRequest,
+          response=m.AuthResponse)
+def switch_tenant(call: Call[m.SwitchTenantRequest, None]) -> Response:
+    """Tokens for another tenant of the account (as cookies when this request came with
+    cookies, else in the body); the current session ends. 404 when not a member."""
+    grant = accounts.switch_tenant(db(), call.who, call.body.tenant_id, call.meta,
+                                   _settings().refresh_token_ttl_s)
+    return _issue(grant, get_jwt_request_location() == "cookies", 200)
+
+
+@endpoint(bp, "/profile", permission=None, response=m.Profile)
+def get_profile(call: Call[None, None]) -> dict[str, Any]:
+    """The signed-in user's account and memberships."""
+    return accounts.profile(db(), call.who)
+
+
+@endpoint(bp, "/profile", method="PATCH", permission=None, body=m.ProfileUpdate,
+          response=m.Profile)
+def update_profile(call: Call[m.ProfileUpdate, None]) -> dict[str, Any]:
+    """Change the display name."""
+    return accounts.update_profile(db(), call.who, call.body.name, call.meta)
+
+
+@endpoint(bp, "/password", method="POST", permission=None, body=m.PasswordChange,
+          response=m.SessionsEnded, auth_rate_limited=True)
+def change_password(call: Call[m.PasswordChange, None]) -> dict[str, Any]:
+    """Change the password (400 `wrong_password` naming current_password); every other
+    session of the account, in every tenant, ends; this one stays."""
+    b = call.body
+    ended = accounts.change_password(db(), call.who, b.current_password, b.new_password,
+                                     call.meta, current_app.extensions["mf_login_lockout"])
+    return {"status": "password_changed", "sessions_ended": ended}
+
+
+@endpoint(bp, "/logout-all", method="POST", permission=None, response=m.SessionsEnded)
+def logout_all(call: Call[None, None]) -> Response:
+    """Sign out everywhere: every session of the account, in every tenant, this one too."""
+    ended = accounts.sign_out_everywhere(db(), call.who, call.meta)
+    resp = jsonify({"status": "signed_out", "sessions_ended": ended})
+    unset_jwt_cookies(resp)
+    return resp

@@ -16,7 +16,7 @@ from webapp.auth.lockout import LoginLockout
 from webapp.db import Database, set_tenant
 from webapp.db.pool import Conn
 from webapp.db.queries import load
-from webapp.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from webapp.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from webapp.security.passwords import hash_password, verify_password
 from webapp.security.principal import Principal, RequestMeta
 
@@ -50,7 +50,8 @@ def token_hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-def _open_session(conn: Conn, user_id: int, meta: RequestMeta, ttl_s: int) -> tuple[str, str]:
+def open_session(conn: Conn, user_id: int, meta: RequestMeta, ttl_s: int) -> tuple[str, str]:
+    """A new sign-in session of the user in the transaction's tenant; (session id, refresh id)."""
     session_id, refresh_id = str(uuid.uuid4()), str(uuid.uuid4())
     conn.execute(Q.insert_session, {"id": session_id, "user_id": user_id, "ttl": ttl_s,
                                     "ip": meta.ip, "user_agent": meta.user_agent})
@@ -81,7 +82,7 @@ def register(
         )
     with db.system() as conn:
         if invitation_token:
-            tenant_id, role, invitation_id = _check_invitation(conn, invitation_token, email)
+            tenant_id, role, invitation_id = check_invitation(conn, invitation_token, email)
         else:
             row = conn.execute("select mf_create_tenant(%s) as id", (tenant_name,)).fetchone()
             assert row is not None
@@ -95,7 +96,7 @@ def register(
         conn.execute(Q.insert_membership, {"user_id": user_id, "role": role})
         if invitation_id is not None:
             conn.execute(Q.accept_invitation, {"id": invitation_id, "user_id": user_id})
-        session_id, refresh_id = _open_session(conn, user_id, meta, ttl_s)
+        session_id, refresh_id = open_session(conn, user_id, meta, ttl_s)
         tname = conn.execute("select name from tenants where id = %s", (tenant_id,)).fetchone()
         audit.record(conn, tenant_id, user_id, "auth.register", meta, target_type="user",
                      target_id=user_id, after={"email": email, "role": role})
@@ -104,32 +105,72 @@ def register(
     return Grant(user_id, email, name, role, tenant_id, tname["name"], session_id, refresh_id)
 
 
-def _check_invitation(conn: Conn, token: str, email: str) -> tuple[int, str, int]:
+def find_invitation(conn: Conn, token: str) -> dict[str, Any]:
+    """An invitation that can still be accepted, or NotFound saying why not (its code:
+    invalid_invitation, invitation_used, invitation_revoked, invitation_expired)."""
     row = conn.execute("select * from mf_find_invitation(%s)", (token_hash(token),)).fetchone()
-    now = dt.datetime.now(dt.UTC)
-    if row is None or row["accepted_at"] is not None or row["expires_at"] <= now:
+    if row is None:
         raise NotFound("This invitation is not valid (unknown, used or expired).",
                        code="invalid_invitation")
+    if row["accepted_at"] is not None:
+        raise NotFound("This invitation has already been used.", code="invitation_used")
+    if row["revoked_at"] is not None:
+        raise NotFound("This invitation was withdrawn; ask for a new one.",
+                       code="invitation_revoked")
+    if row["expires_at"] <= dt.datetime.now(dt.UTC):
+        raise NotFound("This invitation has expired; ask for a new one.",
+                       code="invitation_expired")
+    return row
+
+
+def check_invitation(conn: Conn, token: str, email: str) -> tuple[int, str, int]:
+    """(tenant id, role, invitation id) of a valid invitation sent to `email`."""
+    row = find_invitation(conn, token)
     if row["email"].lower() != email.lower():
         raise ValidationFailed("This invitation was sent to another email address.",
                                details={"fields": {"email": "does not match the invitation"}})
     return int(row["tenant_id"]), str(row["role"]), int(row["id"])
 
 
+def join_invitation(conn: Conn, user_id: int, email: str, token: str,
+                    meta: RequestMeta | None) -> dict[str, Any]:
+    """Make an existing account a member of the inviting tenant (a second tenant, or the same
+    one again after a removal); leaves the transaction in that tenant. 403 when the invitation
+    was sent to another address, 409 when the account is a member already (the invitation then
+    stays unused). Returns the invitation row (tenant_id, tenant_name, role, ...)."""
+    row = find_invitation(conn, token)
+    if row["email"].lower() != email.lower():
+        raise Forbidden("This invitation was sent to another email address; sign in with "
+                        "that account to accept it.", code="invitation_email_mismatch")
+    set_tenant(conn, int(row["tenant_id"]), user_id)
+    if conn.execute(Q.select_membership, {"user_id": user_id}).fetchone() is not None:
+        raise Conflict("You are already a member of this tenant.", code="already_member")
+    conn.execute(Q.insert_membership, {"user_id": user_id, "role": row["role"]})
+    if conn.execute(Q.accept_invitation, {"id": row["id"], "user_id": user_id}).fetchone() is None:
+        raise NotFound("This invitation has already been used.", code="invitation_used")
+    audit.record(conn, int(row["tenant_id"]), user_id, "invitations.accept", meta,
+                 target_type="invitation", target_id=row["id"],
+                 after={"user_id": user_id, "email": email.lower(), "role": row["role"]})
+    return row
+
+
 def login(
     db: Database, *, email: str, password: str, tenant_id: int | None, meta: RequestMeta,
-    ttl_s: int, lockout: LoginLockout | None = None,
+    ttl_s: int, lockout: LoginLockout | None = None, invitation_token: str | None = None,
 ) -> Grant:
     """Check the password (argon2) and open a session in one of the user's tenants.
 
     With a `lockout`, an address with too many recent failures is refused (LoginLocked, 429)
     before anything else, the password unchecked; a wrong password or unknown address counts
-    as one more failure (after the transaction, so no connection is held for it)."""
+    as one more failure (after the transaction, so no connection is held for it).
+    With an `invitation_token` the account first joins the inviting tenant (join_invitation)
+    and the session opens there: how an existing account accepts an invitation, even one
+    that belongs to no tenant any more (removed from its only one)."""
     if lockout is None:
-        return _login(db, email, password, tenant_id, meta, ttl_s)
+        return _login(db, email, password, tenant_id, meta, ttl_s, invitation_token)
     lockout.check(email)
     try:
-        return _login(db, email, password, tenant_id, meta, ttl_s)
+        return _login(db, email, password, tenant_id, meta, ttl_s, invitation_token)
     except Unauthorized as exc:
         if exc.code == "invalid_credentials":
             lockout.record_failure(email)
@@ -137,12 +178,15 @@ def login(
 
 
 def _login(db: Database, email: str, password: str, tenant_id: int | None, meta: RequestMeta,
-           ttl_s: int) -> Grant:
+           ttl_s: int, invitation_token: str | None = None) -> Grant:
     with db.system() as conn:
         user = conn.execute("select * from mf_login_lookup(%s)", (email,)).fetchone()
         if not verify_password(user["password_hash"] if user else None, password) or not user:
             raise Unauthorized("Wrong email or password.", code="invalid_credentials")
         user_id = int(user["user_id"])
+        if invitation_token:
+            joined = join_invitation(conn, user_id, email, invitation_token, meta)
+            tenant_id = int(joined["tenant_id"])
         tenants = conn.execute("select * from mf_user_tenants(%s)", (user_id,)).fetchall()
         chosen = [t for t in tenants if tenant_id is None or t["tenant_id"] == tenant_id]
         if not chosen:
@@ -150,7 +194,7 @@ def _login(db: Database, email: str, password: str, tenant_id: int | None, meta:
         tenant = chosen[0]
         conn.execute("select mf_touch_login(%s)", (user_id,))
         set_tenant(conn, tenant["tenant_id"], user_id)
-        session_id, refresh_id = _open_session(conn, user_id, meta, ttl_s)
+        session_id, refresh_id = open_session(conn, user_id, meta, ttl_s)
         audit.activity(conn, user_id, "login", meta)
     return Grant(user_id, email.lower(), user["name"], tenant["role"], int(tenant["tenant_id"]),
                  tenant["tenant_name"], session_id, refresh_id)

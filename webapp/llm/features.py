@@ -11,7 +11,8 @@ from webapp.db import Database
 from webapp.db.pool import Conn
 from webapp.db.queries import load
 from webapp.db.rows import fetch_all
-from webapp.errors import NotFound
+from webapp.errors import NotFound, ValidationFailed
+from webapp.llm.client import LOCAL_MODEL
 from webapp.llm.providers import get_row, provider_rows
 from webapp.llm.routing import LOCAL_NAME
 from webapp.llm.rows import FeatureRoute, ProviderRow
@@ -33,14 +34,35 @@ def _route_row(r: FeatureRoute) -> dict[str, Any]:
             "model": r.model, "priority": r.priority, "active": r.active}
 
 
+def _step(source: str, provider_id: int | None, name: str, kind: str, model: str
+          ) -> dict[str, Any]:
+    return {"source": source, "provider_id": provider_id, "name": name, "kind": kind,
+            "model": model}
+
+
+def chain(routes: list[FeatureRoute], default: ProviderRow | None) -> list[dict[str, Any]]:
+    """What a call of the feature tries, in order (as routing.select_route orders it): its
+    active assigned providers, then the active default if it is not on the route, then the
+    built-in analyser, which always answers."""
+    steps = [_step("route", r.provider_id, r.name, r.kind, r.model) for r in routes if r.active]
+    if default is not None and default.id not in {r.provider_id for r in routes if r.active}:
+        steps.append(_step("default", default.id, default.name, default.kind, default.model))
+    steps.append(_step("local", None, LOCAL_NAME, "local", LOCAL_MODEL))
+    return steps
+
+
 def _shape(name: str, routes: list[FeatureRoute], default: ProviderRow | None
            ) -> dict[str, Any]:
+    mine = [r for r in routes if r.feature == name]
+    tried = chain(mine, default)
     return {
         "name": name, "prompt_version": PROMPTS[name].version,
-        "providers": [_route_row(r) for r in routes if r.feature == name],
+        "providers": [_route_row(r) for r in mine],
         "fallback": {"default_provider_id": default.id if default else None,
                      "default_provider_name": default.name if default else None,
                      "local": LOCAL_NAME},
+        "effective": tried[0],
+        "chain": tried,
     }
 
 
@@ -101,3 +123,26 @@ def unassign(db: Database, p: Principal, name: str, provider_id: int,
         audit.record(conn, p.tenant_id, p.user_id, "llm.routes.unassign", meta,
                      target_type="llm_provider", target_id=provider_id,
                      before={"feature": name})
+
+
+def reorder(db: Database, p: Principal, name: str, provider_ids: list[int],
+            meta: RequestMeta | None = None) -> dict[str, Any]:
+    """Make `provider_ids` the feature's route, in this order (providers left out come off
+    it). Every id must be one of this tenant's providers (404 otherwise, nothing changed)."""
+    check_feature(name)
+    if len(set(provider_ids)) != len(provider_ids):
+        raise ValidationFailed("A provider can be on a route once.",
+                               details={"fields": {"provider_ids": "contains duplicates"}})
+    with db.tenant(p.tenant_id, p.user_id) as conn:
+        for provider_id in provider_ids:
+            get_row(conn, provider_id)  # NotFound for another tenant's or a deleted provider
+        before = [r.provider_id for r in feature_routes(conn) if r.feature == name]
+        conn.execute(Q.delete_feature_routes_except, {"feature": name, "keep": provider_ids})
+        for position, provider_id in enumerate(provider_ids, start=1):
+            conn.execute(Q.upsert_feature_route, {"feature": name, "provider_id": provider_id,
+                                                  "priority": position * 10})
+        audit.record(conn, p.tenant_id, p.user_id, "llm.routes.reorder", meta,
+                     target_type="llm_feature", target_id=name,
+                     before={"provider_ids": before}, after={"provider_ids": provider_ids})
+        routes, default = feature_routes(conn), default_provider(conn)
+    return _shape(name, routes, default)

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
+    BaseModel,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -89,6 +90,12 @@ class AssignProvider(_Strict):
     priority: int = Field(100, ge=0, le=10_000)
 
 
+class RouteOrder(_Strict):
+    """A feature's route, first tried first (providers left out come off the route)."""
+
+    provider_ids: list[Id] = Field(max_length=50)
+
+
 class RangeQuery(_Strict):
     """A UTC date range, both days included (default: the last 30 days), and filters."""
 
@@ -112,3 +119,44 @@ class UsageQuery(RangeQuery, PageQuery):
     """Ledger rows (newest first) in a range, with filters and keyset pagination."""
 
     status: Literal["ok", "error", "timeout", "rate_limited", "invalid_output"] | None = None
+
+
+class ChainStep(BaseModel):
+    """One step of what a feature tries: an assigned provider, the default, or the built-in
+    analyser (`source` route | default | local; provider_id null for local)."""
+
+    source: Literal["route", "default", "local"]
+    provider_id: int | None
+    name: str
+    kind: str
+    model: str
+
+
+class FeatureRouteOut(BaseModel):
+    """A provider on a feature's route (lower priority is tried first)."""
+
+    provider_id: int
+    name: str
+    kind: str
+    model: str
+    priority: int
+    active: bool
+
+
+class FeatureFallback(BaseModel):
+    """What follows the route: the tenant's default provider, then the built-in analyser."""
+
+    default_provider_id: int | None
+    default_provider_name: str | None
+    local: str
+
+
+class FeatureOut(BaseModel):
+    """A feature's route; `effective` is the provider a call will actually use first."""
+
+    name: str
+    prompt_version: str
+    providers: list[FeatureRouteOut]
+    fallback: FeatureFallback
+    effective: ChainStep
+    chain: list[ChainStep]

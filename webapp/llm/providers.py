@@ -161,7 +161,11 @@ def check_budget_priced(kind: str, model: str, budget: Decimal | None,
 
 def create_provider(db: Database, box: SecretBox, p: Principal, body: ProviderCreate,
                     meta: RequestMeta | None = None) -> dict[str, Any]:
-    """Store a new provider (key encrypted), its health row, history and audit entry."""
+    """Store a new provider (key encrypted), its health row, history and audit entry.
+
+    An active provider becomes the tenant's default when it has no active default: otherwise
+    a tenant that adds its only provider would go on analysing with the built-in analyser
+    until it found the `is_default` flag (an activated provider is treated the same way)."""
     values: dict[str, Any] = {**DEFAULTS}
     for field, col in FIELDS.items():
         if getattr(body, field) is not None:
@@ -178,6 +182,8 @@ def create_provider(db: Database, box: SecretBox, p: Principal, body: ProviderCr
         values["api_key_encrypted"] = box.encrypt(body.api_key, key_aad(p.tenant_id))
         values["api_key_hint"] = mask(body.api_key)
     with db.tenant(p.tenant_id, p.user_id) as conn:
+        if values["active"] and not has_active_default(conn):
+            values["is_default"] = True  # a tenant's first active provider is its default
         if values["is_default"]:
             conn.execute(Q.clear_default, {"id": 0})
         try:
@@ -191,6 +197,11 @@ def create_provider(db: Database, box: SecretBox, p: Principal, body: ProviderCr
         shape = public(row)
         _write_history(conn, p, row.id, "created", _diff({}, shape), meta)
     return shape
+
+
+def has_active_default(conn: Conn, other_than: int = 0) -> bool:
+    """Whether the current tenant has an active default provider (besides `other_than`)."""
+    return conn.execute(Q.select_active_default, {"id": other_than}).fetchone() is not None
 
 
 def list_providers(db: Database, p: Principal) -> list[dict[str, Any]]:
@@ -270,6 +281,9 @@ def update_provider(db: Database, box: SecretBox, p: Principal, provider_id: int
     with db.tenant(p.tenant_id, p.user_id) as conn:
         row = get_row(conn, provider_id, lock=True)
         values = _apply(box, p.tenant_id, row, body)
+        if (values.active and not row.active and not values.is_default
+                and not has_active_default(conn, provider_id)):
+            values = dataclasses.replace(values, is_default=True)  # as if added now
         if values.is_default:
             conn.execute(Q.clear_default, {"id": provider_id})
         try:

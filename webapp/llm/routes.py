@@ -12,9 +12,11 @@ from webapp.http.context import llm_context as ctx
 from webapp.llm import features, health, providers, recommend, stats
 from webapp.llm.models import (
     AssignProvider,
+    FeatureOut,
     ProviderCreate,
     ProviderUpdate,
     RangeQuery,
+    RouteOrder,
     UsageQuery,
 )
 
@@ -106,6 +108,15 @@ def assign_provider(call: Call[AssignProvider, None], name: str) -> dict[str, An
 def feature_providers(call: Call[None, None], name: str) -> dict[str, Any]:
     """One feature's route."""
     return features.feature_providers(db(), call.who, name)
+
+
+@endpoint(bp, "/llm/features/<name>/providers", method="PUT", permission=MANAGE,
+          body=RouteOrder, response=FeatureOut)
+def reorder_providers(call: Call[RouteOrder, None], name: str) -> dict[str, Any]:
+    """Set a feature's route in order (drag to reorder); 404 for another tenant's provider id.
+    The answer says which provider the feature will actually use (`effective`) and the whole
+    order tried (`chain`: route, then the default, then the built-in analyser)."""
+    return features.reorder(db(), call.who, name, call.body.provider_ids, call.meta)
 
 
 @endpoint(bp, "/llm/features/<name>/providers/<int:provider_id>", method="DELETE",

@@ -57,3 +57,50 @@ class TenantSettings(BaseModel):
     first_response_target_minutes: int | None
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+class InvitationToken(RequestModel):
+    """The token of an invitation link (`/invite#token=...`)."""
+
+    token: str = Field(min_length=16, max_length=200)
+
+
+class InvitedTenant(BaseModel):
+    """The tenant an invitation is for."""
+
+    id: int
+    name: str
+
+
+class InvitationPreview(BaseModel):
+    """What the accept page shows: whether to register (no account yet) or sign in."""
+
+    tenant: InvitedTenant
+    email: str
+    role: str
+    expires_at: dt.datetime
+    account_exists: bool
+
+
+class AcceptedInvitation(BaseModel):
+    """The membership an accepted invitation created (switch to it with
+    POST /auth/switch-tenant)."""
+
+    tenant: InvitedTenant
+    role: str
+    user_id: int
+
+
+class Invitation(BaseModel):
+    """An invitation as the inviter sees it (the token is never shown again)."""
+
+    id: int
+    email: str
+    role: str
+    status: Literal["pending", "accepted", "revoked", "expired"]
+    invited_by: int | None = None
+    expires_at: dt.datetime
+    accepted_at: dt.datetime | None = None
+    accepted_by: int | None = None
+    revoked_at: dt.datetime | None = None
+    created_at: dt.datetime

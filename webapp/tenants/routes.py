@@ -12,8 +12,15 @@ from webapp.errors import ValidationFailed
 from webapp.http.api import Call, endpoint
 from webapp.http.context import db
 from webapp.inputs import RequestModel
-from webapp.tenants import service, settings
-from webapp.tenants.models import TenantSettings, TenantSettingsUpdate
+from webapp.tenants import invitations, service, settings
+from webapp.tenants.models import (
+    AcceptedInvitation,
+    Invitation,
+    InvitationPreview,
+    InvitationToken,
+    TenantSettings,
+    TenantSettingsUpdate,
+)
 
 bp = Blueprint("team", __name__, url_prefix="/api/v1")
 
@@ -65,8 +72,32 @@ def create_invitation(call: Call[InvitationRequest, None]) -> dict[str, Any]:
 
 @endpoint(bp, "/invitations", permission="invitations.manage")
 def list_invitations(call: Call[None, None]) -> dict[str, Any]:
-    """Pending and used invitations."""
+    """Invitations, newest first, each with its status (pending, accepted, revoked, expired)."""
     return {"data": service.list_invitations(db(), call.who), "next_cursor": None}
+
+
+@endpoint(bp, "/invitations/<int:invitation_id>", method="DELETE",
+          permission="invitations.manage", response=Invitation)
+def revoke_invitation(call: Call[None, None], invitation_id: int) -> dict[str, Any]:
+    """Withdraw a pending invitation: its link stops working (audited)."""
+    return invitations.revoke(db(), call.who, invitation_id, call.meta)
+
+
+@endpoint(bp, "/invitations/preview", method="POST", permission=None, auth=False,
+          body=InvitationToken, response=InvitationPreview, auth_rate_limited=True)
+def preview_invitation(call: Call[InvitationToken, None]) -> dict[str, Any]:
+    """For the accept page: the tenant, invited address and role, and whether that address
+    has an account (sign in and accept) or not (register). 404 with a code saying why when
+    the invitation is unknown, used, revoked or expired."""
+    return invitations.preview(db(), call.body.token)
+
+
+@endpoint(bp, "/invitations/accept", method="POST", permission=None, body=InvitationToken,
+          response=AcceptedInvitation, status=201)
+def accept_invitation(call: Call[InvitationToken, None]) -> dict[str, Any]:
+    """Join the inviting tenant with the signed-in account (403 for another address, 409 when
+    already a member); then POST /auth/switch-tenant to work there."""
+    return invitations.accept(db(), call.who, call.body.token, call.meta)
 
 
 # -- tenant settings -------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from webapp.db.queries import load
 from webapp.errors import Conflict, Forbidden, NotFound
 from webapp.security import rbac
 from webapp.security.principal import Principal, RequestMeta
+from webapp.tenants.invitations import invitation_path
 
 Q = load(__file__)
 
@@ -118,7 +119,7 @@ def invite(db: Database, p: Principal, email: str, role: str, meta: RequestMeta,
         audit.record(conn, p.tenant_id, p.user_id, "invitations.create", meta,
                      target_type="invitation", target_id=row["id"],
                      after={"email": email.lower(), "role": role})
-    return {**row, "token": token}
+    return {**row, "token": token, "invite_path": invitation_path(token)}
 
 
 def list_invitations(db: Database, p: Principal) -> list[dict[str, Any]]:

@@ -24,7 +24,9 @@ def test_register_returns_tokens_user_and_tenant(client: FlaskClient) -> None:
     assert body["tenant"]["name"] == "Ana's desk"
     me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert me.status_code == 200
-    assert me.get_json() == {"user": body["user"], "tenant": body["tenant"]}
+    assert me.get_json() == {"user": body["user"], "tenant": body["tenant"], "memberships": [
+        {"tenant_id": body["tenant"]["id"], "tenant_name": "Ana's desk", "role": "owner",
+         "current": True}]}
 
 
 def test_duplicate_email_is_a_conflict(client: FlaskClient, owner: Member) -> None:

@@ -40,7 +40,11 @@ where s.id = %(sid)s and s.user_id = %(uid)s and s.revoked_at is null and s.expi
 insert into memberships (tenant_id, user_id, role) values (mf_current_tenant(), %(user_id)s, %(role)s)
 
 -- name: accept_invitation
--- Mark an invitation used by the user who registered with it.
+-- Mark an invitation used by the user who joined with it (once: a concurrent use finds it taken).
 update invitations set accepted_at = now(), accepted_by = %(user_id)s
-where id = %(id)s and accepted_at is null
+where id = %(id)s and accepted_at is null and revoked_at is null
 returning id
+
+-- name: select_membership
+-- Whether the user is a member of the current tenant.
+select role from memberships where user_id = %(user_id)s

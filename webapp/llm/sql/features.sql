@@ -16,3 +16,7 @@ returning feature, provider_id, priority, created_at
 -- Take a provider off a feature's route.
 delete from llm_feature_routes where feature = %(feature)s and provider_id = %(provider_id)s
 returning provider_id
+
+-- name: delete_feature_routes_except
+-- Take every provider but %(keep)s off a feature's route (reordering replaces the route).
+delete from llm_feature_routes where feature = %(feature)s and provider_id <> all(%(keep)s::bigint[])

@@ -15,6 +15,11 @@ returning *
 update llm_providers set is_default = false, updated_at = now()
 where is_default and deleted_at is null and id <> %(id)s
 
+-- name: select_active_default
+-- The current tenant's active default provider, other than %(id)s (0: any).
+select id from llm_providers
+where is_default and active and deleted_at is null and id <> %(id)s
+
 -- name: list_providers
 -- The tenant's providers (deleted ones excluded), oldest first.
 select * from llm_providers where deleted_at is null order by id

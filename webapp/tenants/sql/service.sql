@@ -30,9 +30,13 @@ where user_id = %(user_id)s and revoked_at is null
 insert into invitations (tenant_id, email, role, token_hash, invited_by, expires_at)
 values (mf_current_tenant(), %(email)s, %(role)s, %(token_hash)s, %(invited_by)s,
         now() + make_interval(days => %(days)s))
-returning id, email, role, expires_at, created_at
+returning id, email, role, expires_at, created_at, 'pending' as status
 
 -- name: list_invitations
 -- Invitations of the current tenant, newest first.
-select id, email, role, invited_by, expires_at, accepted_at, created_at
+select id, email, role, invited_by, expires_at, accepted_at, accepted_by, revoked_at, created_at,
+       case when accepted_at is not null then 'accepted'
+            when revoked_at is not null then 'revoked'
+            when expires_at <= now() then 'expired'
+            else 'pending' end as status
 from invitations order by id desc limit 200
