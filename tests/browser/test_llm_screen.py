@@ -63,13 +63,11 @@ def test_providers_routing_and_tests(
     card = page.get_by_role("article", name="Local Llama")
     expect(card).to_contain_text("OpenAI-compatible · llama3")
     expect(card).to_contain_text("of $10.00 this month")
-    with live_server.db.tenant(tenant.id) as conn:
-        first = conn.execute("select is_default from llm_providers where name = 'Local Llama'"
-                             ).fetchone()
-    assert first is not None
-    if first["is_default"]:  # the first active provider becomes the default (issue 14)
-        expect(card.locator(".chip", has_text="Default")).to_be_visible()
-        expect(page.locator(FEATURE).locator(".uses-name")).to_have_text("Local Llama")
+    # the first active provider becomes the default, and every feature now uses it
+    expect(page.get_by_text("Local Llama was added and is now the default.")).to_be_visible()
+    expect(card.locator(".chip", has_text="Default")).to_be_visible()
+    expect(page.locator(FEATURE).locator(".uses-name")).to_have_text("Local Llama")
+    expect(page.locator(FEATURE).locator(".route-uses")).to_contain_text("the default provider")
 
     card.get_by_role("button", name="Test Local Llama").click()
     expect(card.locator(".test-result")).to_contain_text("Test passed in")

@@ -37,7 +37,7 @@ def test_invite_change_role_remove_and_revoke(
     page.get_by_label("Role", exact=True).select_option("viewer")
     page.get_by_role("button", name="Create invitation").click()
     link = page.locator("#invite-link")
-    expect(link).to_contain_text("token=")
+    expect(link).to_contain_text("/invite#token=")
     token = (link.text_content() or "").split("token=")[1]
     invitations = page.locator("#invitations-body tr", has_text="new.person@example.com")
     expect(invitations.locator(".chip")).to_have_text("Pending")

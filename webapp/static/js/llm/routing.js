@@ -21,22 +21,25 @@ function usable(providerId, ctx) {
   return !(health && BLOCKED.has(health.status));
 }
 
-/** Which provider a feature will actually use now (name), and why. */
+const WHY = { route: "first on its route", default: "the default provider", local: "offline, heuristic" };
+
+/** Which provider a feature will actually use now: the first step of the server's chain
+ * (route, default, built-in) whose provider is not cooling down or failing right now. */
 export function effectiveProvider(feature, ctx) {
-  const first = feature.providers.find((r) => r.active !== false && usable(r.provider_id, ctx));
-  if (first) return { name: first.name, why: "first usable on its route" };
-  const def = feature.fallback.default_provider_id;
-  if (def !== null && usable(def, ctx)) {
-    return { name: feature.fallback.default_provider_name, why: "the default provider" };
-  }
-  return { name: feature.fallback.local, why: "offline, heuristic" };
+  const chain = feature.chain || [
+    ...feature.providers.filter((r) => r.active !== false).map((r) => ({ ...r, source: "route" })),
+    ...(feature.fallback.default_provider_id === null ? [] : [{ source: "default",
+      provider_id: feature.fallback.default_provider_id, name: feature.fallback.default_provider_name }]),
+    { source: "local", provider_id: null, name: feature.fallback.local },
+  ];
+  const step = chain.find((s) => s.provider_id === null || usable(s.provider_id, ctx)) || chain[chain.length - 1];
+  const skipped = chain.indexOf(step) > 0 && step.source === "route";
+  return { name: step.name, why: skipped ? "the ones before it are not usable now" : WHY[step.source] };
 }
 
 async function saveOrder(feature, ids) {
-  // The route's priorities follow the new order (10, 20, 30, ...); lower runs first.
-  for (const [i, providerId] of ids.entries()) {
-    await api.post(`/llm/features/${feature}/assign-provider`, { provider_id: providerId, priority: (i + 1) * 10 });
-  }
+  // One request: the route becomes exactly this order (first tried first).
+  await api.put(`/llm/features/${feature}/providers`, { provider_ids: ids });
 }
 
 function routeItem(feature, r, index, count, ctx) {

@@ -124,8 +124,9 @@ async function loadInvitations() {
 }
 
 function inviteLink(result) {
-  return result.accept_url
-    || `${window.location.origin}/invitations/accept?token=${encodeURIComponent(result.token)}`;
+  // The accept page carries the token in the fragment (never sent to the server or its logs).
+  const path = result.invite_path || `/invite#token=${encodeURIComponent(result.token)}`;
+  return `${window.location.origin}${path}`;
 }
 
 function wireInvite() {
