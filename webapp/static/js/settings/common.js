@@ -72,7 +72,7 @@ export function formError(form, exc) {
   }
   const text = exc ? exc.message : "";
   if (box) {
-    box.textContent = placed ? "Check the highlighted fields." : text;
+    box.textContent = placed && /^Invalid /.test(text) ? "Check the highlighted fields." : text;
     box.hidden = !exc;
   } else if (exc) toast(text, "error");
 }
