@@ -5,6 +5,7 @@
 
 import { api } from "./api.js";
 import { $, $$, toast } from "./dom.js";
+import * as realtime from "./realtime.js";
 import { chooseTheme, restoreUserTheme } from "./theme.js";
 
 function items(menu) {
@@ -72,22 +73,34 @@ function wireSwitcher(select, session) {
   select.replaceChildren(...memberships.map((m) => {
     const opt = document.createElement("option");
     opt.value = String(m.id);
-    opt.textContent = m.role ? `${m.name} (${m.role})` : m.name;
+    opt.textContent = m.name;
+    opt.title = m.role ? `${m.name}, as ${m.role}` : m.name;
     opt.selected = m.id === session.tenant.id;
     return opt;
   }));
   select.hidden = false;
   select.addEventListener("change", async () => {
     select.disabled = true;
-    try {
-      await api.post("/auth/switch-tenant", { tenant_id: Number(select.value) });
-      window.location.assign("/app");
-    } catch (exc) {
-      toast(exc.message || "Could not switch workspace.", "error");
+    if (!(await switchTenant(Number(select.value)))) {
       select.value = String(session.tenant.id);
       select.disabled = false;
     }
   });
+}
+
+/** Work in another tenant of the account: new session cookies, then the app's first screen.
+ * Resolves false (after saying why) when the switch was refused. */
+export async function switchTenant(tenantId) {
+  realtime.disconnect(); // the current session ends with the switch
+  try {
+    await api.post("/auth/switch-tenant", { tenant_id: tenantId });
+  } catch (exc) {
+    toast(exc.message || "Could not switch workspace.", "error");
+    realtime.connect();
+    return false;
+  }
+  window.location.assign("/app");
+  return true;
 }
 
 /** Make the menu button work at once (before the session is known). */
