@@ -128,3 +128,21 @@ def test_conversation_header_selects_do_not_truncate_on_a_phone(
     phone.get_by_role("button", name="Settings").click()
     expect(phone.get_by_role("menuitem", name="Team")).to_be_visible()
     shot(phone, "phone-settings-menu")
+
+
+def test_every_screen_fits_a_phone_in_dark_mode(
+    new_context: Callable[..., BrowserContext], errors: ConsoleWatch, live_server: LiveServer,
+    tenant: Tenant,
+) -> None:
+    page = errors.watch(new_context(color_scheme="dark").new_page())
+    sign_in(page, live_server, tenant)
+    for width, height in ((390, 844), (1280, 800)):
+        page.set_viewport_size({"width": width, "height": height})
+        for label, path in SCREENS.items():
+            page.goto(live_server.url + path)
+            expect(page.locator("#live-status")).to_have_attribute("data-state", "open")
+            expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+            expect(page.locator("#page-state.is-error")).to_be_hidden()
+            overflow = page.evaluate("document.documentElement.scrollWidth")
+            assert overflow <= width, f"{label} overflows at {width}px ({overflow})"
+            shot(page, f"dark-{width}-{path.rsplit('/', 1)[-1]}")
