@@ -31,7 +31,7 @@ def test_the_settings_menu_reaches_every_screen(
     page: Page, errors: ConsoleWatch, live_server: LiveServer, tenant: Tenant,
 ) -> None:
     sign_in(page, live_server, tenant)
-    menu_button = page.get_by_role("button", name="Settings")
+    menu_button = page.get_by_role("button", name="Settings", exact=True)
     for label, path in SCREENS.items():
         menu_button.click()
         page.get_by_role("menuitem", name=label).click()
@@ -53,7 +53,7 @@ def test_sign_out_is_in_the_menu(
     page: Page, errors: ConsoleWatch, live_server: LiveServer, tenant: Tenant,
 ) -> None:
     sign_in(page, live_server, tenant)
-    page.get_by_role("button", name="Settings").click()
+    page.get_by_role("button", name="Settings", exact=True).click()
     page.get_by_role("menuitem", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/login$"))
 
@@ -83,7 +83,7 @@ def test_theme_follows_the_system_until_chosen_and_is_kept_per_user(
     background = dark.evaluate("getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(15, 20, 26)", background
     shot(dark, "theme-dark-conversations")
-    dark.get_by_role("button", name="Settings").click()
+    dark.get_by_role("button", name="Settings", exact=True).click()
     dark.get_by_role("menuitemradio", name="Light").click()
     expect(html).to_have_attribute("data-theme", "light")
     dark.reload()
@@ -91,7 +91,7 @@ def test_theme_follows_the_system_until_chosen_and_is_kept_per_user(
     expect(html).to_have_attribute("data-theme-pref", "light")
     # another user signing in on the same browser gets their own (the system's) theme back
     other = tenant.invite(live_server, "member")
-    dark.get_by_role("button", name="Settings").click()
+    dark.get_by_role("button", name="Settings", exact=True).click()
     dark.get_by_role("menuitem", name="Sign out").click()
     expect(dark).to_have_url(re.compile(r"/login$"))
     dark.evaluate("(id) => localStorage.setItem('mf-theme:' + id, 'dark')", other.user_id)
@@ -125,7 +125,7 @@ def test_conversation_header_selects_do_not_truncate_on_a_phone(
         expect(select).to_be_visible()
         assert select.evaluate(SELECT_FITS), f"{label} is truncated"
     shot(phone, "phone-conversation-header")
-    phone.get_by_role("button", name="Settings").click()
+    phone.get_by_role("button", name="Settings", exact=True).click()
     expect(phone.get_by_role("menuitem", name="Team")).to_be_visible()
     shot(phone, "phone-settings-menu")
 

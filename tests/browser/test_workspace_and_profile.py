@@ -69,6 +69,7 @@ def test_profile_password_and_sign_out_everywhere(
     other = new_context().new_page()  # another device of the same account
     sign_in(other, live_server, tenant)
     open_screen(page, live_server, tenant, "/app/profile")
+    expect(page.get_by_label("Your name")).to_have_value("Olivia Owner")  # loaded
     page.get_by_label("Your name").fill("Olivia Oliveira")
     page.get_by_role("button", name="Save name").click()
     expect(page.locator("#user-name")).to_have_text("Olivia Oliveira")
