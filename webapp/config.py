@@ -51,6 +51,9 @@ class Settings:
     analysis_runner: str = "inline"
     # OUTBOUND_ALLOW: hosts and CIDRs that outbound requests may reach although not public.
     outbound_allow: tuple[str, ...] = ()
+    # WHATSAPP_DEFAULT_KIND: what "Add number" pairs when the request names no kind: a real
+    # number ("neonize") or a simulated one ("simulator"; `messageflow up` sets this).
+    whatsapp_default_kind: str = "neonize"
 
     def __post_init__(self) -> None:
         if self.analytics_dir is None:
@@ -96,6 +99,8 @@ class Settings:
             "log_level": env.get("LOG_LEVEL", "INFO"),
             "analysis_runner": _choice(env, "ANALYSIS_RUNNER", ("inline", "dagster")),
             "outbound_allow": outbound_allow_from_env(env),
+            "whatsapp_default_kind": _choice(env, "WHATSAPP_DEFAULT_KIND",
+                                             ("neonize", "simulator")),
         }
         settings = cls(**values)
         if mode != "production" and not (settings.jwt_secret and settings.master_key):

@@ -206,7 +206,8 @@ def platform_children(ports: Ports, environ: Mapping[str, str], demo_tenant: int
 
 
 def child_env(settings: Settings, dsn: str, environ: Mapping[str, str], *,
-              analysis_runner: str | None = None) -> dict[str, str]:
+              analysis_runner: str | None = None,
+              whatsapp_default_kind: str | None = None) -> dict[str, str]:
     """The environment every child gets: the resolved database, the (dev) secrets, absolute
     MESSAGEFLOW_HOME and ANALYTICS_DIR (Dagster's runs and Streamlit must agree on them), and
     unbuffered output so the merged log keeps up."""
@@ -217,4 +218,6 @@ def child_env(settings: Settings, dsn: str, environ: Mapping[str, str], *,
                ANALYTICS_DIR=str(os.path.abspath(resolve_analytics_dir(environ, home))))
     if analysis_runner:
         env["ANALYSIS_RUNNER"] = analysis_runner
+    if whatsapp_default_kind:  # a default only: WHATSAPP_DEFAULT_KIND set by the user wins
+        env.setdefault("WHATSAPP_DEFAULT_KIND", whatsapp_default_kind)
     return env

@@ -15,6 +15,7 @@ import click
 
 from webapp.commands.common import database, load_settings
 from webapp.whatsapp.runner import GatewayRunner, RunnerConfig
+from webapp.whatsapp.simulated_pairing import PairingTimes
 
 _EXTRAS = ("device_id", "tenant_id", "error", "logout", "holder", "wa_id")
 
@@ -60,8 +61,15 @@ def configure_json_logging(level: str) -> None:
               "or in SQLite files under MESSAGEFLOW_HOME/whatsapp.")
 @click.option("--simulator-rate", type=float, default=0.0, show_default=True,
               help="Simulated inbound messages per second per simulator device (0: none).")
+@click.option("--simulated-pairing", type=click.FloatRange(0, 600), default=10.0,
+              show_default=True, help="Seconds a simulator device added through the API spends "
+              "pairing (a QR code, renewed every --simulated-qr-interval s) before it connects; "
+              "0: it connects at once.")
+@click.option("--simulated-qr-interval", type=click.FloatRange(0.1, 60), default=4.0,
+              show_default=True, help="Seconds between the QR codes of a simulated pairing.")
 def gateway(poll_interval: float, outbox_interval: float, session_store: str,
-            simulator_rate: float) -> None:
+            simulator_rate: float, simulated_pairing: float,
+            simulated_qr_interval: float) -> None:
     """Serve WhatsApp devices of every tenant until SIGINT/SIGTERM (sharing them with any
     other gateway processes on the same database)."""
     settings = load_settings()
@@ -69,7 +77,10 @@ def gateway(poll_interval: float, outbox_interval: float, session_store: str,
     with database(max_size=6) as db:
         config = RunnerConfig(poll_interval=poll_interval, outbox_interval=outbox_interval,
                               store_dsn=db.dsn if session_store == "postgres" else None,
-                              home=settings.home, simulator_rate=simulator_rate)
+                              home=settings.home, simulator_rate=simulator_rate,
+                              simulated_pairing=PairingTimes(simulated_qr_interval,
+                                                             simulated_pairing)
+                              if simulated_pairing > 0 else None)
         runner = GatewayRunner(db, config)
 
         def _stop(signum: int, frame: FrameType | None) -> None:

@@ -129,8 +129,11 @@ def up(port: int | None, host: str) -> None:
         apply_migrations(dsn)
         demo, login = ensure_demo(dsn)
         children = platform_children(ports, os.environ, demo, dagster)
+        # "Add number" pairs a simulated number unless WHATSAPP_DEFAULT_KIND says otherwise:
+        # `up` must work where WhatsApp cannot be reached.
         env = child_env(settings, dsn, os.environ,
-                        analysis_runner="dagster" if dagster is not None else None)
+                        analysis_runner="dagster" if dagster is not None else None,
+                        whatsapp_default_kind="simulator")
         click.echo(banner(ports, login, demo, children, dagster), err=True)
         code = run_all(children, env)
     finally:

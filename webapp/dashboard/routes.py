@@ -86,6 +86,12 @@ def login() -> Response:
     return _no_store(Response(html, mimetype="text/html"))
 
 
+@bp.get("/invite")
+def invite() -> Response:
+    """The invitation page: register, or sign in and accept (the token is in the fragment)."""
+    return _no_store(Response(render_template("invite.html"), mimetype="text/html"))
+
+
 @bp.get("/app")
 @bp.get("/app/")
 def app_home() -> ResponseReturnValue:

@@ -19,7 +19,9 @@ from webapp.whatsapp.gateway import (
     SimulatorGateway,
 )
 from webapp.whatsapp.intake import IntakeClosed
+from webapp.whatsapp.results import DeviceStatusChange
 from webapp.whatsapp.simulated import Schedule, SimulatedInbound
+from webapp.whatsapp.simulated_pairing import SimulatedPairing, needs_pairing
 
 if TYPE_CHECKING:
     from webapp.whatsapp.runner import GatewayRunner
@@ -62,18 +64,34 @@ class Unavailable:
 
 class SimulatorDevice(SimulatorGateway):
     """A simulator device in the gateway: records (and logs) sends, echoes receipts, and with
-    `inbound` delivers its simulated customers' messages while it runs."""
+    `inbound` delivers its simulated customers' messages while it runs. With `pairing` (a
+    device added through the API, not paired yet) it first pairs: QR codes, then connected."""
 
     inbound: SimulatedInbound | None = None
+    pairing: SimulatedPairing | None = None
 
     def start(self, device: str) -> None:
-        """Connect, then start the inbound stream."""
+        """Connect (after the simulated pairing, if any), then start the inbound stream."""
+        if self.pairing is not None:
+            self.states[device] = "pairing"  # sends are refused until it connects
+            self.pairing.start()
+            return
         super().start(device)
         if self.inbound is not None:
             self.inbound.start()
 
+    def paired(self, device: str, jid: str) -> None:
+        """The simulated phone scanned the code: connected under its own number."""
+        self.device_jids[device] = jid
+        self._set(device, DeviceStatusChange("connected", jid, None, "pair_success"))
+        if self.inbound is not None:
+            self.inbound.start()
+
     def stop(self, device: str) -> None:
-        """End the inbound stream (its message in flight is stored first), then disconnect."""
+        """End the pairing or the inbound stream (its message in flight is stored first),
+        then disconnect."""
+        if self.pairing is not None:
+            self.pairing.stop()
         if self.inbound is not None:
             self.inbound.stop()
         super().stop(device)
@@ -108,6 +126,11 @@ def _simulator(runner: GatewayRunner, row: devices.GatewayDevice) -> SimulatorDe
 
     jids = {str(device_id): row.jid} if row.jid else {}
     gateway = SimulatorDevice(echo, lambda _d, c: runner.report(device_id, c), device_jids=jids)
+    times = runner.config.simulated_pairing
+    if times is not None and needs_pairing(row.kind, row.jid, row.status):
+        gateway.pairing = SimulatedPairing(
+            device_id, lambda change: runner.report(device_id, change),
+            lambda jid: gateway.paired(str(device_id), jid), times)
     rate = runner.config.simulator_rate
     if rate > 0:
         spec = devices.device_spec(runner.db, tenant_id, device_id)

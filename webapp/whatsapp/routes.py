@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, current_app
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from webapp.config import Settings
 from webapp.http.api import Call, endpoint
 from webapp.http.context import db
 from webapp.inputs import RequestModel
@@ -22,14 +23,16 @@ class DeviceRequest(RequestModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     display_name: str = Field(min_length=1, max_length=100)
-    kind: Literal["neonize", "simulator"] = "neonize"
+    kind: Literal["neonize", "simulator"] | None = Field(
+        None, description="neonize: a real number; simulator: a simulated one that pairs with "
+        "a simulated QR code. Absent: the server's default (GET /whatsapp/pairing-options).")
     pair_phone: str | None = Field(None, pattern=r"^\+?[1-9][0-9]{6,14}$",
                                    description="E.164 digits of the number to pair by code")
 
     @model_validator(mode="after")
     def _phone_pairs_real_devices(self) -> DeviceRequest:
         if self.pair_phone is not None:
-            if self.kind != "neonize":
+            if self.kind == "simulator":
                 raise ValueError("pair_phone applies to neonize devices only")
             self.pair_phone = self.pair_phone.lstrip("+")
         return self
@@ -69,13 +72,34 @@ class PairCode(BaseModel):
     pair_phone: str
 
 
+class PairingOptions(BaseModel):
+    """What "Add number" pairs by default here, and what it may pair."""
+
+    default_kind: Literal["neonize", "simulator"]
+    kinds: list[Literal["neonize", "simulator"]]
+
+
+def _default_kind() -> str:
+    settings: Settings = current_app.extensions["mf_settings"]
+    return settings.whatsapp_default_kind
+
+
+@endpoint(bp, "/pairing-options", permission="conversations.read", response=PairingOptions)
+def pairing_options(call: Call[None, None]) -> dict[str, Any]:
+    """The kind of device "Add number" creates when none is named (WHATSAPP_DEFAULT_KIND;
+    `messageflow up` makes it simulator, so pairing works where WhatsApp cannot be reached)."""
+    return {"default_kind": _default_kind(), "kinds": ["neonize", "simulator"]}
+
+
 @endpoint(bp, "/devices", method="POST", permission="devices.manage", body=DeviceRequest,
           response=Device, status=201)
 def create_device(call: Call[DeviceRequest, None]) -> dict[str, Any]:
-    """Add a device in status pending; the gateway starts pairing it."""
+    """Add a device in status pending; the gateway starts pairing it (a simulator device
+    pairs with simulated QR codes, then connects, all pushed as `whatsapp.device` events)."""
     b = call.body
+    kind = b.kind or ("neonize" if b.pair_phone else _default_kind())
     return service.create_device(db(), call.who, call.meta, display_name=b.display_name,
-                                 kind=b.kind, pair_phone=b.pair_phone)
+                                 kind=kind, pair_phone=b.pair_phone)
 
 
 @endpoint(bp, "/devices", permission="conversations.read", response=DeviceList)

@@ -39,6 +39,7 @@ from webapp.whatsapp.gateway import WhatsAppGateway
 from webapp.whatsapp.intake import Backoff, Intake, Item
 from webapp.whatsapp.leases import Holding, LeaseConfig, LeaseKeeper
 from webapp.whatsapp.results import DeviceStatusChange
+from webapp.whatsapp.simulated_pairing import PairingTimes
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,9 @@ class RunnerConfig:
     stop_timeout: float = 10.0
     echo_delay: float = 0.3
     simulator_rate: float = 0.0
+    # Simulator devices added through the API pair first (QR codes, then connected); None:
+    # they connect at once. `messageflow gateway` turns it on (--simulated-pairing).
+    simulated_pairing: PairingTimes | None = None
     store_dsn: str | None = None
     home: Path = field(default_factory=lambda: Path(".messageflow"))
     backoff: Backoff = field(default_factory=Backoff)

@@ -142,6 +142,12 @@ def test_child_env(tmp_path: Path) -> None:
     kept = child_env(settings, "x", {"ANALYTICS_DIR": "rel/an", "ANALYSIS_RUNNER": "inline"})
     assert kept["ANALYTICS_DIR"] == os.path.abspath("rel/an")
     assert kept["ANALYSIS_RUNNER"] == "inline"
+    assert "WHATSAPP_DEFAULT_KIND" not in env
+    up_env = child_env(settings, "x", {}, whatsapp_default_kind="simulator")
+    assert up_env["WHATSAPP_DEFAULT_KIND"] == "simulator"
+    chosen = child_env(settings, "x", {"WHATSAPP_DEFAULT_KIND": "neonize"},
+                       whatsapp_default_kind="simulator")
+    assert chosen["WHATSAPP_DEFAULT_KIND"] == "neonize"
 
 
 def test_banner_lists_every_url(home: dagster_home.DagsterHome) -> None:

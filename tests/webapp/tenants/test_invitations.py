@@ -160,3 +160,14 @@ def test_revoke_is_per_tenant_and_for_admins(client: FlaskClient, owner: Member)
                 client.get("/api/v1/invitations", headers=owner.headers).get_json()["data"]}
     assert statuses[inv["id"]] == "pending"
     assert client.delete("/api/v1/invitations/999999999", headers=owner.headers).status_code == 404
+
+
+def test_members_show_their_last_activity(client: FlaskClient, owner: Member) -> None:
+    member = add_member(client, owner, "member")
+    rows = {m["id"]: m for m in
+            client.get("/api/v1/members", headers=owner.headers).get_json()["data"]}
+    assert rows[member.user_id]["last_active_at"] is not None  # registering is an activity
+    stranger = register_owner(client, "Stranger Co")
+    ids = [m["id"] for m in
+           client.get("/api/v1/members", headers=stranger.headers).get_json()["data"]]
+    assert ids == [stranger.user_id]

@@ -233,8 +233,10 @@ def test_gateway_command_logs_json_and_stops_gracefully_on_sigterm(
     dev = add_device(db, tenant, kind="simulator")
     env = {**os.environ, "DATABASE_URL": dsn, "MESSAGEFLOW_HOME": str(tmp_path),
            "LOG_LEVEL": "INFO"}
+    # --simulated-pairing 0: this pending simulator device connects at once, unpaired
     proc = subprocess.Popen([sys.executable, "-m", "webapp.cli", "gateway", "--poll-interval",
-                             "0.1"], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                             "0.1", "--simulated-pairing", "0"], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
         wait_for(lambda: device_row(db, tenant, dev)["status"] == "connected"

@@ -1,6 +1,9 @@
 -- name: list_members
--- Members of the current tenant, oldest first.
-select u.id, u.email, u.name, m.role, m.created_at as joined_at, u.last_login_at
+-- Members of the current tenant, oldest first, with when they last did something here (a
+-- sign-in, a token refresh while the dashboard is open, a sign-out, ...).
+select u.id, u.email, u.name, m.role, m.created_at as joined_at, u.last_login_at,
+       (select max(a.created_at) from user_activity_logs a where a.user_id = u.id)
+           as last_active_at
 from memberships m join users u on u.id = m.user_id
 order by m.created_at, u.id
 
