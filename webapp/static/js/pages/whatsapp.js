@@ -21,6 +21,7 @@ const STATUS = {
 const devices = new Map();
 let pairing = null; // {id, qrAt, codeShown}
 let canManage = false;
+let defaultMethod = "qr"; // "simulator" where this server pairs simulated numbers by default
 
 /** "+5511999990001" from a device JID ("5511999990001:12@s.whatsapp.net"). */
 function phoneOfDevice(d) {
@@ -89,6 +90,7 @@ function showPairForm(open) {
   $("#pair-live").hidden = true;
   if (open) {
     $("#pair-form").reset();
+    $("#pair-method").value = defaultMethod;
     $("#pair-phone-field").hidden = true;
     formError($("#pair-form"), null);
     $("#pair-name").focus();
@@ -111,9 +113,10 @@ async function startPairing(ev) {
     pairing = { id: device.id, qrAt: null, codeShown: false, method };
     form.hidden = true;
     $("#pair-live").hidden = false;
-    $("#step-scan").textContent = method === "code"
-      ? "Choose “Link with phone number instead” and type the code shown here."
-      : "Point the phone at this QR code. It refreshes by itself when WhatsApp rotates it.";
+    $("#step-scan").textContent = {
+      code: "Choose “Link with phone number instead” and type the code shown here.",
+      simulator: "This simulated number shows a simulated QR code and links by itself in a few seconds.",
+    }[method] || "Point the phone at this QR code. It refreshes by itself when WhatsApp rotates it.";
     updatePairing(device);
   } catch (exc) {
     formError(form, exc);
@@ -191,6 +194,10 @@ startPage(async (session) => {
   $("#pair-method").addEventListener("change", (ev) => {
     $("#pair-phone-field").hidden = ev.target.value !== "code";
   });
+  try {
+    const options = await api.get("/whatsapp/pairing-options");
+    if (options.default_kind === "simulator") defaultMethod = "simulator";
+  } catch { /* an older server: pair real numbers by default */ }
   realtime.subscribe("whatsapp.device", onDevice);
   realtime.onState((state, info) => { if (state === "open" && info.resumed) load().catch(() => {}); });
   await load();
