@@ -39,7 +39,8 @@ def shot(page: Page, name: str) -> None:
 
 
 def open_screen(page: Page, server: LiveServer, tenant: Tenant, path: str) -> None:
-    """Sign in and open an app path; wait for the live socket."""
+    """Sign in and open an app path; wait for the live socket and the screen's data."""
     sign_in(page, server, tenant)
     page.goto(server.url + path)
     expect(page.locator("#live-status")).to_have_attribute("data-state", "open")
+    expect(page.locator("#main")).to_have_attribute("aria-busy", "false")

@@ -128,3 +128,15 @@ def test_unknown_app_paths_are_the_apps_not_found_page(client: FlaskClient, path
     assert "This page does not exist" in body and f"<code>{path}</code>" in body
     assert client.get("/api/v1/nowhere").mimetype == "application/json"  # the API keeps JSON
     assert client.get("/app/settings").headers["Location"] == "/app/settings/whatsapp"
+
+
+def test_llm_screen_links_the_analytics_app(client: FlaskClient,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    client.set_cookie("access_token_cookie", "x")
+    monkeypatch.delenv("ANALYTICS_URL", raising=False)
+    monkeypatch.setenv("STREAMLIT_PORT", "8599")
+    body = client.get("/app/settings/llm").get_data(as_text=True)
+    assert 'href="http://localhost:8599/"' in body
+    monkeypatch.setenv("ANALYTICS_URL", "https://analytics.example.com/")
+    body = client.get("/app/settings/llm").get_data(as_text=True)
+    assert 'href="https://analytics.example.com/"' in body

@@ -9,6 +9,8 @@ import { allowed } from "../core/session.js";
 
 /** Start a settings screen: the top bar, the socket, then run(session). */
 export function startPage(run) {
+  const main = document.getElementById("main");
+  main?.setAttribute("aria-busy", "true"); // until the screen's data is in (tests wait on it)
   (async () => {
     const session = await initLayout();
     await realtime.connect();
@@ -16,7 +18,7 @@ export function startPage(run) {
   })().catch((exc) => {
     if (exc && exc.status === 401) return; // api.js is already on its way to sign-in
     showState(`The page could not load: ${exc.message}`, true);
-  });
+  }).finally(() => main?.setAttribute("aria-busy", "false"));
 }
 
 /** Show (or with text "" hide) the line at the top of the screen. */
