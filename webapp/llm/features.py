@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from webapp.analysis.prompts import PROMPTS
@@ -12,6 +14,7 @@ from webapp.db.pool import Conn
 from webapp.db.queries import load
 from webapp.db.rows import fetch_all
 from webapp.errors import NotFound, ValidationFailed
+from webapp.llm import breaker
 from webapp.llm.client import LOCAL_MODEL
 from webapp.llm.providers import get_row, provider_rows
 from webapp.llm.routing import LOCAL_NAME
@@ -34,34 +37,58 @@ def _route_row(r: FeatureRoute) -> dict[str, Any]:
             "model": r.model, "priority": r.priority, "active": r.active}
 
 
-def _step(source: str, provider_id: int | None, name: str, kind: str, model: str
-          ) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class GateRow:
+    """A provider's breaker gate columns (NULL before its first call) and the database clock."""
+
+    provider_id: int
+    circuit: str | None
+    cooldown_until: dt.datetime | None
+    probe_until: dt.datetime | None
+    now: dt.datetime
+
+
+Gates = dict[int, str]
+
+
+def gates(conn: Conn) -> Gates:
+    """Per provider of the current tenant, whether a call may go to it now (breaker.gate)."""
+    return {r.provider_id: breaker.gate(r, r.now) for r in fetch_all(conn, GateRow, Q.list_gates)}
+
+
+def _step(source: str, provider_id: int | None, name: str, kind: str, model: str,
+          gate: str = "go") -> dict[str, Any]:
     return {"source": source, "provider_id": provider_id, "name": name, "kind": kind,
-            "model": model}
+            "model": model, "gate": gate, "available": gate in ("go", "probe")}
 
 
-def chain(routes: list[FeatureRoute], default: ProviderRow | None) -> list[dict[str, Any]]:
+def chain(routes: list[FeatureRoute], default: ProviderRow | None,
+          gate_of: Gates | None = None) -> list[dict[str, Any]]:
     """What a call of the feature tries, in order (as routing.select_route orders it): its
     active assigned providers, then the active default if it is not on the route, then the
-    built-in analyser, which always answers."""
-    steps = [_step("route", r.provider_id, r.name, r.kind, r.model) for r in routes if r.active]
+    built-in analyser, which always answers. Each step says whether it can take a call now
+    (`available`: its breaker is not cooling down or waiting on a probe in flight)."""
+    g = gate_of or {}
+    steps = [_step("route", r.provider_id, r.name, r.kind, r.model, g.get(r.provider_id, "go"))
+             for r in routes if r.active]
     if default is not None and default.id not in {r.provider_id for r in routes if r.active}:
-        steps.append(_step("default", default.id, default.name, default.kind, default.model))
+        steps.append(_step("default", default.id, default.name, default.kind, default.model,
+                           g.get(default.id, "go")))
     steps.append(_step("local", None, LOCAL_NAME, "local", LOCAL_MODEL))
     return steps
 
 
-def _shape(name: str, routes: list[FeatureRoute], default: ProviderRow | None
-           ) -> dict[str, Any]:
+def _shape(name: str, routes: list[FeatureRoute], default: ProviderRow | None,
+           gate_of: Gates | None = None) -> dict[str, Any]:
     mine = [r for r in routes if r.feature == name]
-    tried = chain(mine, default)
+    tried = chain(mine, default, gate_of)
     return {
         "name": name, "prompt_version": PROMPTS[name].version,
         "providers": [_route_row(r) for r in mine],
         "fallback": {"default_provider_id": default.id if default else None,
                      "default_provider_name": default.name if default else None,
                      "local": LOCAL_NAME},
-        "effective": tried[0],
+        "effective": next(step for step in tried if step["available"]),
         "chain": tried,
     }
 
@@ -76,22 +103,22 @@ def default_provider(conn: Conn) -> ProviderRow | None:
     return next((r for r in provider_rows(conn) if r.is_default and r.active), None)
 
 
-def _load(db: Database, p: Principal) -> tuple[list[FeatureRoute], ProviderRow | None]:
+def _load(db: Database, p: Principal
+          ) -> tuple[list[FeatureRoute], ProviderRow | None, Gates]:
     with db.tenant(p.tenant_id, p.user_id) as conn:
-        return feature_routes(conn), default_provider(conn)
+        return feature_routes(conn), default_provider(conn), gates(conn)
 
 
 def list_features(db: Database, p: Principal) -> list[dict[str, Any]]:
     """Every feature with its route: assigned providers, then the default, then local."""
-    routes, default = _load(db, p)
-    return [_shape(name, routes, default) for name in FEATURES]
+    routes, default, gate_of = _load(db, p)
+    return [_shape(name, routes, default, gate_of) for name in FEATURES]
 
 
 def feature_providers(db: Database, p: Principal, name: str) -> dict[str, Any]:
     """One feature's route."""
     check_feature(name)
-    routes, default = _load(db, p)
-    return _shape(name, routes, default)
+    return _shape(name, *_load(db, p))
 
 
 def assign(db: Database, p: Principal, name: str, provider_id: int, priority: int,
@@ -144,5 +171,5 @@ def reorder(db: Database, p: Principal, name: str, provider_ids: list[int],
         audit.record(conn, p.tenant_id, p.user_id, "llm.routes.reorder", meta,
                      target_type="llm_feature", target_id=name,
                      before={"provider_ids": before}, after={"provider_ids": provider_ids})
-        routes, default = feature_routes(conn), default_provider(conn)
-    return _shape(name, routes, default)
+        routes, default, gate_of = feature_routes(conn), default_provider(conn), gates(conn)
+    return _shape(name, routes, default, gate_of)

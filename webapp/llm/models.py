@@ -130,6 +130,8 @@ class ChainStep(BaseModel):
     name: str
     kind: str
     model: str
+    gate: Literal["go", "probe", "cooling_down", "probe_in_flight"]
+    available: bool
 
 
 class FeatureRouteOut(BaseModel):
@@ -152,7 +154,8 @@ class FeatureFallback(BaseModel):
 
 
 class FeatureOut(BaseModel):
-    """A feature's route; `effective` is the provider a call will actually use first."""
+    """A feature's route; `effective` is what a call will actually use now: the first step of
+    `chain` that is `available` (the built-in analyser always is)."""
 
     name: str
     prompt_version: str

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from tests.factories import Member, add_member, register_owner
 from tests.fakes.llm_server import FakeLLMServer
-from tests.webapp.llm.test_support import ok
+from tests.webapp.llm.test_support import as_owner, ok
 from webapp.llm.routing import LOCAL_NAME
 
 PROVIDERS = "/api/v1/llm/providers"
@@ -32,7 +32,8 @@ def test_first_active_provider_becomes_the_default(client: FlaskClient, owner: M
                                                    fake: FakeLLMServer) -> None:
     before = _feature(client, owner)
     assert before["effective"] == {"source": "local", "provider_id": None, "name": LOCAL_NAME,
-                                   "kind": "local", "model": "messageflow-heuristic-v1"}
+                                   "kind": "local", "model": "messageflow-heuristic-v1",
+                                   "gate": "go", "available": True}
     off = _create(client, owner, fake, "Paused", active=False)
     assert off["is_default"] is False  # an inactive one is never made the default
     first = _create(client, owner, fake, "First")
@@ -127,3 +128,17 @@ def test_provider_form_errors_name_the_field(client: FlaskClient, owner: Member,
     assert r.status_code == 400 and "monthly_budget_usd" in r.get_json()["error"]["details"][
         "fields"]
     assert ok(client.get(PROVIDERS, headers=owner.headers))["data"][0]["name"] == "Fine"
+
+
+def test_a_provider_cooling_down_is_not_what_the_feature_uses(
+        client: FlaskClient, owner: Member, fake: FakeLLMServer, database_url: str) -> None:
+    a = _create(client, owner, fake, "A")  # the default
+    b = _create(client, owner, fake, "B")
+    url = "/api/v1/llm/features/summarization/providers"
+    ok(client.put(url, headers=owner.headers, json={"provider_ids": [b["id"]]}))
+    as_owner(database_url, "update llm_health set circuit = 'open', "
+             "cooldown_until = now() + interval '5 minutes' where provider_id = %s", (b["id"],))
+    got = _feature(client, owner)
+    assert [(s["provider_id"], s["gate"], s["available"]) for s in got["chain"]] == [
+        (b["id"], "cooling_down", False), (a["id"], "go", True), (None, "go", True)]
+    assert got["effective"]["provider_id"] == a["id"]

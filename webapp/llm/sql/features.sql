@@ -20,3 +20,9 @@ returning provider_id
 -- name: delete_feature_routes_except
 -- Take every provider but %(keep)s off a feature's route (reordering replaces the route).
 delete from llm_feature_routes where feature = %(feature)s and provider_id <> all(%(keep)s::bigint[])
+
+-- name: list_gates
+-- The breaker gate columns of the tenant's providers, with the database clock.
+select p.id as provider_id, h.circuit, h.cooldown_until, h.probe_until, now() as now
+from llm_providers p left join llm_health h on h.provider_id = p.id
+where p.deleted_at is null
