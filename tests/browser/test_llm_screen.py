@@ -122,6 +122,18 @@ def test_providers_routing_and_tests(
     expect(page.get_by_role("article", name="Backup").locator(".test-result")).to_contain_text(
         "Test passed")
 
+    # a provider cooling down is skipped: the feature says it uses the next one, and why
+    with live_server.db.tenant(tenant.id) as conn:
+        cur = conn.execute(
+            "update llm_health set circuit = 'open', cooldown_until = now() + interval '10 min'"
+            " where provider_id = (select id from llm_providers where name = 'Backup')")
+        assert cur.rowcount == 1
+    page.reload()
+    expect(feature.locator(".uses-name")).to_have_text("Local Llama")
+    expect(feature.locator(".route-uses")).to_contain_text("the ones before it are cooling down")
+    expect(page.get_by_role("article", name="Backup").locator(".provider-health")).to_have_text(
+        "Cooling down")
+
     switch = page.get_by_role("switch")
     expect(switch).to_be_checked()
     switch.click()

@@ -23,8 +23,9 @@ function usable(providerId, ctx) {
 
 const WHY = { route: "first on its route", default: "the default provider", local: "offline, heuristic" };
 
-/** Which provider a feature will actually use now: the first step of the server's chain
- * (route, default, built-in) whose provider is not cooling down or failing right now. */
+/** Which provider a feature will actually use now, and why: the server's `effective` step
+ * (the first step of its chain whose breaker lets a call through, as routing decides); an
+ * older server without it: the first step whose provider is active and not failing. */
 export function effectiveProvider(feature, ctx) {
   const chain = feature.chain || [
     ...feature.providers.filter((r) => r.active !== false).map((r) => ({ ...r, source: "route" })),
@@ -32,9 +33,11 @@ export function effectiveProvider(feature, ctx) {
       provider_id: feature.fallback.default_provider_id, name: feature.fallback.default_provider_name }]),
     { source: "local", provider_id: null, name: feature.fallback.local },
   ];
-  const step = chain.find((s) => s.provider_id === null || usable(s.provider_id, ctx)) || chain[chain.length - 1];
-  const skipped = chain.indexOf(step) > 0 && step.source === "route";
-  return { name: step.name, why: skipped ? "the ones before it are not usable now" : WHY[step.source] };
+  const step = feature.effective
+    || chain.find((s) => s.provider_id === null || usable(s.provider_id, ctx)) || chain[chain.length - 1];
+  const at = chain.findIndex((s) => s.source === step.source && s.provider_id === step.provider_id);
+  const skipped = at > 0 && chain.slice(0, at).some((s) => s.available === false || (s.available === undefined && s.source === step.source));
+  return { name: step.name, why: skipped ? `${WHY[step.source]}; the ones before it are cooling down` : WHY[step.source] };
 }
 
 async function saveOrder(feature, ids) {
