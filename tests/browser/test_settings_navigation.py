@@ -33,6 +33,8 @@ def test_the_settings_menu_reaches_every_screen(
     sign_in(page, live_server, tenant)
     menu_button = page.get_by_role("button", name="Settings", exact=True)
     for label, path in SCREENS.items():
+        # the menu is a module's: wait for the page's scripts (the socket opens after them)
+        expect(page.locator("#live-status")).to_have_attribute("data-state", "open")
         menu_button.click()
         page.get_by_role("menuitem", name=label).click()
         expect(page).to_have_url(re.compile(re.escape(path) + "$"))
