@@ -39,6 +39,8 @@ def report(server: LiveServer, tenant: Tenant, dev: int, **change: str | None) -
 def test_pairing_shows_the_qr_live_and_the_device_connects(
     page: Page, errors: ConsoleWatch, live_server: LiveServer, tenant: Tenant,
 ) -> None:
+    # a QR may be gone (the device connected) by the time the browser loads it: a 404
+    errors.allowed_statuses.add(404)
     page.set_viewport_size(DESKTOP)
     open_screen(page, live_server, tenant, PATH)
     expect(page.get_by_text("No WhatsApp number yet")).to_be_visible()

@@ -191,6 +191,9 @@ startPage(async (session) => {
   $("#pair-cancel").addEventListener("click", () => showPairForm(false));
   $("#pair-close").addEventListener("click", () => showPairForm(false));
   $("#pair-form").addEventListener("submit", startPairing);
+  // A QR can be gone by the time the image loads (the phone scanned it, the device connected):
+  // the 404 hides the image; the next device event says what happened.
+  $("#qr-img").addEventListener("error", () => { $("#qr-img").hidden = true; });
   $("#pair-method").addEventListener("change", (ev) => {
     $("#pair-phone-field").hidden = ev.target.value !== "code";
   });
