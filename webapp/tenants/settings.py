@@ -27,7 +27,8 @@ FIELDS = ("name", "timezone", "business_hours", "first_response_target_minutes")
 
 
 def valid_timezone(name: str) -> bool:
-    """Whether `name` is an IANA time zone both Python and PostgreSQL know ("UTC" included)."""
+    """Whether `name` is an IANA time zone Python knows ("UTC" included); PostgreSQL's own
+    list is checked too, when the change is written (its days are cut there)."""
     if name != "UTC" and name not in available_timezones():
         return False
     try:
@@ -69,6 +70,10 @@ def update_settings(db: Database, p: Principal, changes: dict[str, Any],
         raise ValidationFailed("Unknown time zone; use an IANA name such as Europe/Lisbon.",
                                details={"fields": {"timezone": "unknown IANA time zone"}})
     with db.tenant(p.tenant_id, p.user_id) as conn:
+        if "timezone" in changes and conn.execute(
+                Q.select_known_timezone, {"name": changes["timezone"]}).fetchone() is None:
+            raise ValidationFailed("PostgreSQL does not know this time zone.",
+                                   details={"fields": {"timezone": "unknown to the database"}})
         before = _shape(_row(conn, lock=True))
         if "business_hours" in changes:
             changes["business_hours"] = merge_business_hours(before["business_hours"],

@@ -257,6 +257,37 @@ def test_gateway_command_logs_json_and_stops_gracefully_on_sigterm(
     assert device_row(db, tenant, dev)["status"] == "disconnected"
 
 
+def test_gateway_command_pairs_a_simulated_number(fresh: tuple[Database, str],
+                                                  tmp_path: Path) -> None:
+    """`messageflow gateway` as `make up` runs it: a simulator device added through the API
+    (pending, no number) shows rotating QR codes, then connects under its own number."""
+    db, dsn = fresh
+    tenant = create_tenant(db, "Sim pairing")
+    dev = add_device(db, tenant, kind="simulator")
+    env = {**os.environ, "DATABASE_URL": dsn, "MESSAGEFLOW_HOME": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "webapp.cli", "gateway", "--poll-interval",
+                             "0.1", "--simulated-pairing", "1.5", "--simulated-qr-interval",
+                             "0.3"], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        pairing = wait_for(lambda: (row := device_row(db, tenant, dev))["status"] == "pairing"
+                           and row, timeout=30)
+        first_qr = pairing["qr_payload"]
+        assert first_qr.startswith(f"2@SIMULATED-{dev}-")
+        wait_for(lambda: device_row(db, tenant, dev)["qr_payload"] not in (first_qr, None),
+                 timeout=10)
+        connected = wait_for(lambda: (row := device_row(db, tenant, dev))["status"]
+                             == "connected" and row, timeout=15)
+        assert connected["jid"] == f"1555{dev:08d}@s.whatsapp.net"
+        assert connected["qr_payload"] is None
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0
+
+
 def _history_child(dsn: str, tenant: int, device: int) -> None:
     """Dispatch a large history sync through neonize into a runner, then exit."""
     streamed = threading.Event()

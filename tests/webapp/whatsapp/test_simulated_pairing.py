@@ -80,10 +80,13 @@ def test_who_pairs() -> None:
 @pytest.fixture
 def runner(db: Database, tmp_path: Path) -> Iterator[GatewayRunner]:
     """A gateway on this module's database (only simulator devices are made here)."""
+    def no_whatsapp(_runner: GatewayRunner) -> Any:
+        raise RuntimeError("no real WhatsApp here")  # real devices of other tests: given up
+
     gateway = GatewayRunner(db, RunnerConfig(
         poll_interval=0.05, outbox_interval=0.05, home=tmp_path,
         simulated_pairing=PairingTimes(qr_interval=0.25, pair_after=1.2)),
-        process_due=lambda *a, **k: 0)
+        process_due=lambda *a, **k: 0, neonize_factory=no_whatsapp)
     gateway.start()
     yield gateway
     gateway.stop()

@@ -19,3 +19,7 @@ update tenants set name = %(name)s, timezone = %(timezone)s,
 where id = mf_current_tenant()
 returning id, name, timezone, business_hours, first_response_target_minutes, created_at,
           updated_at
+
+-- name: select_known_timezone
+-- Whether PostgreSQL knows a time zone name (tenant-local days are cut with it).
+select 1 from pg_timezone_names where name = %(name)s
