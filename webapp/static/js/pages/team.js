@@ -151,6 +151,7 @@ function wireInvite() {
       formError(form, null);
       $("#invite-result-email").textContent = result.email;
       $("#invite-link").textContent = inviteLink(result);
+      $("#invite-emailed").hidden = !result.email_queued; // sent by mail when e-mail is set up
       $("#invite-result").hidden = false;
       form.reset();
       await loadInvitations();
