@@ -30,8 +30,9 @@ def test_write_a_saved_reply_and_insert_it_with_slash(
         message("CR-1", "Do you deliver on Sundays?", chat=CHAT, name="Joana Prado",
                 at=datetime.now(UTC))])
     sign_in(page, live_server, tenant)
-    page.get_by_role("link", name="Saved replies").click()
-    expect(page).to_have_url(re.compile(r"/app/saved-replies$"))
+    page.get_by_role("button", name="Settings").click()
+    page.get_by_role("menuitem", name="Saved replies").click()
+    expect(page).to_have_url(re.compile(r"/app/settings/saved-replies$"))
     expect(page.locator(".canned-empty-state")).to_contain_text("No saved replies yet")
 
     page.get_by_role("button", name="New saved reply").click()
@@ -86,7 +87,8 @@ def test_write_a_saved_reply_and_insert_it_with_slash(
     viewer = tenant.invite(live_server, "viewer")
     other = errors.watch(browser.new_context(viewport={"width": 1280, "height": 800}).new_page())
     sign_in(other, live_server, viewer)
-    other.get_by_role("link", name="Saved replies").click()
+    other.get_by_role("button", name="Settings").click()
+    other.get_by_role("menuitem", name="Saved replies").click()
     expect(other.locator(".canned-item", has_text="/sunday")).to_be_visible()
     expect(other.get_by_role("button", name="New saved reply")).to_be_hidden()
     expect(other.get_by_role("button", name="Edit /sunday")).to_have_count(0)

@@ -116,7 +116,8 @@ def test_sign_out_ends_the_session(
     sign_in(page, live_server, tenant)
     expect(page.locator("#conv-list-state")).to_contain_text("No conversations yet")
     expect(page.locator("#thread-empty")).to_contain_text("Pick a conversation")
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Settings", exact=True).click()  # sign-out is in the menu
+    page.get_by_role("menuitem", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/login$"))
     page.goto(live_server.url + "/app/conversations")
     expect(page).to_have_url(re.compile(r"/login\?next="))

@@ -55,7 +55,8 @@ def test_add_test_and_replay_a_webhook(page: Page, errors: ConsoleWatch,
                                        receiver: HttpReceiver) -> None:
     page.set_viewport_size({"width": 1280, "height": 800})
     sign_in(page, live_server, tenant)
-    page.get_by_role("link", name="Integrations").click()
+    page.get_by_role("button", name="Settings").click()
+    page.get_by_role("menuitem", name="Integrations").click()
     expect(page.get_by_role("heading", name="No integrations yet")).to_be_visible()
     shoot(page, "empty")
 

@@ -8,11 +8,12 @@ scripts). The API checks every request, so a stale cookie at worst shows a shell
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from webapp.security import rbac
@@ -37,8 +38,6 @@ class NavItem:
 NAV: list[NavItem] = [NavItem(HOME, "Home", "home"),
                       NavItem("dashboard.conversations", "Conversations", "conversations"),
                       NavItem("dashboard.important", "Important", "important")]
-NAV.append(NavItem("dashboard.saved_replies", "Saved replies", "saved-replies"))
-NAV.append(NavItem("dashboard.integrations", "Integrations", "integrations"))
 
 
 def has_session() -> bool:
@@ -129,18 +128,14 @@ def conversations(conversation_id: int | None = None) -> ResponseReturnValue:
 
 @bp.get("/app/saved-replies")
 def saved_replies() -> ResponseReturnValue:
-    """The team's canned responses (inserted in a conversation with "/")."""
-    if not has_session():
-        return _to_login()
-    return page("canned.html", "saved-replies")
+    """The team's canned responses: a settings screen now (old links keep working)."""
+    return redirect(url_for("dashboard.settings_screen", name="saved-replies"))
 
 
 @bp.get("/app/integrations")
 def integrations() -> ResponseReturnValue:
-    """Integrations: Slack, e-mail and webhooks, each with a test button and a delivery log."""
-    if not has_session():
-        return _to_login()
-    return page("integrations.html", "integrations")
+    """Integrations: a settings screen now (old links keep working)."""
+    return redirect(url_for("dashboard.settings_screen", name="integrations"))
 
 
 @bp.get("/app/home")
@@ -157,3 +152,94 @@ def important() -> ResponseReturnValue:
     if not has_session():
         return _to_login()
     return page("important.html", "important")
+# -- settings screens (issue 14): reached from the settings menu in the top bar ---------------
+@dataclass(frozen=True)
+class SettingsItem:
+    """One entry of the settings menu (every role sees every entry: each screen opens and
+    says what the role may do there)."""
+
+    path: str
+    template: str
+    label: str
+    section: str
+
+
+SETTINGS: list[SettingsItem] = [
+    SettingsItem("whatsapp", "settings/whatsapp.html", "WhatsApp numbers", "whatsapp"),
+    SettingsItem("team", "settings/team.html", "Team", "team"),
+    SettingsItem("llm", "settings/llm.html", "LLM providers", "llm"),
+    SettingsItem("labels", "settings/labels.html", "Labels", "labels"),
+    SettingsItem("audit", "settings/audit.html", "Audit log", "audit"),
+    SettingsItem("saved-replies", "canned.html", "Saved replies", "saved-replies"),
+    SettingsItem("integrations", "integrations.html", "Integrations", "integrations"),
+    SettingsItem("tenant", "settings/tenant.html", "Workspace settings", "tenant"),
+]
+PROFILE = SettingsItem("profile", "settings/profile.html", "Your profile", "profile")
+_BY_PATH = {item.path: item for item in SETTINGS}
+
+
+@bp.app_context_processor
+def _settings_menu() -> dict[str, Any]:
+    """Every layout renders the settings menu (the conversations page included)."""
+    return {"settings_menu": SETTINGS}
+
+
+@bp.get("/app/settings")
+@bp.get("/app/settings/")
+def settings_home() -> ResponseReturnValue:
+    """The settings menu's first screen."""
+    return redirect(url_for("dashboard.settings_screen", name=SETTINGS[0].path))
+
+
+@bp.get("/app/settings/<name>")
+def settings_screen(name: str) -> ResponseReturnValue:
+    """One settings screen (an unknown name is the app's not-found page)."""
+    if not has_session():
+        return _to_login()
+    item = _BY_PATH.get(name)
+    if item is None:
+        return not_found_page()
+    return page(item.template, item.section, activity_page=_activity_page(),
+                analytics_url=_analytics_url())
+
+
+# The team activity timeline is another screen's (issue 12); the Team screen links to it when
+# this app has it.
+ACTIVITY_PAGES = ("/app/activity", "/app/team/activity", "/app/timeline")
+
+
+def _analytics_url() -> str:
+    """The Streamlit analytics app: ANALYTICS_URL, else this host on STREAMLIT_PORT."""
+    configured = os.environ.get("ANALYTICS_URL")
+    if configured:
+        return configured
+    port = os.environ.get("STREAMLIT_PORT", "8501")
+    return f"{request.scheme}://{request.host.rsplit(':', 1)[0]}:{port}/"
+
+
+def _activity_page() -> str | None:
+    rules = {rule.rule for rule in current_app.url_map.iter_rules()}
+    return next((path for path in ACTIVITY_PAGES if path in rules), None)
+
+
+@bp.get("/app/profile")
+def profile() -> ResponseReturnValue:
+    """The signed-in person's own name, password and sessions."""
+    if not has_session():
+        return _to_login()
+    return page(PROFILE.template, PROFILE.section)
+
+
+def not_found_page() -> Response:
+    """The dashboard's own not-found page (never the API's JSON envelope)."""
+    resp = page("not_found.html", "not-found", path=request.path)
+    resp.status_code = 404
+    return resp
+
+
+@bp.get("/app/<path:rest>")
+def app_not_found(rest: str) -> ResponseReturnValue:
+    """Any other /app/... path: the not-found page inside the app shell."""
+    if not has_session():
+        return _to_login()
+    return not_found_page()

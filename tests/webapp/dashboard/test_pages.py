@@ -96,3 +96,49 @@ def test_every_module_import_resolves() -> None:
               for path in modules for spec in IMPORT.findall(path.read_text())
               if not (path.parent / spec).resolve().is_file()]
     assert broken == []
+
+
+SETTINGS_PATHS = ["/app/settings/whatsapp", "/app/settings/team", "/app/settings/llm",
+                  "/app/settings/labels", "/app/settings/audit", "/app/settings/tenant",
+                  "/app/profile"]
+
+
+@pytest.mark.parametrize("path", SETTINGS_PATHS)
+def test_settings_screens_are_csp_clean_and_need_a_session(client: FlaskClient, path: str) -> None:
+    r = client.get(path)
+    assert r.status_code == 302 and r.headers["Location"].startswith("/login?next=")
+    client.set_cookie("access_token_cookie", "x")
+    r = client.get(path)
+    assert r.status_code == 200
+    audit = _Audit()
+    audit.feed(r.get_data(as_text=True))
+    assert audit.inline == []
+    for asset in audit.assets:
+        assert client.get(asset).status_code == 200, asset
+    assert 'id="settings-menu"' in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/app/nowhere", "/app/settings/nothing", "/app/a/b/c",
+                                  "/app/conversations/abc"])
+def test_unknown_app_paths_are_the_apps_not_found_page(client: FlaskClient, path: str) -> None:
+    assert client.get(path).status_code == 302  # no session: sign in first
+    client.set_cookie("access_token_cookie", "x")
+    r = client.get(path)
+    assert r.status_code == 404
+    assert r.mimetype == "text/html"
+    body = r.get_data(as_text=True)
+    assert "This page does not exist" in body and f"<code>{path}</code>" in body
+    assert client.get("/api/v1/nowhere").mimetype == "application/json"  # the API keeps JSON
+    assert client.get("/app/settings").headers["Location"] == "/app/settings/whatsapp"
+
+
+def test_llm_screen_links_the_analytics_app(client: FlaskClient,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    client.set_cookie("access_token_cookie", "x")
+    monkeypatch.delenv("ANALYTICS_URL", raising=False)
+    monkeypatch.setenv("STREAMLIT_PORT", "8599")
+    body = client.get("/app/settings/llm").get_data(as_text=True)
+    assert 'href="http://localhost:8599/"' in body
+    monkeypatch.setenv("ANALYTICS_URL", "https://analytics.example.com/")
+    body = client.get("/app/settings/llm").get_data(as_text=True)
+    assert 'href="https://analytics.example.com/"' in body

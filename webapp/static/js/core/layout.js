@@ -4,6 +4,7 @@
 import { $ } from "./dom.js";
 import * as realtime from "./realtime.js";
 import { loadSession, signOut } from "./session.js";
+import { initSettingsMenu, wireSettingsMenu } from "./settings_menu.js";
 
 const LIVE_LABELS = {
   idle: "Offline",
@@ -23,6 +24,7 @@ function showLiveState(state) {
  * the frames it needs and calls realtime.connect() before loading its data.
  */
 export async function initLayout() {
+  wireSettingsMenu();
   $("#sign-out").addEventListener("click", () => {
     realtime.disconnect();
     signOut();
@@ -31,5 +33,6 @@ export async function initLayout() {
   const session = await loadSession();
   $("#user-name").textContent = session.user.name;
   $("#tenant-name").textContent = session.tenant.name;
+  initSettingsMenu(session);
   return session;
 }
