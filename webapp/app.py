@@ -7,7 +7,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp.actions.routes import bp as actions_bp
 from webapp.activity.routes import bp as activity_bp
-from webapp.analysis.insights_routes import bp as insights_bp
 from webapp.analysis.routes import bp as analysis_bp
 from webapp.audit.routes import bp as audit_bp
 from webapp.auth.routes import bp as auth_bp
@@ -26,6 +25,7 @@ from webapp.http.jwt import init_jwt
 from webapp.http.limits import init_limits
 from webapp.http.middleware import configure_logging, init_middleware
 from webapp.http.openapi import build_document
+from webapp.insights.routes import bp as insights_bp
 from webapp.integrations import worker as delivery_worker
 from webapp.integrations.routes import bp as integrations_bp
 from webapp.labels.routes import bp as labels_bp

@@ -45,7 +45,7 @@ def test_a_new_person_registers_from_the_link(page: Page, errors: ConsoleWatch,
     expect(page.locator("#invite-error")).to_contain_text("at least 10 characters")
     page.get_by_label("Choose a password").fill(PASSWORD)
     page.get_by_role("button", name="Create account and join").click()
-    expect(page).to_have_url(re.compile(r"/app/conversations"))
+    expect(page).to_have_url(re.compile(r"/app/home"))
     me = _me(page)
     assert (me["tenant"]["id"], me["user"]["role"], me["user"]["name"]) == (
         tenant.id, "manager", "Nina New")
@@ -64,7 +64,7 @@ def test_an_existing_account_signs_in_and_joins(page: Page, errors: ConsoleWatch
     expect(page.locator("#invite-error")).to_have_text("Wrong email or password.")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in and join").click()
-    expect(page).to_have_url(re.compile(r"/app/conversations"))
+    expect(page).to_have_url(re.compile(r"/app/home"))
     me = _me(page)
     assert me["tenant"]["id"] == tenant.id
     assert {m["tenant_name"] for m in me["memberships"]} == {"Elsewhere Ltd", "Acme Support"}
@@ -83,7 +83,7 @@ def test_signed_in_as_the_invitee_accepts_in_one_click(page: Page, errors: Conso
     expect(page.locator("#invite-accept-who")).to_contain_text(other.email)
     page.screenshot(path="/tmp/mf-invite-accept-desktop.png")
     button.click()
-    expect(page).to_have_url(re.compile(r"/app/conversations"))
+    expect(page).to_have_url(re.compile(r"/app/home"))
     me = _me(page)
     assert (me["tenant"]["id"], me["user"]["role"]) == (tenant.id, "viewer")
 
@@ -118,5 +118,5 @@ def test_a_member_already_is_simply_signed_in(page: Page, errors: ConsoleWatch,
     page.goto(live_server.url + _invite(live_server, tenant, other.email))
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in and join").click()
-    expect(page).to_have_url(re.compile(r"/app/conversations"))
+    expect(page).to_have_url(re.compile(r"/app/home"))
     assert _me(page)["tenant"]["id"] == tenant.id

@@ -82,7 +82,9 @@ def test_paged_lists_are_the_known_ones() -> None:
         "/api/v1/conversations/<int:conversation_id>/messages", "/api/v1/messages/search",
         "/api/v1/action-items", "/api/v1/action-items/<int:item_id>/comments",
         "/api/v1/notifications", "/api/v1/team/activity",
-        "/api/v1/integrations/<int:integration_id>/deliveries"}
+        "/api/v1/integrations/<int:integration_id>/deliveries", "/api/v1/contacts",
+        "/api/v1/conversations/<int:conversation_id>/notes", "/api/v1/important-messages",
+        "/api/v1/daily-summaries"}
 
 
 DEEP = [b"[" * 1000 + b"]" * 1000, b'{"a":' * 1000 + b"1" + b"}" * 1000,

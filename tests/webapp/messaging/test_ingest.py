@@ -94,14 +94,16 @@ def newest_names(records: list[Record]) -> tuple[dict[str, str], dict[str, str]]
     people: dict[str, tuple[dt.datetime, str]] = {}
     groups: dict[str, tuple[dt.datetime, str]] = {}
     for r in records:
-        if not isinstance(r, MessageRecord) or r.from_me:
+        if not isinstance(r, MessageRecord):
+            continue
+        if r.chat.endswith("@g.us") and r.chat_name:  # a subject, whoever's message carried it
+            groups[r.chat] = max(groups.get(r.chat, (r.timestamp, r.chat_name)),
+                                 (r.timestamp, r.chat_name))
+        if r.from_me:  # our own push name never names a customer
             continue
         named = [r.sender, r.sender_alt]
         if not r.chat.endswith("@g.us"):
             named += [r.chat, r.chat_alt]
-        elif r.chat_name:
-            groups[r.chat] = max(groups.get(r.chat, (r.timestamp, r.chat_name)),
-                                 (r.timestamp, r.chat_name))
         for jid in filter(None, named):
             if r.sender_name:
                 people[jid] = max(people.get(jid, (r.timestamp, r.sender_name)),
