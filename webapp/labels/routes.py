@@ -104,7 +104,7 @@ def list_labels(call: Call[None, None]) -> dict[str, Any]:
 
 
 @endpoint(bp, "/labels", method="POST", permission="labels.manage", body=LabelCreate,
-          response=LabelInfo, status=201)
+          response=LabelInfo, status=201, errors={409: "The name is taken (ignoring case)."})
 def create_label(call: Call[LabelCreate, None]) -> dict[str, Any]:
     """Create a label (409 when the name is taken, ignoring case)."""
     b = call.body
@@ -112,7 +112,8 @@ def create_label(call: Call[LabelCreate, None]) -> dict[str, Any]:
 
 
 @endpoint(bp, "/labels/<int:label_id>", method="PATCH", permission="labels.manage",
-          body=LabelChange, response=LabelInfo)
+          body=LabelChange, response=LabelInfo,
+          errors={409: "The name is taken (ignoring case)."})
 def update_label(call: Call[LabelChange, None], label_id: int) -> dict[str, Any]:
     """Rename or recolour a label (conversations carrying it update live)."""
     changes = call.body.model_dump(include=call.body.model_fields_set)

@@ -165,7 +165,9 @@ def search_messages(call: Call[None, SearchQuery]) -> Response:
 
 
 @endpoint(bp, "/messages/reply", method="POST", permission="messages.send", body=ReplyRequest,
-          response=Message, status=202)
+          response=Message, status=202,
+          errors={404: "No such conversation or quoted message.",
+                  409: "The conversation's number cannot send now."})
 def reply(call: Call[ReplyRequest, None]) -> dict[str, Any]:
     """Queue a reply; the gateway sends it (state queued -> sending -> sent/failed).
 
@@ -178,7 +180,9 @@ def reply(call: Call[ReplyRequest, None]) -> dict[str, Any]:
 
 
 @endpoint(bp, "/messages/forward", method="POST", permission="messages.send",
-          body=ForwardRequest, response=Message, status=202)
+          body=ForwardRequest, response=Message, status=202,
+          errors={404: "No such message or conversation.",
+                  409: "The message was deleted for everyone, or the number cannot send."})
 def forward(call: Call[ForwardRequest, None]) -> dict[str, Any]:
     """Queue a forward of a message to another conversation of the team.
 
