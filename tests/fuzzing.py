@@ -6,10 +6,16 @@ and an outbound policy that lets no fuzzed provider reach anything.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import Flask
 from werkzeug.serving import make_server
@@ -18,9 +24,11 @@ from tests import factories as make
 from webapp.db import Database
 from webapp.security import outbound
 
+CONFIG = Path(__file__).with_name("schemathesis.toml")
 # Operations the pass does not call: signing out would end the session every other request
-# uses (it is covered by tests/webapp/auth). The socket is fuzzed as plain HTTP (426/401/400).
-EXCLUDED_OPERATIONS = ("auth_logout",)
+# uses (tests/webapp/auth covers it), and the socket needs a WebSocket client (tests/webapp/
+# realtime; its plain-HTTP answers, 426/401/400, are in tests/webapp/http/test_fuzz.py).
+EXCLUDED_OPERATIONS = ("auth_logout", "realtime_realtime_socket")
 # What every pass checks: no 5xx, every status declared, every body matching its schema and
 # content type, and the request constraints (valid input accepted, invalid input refused).
 CHECKS = ("not_a_server_error", "status_code_conformance", "response_schema_conformance",
@@ -43,18 +51,47 @@ class _RefuseAll(outbound.OutboundPolicy):
                                        reason="fuzzing")
 
 
+REPO = Path(__file__).resolve().parents[1]
+
+
 @dataclass
-class Target:
-    """A served app and the credentials and ids of its seeded tenant."""
+class FuzzRun:
+    """What a schemathesis run did: its exit code, output, JSON report and duration."""
 
-    base_url: str
-    token: str
-    tenant_id: int
+    command: str
+    exit_code: int
+    output: str
+    report: dict[str, object]
+    seconds: float
 
-    @property
-    def headers(self) -> dict[str, str]:
-        """Bearer auth of the seeded owner."""
-        return {"Authorization": f"Bearer {self.token}"}
+
+def run_schemathesis(app: Flask, token: str, workdir: Path, *, max_examples: int,
+                     phases: str, seed_value: int = 1) -> FuzzRun:
+    """`st run` against the served app as the signed-in owner, with CHECKS and CONFIG."""
+    report = workdir / "schemathesis-report.json"
+    with refuse_outbound(), serve(app) as base:
+        cmd = [str(Path(sys.executable).parent / "st"), "--config-file", str(CONFIG), "run",
+               f"{base}/api/v1/openapi.json", "-H", f"Authorization: Bearer {token}",
+               "--checks", ",".join(CHECKS), "--phases", phases,
+               "--max-examples", str(max_examples), "--seed", str(seed_value),
+               "--workers", "1", "--report", "json", "--report-json-path", str(report),
+               "--no-color", "--suppress-health-check", "all",
+               "--generation-database", "none"]
+        for op in EXCLUDED_OPERATIONS:
+            cmd += ["--exclude-operation-id", op]
+        started = time.monotonic()
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=4 * 3600, cwd=REPO,
+                              env={**os.environ, "PYTHONPATH": str(REPO)})
+        elapsed = time.monotonic() - started
+    shown = " ".join("Authorization: Bearer <token>" if c.startswith("Authorization") else
+                     (c if " " not in c else repr(c)) for c in cmd)
+    shown = shown.replace(base, "http://127.0.0.1:<port>").replace(str(Path(sys.executable)
+                                                                        .parent) + "/", "")
+    shown = shown.replace(str(REPO) + "/", "").replace(str(report), "<report.json>")
+    output = done.stdout + done.stderr
+    (workdir / "schemathesis-output.txt").write_text(output)
+    data = json.loads(report.read_text()) if report.exists() else {}
+    return FuzzRun(shown, done.returncode, output, data, round(elapsed, 1))
 
 
 @contextmanager

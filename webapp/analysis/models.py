@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from webapp.analysis.schemas import Priority, Sentiment
-from webapp.inputs import Id, RequestModel
+from webapp.inputs import Id, RequestModel, given_requires, one_of_given, schema_rules
 from webapp.llm.models import AwareDatetime
 from webapp.llm.response_models import Attempt
 
@@ -30,6 +30,8 @@ class BatchAnalyzeRequest(_Strict):
     `since` must carry a time zone ("2026-11-25T09:02:00Z" or "+01:00"): a naive time is a 400,
     not silently read in the server's zone."""
 
+    model_config = ConfigDict(json_schema_extra=one_of_given("message_ids", "conversation_id",
+                                                             "since"))
     message_ids: list[Id] | None = Field(None, min_length=1, max_length=5000)
     conversation_id: Id | None = None
     since: AwareDatetime | None = None
@@ -53,6 +55,9 @@ class SummarizeRequest(_Strict):
 class ExtractActionsRequest(_Strict):
     """Propose action items from messages by ids, or from a conversation (optionally since)."""
 
+    model_config = ConfigDict(json_schema_extra=schema_rules(
+        one_of_given("message_ids", "conversation_id"),
+        given_requires("since", "conversation_id")))
     message_ids: list[Id] | None = Field(None, min_length=1, max_length=500)
     conversation_id: Id | None = None
     since: AwareDatetime | None = None  # only with conversation_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from webapp.inputs import Id, RequestModel
+from webapp.inputs import Id, RequestModel, one_of_given
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
@@ -14,8 +14,10 @@ class _Strict(RequestModel):
 
 
 class RegisterRequest(_Strict):
-    """Create a tenant and its owner, or join a tenant with an invitation token."""
+    """Create a tenant and its owner (`tenant_name`), or join a tenant with an invitation
+    token (`invitation_token`): exactly one of the two."""
 
+    model_config = ConfigDict(json_schema_extra=one_of_given("tenant_name", "invitation_token"))
     email: str = Field(pattern=EMAIL_PATTERN, max_length=254)
     password: str = Field(min_length=10, max_length=256)
     name: str = Field(min_length=1, max_length=200)

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from flask import Blueprint
 from pydantic import (
     AfterValidator,
     BaseModel,
+    ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 
 from webapp.http.api import Call, endpoint
 from webapp.http.context import db
-from webapp.inputs import Id, RequestModel
+from webapp.inputs import Id, RequestModel, not_nullable
 from webapp.labels import service
 from webapp.messaging.schemas import Conversation
 
@@ -25,15 +28,22 @@ bp = Blueprint("labels", __name__, url_prefix="/api/v1")
 
 def _check_name(value: str) -> str:
     # The conversation list's `label=` filter reads a number as a label id.
-    if value.isdigit():
+    if _DIGITS.fullmatch(value):
         raise ValueError("cannot be only digits (the list filter reads digits as a label id)")
-    if not value.isprintable():
+    if _CONTROL.search(value):
         raise ValueError("cannot contain control characters")
     return value
 
 
+# Control characters (C0, DEL, C1) and the line/paragraph separators: a label is one line.
+_CONTROL_CLASS = "[\x00-\x1f\x7f-\x9f\u2028\u2029]"
+_CONTROL = re.compile(_CONTROL_CLASS)
+_DIGITS = re.compile("[0-9]+")
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50),
-                 AfterValidator(_check_name)]
+                 AfterValidator(_check_name),
+                 WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 50,
+                                 "pattern": f"^(?!\\s*[0-9]+\\s*$)[^{_CONTROL_CLASS[1:-1]}]*$",
+                                 "description": "not only digits; no control characters"})]
 Color = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True,
                                          pattern=r"^#[0-9a-fA-F]{6}$")]
 
@@ -46,8 +56,10 @@ class LabelCreate(RequestModel):
 
 
 class LabelChange(RequestModel):
-    """A new name and/or colour; absent fields stay."""
+    """A new name and/or colour; absent fields stay (neither can be null)."""
 
+    model_config = ConfigDict(json_schema_extra=not_nullable(
+        "name", "color", extra={"minProperties": 1}))
     name: Name | None = None
     color: Color | None = None
 

@@ -15,7 +15,16 @@ from pydantic import (
     model_validator,
 )
 
-from webapp.inputs import Day, Id, Instant, RequestModel
+from webapp.inputs import (
+    Day,
+    Id,
+    Instant,
+    RequestModel,
+    given_forbids,
+    given_requires,
+    not_nullable,
+    schema_rules,
+)
 from webapp.pagination import PageQuery
 
 
@@ -39,10 +48,15 @@ class ProviderFields(_Strict):
     """Settings shared by create and update (all optional here)."""
 
     model: str | None = Field(None, min_length=1, max_length=200)
-    api_base: str | None = Field(None, max_length=500, pattern=r"^https?://\S+$")
+    api_base: str | None = Field(
+        None, max_length=500, pattern=r"^https?://\S+$",
+        description="Refused (400 `api_base_refused`) when it is a loopback, private, "
+                    "link-local or otherwise non-public address the deployment's "
+                    "OUTBOUND_ALLOW does not list.")
     temperature: float | None = Field(None, ge=0, le=2)
     max_tokens: int | None = Field(None, ge=1, le=200_000)
-    timeout_s: float | None = Field(None, gt=0, le=600)
+    timeout_s: float | None = Field(None, ge=0.1, le=600,
+                                    description="seconds, stored with one decimal")
     requests_per_minute: int | None = Field(None, ge=1, le=1_000_000)
     requests_per_day: int | None = Field(None, ge=1, le=100_000_000)
     monthly_budget_usd: Decimal | None = Field(None, ge=0, le=Decimal("100000000"),
@@ -55,9 +69,21 @@ class ProviderFields(_Strict):
     is_default: bool | None = None
 
 
+def _kind_is(*kinds: str) -> dict[str, object]:
+    return {"required": ["kind"], "properties": {"kind": {"enum": list(kinds)}}}
+
+
 class ProviderCreate(ProviderFields):
     """A new provider; `api_key` is required except for `local` and `openai_compatible`."""
 
+    model_config = ConfigDict(json_schema_extra=schema_rules(
+        {"if": _kind_is("local"), "then": given_forbids("kind", "api_key", "api_base")["then"]},
+        {"if": _kind_is("openai_compatible"),
+         "then": given_requires("kind", "api_base", "model")["then"]},
+        {"if": _kind_is("anthropic", "openai", "cohere"),
+         "then": given_requires("kind", "api_key")["then"]},
+        given_requires("price_input_per_mtok", "price_output_per_mtok"),
+        given_requires("price_output_per_mtok", "price_input_per_mtok")))
     name: str = Field(min_length=1, max_length=100)
     kind: Kind
     api_key: str | None = Field(None, min_length=1, max_length=1000)
@@ -76,8 +102,12 @@ class ProviderCreate(ProviderFields):
 
 
 class ProviderUpdate(ProviderFields):
-    """Changes to a provider; `api_key` rotates the key (null clears it where allowed)."""
+    """Changes to a provider; `api_key` rotates the key (null clears it where allowed).
+    `name`, `model`, `temperature`, `max_tokens`, `timeout_s`, `active` and `is_default`
+    cannot be null."""
 
+    model_config = ConfigDict(json_schema_extra=not_nullable(
+        "name", "model", "temperature", "max_tokens", "timeout_s", "active", "is_default"))
     name: str | None = Field(None, min_length=1, max_length=100)
     api_key: str | None = Field(None, min_length=1, max_length=1000)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from flask import Blueprint, Response
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from webapp.http.api import Call, endpoint
 from webapp.http.context import db
-from webapp.inputs import Id, IdOrZero, Instant, RequestModel
+from webapp.inputs import Id, IdOrZero, Instant, RequestModel, not_nullable
 from webapp.messaging import conversations, search, sending
 from webapp.messaging.schemas import (
     Conversation,
@@ -64,6 +64,11 @@ class ConversationChange(RequestModel):
     """Fields to change; absent fields stay; `assignee_id: null` unassigns and
     `snoozed_until: null` clears the snooze."""
 
+    model_config = ConfigDict(json_schema_extra=not_nullable("status", "priority", extra={
+        "minProperties": 1,
+        "if": {"required": ["snoozed_until"],
+               "properties": {"snoozed_until": {"not": {"type": "null"}}}},
+        "then": {"properties": {"status": {"const": "snoozed"}}}}))
     status: Status | None = None
     assignee_id: Id | None = None
     priority: Priority | None = None

@@ -15,7 +15,10 @@ DeviceStatus = Literal["pending", "pairing", "connected", "disconnected", "logge
 class DeviceRequest(RequestModel):
     """A WhatsApp number to pair: by QR code, or by a code sent to `pair_phone`."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={
+        "if": {"required": ["kind"], "properties": {"kind": {"const": "simulator"}}},
+        "then": {"not": {"required": ["pair_phone"],
+                         "properties": {"pair_phone": {"not": {"type": "null"}}}}}})
     display_name: str = Field(min_length=1, max_length=100)
     kind: Literal["neonize", "simulator"] = "neonize"
     pair_phone: str | None = Field(None, pattern=r"^\+?[1-9][0-9]{6,14}$",

@@ -129,3 +129,24 @@ def test_explicit_errors_are_declared_with_their_meaning(client: FlaskClient) ->
     assert {"400", "401", "413", "429"} <= set(login) and "403" not in login
     health = doc["paths"]["/api/v1/llm/health"]["get"]["responses"]
     assert "404" not in health and "413" not in health  # no id, no body
+
+
+def test_every_event_type_written_is_documented(client: FlaskClient) -> None:
+    """Each event type the SQL writes (and the migrations' triggers) has a frame schema."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    written: set[str] = set()
+    pattern = re.compile(r"(?:mf_current_tenant\(\)|new\.tenant_id|\(\d+),\s*'([a-z_]+\.[a-z_]+)'")
+    for path in [*root.glob("webapp/**/sql/*.sql"), *root.glob("migrations/0*.sql")]:
+        written |= set(pattern.findall(path.read_text()))
+    written |= {"whatsapp.device"}  # webapp/whatsapp/sql/devices.sql takes the type's data
+    doc = client.get("/api/v1/openapi.json").get_json()
+    frame = doc["components"]["schemas"]["WebSocketServerFrame"]
+    assert {"message.created", "conversation.updated", "provider.health"} <= written
+    assert written <= set(frame["discriminator"]["mapping"]), written
+    for ref in frame["discriminator"]["mapping"].values():
+        assert ref.rsplit("/", 1)[1] in doc["components"]["schemas"]
+    assert {"4401", "4403", "4429"} <= set(frame["x-close-codes"])
+    realtime = next(t for t in doc["tags"] if t["name"] == "realtime")
+    assert "WebSocketServerFrame" in realtime["description"]
