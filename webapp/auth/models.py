@@ -34,6 +34,9 @@ class RegisterRequest(_Strict):
 class LoginRequest(_Strict):
     """Sign in; `tenant_id` picks one tenant when the user belongs to several."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"email": "ana@example.com", "password": "correct horse battery"}]})
+
     email: str = Field(max_length=254)
     password: str = Field(min_length=1, max_length=256)
     tenant_id: Id | None = None
@@ -64,6 +67,11 @@ class TenantOut(BaseModel):
 
 class AuthResponse(BaseModel):
     """Tokens (null in cookie mode, where they travel as HttpOnly cookies) plus who signed in."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "access_token": "eyJhbGciOiJIUzI1NiIs...", "refresh_token": "eyJhbGciOiJIUzI1NiIs...",
+        "user": {"id": 1, "email": "ana@example.com", "name": "Ana", "role": "owner"},
+        "tenant": {"id": 1, "name": "Acme Support"}}]})
 
     access_token: str | None
     refresh_token: str | None

@@ -51,6 +51,9 @@ Color = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True,
 class LabelCreate(RequestModel):
     """A new label: a name unique in the team (ignoring case) and a "#rrggbb" colour."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "VIP",
+                                                               "color": "#16a34a"}]})
+
     name: Name
     color: Color | None = Field(None, description='"#rrggbb"; default #64748b')
 

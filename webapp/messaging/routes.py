@@ -86,6 +86,9 @@ class ConversationChange(RequestModel):
 class ReplyRequest(RequestModel):
     """A text reply in a conversation, optionally quoting one of its messages."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"conversation_id": 12, "text": "The invoice is on its way.", "quoted_message_id": 345}]})
+
     conversation_id: Id
     text: str = Field(min_length=1, max_length=4096)
     quoted_message_id: Id | None = None

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from pydantic import BaseModel
 
 from webapp.http.api import REGISTRY, EndpointSpec
 
@@ -150,3 +151,15 @@ def test_every_event_type_written_is_documented(client: FlaskClient) -> None:
     assert {"4401", "4403", "4429"} <= set(frame["x-close-codes"])
     realtime = next(t for t in doc["tags"] if t["name"] == "realtime")
     assert "WebSocketServerFrame" in realtime["description"]
+
+
+def test_examples_are_valid_for_their_models() -> None:
+    """An example in the document is a request the API accepts or an answer it gives."""
+    models = {m for s in REGISTRY for m in (s.body, s.query, s.response)
+              if isinstance(m, type) and issubclass(m, BaseModel)}
+    checked = 0
+    for model in models:
+        for example in model.model_json_schema().get("examples", []):
+            model.model_validate(example)
+            checked += 1
+    assert checked >= 5
