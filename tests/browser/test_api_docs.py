@@ -33,7 +33,7 @@ def test_the_reference_renders_under_the_csp(page: Page, errors: ConsoleWatch,
     assert nonce and "script-src 'self';" in csp and "unsafe-inline" not in csp
     # Redoc has rendered the document: the title, an operation and the realtime protocol.
     expect(page.get_by_role("heading", name=re.compile("MessageFlow API"))).to_be_visible(
-        timeout=20_000)
+        timeout=60_000)
     expect(page.get_by_text("Sign in with email and password").first).to_be_attached()
     expect(page.get_by_text("WebSocketServerFrame").first).to_be_attached()
     styles = page.evaluate("() => [...document.querySelectorAll('style')]"
@@ -44,6 +44,9 @@ def test_the_reference_renders_under_the_csp(page: Page, errors: ConsoleWatch,
     assert others == []
     page.set_viewport_size({"width": 1280, "height": 800})
     page.screenshot(path="/tmp/api-docs-1280.png")
+    page.goto(live_server.url + "/api/v1/docs#tag/realtime")
+    expect(page.get_by_text("Close codes").first).to_be_visible(timeout=60_000)
+    page.screenshot(path="/tmp/api-docs-realtime.png")
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path="/tmp/api-docs-390.png")
 

@@ -102,7 +102,7 @@ def _frame(name: str, type_: str, data: type[BaseModel], doc: str, *,
            with_id: bool) -> type[BaseModel]:
     fields: dict[str, Any] = {"type": (Literal[type_], ...), "data": (data, ...)}
     if with_id:
-        fields = {"id": (int, Field(description="event id: reconnect with since=<it>")),
+        fields = {"id": (int, Field(description="the event id: reconnect with `since` set to it")),
                   **fields}
     model: type[BaseModel] = create_model(name, __doc__=doc, **fields)
     return model
