@@ -76,7 +76,7 @@ def run_schemathesis(app: Flask, token: str, workdir: Path, *, max_examples: int
                "--max-examples", str(max_examples), "--seed", str(seed_value),
                "--workers", "1", "--report", "json", "--report-json-path", str(report),
                "--no-color", "--suppress-health-check", "all",
-               "--generation-database", "none"]
+               "--generation-database", "none", "--request-timeout", "60"]
         for op in EXCLUDED_OPERATIONS:
             cmd += ["--exclude-operation-id", op]
         started = time.monotonic()

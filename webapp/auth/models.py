@@ -6,7 +6,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from webapp.inputs import Id, RequestModel, one_of_given
 
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# No "@", control character or space (written out: `\s` differs between Python's re and the
+# ECMAScript regexes of JSON Schema, e.g. for U+0085).
+_ADDR = "[^@\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+EMAIL_PATTERN = f"^{_ADDR}+@{_ADDR}+\\.{_ADDR}+$"
 
 
 class _Strict(RequestModel):

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
-from typing import Annotated, Literal
+import math
+import re
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from webapp.inputs import (
     Day,
@@ -40,6 +45,39 @@ AwareDatetime = Annotated[Instant, AfterValidator(_aware)]
 Kind = Literal["anthropic", "openai", "cohere", "openai_compatible", "local"]
 
 
+def _usd(limit: int) -> object:
+    """A USD amount 0..limit: a decimal string with up to 6 places, or a JSON number (rounded
+    to 6 places: a binary float has no exact decimal places). The schema says the same."""
+    digits = len(str(limit)) - 1
+    pattern = (f"^([0-9]{{1,{digits}}}(\\.[0-9]{{1,6}})?|{limit}(\\.0{{1,6}})?)$")
+    text = re.compile(pattern)
+
+    def parse(value: Any) -> Decimal:
+        if isinstance(value, Decimal):
+            amount = value
+        elif isinstance(value, int | float) and not isinstance(value, bool) and \
+                math.isfinite(value):
+            amount = Decimal(str(value)).quantize(Decimal("0.000001"), ROUND_HALF_EVEN)
+        elif isinstance(value, str) and text.fullmatch(value):
+            amount = Decimal(value)
+        else:
+            raise PydanticCustomError(
+                "usd", "must be a USD amount: a number or a string such as \"12.50\" "
+                       "(at most 6 decimal places)")
+        if not 0 <= amount <= limit:
+            raise PydanticCustomError("usd_range", "must be between 0 and {limit}",
+                                      {"limit": limit})
+        return amount
+
+    return Annotated[Decimal, BeforeValidator(parse), WithJsonSchema({"anyOf": [
+        {"type": "number", "minimum": 0, "maximum": limit},
+        {"type": "string", "pattern": pattern}]})]
+
+
+Budget = _usd(100_000_000)
+PricePerMtok = _usd(100_000)
+
+
 class _Strict(RequestModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -59,12 +97,9 @@ class ProviderFields(_Strict):
                                     description="seconds, stored with one decimal")
     requests_per_minute: int | None = Field(None, ge=1, le=1_000_000)
     requests_per_day: int | None = Field(None, ge=1, le=100_000_000)
-    monthly_budget_usd: Decimal | None = Field(None, ge=0, le=Decimal("100000000"),
-                                             decimal_places=6)
-    price_input_per_mtok: Decimal | None = Field(None, ge=0, le=Decimal("100000"),
-                                               decimal_places=6)
-    price_output_per_mtok: Decimal | None = Field(None, ge=0, le=Decimal("100000"),
-                                                decimal_places=6)
+    monthly_budget_usd: Budget | None = None
+    price_input_per_mtok: PricePerMtok | None = None
+    price_output_per_mtok: PricePerMtok | None = None
     active: bool | None = None
     is_default: bool | None = None
 

@@ -239,8 +239,8 @@ def update_conversation(db: Database, p: Principal, conversation_id: int,
         assignee = changes.get("assignee_id")
         if assignee is not None and conn.execute(Q.is_member, {"user_id": assignee}) \
                 .fetchone() is None:
-            raise ValidationFailed(
-                "assignee_id must be a member of this team.",
+            raise NotFound(  # an unknown id, like every other reference (was a 400)
+                "assignee_id must be a member of this team.", code="assignee_not_found",
                 details={"fields": {"assignee_id": "not a member of this tenant"}})
         if conn.execute(Q.update_conversation, params).fetchone() is None:
             raise NotFound("No such conversation.")

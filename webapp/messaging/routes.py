@@ -129,6 +129,7 @@ def get_conversation(call: Call[None, None], conversation_id: int) -> dict[str, 
 
 @endpoint(bp, "/conversations/<int:conversation_id>", method="PATCH",
           permission="conversations.update", body=ConversationChange, response=Conversation,
+          errors={404: "No such conversation, or the assignee is not a member of the team."},
           reuse_transaction=True)
 def update_conversation(call: Call[ConversationChange, None],
                         conversation_id: int) -> dict[str, Any]:

@@ -92,3 +92,31 @@ def test_the_document_states_the_rules_between_fields(client: FlaskClient) -> No
     assert schemas["ConversationChange"]["minProperties"] == 1
 
 
+
+
+@pytest.mark.parametrize(("value", "stored"), [(83076656.93278776, "83076656.932788"),
+                                               ("12.5", "12.500000"), (0, "0.000000")])
+def test_usd_amounts(client: FlaskClient, boss: Member, value: Any, stored: str) -> None:
+    """A JSON number with more than 6 places was refused although the schema allowed it; a
+    number is now rounded to 6 places, a string must have at most 6."""
+    r = client.post("/api/v1/llm/providers", headers=boss.headers,
+                    json={"name": f"L{stored}", "kind": "local", "monthly_budget_usd": value})
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["monthly_budget_usd"] == stored
+
+
+@pytest.mark.parametrize("value", ["", "1.1234567", "1e3", " 1", True, -1, 100000001])
+def test_usd_amounts_refused(client: FlaskClient, boss: Member, value: Any) -> None:
+    """`""` passed the schema (a bare string) and was refused."""
+    r = client.post("/api/v1/llm/providers", headers=boss.headers,
+                    json={"name": "Refused", "kind": "local", "monthly_budget_usd": value})
+    assert "monthly_budget_usd" in _fields(r)
+
+
+def test_an_email_with_a_next_line_character(client: FlaskClient) -> None:
+    """U+0085 is whitespace to Python's `\\s` but not to JSON Schema's: the pattern spells the
+    characters out so both refuse it."""
+    r = client.post("/api/v1/auth/register", json={
+        "email": "k\u0085@example.com", "password": "correct horse battery", "name": "K",
+        "tenant_name": "T"})
+    assert "email" in _fields(r)
