@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Callable
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated, Any, Literal
 
@@ -45,12 +46,15 @@ AwareDatetime = Annotated[Instant, AfterValidator(_aware)]
 Kind = Literal["anthropic", "openai", "cohere", "openai_compatible", "local"]
 
 
-def _usd(limit: int) -> object:
-    """A USD amount 0..limit: a decimal string with up to 6 places, or a JSON number (rounded
-    to 6 places: a binary float has no exact decimal places). The schema says the same."""
+def _usd_pattern(limit: int) -> str:
     digits = len(str(limit)) - 1
-    pattern = (f"^([0-9]{{1,{digits}}}(\\.[0-9]{{1,6}})?|{limit}(\\.0{{1,6}})?)$")
-    text = re.compile(pattern)
+    return f"^([0-9]{{1,{digits}}}(\\.[0-9]{{1,6}})?|{limit}(\\.0{{1,6}})?)$"
+
+
+def _usd_parser(limit: int) -> Callable[[Any], Decimal]:
+    """A USD amount 0..limit: a decimal string with up to 6 places, or a JSON number (rounded
+    to 6 places: a binary float has no exact decimal places). `_usd_schema` says the same."""
+    text = re.compile(_usd_pattern(limit))
 
     def parse(value: Any) -> Decimal:
         if isinstance(value, Decimal):
@@ -69,13 +73,18 @@ def _usd(limit: int) -> object:
                                       {"limit": limit})
         return amount
 
-    return Annotated[Decimal, BeforeValidator(parse), WithJsonSchema({"anyOf": [
-        {"type": "number", "minimum": 0, "maximum": limit},
-        {"type": "string", "pattern": pattern}]})]
+    return parse
 
 
-Budget = _usd(100_000_000)
-PricePerMtok = _usd(100_000)
+def _usd_schema(limit: int) -> dict[str, Any]:
+    return {"anyOf": [{"type": "number", "minimum": 0, "maximum": limit},
+                      {"type": "string", "pattern": _usd_pattern(limit)}]}
+
+
+Budget = Annotated[Decimal, BeforeValidator(_usd_parser(100_000_000)),
+                   WithJsonSchema(_usd_schema(100_000_000))]
+PricePerMtok = Annotated[Decimal, BeforeValidator(_usd_parser(100_000)),
+                         WithJsonSchema(_usd_schema(100_000))]
 
 
 class _Strict(RequestModel):
