@@ -26,7 +26,9 @@ MANAGE, READ, COSTS = "llm.providers.manage", "llm.usage.read", "costs.read"
 
 # -- providers -------------------------------------------------------------------------------
 @endpoint(bp, "/llm/providers", method="POST", permission=MANAGE, body=ProviderCreate,
-          response=r.Provider, status=201, errors={409: "A provider with this name exists."})
+          response=r.Provider, status=201,
+          errors={409: "A provider with this name exists.",
+                  422: "A monthly budget on a model whose price is unknown (give prices)."})
 def create_provider(call: Call[ProviderCreate, None]) -> dict[str, Any]:
     """Add a provider; its key is encrypted and only a masked hint is ever shown."""
     return providers.create_provider(db(), ctx().box, call.who, call.body, call.meta)
@@ -53,7 +55,10 @@ def get_provider(call: Call[None, None], provider_id: int) -> dict[str, Any]:
 
 @endpoint(bp, "/llm/providers/<int:provider_id>", method="PATCH", permission=MANAGE,
           body=ProviderUpdate, response=r.Provider,
-          errors={409: "A provider with this name exists."})
+          errors={409: "A provider with this name exists.",
+                  422: "The change does not fit the provider's kind or other settings (a key "
+                       "or api_base for local, no key for a paid kind, one price of two, a "
+                       "budget without a known price)."})
 def update_provider(call: Call[ProviderUpdate, None], provider_id: int) -> dict[str, Any]:
     """Change a provider (audited; kept in its history); `api_key` rotates the key."""
     return providers.update_provider(db(), ctx().box, call.who, provider_id, call.body,
