@@ -129,6 +129,13 @@ Instant = Annotated[dt.datetime, BeforeValidator(_instant_text), AfterValidator(
                                     "pattern": f"^{YEARS}-"})]
 
 
+# Python's str.strip() whitespace, spelled out (`\s` differs between Python and JSON Schema's
+# ECMAScript regexes): NON_BLANK is a schema pattern for "has a character that is not one".
+SPACES = ("\t-\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f"
+          "\u3000")
+NON_BLANK = f"[^{SPACES}]"
+
+
 def _given(name: str) -> dict[str, Any]:
     return {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from webapp.inputs import Id, RequestModel, one_of_given
+from webapp.inputs import NON_BLANK, Id, RequestModel, one_of_given
 
 # No "@", control character or space (written out: `\s` differs between Python's re and the
 # ECMAScript regexes of JSON Schema, e.g. for U+0085).
@@ -23,8 +23,9 @@ class RegisterRequest(_Strict):
     model_config = ConfigDict(json_schema_extra=one_of_given("tenant_name", "invitation_token"))
     email: str = Field(pattern=EMAIL_PATTERN, max_length=254)
     password: str = Field(min_length=10, max_length=256)
-    name: str = Field(min_length=1, max_length=200)
-    tenant_name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=200, pattern=NON_BLANK)
+    tenant_name: str | None = Field(default=None, min_length=1, max_length=200,
+                                    pattern=NON_BLANK)
     invitation_token: str | None = Field(default=None, min_length=16, max_length=200)
     use_cookies: bool = False
 

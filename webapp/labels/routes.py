@@ -19,7 +19,7 @@ from pydantic import (
 
 from webapp.http.api import Call, endpoint
 from webapp.http.context import db
-from webapp.inputs import Id, RequestModel, not_nullable
+from webapp.inputs import NON_BLANK, SPACES, Id, RequestModel, not_nullable
 from webapp.labels import service
 from webapp.messaging.schemas import Conversation
 
@@ -42,7 +42,8 @@ _DIGITS = re.compile("[0-9]+")
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50),
                  AfterValidator(_check_name),
                  WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 50,
-                                 "pattern": f"^(?!\\s*[0-9]+\\s*$)[^{_CONTROL_CLASS[1:-1]}]*$",
+                                 "pattern": f"^(?=.*{NON_BLANK})(?![{SPACES}]*[0-9]+[{SPACES}]*$)"
+                                            f"[^{_CONTROL_CLASS[1:-1]}]*$",
                                  "description": "not only digits; no control characters"})]
 Color = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True,
                                          pattern=r"^#[0-9a-fA-F]{6}$")]

@@ -22,6 +22,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from webapp.inputs import (
+    NON_BLANK,
+    SPACES,
     Day,
     Id,
     Instant,
@@ -46,15 +48,16 @@ AwareDatetime = Annotated[Instant, AfterValidator(_aware)]
 Kind = Literal["anthropic", "openai", "cohere", "openai_compatible", "local"]
 
 
-def _usd_pattern(limit: int) -> str:
-    digits = len(str(limit)) - 1
-    return f"^([0-9]{{1,{digits}}}(\\.[0-9]{{1,6}})?|{limit}(\\.0{{1,6}})?)$"
+def _usd_pattern(digits: int) -> str:
+    return f"^[0-9]{{1,{digits}}}(\\.[0-9]{{1,6}})?$"
 
 
-def _usd_parser(limit: int) -> Callable[[Any], Decimal]:
-    """A USD amount 0..limit: a decimal string with up to 6 places, or a JSON number (rounded
-    to 6 places: a binary float has no exact decimal places). `_usd_schema` says the same."""
-    text = re.compile(_usd_pattern(limit))
+def _usd_parser(digits: int) -> Callable[[Any], Decimal]:
+    """A USD amount of up to `digits` integer digits and 6 places (what its numeric column
+    holds): a decimal string, or a JSON number rounded to 6 places (a binary float has no exact
+    decimal places). `_usd_schema` says the same."""
+    text = re.compile(_usd_pattern(digits))
+    limit = Decimal("9" * digits + ".999999")
 
     def parse(value: Any) -> Decimal:
         if isinstance(value, Decimal):
@@ -70,21 +73,22 @@ def _usd_parser(limit: int) -> Callable[[Any], Decimal]:
                        "(at most 6 decimal places)")
         if not 0 <= amount <= limit:
             raise PydanticCustomError("usd_range", "must be between 0 and {limit}",
-                                      {"limit": limit})
+                                      {"limit": str(limit)})
         return amount
 
     return parse
 
 
-def _usd_schema(limit: int) -> dict[str, Any]:
-    return {"anyOf": [{"type": "number", "minimum": 0, "maximum": limit},
-                      {"type": "string", "pattern": _usd_pattern(limit)}]}
+def _usd_schema(digits: int) -> dict[str, Any]:
+    return {"anyOf": [{"type": "number", "minimum": 0,
+                       "maximum": float("9" * digits + ".999999")},
+                      {"type": "string", "pattern": _usd_pattern(digits)}]}
 
 
-Budget = Annotated[Decimal, BeforeValidator(_usd_parser(100_000_000)),
-                   WithJsonSchema(_usd_schema(100_000_000))]
-PricePerMtok = Annotated[Decimal, BeforeValidator(_usd_parser(100_000)),
-                         WithJsonSchema(_usd_schema(100_000))]
+# numeric(14, 6) and numeric(12, 6): 10^8 overflowed the column (a 500 the fuzzing found).
+Budget = Annotated[Decimal, BeforeValidator(_usd_parser(8)), WithJsonSchema(_usd_schema(8))]
+PricePerMtok = Annotated[Decimal, BeforeValidator(_usd_parser(5)),
+                         WithJsonSchema(_usd_schema(5))]
 
 
 class _Strict(RequestModel):
@@ -94,9 +98,9 @@ class _Strict(RequestModel):
 class ProviderFields(_Strict):
     """Settings shared by create and update (all optional here)."""
 
-    model: str | None = Field(None, min_length=1, max_length=200)
+    model: str | None = Field(None, min_length=1, max_length=200, pattern=NON_BLANK)
     api_base: str | None = Field(
-        None, max_length=500, pattern=r"^https?://\S+$",
+        None, max_length=500, pattern=f"^https?://[^{SPACES}]+$",
         description="Refused (400 `api_base_refused`) when it is a loopback, private, "
                     "link-local or otherwise non-public address the deployment's "
                     "OUTBOUND_ALLOW does not list.")
@@ -128,9 +132,9 @@ class ProviderCreate(ProviderFields):
          "then": given_requires("kind", "api_key")["then"]},
         given_requires("price_input_per_mtok", "price_output_per_mtok"),
         given_requires("price_output_per_mtok", "price_input_per_mtok")))
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=100, pattern=NON_BLANK)
     kind: Kind
-    api_key: str | None = Field(None, min_length=1, max_length=1000)
+    api_key: str | None = Field(None, min_length=1, max_length=1000, pattern=NON_BLANK)
 
     @model_validator(mode="after")
     def _consistent(self) -> ProviderCreate:
@@ -152,8 +156,8 @@ class ProviderUpdate(ProviderFields):
 
     model_config = ConfigDict(json_schema_extra=not_nullable(
         "name", "model", "temperature", "max_tokens", "timeout_s", "active", "is_default"))
-    name: str | None = Field(None, min_length=1, max_length=100)
-    api_key: str | None = Field(None, min_length=1, max_length=1000)
+    name: str | None = Field(None, min_length=1, max_length=100, pattern=NON_BLANK)
+    api_key: str | None = Field(None, min_length=1, max_length=1000, pattern=NON_BLANK)
 
 
 class AssignProvider(_Strict):

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from webapp.inputs import RequestModel
+from webapp.inputs import NON_BLANK, RequestModel
 
 DeviceStatus = Literal["pending", "pairing", "connected", "disconnected", "logged_out", "outdated"]
 
@@ -19,7 +19,7 @@ class DeviceRequest(RequestModel):
         "if": {"required": ["kind"], "properties": {"kind": {"const": "simulator"}}},
         "then": {"not": {"required": ["pair_phone"],
                          "properties": {"pair_phone": {"not": {"type": "null"}}}}}})
-    display_name: str = Field(min_length=1, max_length=100)
+    display_name: str = Field(min_length=1, max_length=100, pattern=NON_BLANK)
     kind: Literal["neonize", "simulator"] = "neonize"
     pair_phone: str | None = Field(None, pattern=r"^\+?[1-9][0-9]{6,14}$",
                                    description="E.164 digits of the number to pair by code")

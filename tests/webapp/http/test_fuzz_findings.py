@@ -105,9 +105,11 @@ def test_usd_amounts(client: FlaskClient, boss: Member, value: Any, stored: str)
     assert r.get_json()["monthly_budget_usd"] == stored
 
 
-@pytest.mark.parametrize("value", ["", "1.1234567", "1e3", " 1", True, -1, 100000001])
+@pytest.mark.parametrize("value", ["", "1.1234567", "1e3", " 1", True, -1, 100000001,
+                                   100000000, "100000000"])
 def test_usd_amounts_refused(client: FlaskClient, boss: Member, value: Any) -> None:
-    """`""` passed the schema (a bare string) and was refused."""
+    """`""` passed the schema (a bare string) and was refused; 100000000, the documented
+    maximum, overflowed the numeric(14, 6) column: a 500."""
     r = client.post("/api/v1/llm/providers", headers=boss.headers,
                     json={"name": "Refused", "kind": "local", "monthly_budget_usd": value})
     assert "monthly_budget_usd" in _fields(r)
@@ -120,3 +122,25 @@ def test_an_email_with_a_next_line_character(client: FlaskClient) -> None:
         "email": "k\u0085@example.com", "password": "correct horse battery", "name": "K",
         "tenant_name": "T"})
     assert "email" in _fields(r)
+
+
+def test_the_largest_budget_fits_its_column(client: FlaskClient, boss: Member) -> None:
+    r = client.post("/api/v1/llm/providers", headers=boss.headers,
+                    json={"name": "Max", "kind": "local", "monthly_budget_usd": "99999999.999999"})
+    assert r.status_code == 201, r.get_json()
+
+
+@pytest.mark.parametrize(("path", "body", "field"), [
+    ("/api/v1/whatsapp/devices", {"display_name": "\t", "kind": "simulator"}, "display_name"),
+    ("/api/v1/labels", {"name": " \u3000 "}, "name"),
+    ("/api/v1/llm/providers", {"name": "\u2003", "kind": "local"}, "name"),
+])
+def test_blank_text_is_refused_and_the_schema_says_so(client: FlaskClient, boss: Member,
+                                                      path: str, body: dict[str, Any],
+                                                      field: str) -> None:
+    """Blank text passed `minLength: 1` in the schema, then stripping left nothing (400)."""
+    assert field in _fields(client.post(path, headers=boss.headers, json=body))
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    model = {"/api/v1/whatsapp/devices": "DeviceRequest", "/api/v1/labels": "LabelCreate",
+             "/api/v1/llm/providers": "ProviderCreate"}[path]
+    assert "pattern" in schemas[model]["properties"][field]
