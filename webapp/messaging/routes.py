@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field, field_validator
 
 from webapp.http.api import Call, endpoint
 from webapp.http.context import db
-from webapp.inputs import Id, IdOrZero, Instant, RequestModel, not_nullable
+from webapp.inputs import NON_BLANK, Id, IdOrZero, Instant, RequestModel, not_nullable
 from webapp.messaging import conversations, search, sending
 from webapp.messaging.schemas import (
     Conversation,
@@ -57,7 +57,8 @@ class MessagesQuery(PageQuery):
 class SearchQuery(PageQuery):
     """`q` in websearch syntax ("quoted phrase", or, -not)."""
 
-    q: str = Field(min_length=1, max_length=500)
+    q: str = Field(min_length=1, max_length=500, pattern=NON_BLANK,
+                   description="not only spaces")
 
 
 class ConversationChange(RequestModel):

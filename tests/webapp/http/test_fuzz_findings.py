@@ -144,3 +144,13 @@ def test_blank_text_is_refused_and_the_schema_says_so(client: FlaskClient, boss:
     model = {"/api/v1/whatsapp/devices": "DeviceRequest", "/api/v1/labels": "LabelCreate",
              "/api/v1/llm/providers": "ProviderCreate"}[path]
     assert "pattern" in schemas[model]["properties"][field]
+
+
+def test_a_blank_search(client: FlaskClient, boss: Member) -> None:
+    """`q=%C2%A0` (a no-break space) passed the schema and was refused as empty."""
+    r = client.get("/api/v1/messages/search?q=%C2%A0", headers=boss.headers)
+    assert "q" in _fields(r)
+    schemas = client.get("/api/v1/openapi.json").get_json()
+    q = next(p for p in schemas["paths"]["/api/v1/messages/search"]["get"]["parameters"]
+             if p["name"] == "q")
+    assert "pattern" in q["schema"]
