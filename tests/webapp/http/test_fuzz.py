@@ -15,7 +15,7 @@ from webapp.http.api import REGISTRY
 
 def test_quick_fuzz_pass(app: Flask, tmp_path: Path) -> None:
     token, _ = seed(app, app.extensions["mf_db"])
-    run = run_schemathesis(app, token, tmp_path, max_examples=3, phases="examples,fuzzing")
+    run = run_schemathesis(app, token, tmp_path, max_examples=10, phases="examples,fuzzing")
     assert run.exit_code == 0, run.output[-6000:]
     tested = int(run.output.split("Tested: ")[1].split()[0])
     assert tested == len(REGISTRY) - len(EXCLUDED_OPERATIONS)
