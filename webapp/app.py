@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify
+import secrets
+
+from flask import Flask, Response, jsonify, render_template
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp.actions.routes import bp as actions_bp
@@ -23,7 +25,7 @@ from webapp.http.guards import init_guards
 from webapp.http.jsonio import ApiJSONProvider
 from webapp.http.jwt import init_jwt
 from webapp.http.limits import init_limits
-from webapp.http.middleware import configure_logging, init_middleware
+from webapp.http.middleware import configure_logging, docs_csp, init_middleware
 from webapp.http.openapi import build_document
 from webapp.insights.routes import bp as insights_bp
 from webapp.integrations import worker as delivery_worker
@@ -86,6 +88,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @app.get("/api/v1/openapi.json")
     def openapi() -> Response:
         return jsonify(build_document())
+
+    @app.get("/api/v1/docs")
+    def api_docs() -> Response:
+        """The readable API reference (vendored Redoc over openapi.json)."""
+        nonce = secrets.token_urlsafe(16)
+        html = render_template("api_docs.html", spec_url="/api/v1/openapi.json", nonce=nonce)
+        resp = Response(html, mimetype="text/html")
+        resp.headers["Content-Security-Policy"] = docs_csp(nonce)
+        return resp
 
     return app
 

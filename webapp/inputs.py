@@ -8,7 +8,11 @@
   strict JSON mode, so a JSON `true`, `"1"` or `1.0` is never an integer and `1` never a boolean
   (webapp.http.api.validate_json).
 - `Day` / `Instant`: dates and times between 1970-01-01 and 2100-12-31, so window arithmetic
-  (a day added, 30 days subtracted, a time zone applied) never leaves Python's datetime range.
+  (a day added, 30 days subtracted, a time zone applied) never leaves Python's datetime range;
+  written as text (`2026-11-25`, RFC 3339 times), never as a number of seconds, and the schema
+  says so (a pattern bounds the year).
+- `one_of_given` / `given_requires` / `given_forbids`: rules between the fields of a request
+  written into its JSON schema, so the OpenAPI document states what the validators enforce.
 - `value_problems` / `too_deep`: what PostgreSQL cannot store (NUL, unpaired surrogates, NaN)
   and JSON nested deeper than MAX_JSON_DEPTH (Python's recursive parser crashes at ~1,000
   levels), both found without recursion.
@@ -19,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
 from pydantic import (
@@ -29,6 +33,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    WithJsonSchema,
 )
 from pydantic_core import PydanticCustomError
 
@@ -86,8 +91,88 @@ def _instant(value: dt.datetime) -> dt.datetime:
     return value
 
 
-Day = Annotated[dt.date, AfterValidator(_day)]
-Instant = Annotated[dt.datetime, AfterValidator(_instant)]
+_DAY_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+YEARS = r"(19[7-9][0-9]|20[0-9]{2}|2100)"  # MIN_DAY..MAX_DAY's years, for the schemas
+
+
+def _day_text(value: Any) -> Any:
+    # pydantic would read "0" or 1700000000 as seconds since 1970: a day is written as a day.
+    # Parsed here (pydantic's strict mode takes no text after a validator has run).
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _DAY_TEXT.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise PydanticCustomError("date_from_datetime_parsing",
+                                      "must be a real date (YYYY-MM-DD)") from None
+    raise PydanticCustomError("date_parsing", "must be a date written as YYYY-MM-DD")
+
+
+def _instant_text(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _DAY_TEXT.match(value):
+        try:
+            return dt.datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    raise PydanticCustomError("datetime_parsing",
+                              "must be an RFC 3339 time such as 2026-11-25T09:02:00Z")
+
+
+Day = Annotated[dt.date, BeforeValidator(_day_text), AfterValidator(_day),
+                WithJsonSchema({"type": "string", "format": "date",
+                                "pattern": f"^{YEARS}-[0-9]{{2}}-[0-9]{{2}}$"})]
+Instant = Annotated[dt.datetime, BeforeValidator(_instant_text), AfterValidator(_instant),
+                    WithJsonSchema({"type": "string", "format": "date-time",
+                                    "pattern": f"^{YEARS}-"})]
+
+
+# Python's str.strip() whitespace, spelled out (`\s` differs between Python and JSON Schema's
+# ECMAScript regexes): NON_BLANK is a schema pattern for "has a character that is not one".
+SPACES = ("\t-\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f"
+          "\u3000")
+NON_BLANK = f"[^{SPACES}]"
+
+
+def _given(name: str) -> dict[str, Any]:
+    return {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
+
+
+def one_of_given(*names: str) -> dict[str, Any]:
+    """Schema: exactly one of these fields is given (present and not null)."""
+    return {"oneOf": [_given(n) for n in names]}
+
+
+def given_requires(name: str, *others: str) -> dict[str, Any]:
+    """Schema: when `name` is given, each of `others` is given too."""
+    return {"if": _given(name), "then": {"allOf": [_given(o) for o in others]}}
+
+
+def given_forbids(name: str, *others: str) -> dict[str, Any]:
+    """Schema: when `name` is given, none of `others` is."""
+    return {"if": _given(name), "then": {"not": {"anyOf": [_given(o) for o in others]}}}
+
+
+def not_nullable(*names: str, extra: dict[str, Any] | None = None
+                 ) -> Callable[[dict[str, Any]], None]:
+    """`json_schema_extra` for optional fields that refuse an explicit null (absent means
+    unchanged): their schema loses the null branch; `extra` is merged into the schema."""
+
+    def edit(schema: dict[str, Any]) -> None:
+        for name in names:
+            prop = schema["properties"][name]
+            branches = [b for b in prop.pop("anyOf", []) if b != {"type": "null"}]
+            if branches:
+                prop.update(branches[0])
+        schema.update(extra or {})
+    return edit
+
+
+def schema_rules(*rules: dict[str, Any]) -> dict[str, Any]:
+    """`json_schema_extra` for a model: all the rules (`allOf`)."""
+    return {"allOf": list(rules)}
 
 
 def text_problem(text: str) -> str | None:

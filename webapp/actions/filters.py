@@ -16,10 +16,14 @@ Q = load(__file__)
 STATUSES = ("proposed", "todo", "in_progress", "blocked", "done", "rejected")
 
 
+_ONE = "(" + "|".join(STATUSES) + ")"
+_STATUS_LIST = f"^{_ONE}(,{_ONE})*$"
+
+
 class ItemFilters(PageQuery):
     """Filters of GET /action-items (combined with AND) and the order of the list."""
 
-    status: str | None = Field(None, max_length=100,
+    status: str | None = Field(None, max_length=100, pattern=_STATUS_LIST,
                                description="one status or several, comma-separated: "
                                            + ", ".join(STATUSES))
     assignee: str | None = Field(None, max_length=20, pattern=r"^(me|none|[1-9][0-9]{0,18})$",

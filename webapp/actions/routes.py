@@ -6,13 +6,20 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from flask import Blueprint
-from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from webapp.actions import comments, service
 from webapp.actions.filters import ItemFilters
 from webapp.http.api import Call, endpoint
 from webapp.http.context import db
-from webapp.inputs import Day, Id, IdOrZero, RequestModel
+from webapp.inputs import Day, Id, IdOrZero, RequestModel, not_nullable
 from webapp.pagination import PageQuery
 
 bp = Blueprint("actions", __name__, url_prefix="/api/v1")
@@ -84,6 +91,8 @@ class ActionItemChange(RequestModel):
     """Fields to change (absent: unchanged; `due_date` and `assignee_id` may be null).
     `status` and/or `position` move the card; `position` is the index in the target column."""
 
+    model_config = ConfigDict(json_schema_extra=not_nullable(
+        "title", "description", "status", "priority", "position", extra={"minProperties": 1}))
     title: Title | None = None
     description: Description | None = None
     status: Status | None = None
@@ -151,7 +160,7 @@ def delete_item(call: Call[None, None], item_id: int) -> dict[str, Any]:
 
 
 @endpoint(bp, "/action-items/<int:item_id>/accept", method="POST", permission="actions.write",
-          response=ActionItem)
+          response=ActionItem, errors={409: "The item is not proposed (any more)."})
 def accept_item(call: Call[None, None], item_id: int) -> dict[str, Any]:
     """Accept a proposed item: it moves to todo (409 unless proposed)."""
     return service.update_item(db(), call.who, item_id, {"status": "todo"}, call.meta,
@@ -159,7 +168,7 @@ def accept_item(call: Call[None, None], item_id: int) -> dict[str, Any]:
 
 
 @endpoint(bp, "/action-items/<int:item_id>/reject", method="POST", permission="actions.write",
-          response=ActionItem)
+          response=ActionItem, errors={409: "The item is not proposed (any more)."})
 def reject_item(call: Call[None, None], item_id: int) -> dict[str, Any]:
     """Reject a proposed item: kept as rejected, feedback on the model (409 unless proposed)."""
     return service.update_item(db(), call.who, item_id, {"status": "rejected"}, call.meta,

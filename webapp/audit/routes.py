@@ -5,36 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint
-from pydantic import Field
 
 from webapp.audit import service
+from webapp.audit.models import AuditPage, AuditQuery, AuditRecorded, ClientAuditEntry
 from webapp.http.api import Call, endpoint
 from webapp.http.context import db
-from webapp.inputs import Id, Instant, RequestModel
-from webapp.pagination import PageQuery
 
 bp = Blueprint("audit", __name__, url_prefix="/api/v1")
 
 
-class AuditQuery(PageQuery):
-    """Filters for the audit log."""
-
-    actor: Id | None = None
-    action: str | None = Field(None, max_length=100)
-    since: Instant | None = None
-    until: Instant | None = None
-
-
-class ClientAuditEntry(RequestModel):
-    """An audit entry recorded by a client (for example an export it performed)."""
-
-    action: str = Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=100)
-    target_type: str | None = Field(None, max_length=50)
-    target_id: str | None = Field(None, max_length=100)
-    details: dict[str, Any] = Field(default_factory=dict)
-
-
-@endpoint(bp, "/audit-logs", permission="audit.read", query=AuditQuery)
+@endpoint(bp, "/audit-logs", permission="audit.read", query=AuditQuery, response=AuditPage)
 def list_audit_logs(call: Call[None, AuditQuery]) -> dict[str, Any]:
     """The tenant's audit log, newest first (filters: actor, action, since, until)."""
     q = call.query
@@ -44,7 +24,7 @@ def list_audit_logs(call: Call[None, AuditQuery]) -> dict[str, Any]:
 
 
 @endpoint(bp, "/audit-logs", method="POST", permission="audit.write", body=ClientAuditEntry,
-          status=201)
+          response=AuditRecorded, status=201)
 def create_audit_log(call: Call[ClientAuditEntry, None]) -> dict[str, Any]:
     """Record a client-side audit entry; stored as `client.<action>`."""
     b = call.body

@@ -6,9 +6,12 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from webapp.inputs import Id, RequestModel
+from webapp.inputs import NON_BLANK, Id, RequestModel, one_of_given
 
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# No "@", control character or space (written out: `\s` differs between Python's re and the
+# ECMAScript regexes of JSON Schema, e.g. for U+0085).
+_ADDR = "[^@\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+EMAIL_PATTERN = f"^{_ADDR}+@{_ADDR}+\\.{_ADDR}+$"
 
 
 class _Strict(RequestModel):
@@ -16,12 +19,15 @@ class _Strict(RequestModel):
 
 
 class RegisterRequest(_Strict):
-    """Create a tenant and its owner, or join a tenant with an invitation token."""
+    """Create a tenant and its owner (`tenant_name`), or join a tenant with an invitation
+    token (`invitation_token`): exactly one of the two."""
 
+    model_config = ConfigDict(json_schema_extra=one_of_given("tenant_name", "invitation_token"))
     email: str = Field(pattern=EMAIL_PATTERN, max_length=254)
     password: str = Field(min_length=10, max_length=256)
-    name: str = Field(min_length=1, max_length=200)
-    tenant_name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=200, pattern=NON_BLANK)
+    tenant_name: str | None = Field(default=None, min_length=1, max_length=200,
+                                    pattern=NON_BLANK)
     invitation_token: str | None = Field(default=None, min_length=16, max_length=200)
     use_cookies: bool = False
 
@@ -34,6 +40,9 @@ class RegisterRequest(_Strict):
 class LoginRequest(_Strict):
     """Sign in; `tenant_id` picks one tenant when the user belongs to several;
     `invitation_token` accepts an invitation first and signs in to the inviting tenant."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"email": "ana@example.com", "password": "correct horse battery"}]})
 
     email: str = Field(max_length=254)
     password: str = Field(min_length=1, max_length=256)
@@ -66,6 +75,11 @@ class TenantOut(BaseModel):
 
 class AuthResponse(BaseModel):
     """Tokens (null in cookie mode, where they travel as HttpOnly cookies) plus who signed in."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "access_token": "eyJhbGciOiJIUzI1NiIs...", "refresh_token": "eyJhbGciOiJIUzI1NiIs...",
+        "user": {"id": 1, "email": "ana@example.com", "name": "Ana", "role": "owner"},
+        "tenant": {"id": 1, "name": "Acme Support"}}]})
 
     access_token: str | None
     refresh_token: str | None

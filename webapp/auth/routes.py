@@ -49,7 +49,9 @@ def _issue(grant: service.Grant, use_cookies: bool, status: int) -> Response:
 
 
 @endpoint(bp, "/register", method="POST", permission=None, auth=False, body=m.RegisterRequest,
-          response=m.AuthResponse, status=201, auth_rate_limited=True)
+          response=m.AuthResponse, status=201, auth_rate_limited=True,
+          errors={404: "The invitation is unknown, used or expired.",
+                  409: "An account with this email already exists."})
 def register(call: Call[m.RegisterRequest, None]) -> Response:
     """Create a tenant and its owner, or join a tenant with an invitation token."""
     b = call.body
@@ -62,7 +64,8 @@ def register(call: Call[m.RegisterRequest, None]) -> Response:
 
 
 @endpoint(bp, "/login", method="POST", permission=None, auth=False, body=m.LoginRequest,
-          response=m.AuthResponse, auth_rate_limited=True)
+          response=m.AuthResponse, auth_rate_limited=True,
+          errors={401: "Wrong email or password."})
 def login(call: Call[m.LoginRequest, None]) -> Response:
     """Sign in with email and password (429 after too many failures for the address)."""
     b = call.body
@@ -73,7 +76,9 @@ def login(call: Call[m.LoginRequest, None]) -> Response:
     return _issue(grant, b.use_cookies, 200)
 
 
-@endpoint(bp, "/refresh", method="POST", permission=None, auth=False, response=m.AuthResponse)
+@endpoint(bp, "/refresh", method="POST", permission=None, auth=False, response=m.AuthResponse,
+          errors={401: "The refresh token is missing, expired, revoked or already spent.",
+                  403: "A cookie session's CSRF header is missing or wrong."})
 def refresh(call: Call[None, None]) -> Response:
     """Rotate: spend the refresh token (Bearer or cookie) for a new access/refresh pair."""
     verify_jwt_in_request(refresh=True, locations=["headers", "cookies"])

@@ -7,8 +7,9 @@ from typing import Annotated, Any
 
 from flask import Blueprint
 from pydantic import (
+    AfterValidator,
     BaseModel,
-    BeforeValidator,
+    ConfigDict,
     Field,
     StringConstraints,
     field_validator,
@@ -18,7 +19,7 @@ from pydantic import (
 from webapp.canned import service, variables
 from webapp.http.api import Call, endpoint
 from webapp.http.context import db
-from webapp.inputs import Id, RequestModel
+from webapp.inputs import Id, RequestModel, not_nullable
 
 bp = Blueprint("canned", __name__, url_prefix="/api/v1")
 
@@ -27,8 +28,9 @@ def _lower(value: Any) -> Any:
 
 
 # Lower-cased before the pattern is checked ("Greet" is saved as "greet").
-Shortcut = Annotated[str, BeforeValidator(_lower),
-                     StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
+# Letters in either case (saved lower-cased: "Greet" is "greet").
+Shortcut = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"),
+                     AfterValidator(_lower)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4096)]
 
@@ -43,7 +45,10 @@ class CannedCreate(RequestModel):
 
 
 class CannedChange(RequestModel):
-    """New shortcut, title and/or text; absent fields stay."""
+    """New shortcut, title and/or text; absent fields stay (none can be null)."""
+
+    model_config = ConfigDict(json_schema_extra=not_nullable(
+        "shortcut", "title", "body", extra={"minProperties": 1}))
 
     shortcut: Shortcut | None = None
     title: Title | None = None
@@ -144,7 +149,8 @@ def list_variables(call: Call[None, None]) -> dict[str, Any]:
 
 
 @endpoint(bp, "/canned-responses", method="POST", permission="canned.manage",
-          body=CannedCreate, response=CannedInfo, status=201)
+          body=CannedCreate, response=CannedInfo, status=201,
+          errors={409: "Another saved reply has that shortcut."})
 def create_canned(call: Call[CannedCreate, None]) -> dict[str, Any]:
     """Save a canned response (409 when the shortcut is taken; 400 naming an unknown
     variable)."""
@@ -159,7 +165,8 @@ def get_canned(call: Call[None, None], response_id: int) -> dict[str, Any]:
 
 
 @endpoint(bp, "/canned-responses/<int:response_id>", method="PATCH",
-          permission="canned.manage", body=CannedChange, response=CannedInfo)
+          permission="canned.manage", body=CannedChange, response=CannedInfo,
+          errors={409: "Another saved reply has that shortcut."})
 def update_canned(call: Call[CannedChange, None], response_id: int) -> dict[str, Any]:
     """Change a canned response's shortcut, title or text."""
     changes = call.body.model_dump(include=call.body.model_fields_set)

@@ -5,19 +5,26 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from flask import Blueprint
-from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from webapp.contacts import service
 from webapp.http.api import Call, endpoint
 from webapp.http.context import db
-from webapp.inputs import Id, RequestModel
+from webapp.inputs import Id, RequestModel, not_nullable
 from webapp.messaging.schemas import Conversation, Label
 from webapp.pagination import PageQuery
 
 bp = Blueprint("contacts", __name__, url_prefix="/api/v1")
 
-AttrKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40,
-                                           pattern=r"^[\w][\w .-]*$")]
+AttrKey = Annotated[str, StringConstraints(min_length=1, max_length=40,
+                                           pattern=r"^[A-Za-z0-9_][A-Za-z0-9_ .-]*$")]
 AttrValue = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 
 
@@ -31,10 +38,14 @@ class ContactChange(RequestModel):
     """The team's edits; absent fields stay. `display_name: null` goes back to the WhatsApp
     name; `attributes` replaces all custom fields; `label_ids` sets exactly these labels."""
 
+    model_config = ConfigDict(json_schema_extra=not_nullable(
+        "notes", "attributes", "label_ids", extra={"minProperties": 1}))
+
     display_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                                    max_length=100)] | None = None
     notes: Annotated[str, StringConstraints(max_length=5000)] | None = None
-    attributes: dict[AttrKey, AttrValue] | None = Field(None, max_length=50)
+    attributes: dict[AttrKey, AttrValue] | None = Field(
+        None, max_length=50, json_schema_extra={"additionalProperties": False})
     label_ids: list[Id] | None = Field(None, max_length=50)
 
     @field_validator("notes", "attributes", "label_ids", mode="before")

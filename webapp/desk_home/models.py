@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from webapp.inputs import Day, Id, Instant, Int, RequestModel
+from webapp.inputs import Day, Id, Instant, Int, RequestModel, not_nullable
 
 Status = Literal["open", "acknowledged", "dismissed"]
 Priority = Literal["urgent", "high", "medium", "low"]
@@ -28,7 +28,10 @@ class ImportantQuery(RequestModel):
 
 
 class ImportantChange(RequestModel):
-    """A new status and/or priority; absent fields stay."""
+    """A new status and/or priority; absent fields stay (neither can be null)."""
+
+    model_config = ConfigDict(json_schema_extra=not_nullable(
+        "status", "priority", extra={"minProperties": 1}))
 
     status: Status | None = None
     priority: Priority | None = None

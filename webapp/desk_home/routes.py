@@ -59,7 +59,8 @@ def update_important(call: Call[ImportantChange, None], important_id: int) -> di
 
 
 @endpoint(bp, "/daily-summary", permission=READ, query=DailySummaryQuery,
-          response=DailySummary)
+          response=DailySummary,
+          errors={202: "The digest is being generated (status pending, job_id)."})
 def get_daily_summary(call: Call[None, DailySummaryQuery]) -> Response:
     """A day's digest (default: yesterday in the team's time zone); 202 with a job id while it
     is generated on demand; a failed generation is an error state with its reason."""

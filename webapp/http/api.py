@@ -6,7 +6,7 @@ Every API route is declared with `endpoint(...)`; the declarations also feed the
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -59,6 +59,16 @@ class EndpointSpec:
     rate_limited: bool = False
     reuse_transaction: bool = False
     media_type: str = "application/json"
+    upload_field: str | None = None  # a multipart/form-data request carrying one file here
+    # Error statuses the view can answer beyond those derived from the declaration (see
+    # webapp.http.openapi.error_statuses), each with what it means for this operation.
+    errors: tuple[tuple[int, str], ...] = ()
+
+
+def _error_list(errors: Mapping[int, str] | Iterable[int]) -> tuple[tuple[int, str], ...]:
+    if isinstance(errors, Mapping):
+        return tuple(sorted((int(k), str(v)) for k, v in errors.items()))
+    return tuple(sorted((int(k), "") for k in errors))
 
 
 REGISTRY: list[EndpointSpec] = []
@@ -79,6 +89,8 @@ def endpoint(
     auth_rate_limited: bool = False,
     reuse_transaction: bool = False,
     media_type: str = "application/json",
+    upload_field: str | None = None,
+    errors: Mapping[int, str] | Iterable[int] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a view on bp; views take (call, **url_args) and return data or a Response.
 
@@ -87,7 +99,11 @@ def endpoint(
     trips; see webapp.http.request_tx). For views that reach the database promptly.
     `media_type`: what a successful response is, for the OpenAPI document (a view answering
     anything but JSON returns its own Response).
+    `errors`: the error statuses the view answers beyond those that follow from the
+    declaration (path ids -> 404, body/query -> 400, auth -> 401, permission -> 403, ...), e.g.
+    `{409: "The name is taken."}` or `(409, 422)`.
     """
+    extra_errors = _error_list(errors)
     if auth and permission is not None and permission not in rbac.PERMISSIONS:
         raise ValueError(f"unknown permission {permission!r}")
 
@@ -132,6 +148,8 @@ def endpoint(
                 permission=permission, auth=auth, body=body, query=query, response=response,
                 status=status, tags=(bp.name,), rate_limited=auth_rate_limited,
                 reuse_transaction=reuse_transaction, media_type=media_type,
+                upload_field=upload_field,
+                errors=extra_errors,
             )
         )
         return view

@@ -54,6 +54,21 @@ _CSP = (
 )
 
 
+# The two <style> elements Redoc 2.5.4 inserts while its bundle loads, before it can give them
+# the nonce: perfect-scrollbar's stylesheet and an empty one (tests/browser/test_api_docs.py
+# fails on any CSP violation, so a new Redoc version that changes them is caught there).
+REDOC_STYLE_HASHES = ("'sha256-QMIg+bpjm3JdElJ388KYke01izlUW0UoNOeKjpMxdgc='",
+                      "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='")
+
+
+def docs_csp(nonce: str) -> str:
+    """The API reference page's policy: the site's, except that Redoc's run-time <style>
+    elements are allowed by this response's nonce (and the two it inserts at load by their
+    hashes), and its search index runs in a blob: worker. Scripts stay 'self' only."""
+    styles = " ".join(("'self'", f"'nonce-{nonce}'", *REDOC_STYLE_HASHES))
+    return _CSP.replace("style-src 'self'", f"style-src {styles}") + "; worker-src 'self' blob:"
+
+
 def init_middleware(app: Flask, settings: Settings) -> None:
     """Attach the before/after hooks."""
 

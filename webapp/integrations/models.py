@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from webapp.auth.models import EMAIL_PATTERN
 from webapp.inputs import Int, RequestModel
@@ -32,6 +32,13 @@ def _all_events() -> list[EventName]:
 
 class SlackCreate(RequestModel):
     """Slack: an incoming-webhook URL, or a bot token with a channel (chat.postMessage)."""
+
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"required": ["webhook_url"], "properties": {"webhook_url": {"type": "string"},
+                                                     "bot_token": {"type": "null"}}},
+        {"required": ["bot_token", "channel"], "properties": {
+            "bot_token": {"type": "string"}, "channel": {"type": "string", "minLength": 1},
+            "webhook_url": {"type": "null"}}}]})
 
     name: Name
     webhook_url: Url | None = Field(None, description="Slack incoming-webhook URL (secret).")
@@ -78,6 +85,7 @@ class IntegrationChange(RequestModel):
     """A PATCH: only the fields of the integration's type; absent fields stay. Moving where a
     secret goes (URL, host, port, API base) needs that secret again in the same request."""
 
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
     name: Name | None = None
     active: bool | None = None
     webhook_url: Url | None = None

@@ -114,7 +114,8 @@ def list_deliveries(call: Call[None, m.DeliveryQuery], integration_id: int) -> d
 
 
 @endpoint(bp, "/deliveries/<int:delivery_id>/replay", method="POST",
-          permission="integrations.manage", response=m.Delivery)
+          permission="integrations.manage", response=m.Delivery,
+          errors={409: "Only a failed or dead delivery can be replayed."})
 def replay_delivery(call: Call[None, None], delivery_id: int) -> dict[str, Any]:
     """Send a failed or dead delivery again (a fresh budget of attempts)."""
     result = queue.replay(db(), call.who, delivery_id, call.meta)
@@ -123,7 +124,9 @@ def replay_delivery(call: Call[None, None], delivery_id: int) -> dict[str, Any]:
 
 
 @endpoint(bp, "/webhooks/incoming/<int:integration_id>", method="POST", permission=None,
-          auth=False, response=m.IncomingResult, status=201)
+          auth=False, response=m.IncomingResult, status=201,
+          errors={401: "The signature, timestamp or webhook-id was not accepted (or the "
+                       "integration is not a webhook)."})
 def incoming_webhook(call: Call[None, None], integration_id: int) -> dict[str, Any]:
     """Apply a Standard Webhooks signed message (401 if the signature, timestamp or id is
     not accepted); body {"type": "action_item"|"notification"|"private_note", ...}. Under

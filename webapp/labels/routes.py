@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from flask import Blueprint
 from pydantic import (
     AfterValidator,
     BaseModel,
+    ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 
 from webapp.http.api import Call, endpoint
 from webapp.http.context import db
-from webapp.inputs import Id, RequestModel
+from webapp.inputs import NON_BLANK, SPACES, Id, RequestModel, not_nullable
 from webapp.labels import messages, service
 from webapp.messaging.schemas import Conversation, Message
 
@@ -25,15 +28,23 @@ bp = Blueprint("labels", __name__, url_prefix="/api/v1")
 
 def _check_name(value: str) -> str:
     # The conversation list's `label=` filter reads a number as a label id.
-    if value.isdigit():
+    if _DIGITS.fullmatch(value):
         raise ValueError("cannot be only digits (the list filter reads digits as a label id)")
-    if not value.isprintable():
+    if _CONTROL.search(value):
         raise ValueError("cannot contain control characters")
     return value
 
 
+# Control characters (C0, DEL, C1) and the line/paragraph separators: a label is one line.
+_CONTROL_CLASS = "[\x00-\x1f\x7f-\x9f\u2028\u2029]"
+_CONTROL = re.compile(_CONTROL_CLASS)
+_DIGITS = re.compile("[0-9]+")
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50),
-                 AfterValidator(_check_name)]
+                 AfterValidator(_check_name),
+                 WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 50,
+                                 "pattern": f"^(?=.*{NON_BLANK})(?![{SPACES}]*[0-9]+[{SPACES}]*$)"
+                                            f"[^{_CONTROL_CLASS[1:-1]}]*$",
+                                 "description": "not only digits; no control characters"})]
 Color = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True,
                                          pattern=r"^#[0-9a-fA-F]{6}$")]
 
@@ -41,13 +52,18 @@ Color = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True,
 class LabelCreate(RequestModel):
     """A new label: a name unique in the team (ignoring case) and a "#rrggbb" colour."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "VIP",
+                                                               "color": "#16a34a"}]})
+
     name: Name
     color: Color | None = Field(None, description='"#rrggbb"; default #64748b')
 
 
 class LabelChange(RequestModel):
-    """A new name and/or colour; absent fields stay."""
+    """A new name and/or colour; absent fields stay (neither can be null)."""
 
+    model_config = ConfigDict(json_schema_extra=not_nullable(
+        "name", "color", extra={"minProperties": 1}))
     name: Name | None = None
     color: Color | None = None
 
@@ -104,7 +120,7 @@ def list_labels(call: Call[None, None]) -> dict[str, Any]:
 
 
 @endpoint(bp, "/labels", method="POST", permission="labels.manage", body=LabelCreate,
-          response=LabelInfo, status=201)
+          response=LabelInfo, status=201, errors={409: "The name is taken (ignoring case)."})
 def create_label(call: Call[LabelCreate, None]) -> dict[str, Any]:
     """Create a label (409 when the name is taken, ignoring case)."""
     b = call.body
@@ -112,7 +128,8 @@ def create_label(call: Call[LabelCreate, None]) -> dict[str, Any]:
 
 
 @endpoint(bp, "/labels/<int:label_id>", method="PATCH", permission="labels.manage",
-          body=LabelChange, response=LabelInfo)
+          body=LabelChange, response=LabelInfo,
+          errors={409: "The name is taken (ignoring case)."})
 def update_label(call: Call[LabelChange, None], label_id: int) -> dict[str, Any]:
     """Rename or recolour a label (conversations carrying it update live)."""
     changes = call.body.model_dump(include=call.body.model_fields_set)

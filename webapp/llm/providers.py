@@ -22,7 +22,7 @@ from webapp.db import Database
 from webapp.db.pool import Conn
 from webapp.db.queries import load
 from webapp.db.rows import fetch_all, fetch_one
-from webapp.errors import Conflict, DependencyDown, NotFound, ValidationFailed
+from webapp.errors import Conflict, DependencyDown, NotFound, Unprocessable, ValidationFailed
 from webapp.llm import breaker, limits
 from webapp.llm.client import DEFAULT_MODELS, ProviderConfig
 from webapp.llm.destinations import check_api_base, destination_change, require_key_to_move
@@ -154,9 +154,9 @@ def check_budget_priced(kind: str, model: str, budget: Decimal | None,
     price there is no bound, so such a provider would silently never be called."""
     if limits.budget_unpriced(kind, model, budget, price_in, price_out):
         why = "required: monthly_budget_usd is set and the model's price is unknown"
-        raise ValidationFailed(limits.unpriced_budget_message(model),
-                               code="budget_needs_price",
-                               details={"fields": dict.fromkeys(PRICE_FIELDS, why)})
+        raise Unprocessable(limits.unpriced_budget_message(model),
+                            code="budget_needs_price",
+                            details={"fields": dict.fromkeys(PRICE_FIELDS, why)})
 
 
 def create_provider(db: Database, box: SecretBox, p: Principal, body: ProviderCreate,
@@ -235,14 +235,14 @@ def _apply(box: SecretBox, tenant_id: int, row: ProviderRow,
     """The row with the PATCH applied, validated as a whole."""
     new = dataclasses.replace(row, **_changes(box, tenant_id, row, body))
     if (new.price_input_per_mtok is None) != (new.price_output_per_mtok is None):
-        raise ValidationFailed("Give both price overrides or neither.",
-                               details={"fields": {"price_input_per_mtok": "both or neither"}})
+        raise Unprocessable("Give both price overrides or neither.",
+                            details={"fields": {"price_input_per_mtok": "both or neither"}})
     if row.kind == "openai_compatible" and not new.api_base:
-        raise ValidationFailed("openai_compatible providers need an api_base.",
-                               details={"fields": {"api_base": "required for this kind"}})
+        raise Unprocessable("openai_compatible providers need an api_base.",
+                            details={"fields": {"api_base": "required for this kind"}})
     if row.kind == "local" and new.api_base:
-        raise ValidationFailed("The local provider takes no api_base.",
-                               details={"fields": {"api_base": "not allowed for local"}})
+        raise Unprocessable("The local provider takes no api_base.",
+                            details={"fields": {"api_base": "not allowed for local"}})
     if body.model_fields_set & BUDGET_PRICE_FIELDS:  # other changes (e.g. active) stay possible
         check_budget_priced(row.kind, new.model, new.monthly_budget_usd,
                             new.price_input_per_mtok, new.price_output_per_mtok)
@@ -264,11 +264,11 @@ def _changes(box: SecretBox, tenant_id: int, row: ProviderRow,
         values[FIELDS[field]] = value
     if "api_key" in body.model_fields_set:
         if body.api_key is None and row.kind in ("anthropic", "openai", "cohere"):
-            raise ValidationFailed("This kind of provider needs an API key.",
-                                   details={"fields": {"api_key": "cannot be removed"}})
+            raise Unprocessable("This kind of provider needs an API key.",
+                                details={"fields": {"api_key": "cannot be removed"}})
         if body.api_key is not None and row.kind == "local":
-            raise ValidationFailed("The local provider takes no API key.",
-                                   details={"fields": {"api_key": "not allowed for local"}})
+            raise Unprocessable("The local provider takes no API key.",
+                                details={"fields": {"api_key": "not allowed for local"}})
         values["api_key_encrypted"] = (box.encrypt(body.api_key, key_aad(tenant_id))
                                        if body.api_key else None)
         values["api_key_hint"] = mask(body.api_key) if body.api_key else None

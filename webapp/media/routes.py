@@ -46,7 +46,8 @@ def disposition(inline: bool, filename: str) -> str:
 
 
 @endpoint(bp, "/messages/<int:message_id>/media", permission="conversations.read",
-          media_type="application/octet-stream")
+          media_type="*/*", errors={206: "Partial content (a Range request).",
+                                    416: "The requested range is not in the file."})
 def message_media(call: Call[None, None], message_id: int) -> Response:
     """A message's image, audio, video, document or sticker: the bytes, for members of the
     message's tenant only (404 otherwise). Images, audio and video are `inline`, everything
@@ -75,7 +76,9 @@ def message_media(call: Call[None, None], message_id: int) -> Response:
 
 
 @endpoint(bp, "/media", method="POST", permission="messages.send", response=Upload, status=201,
-          media_type="application/json")
+          media_type="application/json", upload_field="file",
+          errors={413: "The file is over MEDIA_MAX_BYTES.",
+                  415: "The file's type (judged from its bytes) is not accepted."})
 def upload_media(call: Call[None, None]) -> dict[str, Any]:
     """Upload a file to send (multipart/form-data, field `file`): at most MEDIA_MAX_BYTES
     (413), images, video, audio, PDF, Office, text or ZIP by their real content (415); then

@@ -20,6 +20,7 @@ from webapp.db import Database
 from webapp.db.pool import Conn
 from webapp.db.queries import load
 from webapp.errors import NotFound, ValidationFailed
+from webapp.inputs import INT64_MAX
 from webapp.notifications.service import notify
 from webapp.pagination import bad_cursor, cursor_int, decode_cursor, encode_cursor
 from webapp.security.principal import Principal
@@ -40,6 +41,15 @@ class ConversationFilters:
     unread: bool | None = None
     device: int | None = None
     q: str | None = None
+
+
+def _label_id(label: str | None) -> int | None:
+    """The label filter as a label id when it is one (ASCII digits within bigint), else None:
+    `label=²` passed str.isdigit() and crashed int() (found by the fuzzing)."""
+    if label is None or not label.isascii() or not label.isdigit():
+        return None
+    value = int(label)
+    return value if 1 <= value <= INT64_MAX else None
 
 
 def cursor_time(cursor: dict[str, Any], key: str) -> dt.datetime:
@@ -112,7 +122,7 @@ def filter_params(f: ConversationFilters, user_id: int) -> dict[str, Any]:
         assignee_id = user_id
     elif f.assignee is not None and f.assignee != "none":
         assignee_id = int(f.assignee)
-    label_id = int(f.label) if f.label is not None and f.label.isdigit() else None
+    label_id = _label_id(f.label)
     q = (f.q or "").strip() or None
     return {"status": f.status, "assignee_id": assignee_id, "unassigned": f.assignee == "none",
             "unread": f.unread is True, "read": f.unread is False, "device_id": f.device,
@@ -231,8 +241,8 @@ def update_conversation(db: Database, p: Principal, conversation_id: int,
         assignee = changes.get("assignee_id")
         if assignee is not None and conn.execute(Q.is_member, {"user_id": assignee}) \
                 .fetchone() is None:
-            raise ValidationFailed(
-                "assignee_id must be a member of this team.",
+            raise NotFound(  # an unknown id, like every other reference (was a 400)
+                "assignee_id must be a member of this team.", code="assignee_not_found",
                 details={"fields": {"assignee_id": "not a member of this tenant"}})
         row = conn.execute(Q.update_conversation, params).fetchone()
         if row is None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from flask import Blueprint, Response
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from webapp.http.api import Call, endpoint
 from webapp.http.context import db
-from webapp.inputs import Id, IdOrZero, Instant, RequestModel
+from webapp.inputs import NON_BLANK, Id, IdOrZero, Instant, RequestModel, not_nullable
 from webapp.messaging import conversations, search, sending
 from webapp.messaging.schemas import (
     Conversation,
@@ -57,13 +57,19 @@ class MessagesQuery(PageQuery):
 class SearchQuery(PageQuery):
     """`q` in websearch syntax ("quoted phrase", or, -not)."""
 
-    q: str = Field(min_length=1, max_length=500)
+    q: str = Field(min_length=1, max_length=500, pattern=NON_BLANK,
+                   description="not only spaces")
 
 
 class ConversationChange(RequestModel):
     """Fields to change; absent fields stay; `assignee_id: null` unassigns and
     `snoozed_until: null` clears the snooze."""
 
+    model_config = ConfigDict(json_schema_extra=not_nullable("status", "priority", extra={
+        "minProperties": 1,
+        "if": {"required": ["snoozed_until"],
+               "properties": {"snoozed_until": {"not": {"type": "null"}}}},
+        "then": {"properties": {"status": {"const": "snoozed"}}}}))
     status: Status | None = None
     assignee_id: Id | None = None
     priority: Priority | None = None
@@ -81,6 +87,12 @@ class ConversationChange(RequestModel):
 class ReplyRequest(RequestModel):
     """A reply in a conversation: text, or an uploaded file (`media_id` from POST /media) with
     `text` as its optional caption; optionally quoting one of the conversation's messages."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"conversation_id": 12, "text": "The invoice is on its way.", "quoted_message_id": 345}],
+        "anyOf": [
+            {"required": ["text"], "properties": {"text": {"type": "string"}}},
+            {"required": ["media_id"], "properties": {"media_id": {"type": "integer"}}}]})
 
     conversation_id: Id
     text: str | None = Field(None, min_length=1, max_length=4096)
@@ -129,6 +141,7 @@ def get_conversation(call: Call[None, None], conversation_id: int) -> dict[str, 
 
 @endpoint(bp, "/conversations/<int:conversation_id>", method="PATCH",
           permission="conversations.update", body=ConversationChange, response=Conversation,
+          errors={404: "No such conversation, or the assignee is not a member of the team."},
           reuse_transaction=True)
 def update_conversation(call: Call[ConversationChange, None],
                         conversation_id: int) -> dict[str, Any]:
@@ -173,7 +186,9 @@ def search_messages(call: Call[None, SearchQuery]) -> Response:
 
 
 @endpoint(bp, "/messages/reply", method="POST", permission="messages.send", body=ReplyRequest,
-          response=Message, status=202)
+          response=Message, status=202,
+          errors={404: "No such conversation or quoted message.",
+                  409: "The conversation's number cannot send now."})
 def reply(call: Call[ReplyRequest, None]) -> dict[str, Any]:
     """Queue a reply; the gateway sends it (state queued -> sending -> sent/failed).
 
@@ -187,7 +202,9 @@ def reply(call: Call[ReplyRequest, None]) -> dict[str, Any]:
 
 
 @endpoint(bp, "/messages/forward", method="POST", permission="messages.send",
-          body=ForwardRequest, response=Message, status=202)
+          body=ForwardRequest, response=Message, status=202,
+          errors={404: "No such message or conversation.",
+                  409: "The message was deleted for everyone, or the number cannot send."})
 def forward(call: Call[ForwardRequest, None]) -> dict[str, Any]:
     """Queue a forward of a message to another conversation of the team.
 

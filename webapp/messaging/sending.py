@@ -16,7 +16,7 @@ from psycopg.types.json import Jsonb
 from webapp.db import Database
 from webapp.db.pool import Conn
 from webapp.db.queries import load
-from webapp.errors import Conflict, NotFound, ValidationFailed
+from webapp.errors import Conflict, NotFound
 from webapp.media import registry, uploads
 from webapp.messaging.simulator import DEFAULT_DEVICE_JID
 from webapp.security.principal import Principal
@@ -81,8 +81,9 @@ def reply(db: Database, p: Principal, conversation_id: int, text: str | None,
             quoted = conn.execute(Q.select_quoted_wa_id, {
                 "id": quoted_message_id, "conversation_id": conversation_id}).fetchone()
             if quoted is None:
-                raise ValidationFailed(
+                raise NotFound(
                     "The quoted message is not in this conversation.",
+                    code="quoted_message_not_found",
                     details={"fields": {"quoted_message_id": "not a message of this "
                                                              "conversation"}})
             quoted_wa_id = quoted["wa_message_id"]

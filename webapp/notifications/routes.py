@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from flask import Blueprint
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from webapp.http.api import Call, endpoint
 from webapp.http.context import db
@@ -73,6 +73,11 @@ class ReadAll(BaseModel):
 class NotificationSend(RequestModel):
     """A message to one member (`user_id`) or to every member of a `role` (one of them)."""
 
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"required": ["user_id"], "properties": {"user_id": {"type": "integer"},
+                                                 "role": {"type": "null"}}},
+        {"required": ["role"], "properties": {"role": {"type": "string"},
+                                              "user_id": {"type": "null"}}}]})
     user_id: Id | None = None
     role: Role | None = None
     title: Title

@@ -37,6 +37,8 @@ REGISTRY.append(EndpointSpec(
     summary="WebSocket feed of the tenant's events (upgrade; replay since an id, then live).",
     permission=None, auth=True, body=None, query=SocketQuery, response=None, status=101,
     tags=("realtime",),
+    errors=((403, "A cookie-authenticated socket from another origin."),
+            (426, "Not a WebSocket upgrade request.")),
 ))
 
 

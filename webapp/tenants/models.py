@@ -1,4 +1,4 @@
-"""Request and response models of the tenant endpoints (settings, invitations)."""
+"""Request and response models of the tenant endpoints (members, invitations, settings)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from webapp.inputs import RequestModel
+from webapp.auth.models import EMAIL_PATTERN
+from webapp.inputs import RequestModel, not_nullable
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
@@ -32,7 +33,9 @@ class TenantSettingsUpdate(RequestModel):
     `business_hours` replaces only the weekdays it names (null: closed that day);
     `first_response_target_minutes` null removes the target."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True,
+                              json_schema_extra=not_nullable("name", "timezone",
+                                                             "business_hours"))
     name: str | None = Field(None, min_length=1, max_length=200)
     timezone: str | None = Field(None, min_length=1, max_length=64,
                                  examples=["Europe/Lisbon"])
@@ -104,3 +107,72 @@ class Invitation(BaseModel):
     accepted_by: int | None = None
     revoked_at: dt.datetime | None = None
     created_at: dt.datetime
+
+Role = Literal["owner", "admin", "manager", "member", "viewer"]
+
+
+class RoleChange(RequestModel):
+    """A new role for a member."""
+
+    role: Role
+
+
+class InvitationRequest(RequestModel):
+    """Invite someone by email with a role below owner."""
+
+    email: str = Field(pattern=EMAIL_PATTERN, max_length=254)
+    role: Literal["admin", "manager", "member", "viewer"] = "member"
+    expires_in_days: int = Field(7, ge=1, le=30)
+
+
+class MemberInfo(BaseModel):
+    """A member of the tenant."""
+
+    id: int
+    email: str
+    name: str
+    role: Role
+    joined_at: dt.datetime
+    last_login_at: dt.datetime | None
+    last_active_at: dt.datetime | None = None
+
+
+class MemberList(BaseModel):
+    """Everyone in the tenant."""
+
+    data: list[MemberInfo]
+    next_cursor: str | None
+
+
+class RoleChanged(BaseModel):
+    """`{"user_id", "role"}` after a role change."""
+
+    user_id: int
+    role: Role
+
+
+class MemberRemoved(BaseModel):
+    """`{"status": "removed", "user_id"}`."""
+
+    status: Literal["removed"]
+    user_id: int
+
+
+class InvitationCreated(BaseModel):
+    """A new invitation; `token` is shown this once (send it to the invitee)."""
+
+    id: int
+    email: str
+    role: Role
+    expires_at: dt.datetime
+    created_at: dt.datetime
+    token: str
+    invite_path: str | None = None
+    email_queued: bool = False
+
+
+class InvitationList(BaseModel):
+    """The latest 200 invitations."""
+
+    data: list[Invitation]
+    next_cursor: str | None

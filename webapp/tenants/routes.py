@@ -2,62 +2,51 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from flask import Blueprint
-from pydantic import Field
 
-from webapp.auth.models import EMAIL_PATTERN
 from webapp.errors import ValidationFailed
 from webapp.http.api import Call, endpoint
 from webapp.http.context import db
-from webapp.inputs import RequestModel
 from webapp.integrations.routes import mail_setup
 from webapp.mail.invitations import send_invitation
 from webapp.tenants import invitations, service, settings
 from webapp.tenants.models import (
     AcceptedInvitation,
     Invitation,
+    InvitationCreated,
+    InvitationList,
     InvitationPreview,
+    InvitationRequest,
     InvitationToken,
+    MemberList,
+    MemberRemoved,
+    RoleChange,
+    RoleChanged,
     TenantSettings,
     TenantSettingsUpdate,
 )
 
 bp = Blueprint("team", __name__, url_prefix="/api/v1")
 
-Role = Literal["owner", "admin", "manager", "member", "viewer"]
-
-
-class RoleChange(RequestModel):
-    """A new role for a member."""
-
-    role: Role
-
-
-class InvitationRequest(RequestModel):
-    """Invite someone by email with a role below owner."""
-
-    email: str = Field(pattern=EMAIL_PATTERN, max_length=254)
-    role: Literal["admin", "manager", "member", "viewer"] = "member"
-    expires_in_days: int = Field(7, ge=1, le=30)
-
-
-@endpoint(bp, "/members", permission="members.read")
+@endpoint(bp, "/members", permission="members.read", response=MemberList)
 def list_members(call: Call[None, None]) -> dict[str, Any]:
     """Everyone in the tenant with their role."""
     return {"data": service.list_members(db(), call.who), "next_cursor": None}
 
 
 @endpoint(bp, "/members/<int:user_id>", method="PATCH", permission="members.manage",
-          body=RoleChange)
+          body=RoleChange, response=RoleChanged,
+          errors={409: "The last owner cannot be demoted."})
 def change_role(call: Call[RoleChange, None], user_id: int) -> dict[str, Any]:
     """Change a member's role (admins cannot grant owner; the last owner is protected)."""
     service.change_role(db(), call.who, user_id, call.body.role, call.meta)
     return {"user_id": user_id, "role": call.body.role}
 
 
-@endpoint(bp, "/members/<int:user_id>", method="DELETE", permission="members.manage")
+@endpoint(bp, "/members/<int:user_id>", method="DELETE", permission="members.manage",
+          response=MemberRemoved, errors={409: "The last owner cannot be removed."})
 def remove_member(call: Call[None, None], user_id: int) -> dict[str, Any]:
     """Remove a member from the tenant."""
     service.remove_member(db(), call.who, user_id, call.meta)
@@ -65,7 +54,7 @@ def remove_member(call: Call[None, None], user_id: int) -> dict[str, Any]:
 
 
 @endpoint(bp, "/invitations", method="POST", permission="invitations.manage",
-          body=InvitationRequest, status=201)
+          body=InvitationRequest, response=InvitationCreated, status=201)
 def create_invitation(call: Call[InvitationRequest, None]) -> dict[str, Any]:
     """Invite by email; the response carries the single-use token once."""
     b = call.body
@@ -75,7 +64,7 @@ def create_invitation(call: Call[InvitationRequest, None]) -> dict[str, Any]:
     return invitation
 
 
-@endpoint(bp, "/invitations", permission="invitations.manage")
+@endpoint(bp, "/invitations", permission="invitations.manage", response=InvitationList)
 def list_invitations(call: Call[None, None]) -> dict[str, Any]:
     """Invitations, newest first, each with its status (pending, accepted, revoked, expired)."""
     return {"data": service.list_invitations(db(), call.who), "next_cursor": None}
@@ -89,6 +78,7 @@ def revoke_invitation(call: Call[None, None], invitation_id: int) -> dict[str, A
 
 
 @endpoint(bp, "/invitations/preview", method="POST", permission=None, auth=False,
+          errors={404: "The invitation is unknown, used, revoked or expired."},
           body=InvitationToken, response=InvitationPreview, auth_rate_limited=True)
 def preview_invitation(call: Call[InvitationToken, None]) -> dict[str, Any]:
     """For the accept page: the tenant, invited address and role, and whether that address
@@ -98,7 +88,9 @@ def preview_invitation(call: Call[InvitationToken, None]) -> dict[str, Any]:
 
 
 @endpoint(bp, "/invitations/accept", method="POST", permission=None, body=InvitationToken,
-          response=AcceptedInvitation, status=201)
+          response=AcceptedInvitation, status=201,
+          errors={404: "The invitation is unknown, used, revoked or expired.",
+                  409: "Already a member of that tenant."})
 def accept_invitation(call: Call[InvitationToken, None]) -> dict[str, Any]:
     """Join the inviting tenant with the signed-in account (403 for another address, 409 when
     already a member); then POST /auth/switch-tenant to work there."""

@@ -2,82 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from flask import Blueprint, Response, current_app
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from webapp.config import Settings
 from webapp.http.api import Call, endpoint
 from webapp.http.context import db
-from webapp.inputs import RequestModel
 from webapp.whatsapp import devices as service
+from webapp.whatsapp.models import Device, DeviceList, DeviceRequest, PairCode, PairingOptions
 
 bp = Blueprint("whatsapp", __name__, url_prefix="/api/v1/whatsapp")
-
-DeviceStatus = Literal["pending", "pairing", "connected", "disconnected", "logged_out", "outdated"]
-
-
-class DeviceRequest(RequestModel):
-    """A WhatsApp number to pair: by QR code, or by a code sent to `pair_phone`."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    display_name: str = Field(min_length=1, max_length=100)
-    kind: Literal["neonize", "simulator"] | None = Field(
-        None, description="neonize: a real number; simulator: a simulated one that pairs with "
-        "a simulated QR code. Absent: the server's default (GET /whatsapp/pairing-options).")
-    pair_phone: str | None = Field(None, pattern=r"^\+?[1-9][0-9]{6,14}$",
-                                   description="E.164 digits of the number to pair by code")
-
-    @model_validator(mode="after")
-    def _phone_pairs_real_devices(self) -> DeviceRequest:
-        if self.pair_phone is not None:
-            if self.kind == "simulator":
-                raise ValueError("pair_phone applies to neonize devices only")
-            self.pair_phone = self.pair_phone.lstrip("+")
-        return self
-
-
-class Device(BaseModel):
-    """A device as the API and the `whatsapp.device` events show it."""
-
-    id: int
-    kind: Literal["neonize", "simulator"]
-    simulated: bool = Field(description="true for a simulator device (no real WhatsApp)")
-    jid: str | None
-    display_name: str
-    status: DeviceStatus
-    has_qr: bool
-    qr_updated_at: str | None
-    last_seen: str | None
-    last_error: str | None
-    pair_phone: str | None
-    has_pair_code: bool
-    created_at: str
-    updated_at: str | None
-
-
-class DeviceList(BaseModel):
-    """The tenant's devices (a short list: one page)."""
-
-    data: list[Device]
-    next_cursor: str | None
-
-
-class PairCode(BaseModel):
-    """The code to type into WhatsApp > Linked devices > Link with phone number."""
-
-    device_id: int
-    pair_code: str
-    pair_phone: str
-
-
-class PairingOptions(BaseModel):
-    """What "Add number" pairs by default here, and what it may pair."""
-
-    default_kind: Literal["neonize", "simulator"]
-    kinds: list[Literal["neonize", "simulator"]]
-
 
 def _default_kind() -> str:
     settings: Settings = current_app.extensions["mf_settings"]
@@ -115,7 +50,7 @@ def get_device(call: Call[None, None], device_id: int) -> dict[str, Any]:
 
 
 @endpoint(bp, "/devices/<int:device_id>/qr", permission="devices.manage",
-          media_type="image/svg+xml")
+          media_type="image/svg+xml", errors={404: "No such device, or no QR code pending."})
 def device_qr(call: Call[None, None], device_id: int) -> Response:
     """The current pairing QR code as image/svg+xml (404 when none is pending)."""
     svg = service.qr_svg(service.qr_payload(db(), call.who, device_id))
@@ -123,7 +58,7 @@ def device_qr(call: Call[None, None], device_id: int) -> Response:
 
 
 @endpoint(bp, "/devices/<int:device_id>/pair-code", permission="devices.manage",
-          response=PairCode)
+          response=PairCode, errors={404: "No such device, or no code pending."})
 def device_pair_code(call: Call[None, None], device_id: int) -> dict[str, Any]:
     """The pending phone-number pairing code (404 when none is pending)."""
     return service.pair_code(db(), call.who, device_id)

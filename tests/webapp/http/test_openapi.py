@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from pydantic import BaseModel
+
+from webapp.http.api import REGISTRY, EndpointSpec
 
 
 def test_every_api_route_is_documented(app: Flask, client: FlaskClient) -> None:
@@ -13,7 +17,8 @@ def test_every_api_route_is_documented(app: Flask, client: FlaskClient) -> None:
     assert doc["openapi"].startswith("3.1")
     documented = {(path, method) for path, item in doc["paths"].items() for method in item}
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/api/v1/") or rule.rule == "/api/v1/openapi.json":
+        if not rule.rule.startswith("/api/v1/") or rule.rule in ("/api/v1/openapi.json",
+                                                                 "/api/v1/docs"):
             continue
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
@@ -37,7 +42,7 @@ def test_non_json_responses_declare_their_media_type(client: FlaskClient) -> Non
     doc = client.get("/api/v1/openapi.json").get_json()
     qr = doc["paths"]["/api/v1/whatsapp/devices/{device_id}/qr"]["get"]
     assert qr["responses"]["200"]["content"] == {"image/svg+xml": {"schema": {"type": "string"}}}
-    assert "application/json" in qr["responses"]["default"]["content"]  # errors stay JSON
+    assert "application/json" in qr["responses"]["404"]["content"]  # errors stay JSON
     device = doc["paths"]["/api/v1/whatsapp/devices/{device_id}"]["get"]
     assert list(device["responses"]["200"]["content"]) == ["application/json"]
 
@@ -53,3 +58,110 @@ def test_docstrings_give_a_one_line_summary_and_a_description(client: FlaskClien
     patch = doc["paths"]["/api/v1/conversations/{conversation_id}"]["patch"]
     assert "at least one of `status`, `assignee_id`, `priority`, `snoozed_until`" in (
         patch["description"])
+
+
+def _operations(doc: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(method, path): op for path, item in doc["paths"].items()
+            for method, op in item.items()}
+
+
+def _spec_key(spec: EndpointSpec) -> tuple[str, str]:
+    return spec.method, re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", spec.path)
+
+
+def test_every_success_response_has_a_real_schema(client: FlaskClient) -> None:
+    """The contract for every endpoint, those to come included: a success answer is a named
+    model with properties (never a bare `{"type": "object"}`), or a declared media type."""
+    doc = client.get("/api/v1/openapi.json").get_json()
+    schemas = doc["components"]["schemas"]
+    bare = []
+    for (method, path), op in _operations(doc).items():
+        ok = [(code, r) for code, r in op["responses"].items() if code.startswith(("1", "2"))]
+        assert ok, (method, path, list(op["responses"]))
+        code, response = ok[0]  # the declared status first; others (202, 206) share its body
+        if code == "101":
+            continue
+        content = response.get("content", {})
+        if "application/json" not in content:
+            assert content, (method, path)
+            continue
+        ref = content["application/json"]["schema"].get("$ref", "")
+        model = schemas.get(ref.rsplit("/", 1)[-1], {})
+        if not ref or not model.get("properties"):
+            bare.append(f"{method.upper()} {path}")
+    assert bare == [], "declare response=<pydantic model> on these endpoints"
+
+
+def test_every_operation_declares_the_errors_it_can_return(client: FlaskClient) -> None:
+    """Derived from the declaration: path ids -> 404, a body -> 400 and 413, signed in -> 401
+    and 429, a permission -> 403; plus each endpoint's own `errors=`; and no catch-all."""
+    doc = client.get("/api/v1/openapi.json").get_json()
+    ops = _operations(doc)
+    missing = []
+    for spec in REGISTRY:
+        op = ops[_spec_key(spec)]
+        declared = set(op["responses"])
+        assert "default" not in declared, spec.path
+        need = {"400"} | {str(s) for s, _ in spec.errors}
+        if "<" in spec.path:
+            need.add("404")
+        if spec.body is not None:
+            need |= {"400", "413"}
+        if spec.auth:
+            need |= {"401", "429"}
+        if spec.auth and spec.permission:
+            need.add("403")
+        if spec.rate_limited:
+            need.add("429")
+        if need - declared:
+            missing.append((spec.method, spec.path, sorted(need - declared)))
+        for status in declared - {str(spec.status)}:
+            if status.startswith("2"):  # another success (a job running, a range): same body
+                continue
+            envelope = op["responses"][status]["content"]["application/json"]
+            assert envelope["schema"] == {"$ref": "#/components/schemas/Error"}
+            assert set(envelope["example"]["error"]) == {"code", "message", "details"}
+    assert missing == []
+
+
+def test_explicit_errors_are_declared_with_their_meaning(client: FlaskClient) -> None:
+    doc = client.get("/api/v1/openapi.json").get_json()
+    create = doc["paths"]["/api/v1/labels"]["post"]["responses"]
+    assert "name is taken" in create["409"]["description"]
+    login = doc["paths"]["/api/v1/auth/login"]["post"]["responses"]
+    assert {"400", "401", "413", "429"} <= set(login) and "403" not in login
+    health = doc["paths"]["/api/v1/llm/health"]["get"]["responses"]
+    assert "404" not in health and "413" not in health  # no id, no body
+
+
+def test_every_event_type_written_is_documented(client: FlaskClient) -> None:
+    """Each event type the SQL writes (and the migrations' triggers) has a frame schema."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    written: set[str] = set()
+    pattern = re.compile(r"(?:mf_current_tenant\(\)|new\.tenant_id|\(\d+),\s*'([a-z_]+\.[a-z_]+)'")
+    for path in [*root.glob("webapp/**/sql/*.sql"), *root.glob("migrations/0*.sql")]:
+        written |= set(pattern.findall(path.read_text()))
+    written |= {"whatsapp.device"}  # webapp/whatsapp/sql/devices.sql takes the type's data
+    doc = client.get("/api/v1/openapi.json").get_json()
+    frame = doc["components"]["schemas"]["WebSocketServerFrame"]
+    assert {"message.created", "conversation.updated", "provider.health"} <= written
+    assert written <= set(frame["discriminator"]["mapping"]), written
+    for ref in frame["discriminator"]["mapping"].values():
+        assert ref.rsplit("/", 1)[1] in doc["components"]["schemas"]
+    assert {"4401", "4403", "4429"} <= set(frame["x-close-codes"])
+    realtime = next(t for t in doc["tags"] if t["name"] == "realtime")
+    assert "WebSocketServerFrame" in realtime["description"]
+
+
+def test_examples_are_valid_for_their_models() -> None:
+    """An example in the document is a request the API accepts or an answer it gives."""
+    models = {m for s in REGISTRY for m in (s.body, s.query, s.response)
+              if isinstance(m, type) and issubclass(m, BaseModel)}
+    checked = 0
+    for model in models:
+        for example in model.model_json_schema().get("examples", []):
+            model.model_validate(example)
+            checked += 1
+    assert checked >= 5

@@ -42,7 +42,7 @@ def test_a_budget_without_a_known_price_is_refused_at_create_and_patch(
     owner = register_owner(client, "Budget Validation")
     r = _provider(client, owner, fake, "Self-hosted", monthly_budget_usd="20")
     err = r.get_json()["error"]
-    assert r.status_code == 400 and err["code"] == "budget_needs_price"
+    assert r.status_code == 422 and err["code"] == "budget_needs_price"
     assert set(err["details"]["fields"]) == PRICE_FIELDS
     assert UNKNOWN_MODEL in err["message"] and "price_input_per_mtok" in err["message"]
 
@@ -60,7 +60,7 @@ def test_a_budget_without_a_known_price_is_refused_at_create_and_patch(
         (default_model["id"], {"model": UNKNOWN_MODEL}),
     ]:
         r = client.patch(f"/api/v1/llm/providers/{pid}", headers=owner.headers, json=change)
-        assert r.status_code == 400, (change, r.get_json())
+        assert r.status_code == 422, (change, r.get_json())  # 400 was a valid-body refusal
         assert r.get_json()["error"]["code"] == "budget_needs_price"
     both = {"monthly_budget_usd": "10", "price_input_per_mtok": "1",
             "price_output_per_mtok": "2"}

@@ -94,13 +94,15 @@ def test_quoted_reply_keeps_the_quoted_id(client: FlaskClient, setup: Setup,
     assert r.get_json()["quoted_message_id"] == quoted
 
 
-def test_quoting_a_message_of_another_conversation_is_400(client: FlaskClient, setup: Setup,
+def test_quoting_a_message_of_another_conversation_is_404(client: FlaskClient, setup: Setup,
                                                          db: Database) -> None:
+    """It was a 400 for a schema-valid request (the fuzzing's "valid request rejected"): the
+    quoted message does not exist in this conversation, like an unknown id."""
     elsewhere = _message_id(db, setup.owner.tenant_id, "B1")
     r = client.post("/api/v1/messages/reply", headers=setup.owner.headers,
                     json={"conversation_id": setup.ana, "text": "x",
                           "quoted_message_id": elsewhere})
-    assert r.status_code == 400
+    assert r.status_code == 404
     assert "quoted_message_id" in r.get_json()["error"]["details"]["fields"]
 
 
