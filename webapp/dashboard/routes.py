@@ -32,9 +32,12 @@ class NavItem:
     endpoint: str
     label: str
     section: str
+    permission: str | None = None  # the link shows only to roles allowed this action
 
 
 NAV: list[NavItem] = [NavItem(HOME, "Conversations", "conversations")]
+NAV.append(NavItem("dashboard.action_items", "Action items", "action_items"))
+NAV.append(NavItem("dashboard.activity", "Activity", "activity", "team.activity.read"))
 
 
 def has_session() -> bool:
@@ -99,3 +102,20 @@ def conversations(conversation_id: int | None = None) -> ResponseReturnValue:
     if not has_session():
         return _to_login()
     return page("conversations.html", "conversations", conversation_id=conversation_id or "")
+
+
+@bp.get("/app/action-items")
+@bp.get("/app/action-items/<int:item_id>")
+def action_items(item_id: int | None = None) -> ResponseReturnValue:
+    """Action items: the kanban board or the list, and one item's detail panel."""
+    if not has_session():
+        return _to_login()
+    return page("action_items.html", "action_items", item_id=item_id or "")
+
+
+@bp.get("/app/activity")
+def activity() -> ResponseReturnValue:
+    """The team's activity timeline (managers and up; the API refuses the others)."""
+    if not has_session():
+        return _to_login()
+    return page("activity.html", "activity")

@@ -3,7 +3,7 @@
 
 import { $ } from "./dom.js";
 import * as realtime from "./realtime.js";
-import { loadSession, signOut } from "./session.js";
+import { allowed, loadSession, signOut } from "./session.js";
 
 const LIVE_LABELS = {
   idle: "Offline",
@@ -31,5 +31,8 @@ export async function initLayout() {
   const session = await loadSession();
   $("#user-name").textContent = session.user.name;
   $("#tenant-name").textContent = session.tenant.name;
+  for (const li of document.querySelectorAll(".mainnav [data-requires]")) {
+    li.hidden = !allowed(session.user.role, li.dataset.requires);
+  }
   return session;
 }
