@@ -4,7 +4,7 @@
 // Escape puts it back. Either way onMove(id, status, index) commits the move.
 
 import Sortable from "../../vendor/sortablejs-1.15.6/sortable.esm.js";
-import { $$, announce, clear, h } from "../core/dom.js";
+import { $$, announce, h } from "../core/dom.js";
 import { card } from "./card.js";
 import { STATUSES, STATUS_LABELS, byPosition } from "./items.js";
 
@@ -40,7 +40,8 @@ export function createBoard(options) {
     if (options.canWrite) {
       Sortable.create(list, {
         group: { name: "board", put: status !== "proposed" },
-        animation: 150, filter: "button", preventOnFilter: false,
+        animation: 150, filter: "button", preventOnFilter: false, forceFallback: true,
+        fallbackOnBody: true, fallbackTolerance: 4,
         ghostClass: "card-ghost", chosenClass: "card-chosen", dragClass: "card-drag",
         onEnd: dropped,
       });
@@ -159,22 +160,35 @@ export function createBoard(options) {
     }
   }
 
+  const drawn = new Map(); // id -> { el, stamp }: unchanged cards keep their element
+
+  function cardFor(item, members) {
+    const stamp = JSON.stringify(item);
+    const known = drawn.get(item.id);
+    if (known && known.stamp === stamp) return known.el;
+    const el = card(item, members, options);
+    el.dataset.title = item.title;
+    drawn.set(item.id, { el, stamp });
+    return el;
+  }
+
   /** Draw every item (grouped by status, ordered by position). */
-  function render(items, members) {
+  function render(items, members, { membersChanged = false } = {}) {
     if (grabbed) release(false);
-    const focused = document.activeElement && document.activeElement.closest
-      && document.activeElement.closest(".card");
-    const focusId = focused ? focused.dataset.id : null;
+    if (membersChanged) drawn.clear();
+    const focusId = document.activeElement && document.activeElement.closest
+      && document.activeElement.closest(".card")?.dataset.id;
+    const ids = new Set(items.map((i) => i.id));
+    for (const id of drawn.keys()) if (!ids.has(id)) drawn.delete(id);
     for (const [status, list] of lists) {
-      clear(list).append(...items.filter((i) => i.status === status).sort(byPosition)
-        .map((item) => {
-          const el = card(item, members, options);
-          el.dataset.title = item.title;
-          return el;
-        }));
+      const wanted = items.filter((i) => i.status === status).sort(byPosition)
+        .map((item) => cardFor(item, members));
+      const same = wanted.length === list.children.length
+        && wanted.every((el, i) => list.children[i] === el);
+      if (!same) list.replaceChildren(...wanted);
     }
     counts();
-    if (focusId) {
+    if (focusId && document.activeElement === document.body) {
       const again = root.querySelector(`.card[data-id="${focusId}"]`);
       if (again) again.focus();
     }

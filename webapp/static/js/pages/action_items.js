@@ -97,11 +97,9 @@ function upsert(ui, item) {
 async function move(ui, id, status, index) {
   const before = ui.items.get(id);
   try {
-    const updated = await itemsApi.move(id, status, index);
-    ui.items.set(id, updated);
+    // The server gives the moved card a position between its new neighbours (theirs stay).
+    upsert(ui, await itemsApi.move(id, status, index));
     announce(`Moved to ${STATUS_LABELS[status]}`);
-    // Positions of the neighbours changed on the server too: re-read the board's order.
-    await reload(ui);
   } catch (exc) {
     if (before) ui.items.set(id, before);
     toast(`Could not move the item: ${exc.message}`, "error");
