@@ -34,5 +34,7 @@ export async function initLayout() {
   for (const li of document.querySelectorAll(".mainnav [data-requires]")) {
     li.hidden = !allowed(session.user.role, li.dataset.requires);
   }
+  const current = document.querySelector(".mainnav [aria-current]");
+  if (current) current.scrollIntoView({ block: "nearest", inline: "nearest" });
   return session;
 }

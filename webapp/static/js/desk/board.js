@@ -33,7 +33,7 @@ export function createBoard(options) {
       "aria-label": STATUS_LABELS[status] },
     h("header", { class: "column-head" },
       h("h2", {}, STATUS_LABELS[status]), h("span", { class: "column-count" }, "0")),
-    list, h("p", { class: "column-empty muted" }, EMPTY[status]));
+    h("p", { class: "column-empty muted" }, EMPTY[status]), list);
     root.append(column);
     lists.set(status, list);
     list.addEventListener("keydown", keydown);

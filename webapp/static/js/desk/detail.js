@@ -114,7 +114,13 @@ export function createDetail(options) {
   }
 
   async function loadComments(id) {
-    const res = await itemsApi.comments(id);
+    let res;
+    try {
+      res = await itemsApi.comments(id);
+    } catch (exc) {
+      $("#comments-state").textContent = `The comments could not be loaded: ${exc.message}`;
+      return;
+    }
     if (!item || item.id !== id) return;
     comments = new Map(res.data.map((c) => [c.id, c]));
     drawComments();
