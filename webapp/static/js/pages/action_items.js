@@ -177,8 +177,8 @@ function initFilters(ui) {
 
 function build(session, members) {
   const role = session.user.role;
-  const { view, filters } = readUrl();
-  const ui = { me: session.user, members, items: new Map(), filters, view, openId: null,
+  const { id, view, filters } = readUrl();
+  const ui = { me: session.user, members, items: new Map(), filters, view, openId: id,
     canWrite: may(role, PERMISSIONS.write) };
   const handlers = {
     canWrite: ui.canWrite, open: (id) => openItem(ui, id),
@@ -236,8 +236,7 @@ async function main() {
   });
   await realtime.connect();
   await reload(ui);
-  const { id } = readUrl();
-  if (id) await openItem(ui, id, false);
+  if (ui.openId) await openItem(ui, ui.openId, false);
 }
 
 main().catch((exc) => {

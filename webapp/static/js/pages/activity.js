@@ -20,7 +20,7 @@ const VERBS = {
   "comment.created": "commented on",
   "comment.deleted": "deleted a comment on",
   "conversation.assigned": "assigned the conversation",
-  "conversation.status": "changed the status of the conversation",
+  "conversation.status_changed": "changed the status of the conversation",
 };
 
 function typeOf(entry) {
