@@ -3,6 +3,7 @@
 
 import { h } from "../core/dom.js";
 import { colorSlot, initials, shortDay } from "../core/format.js";
+import { icon } from "../core/icons.js";
 import {
   PRIORITY_LABELS, STATUS_LABELS, assigneeId, isOverdue, isProposedOrigin,
 } from "./items.js";
@@ -66,7 +67,8 @@ export function card(item, members, handlers) {
     dueChip(item)),
   h("p", { class: "card-title" }, item.title),
   h("div", { class: "card-foot" }, assigneeBadge(item, members),
-    comments ? h("span", { class: "card-comments", title: `${comments} comments` }, `💬 ${comments}`)
+    comments ? h("span", { class: "card-comments",
+      title: `${comments} comment${comments === 1 ? "" : "s"}` }, icon("comment"), String(comments))
       : null),
   proposalButtons(item, handlers));
 }

@@ -2,7 +2,9 @@
 // proposal's Accept / Reject, and the comment thread with @mentions, kept live.
 
 import { $, $$, clear, h, toast } from "../core/dom.js";
-import { clockTime, colorSlot, fullTime, initials, listTime } from "../core/format.js";
+import {
+  clockTime, colorSlot, dayKey, fullTime, initials, listTime,
+} from "../core/format.js";
 import {
   PRIORITIES, PRIORITY_LABELS, STATUSES, STATUS_LABELS, assigneeId, isProposedOrigin, itemsApi,
 } from "./items.js";
@@ -21,6 +23,12 @@ export function provenance(item) {
   }
   const model = [p.provider_name || p.provider, p.model].filter(Boolean).join(" · ");
   return `Suggested by the analysis${model ? ` (${model})` : ""} · ${listTime(item.created_at)}`;
+}
+
+/** "14:05" today, else "Yesterday 14:05", "Mon 14:05" or "3 Dec 14:05". */
+function stamp(iso) {
+  const time = clockTime(iso);
+  return dayKey(iso) === dayKey(new Date().toISOString()) ? time : `${listTime(iso)} ${time}`;
 }
 
 function authorOf(comment) {
@@ -98,7 +106,7 @@ export function createDetail(options) {
       h("div", { class: "comment-main" },
         h("p", { class: "comment-meta" }, h("strong", {}, name), " ",
           h("time", { datetime: comment.created_at, title: fullTime(comment.created_at) },
-            `${listTime(comment.created_at)} ${clockTime(comment.created_at)}`),
+            stamp(comment.created_at)),
           (mine ? options.canComment : options.canModerate)
             ? h("button", { class: "btn-link comment-delete", type: "button",
               "aria-label": `Delete comment by ${name}`,

@@ -213,8 +213,18 @@ function subscribe(ui) {
     render(ui);
     ui.detail.deleted(data.id);
   });
-  realtime.subscribe("comment.created", (c) => ui.detail.commentCreated(c));
-  realtime.subscribe("comment.deleted", (c) => ui.detail.commentDeleted(c));
+  const recount = (c, delta) => {
+    const item = ui.items.get(c.action_item_id);
+    if (item) upsert(ui, { ...item, comment_count: Math.max(0, (item.comment_count || 0) + delta) });
+  };
+  realtime.subscribe("comment.created", (c) => {
+    ui.detail.commentCreated(c);
+    recount(c, 1);
+  });
+  realtime.subscribe("comment.deleted", (c) => {
+    ui.detail.commentDeleted(c);
+    recount(c, -1);
+  });
   realtime.onState((state, info) => {
     if (state === "open" && info.resumed && realtime.lastEventId() === null) reload(ui);
   });

@@ -10,7 +10,7 @@ import { allowed } from "../core/session.js";
 import { STATUS_LABELS } from "../desk/items.js";
 
 const VERBS = {
-  login: "signed in", logout: "signed out", register: "created the team",
+  login: "signed in", logout: "signed out", register: "signed up",
   "action_item.created": "created the action item",
   "action_item.assigned": "assigned the action item",
   "action_item.moved": "moved the action item",
