@@ -9,7 +9,7 @@ import { allowed } from "../core/session.js";
 import { createBoard } from "../desk/board.js";
 import { createDetail } from "../desk/detail.js";
 import {
-  PRIORITIES, PRIORITY_LABELS, STATUSES, STATUS_LABELS, itemsApi, listAll, matches, queryFor,
+  PRIORITIES, PRIORITY_LABELS, STATUSES, STATUS_LABELS, itemsApi, listAll, matches, queryFor, today,
 } from "../desk/items.js";
 import { createList } from "../desk/list.js";
 
@@ -137,6 +137,7 @@ function initCreate(ui) {
   $("#item-new").addEventListener("click", () => {
     form.reset();
     form.elements.priority.value = "normal";
+    form.elements.due_date.min = today(); // the API takes today or later
     $("#create-error").hidden = true;
     dialog.showModal();
   });
