@@ -9,8 +9,9 @@ The local day matches the Parquet export (same window, same numbers as its llm_c
 month-to-date spend reaches 80% and 100% of its monthly budget (UTC months, as the limits
 enforce budgets). The insert is `on conflict do nothing`, and only the rows it actually
 inserted append a `provider.budget` event in the same statement, so the realtime feed pushes
-each alert once. The check runs after every rollup (for the partition's month) and hourly on
-its own (for the current month).
+each alert once; the same transaction notifies the tenant's admins and owners of each
+(`budget` notifications, once per provider, month and threshold). The check runs after
+every rollup (for the partition's month) and hourly on its own (for the current month).
 """
 
 import datetime as dt
@@ -32,6 +33,7 @@ from pipelines.daily import (
 from pipelines.resources import PostgresResource
 from webapp.db import Database
 from webapp.db.queries import load
+from webapp.notifications import service as notifications
 
 Q = load(__file__)
 
@@ -65,6 +67,14 @@ def check_budgets(db: Database, tenant_id: int, month: dt.date) -> list[BudgetAl
     """Record the budget thresholds the tenant's providers crossed in the UTC month."""
     with db.tenant(tenant_id, events=True) as conn:
         rows = conn.execute(Q.insert_budget_alerts, {"month": month_of(month)}).fetchall()
+        admins = notifications.members_with_roles(conn, ["admin", "owner"]) if rows else []
+        for r in rows:  # each alert is inserted once, so each notifies once
+            notifications.notify(
+                conn, tenant_id=tenant_id, user_ids=admins, kind="budget",
+                title=f"LLM budget {r['threshold']}% reached: {r['provider_name']}",
+                body=f"${r['spend_usd']:.2f} of ${r['budget_usd']:.2f} this month.",
+                link="/app/settings/llm",
+                dedupe_key=f"budget:{r['provider_id']}:{month_of(month)}:{r['threshold']}")
     return [BudgetAlert(int(r["id"]), tenant_id, int(r["provider_id"]), int(r["threshold"]))
             for r in rows]
 

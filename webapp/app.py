@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from webapp.actions.routes import bp as actions_bp
+from webapp.activity.routes import bp as activity_bp
 from webapp.analysis.routes import bp as analysis_bp
 from webapp.audit.routes import bp as audit_bp
 from webapp.auth.routes import bp as auth_bp
@@ -23,13 +25,15 @@ from webapp.http.openapi import build_document
 from webapp.labels.routes import bp as labels_bp
 from webapp.llm.routes import bp as llm_bp
 from webapp.messaging.routes import bp as messaging_bp
+from webapp.notifications.routes import bp as notifications_bp
 from webapp.realtime.ws import init_realtime, stop_realtime
 from webapp.security import outbound
 from webapp.tenants.routes import bp as team_bp
 from webapp.whatsapp.routes import bp as whatsapp_bp
 
 BLUEPRINTS = (health_bp, auth_bp, team_bp, audit_bp, dashboard_bp, whatsapp_bp, llm_bp,
-              analysis_bp, messaging_bp, labels_bp)
+              analysis_bp, messaging_bp, labels_bp, actions_bp, notifications_bp,
+              activity_bp)
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Flask:

@@ -71,7 +71,8 @@ with spend as (
     order by i.id
     returning id
 )
-select i.id, i.provider_id, i.threshold, i.spend_usd, i.budget_usd,
+select i.id, i.provider_id, c.provider_name, i.threshold, i.spend_usd, i.budget_usd,
        (select count(*) from pushed) as events
 from inserted i
+join crossed c on c.provider_id = i.provider_id and c.threshold = i.threshold
 order by i.id

@@ -197,3 +197,24 @@ def test_hourly_check_covers_the_current_month(platform_db: Database, pg: Postgr
     assert [a[0] for a in _alerts(platform_db, tenant)] == [80, 100]
     assert _run(pg, llm_budget_alerts, day=None)["alerts_raised"] == 0
     assert len(_budget_frames(platform_db, tenant)) == 2
+
+
+def test_budget_alerts_notify_admins_and_owners_once(platform_db: Database,
+                                                     add_usage: Ledger) -> None:
+    tenant = create_tenant(platform_db, "Budget notifications")
+    owner, admin, member = (make.user(platform_db, tenant, role)
+                            for role in ("owner", "admin", "member"))
+    provider = make.provider(platform_db, tenant, "Watched", budget=Decimal("10"))
+    add_usage(tenant, provider, dt.datetime(2026, 10, 2, 9, tzinfo=UTC), cost=Decimal("10"))
+    month = dt.date(2026, 10, 1)
+    assert [a.threshold for a in check_budgets(platform_db, tenant, month)] == [80, 100]
+    assert check_budgets(platform_db, tenant, month) == []
+    rows = _select(platform_db, tenant, "select user_id, kind, title, dedupe_key "
+                                        "from notifications order by user_id, id")
+    assert [(r["user_id"], r["kind"]) for r in rows] == [
+        (owner, "budget"), (owner, "budget"), (admin, "budget"), (admin, "budget")]
+    assert member not in {r["user_id"] for r in rows}
+    assert rows[0]["title"] == "LLM budget 80% reached: Watched"
+    pushed = [f for f in events_since(platform_db, tenant, 0, 1000, user_id=admin)
+              if f["type"] == "notification.created"]
+    assert len(pushed) == 2 and pushed[0]["data"]["kind"] == "budget"

@@ -26,6 +26,7 @@ from webapp.db.rows import fetch_all, fetch_one
 from webapp.errors import NotFound, Unprocessable
 from webapp.llm.ledger import CallSpec
 from webapp.llm.routing import Attempt, LLMContext, Routed, route, run_local
+from webapp.notifications.service import notify
 
 Q = load(__file__)
 
@@ -87,6 +88,16 @@ def _rows(found: dict[int, MessageAnalysis]) -> tuple[list[dict[str, Any]], list
     return rows, items
 
 
+def _notify_assignees(conn: Conn, tenant_id: int, analysis_ids: list[int]) -> None:
+    """An important message in a conversation assigned to someone notifies them, once."""
+    for row in conn.execute(Q.select_important_for_assignees, {"ids": analysis_ids}).fetchall():
+        notify(conn, tenant_id=tenant_id, user_ids=[row["assignee_id"]],
+               kind="important_message",
+               title=f"Important ({row['priority']}) in {row['title']}", body=row["reason"],
+               link=f"/app/conversations/{row['conversation_id']}?message={row['message_id']}",
+               dedupe_key=f"important_message:{row['message_id']}")
+
+
 def store(db: Database, tenant_id: int, routed: Routed,
           found: dict[int, MessageAnalysis]) -> dict[int, int]:
     """Store valid analyses with their effects in one transaction; message id -> analysis id."""
@@ -103,6 +114,7 @@ def store(db: Database, tenant_id: int, routed: Routed,
         }).fetchall()
         ids = [r["id"] for r in stored]
         conn.execute(Q.upsert_important, {"ids": ids})
+        _notify_assignees(conn, tenant_id, ids)
         conn.execute(Q.clear_unimportant, {"ids": ids})
         new_items = conn.execute(Q.insert_proposed_items, {"ids": ids, "items": Jsonb(items)}
                                  ).fetchall() if items else []

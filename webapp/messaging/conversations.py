@@ -15,10 +15,12 @@ from typing import Any
 
 from psycopg import sql
 
+from webapp.audit import service as audit
 from webapp.db import Database
 from webapp.db.pool import Conn
 from webapp.db.queries import load
 from webapp.errors import NotFound, ValidationFailed
+from webapp.notifications.service import notify
 from webapp.pagination import bad_cursor, cursor_int, decode_cursor, encode_cursor
 from webapp.security.principal import Principal
 
@@ -232,10 +234,31 @@ def update_conversation(db: Database, p: Principal, conversation_id: int,
             raise ValidationFailed(
                 "assignee_id must be a member of this team.",
                 details={"fields": {"assignee_id": "not a member of this tenant"}})
-        if conn.execute(Q.update_conversation, params).fetchone() is None:
+        row = conn.execute(Q.update_conversation, params).fetchone()
+        if row is None:
             raise NotFound("No such conversation.")
         conn.execute(Q.insert_conversation_event, {"id": conversation_id})
+        _record_changes(conn, p, row)
         return conversation_row(conn, conversation_id)
+
+
+def _record_changes(conn: Conn, p: Principal, row: dict[str, Any]) -> None:
+    """Team activity for an assignment or a status change; the new assignee is notified once."""
+    cid, title = int(row["id"]), row["title"] or "a conversation"
+    if row["status"] != row["old_status"]:
+        audit.activity(conn, p.user_id, "conversation.status_changed", None,
+                       {"conversation_id": cid, "title": title, "from": row["old_status"],
+                        "to": row["status"]})
+    if row["assignee_id"] != row["old_assignee_id"]:
+        audit.activity(conn, p.user_id, "conversation.assigned", None,
+                       {"conversation_id": cid, "title": title,
+                        "assignee_id": row["assignee_id"]})
+        if row["assignee_id"] is not None:
+            notify(conn, tenant_id=p.tenant_id, user_ids=[row["assignee_id"]],
+                   kind="assignment", title=f"Conversation assigned to you: {title}",
+                   link=f"/app/conversations/{cid}",
+                   dedupe_key=f"conversation:{cid}:assigned:{row['assignee_id']}",
+                   actor_id=p.user_id)
 
 
 def mark_read(db: Database, p: Principal, conversation_id: int) -> dict[str, Any]:

@@ -27,6 +27,11 @@ PERMISSIONS: dict[str, str] = {
     "llm.providers.manage": "admin",
     "integrations.manage": "admin",
     "tenant.delete": "owner",
+    "actions.read": "viewer",
+    "notifications.read": "viewer",
+    "comments.write": "member",
+    "notifications.send": "manager",
+    "team.activity.read": "manager",
 }
 
 # Actions that are written to audit_logs even when allowed.

@@ -14,7 +14,9 @@ served by exactly one process, the holder of its lease. Threads, each with one j
 - outbox: every ~0.5 s hands due sends of the devices it holds to
   `webapp.whatsapp.outbox.process_due` (at least once: see that module);
 - snooze: every ~15 s reopens conversations whose snooze time has passed
-  (`webapp.messaging.snooze.wake_due`; safe with several processes calling it).
+  (`webapp.messaging.snooze.wake_due`; safe with several processes calling it), then tells
+  the assignees of action items whose due date passed (`webapp.actions.due.notify_due`, once
+  per item and due date, also safe with several processes).
 While the database is down the callbacks wait (backpressure on WhatsApp) instead of dropping.
 """
 
@@ -29,6 +31,7 @@ from typing import Any
 
 import psycopg
 
+from webapp.actions import due
 from webapp.db import Database
 from webapp.errors import DependencyDown
 from webapp.messaging import snooze
@@ -297,5 +300,11 @@ class GatewayRunner:
                     log.info("woke %d snoozed conversations", woken)
             except Exception:
                 log.exception("waking snoozed conversations failed")
+            try:
+                told = due.notify_due(self.db)
+                if told:
+                    log.info("notified %d passed due dates", told)
+            except Exception:
+                log.exception("due-date notifications failed")
             if self._stopping.wait(self.config.snooze_interval):
                 return

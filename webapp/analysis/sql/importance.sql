@@ -46,6 +46,16 @@ on conflict (tenant_id, message_id) do update set
     analysis_id = excluded.analysis_id, priority = excluded.priority, reason = excluded.reason,
     updated_at = now()
 
+-- name: select_important_for_assignees
+-- The open important messages of these analyses whose conversation has an assignee.
+select i.message_id, i.conversation_id, i.priority, i.reason, c.assignee_id,
+       coalesce(nullif(c.title, ''), 'a conversation') as title
+from message_analyses a
+join important_messages i on i.message_id = a.message_id and i.status = 'open'
+join conversations c on c.id = i.conversation_id
+where a.id = any(%(ids)s) and a.is_important and c.assignee_id is not null
+order by i.message_id
+
 -- name: clear_unimportant
 -- A re-analysis that finds a message unimportant withdraws its open flag.
 delete from important_messages i using message_analyses a

@@ -118,6 +118,8 @@ select 1 as found from memberships where user_id = %(user_id)s
 -- name: update_conversation
 -- Change the given fields of a conversation (the flags say which were given). A status given
 -- without snoozed_until clears the time, `snoozed` included (snoozed until the next inbound).
+-- Returns the assignee and status before and after (assignment notifications, team activity).
+with old as (select id, assignee_id, status from conversations where id = %(id)s for update)
 update conversations c
 set status = case when %(set_status)s then %(status)s else c.status end,
     assignee_id = case when %(set_assignee)s then %(assignee_id)s::bigint else c.assignee_id end,
@@ -126,8 +128,10 @@ set status = case when %(set_status)s then %(status)s else c.status end,
                          when %(set_status)s then null
                          else c.snoozed_until end,
     updated_at = now()
-where c.id = %(id)s
-returning c.id
+from old
+where c.id = old.id
+returning c.id, c.title, c.assignee_id, c.status, old.assignee_id as old_assignee_id,
+          old.status as old_status
 
 -- name: mark_conversation_read
 -- Unread count back to zero (only when there was something unread).

@@ -1,0 +1,29 @@
+"""An important message in a conversation assigned to someone notifies them, once."""
+
+from __future__ import annotations
+
+from tests import factories as make
+from tests.webapp.llm.test_support import URGENT, box, owner_principal, seed_messages
+from webapp.analysis import importance
+from webapp.db import Database
+from webapp.llm.routing import LLMContext
+
+
+def test_assignee_is_notified_once_per_important_message(platform_db: Database) -> None:
+    ctx = LLMContext(platform_db, box())
+    p = owner_principal(platform_db, "Important notifications")
+    agent = make.user(platform_db, p.tenant_id, "member")
+    ids = seed_messages(platform_db, p.tenant_id, ["thanks, all good", URGENT])
+    conversation = make.conversation_of(platform_db, p.tenant_id, ids[0])
+    with platform_db.tenant(p.tenant_id) as conn:
+        conn.execute("update conversations set assignee_id = %s where id = %s",
+                     (agent, conversation))
+
+    importance.analyze_messages(ctx, p.tenant_id, ids)
+    importance.analyze_messages(ctx, p.tenant_id, ids)  # a re-analysis does not repeat it
+
+    with platform_db.tenant(p.tenant_id) as conn:
+        rows = conn.execute("select user_id, kind, link from notifications order by id"
+                            ).fetchall()
+    assert [(r["user_id"], r["kind"]) for r in rows] == [(agent, "important_message")]
+    assert rows[0]["link"] == f"/app/conversations/{conversation}?message={ids[1]}"

@@ -1,0 +1,5 @@
+"""Notifications use the desk fixtures (two tenants, every working role)."""
+
+from tests.webapp.actions.conftest import desk
+
+__all__ = ["desk"]

@@ -1,0 +1,1 @@
+"""The team activity timeline: what members did (sign-ins, assignments, moves, comments)."""

@@ -1,0 +1,1 @@
+"""Notifications: rows per recipient, created once per cause, pushed as notification.created."""
