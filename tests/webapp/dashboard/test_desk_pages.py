@@ -21,6 +21,7 @@ def test_desk_pages_are_csp_clean_and_their_assets_exist(client: FlaskClient, pa
     assert audit.inline == []
     for asset in audit.assets:
         assert client.get(asset).status_code == 200, asset
+    assert 'id="bell-button"' in body and "css/bell.css" in body
 
 
 def test_desk_pages_need_a_session(client: FlaskClient) -> None:

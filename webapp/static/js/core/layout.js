@@ -1,6 +1,7 @@
 // The app shell every signed-in screen shares: who is signed in, sign-out, and the live
 // connection indicator in the top bar. A screen calls initLayout() first.
 
+import { initBell } from "../desk/bell.js";
 import { $ } from "./dom.js";
 import * as realtime from "./realtime.js";
 import { allowed, loadSession, signOut } from "./session.js";
@@ -36,5 +37,6 @@ export async function initLayout() {
   }
   const current = document.querySelector(".mainnav [aria-current]");
   if (current) current.scrollIntoView({ block: "nearest", inline: "nearest" });
+  initBell();
   return session;
 }
