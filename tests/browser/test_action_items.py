@@ -198,6 +198,10 @@ def test_a_mention_lights_up_the_teammates_bell_live(
     expect(mate).to_have_url(re.compile(rf"/app/action-items/{item}"))
     expect(mate.locator(".comment")).to_contain_text("Can you call them")
     expect(mate.locator("#bell-count")).to_be_hidden()
+    expect(mate.get_by_role("button", name="Delete comment by Olivia Owner")).to_have_count(0)
+    page.get_by_role("button", name="Delete comment by Olivia Owner").click()
+    expect(page.locator(".comment")).to_have_count(0)
+    expect(mate.locator(".comment")).to_have_count(0)  # live: comment.deleted
 
     for title in ("Ring the bank", "Renew the domain"):
         api(live_server, tenant, "POST", "/action-items",
