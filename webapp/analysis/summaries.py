@@ -78,7 +78,7 @@ def _store(ctx: LLMContext, tenant_id: int, user_id: int | None, routed: Routed,
         assert row is not None
         new = conn.execute(Q.insert_summary_items, {
             "conversation_id": conversation_id, "message_ids": [m.id for m in messages],
-            "items": Jsonb(items), "created_by": user_id,
+            "items": Jsonb(items), "created_by": user_id, "usage_log_id": routed.usage_log_id,
         }).fetchall() if items else []
         conn.execute(Q.insert_summary_event, {"id": row["id"],
                                               "conversation_id": conversation_id})

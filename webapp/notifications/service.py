@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from psycopg import sql
-
 from webapp.audit import service as audit
 from webapp.db import Database
 from webapp.db.pool import Conn
 from webapp.db.queries import load
 from webapp.errors import NotFound, ValidationFailed
+from webapp.inputs import INT64_MAX
 from webapp.pagination import bad_cursor, cursor_int, decode_cursor, encode_cursor
 from webapp.security.principal import Principal, RequestMeta
 
@@ -47,25 +46,28 @@ def members_with_roles(conn: Conn, roles: Sequence[str]) -> list[int]:
             conn.execute(Q.members_with_roles, {"roles": list(roles)}).fetchall()]
 
 
-def _after(cursor: str | None) -> dict[str, Any]:
+def _after(cursor: str | None, unread_only: bool) -> dict[str, int]:
+    """Where each part of the inbox continues (0: skip that part)."""
+    unread_after = read_after = INT64_MAX
     after = decode_cursor(cursor, {"read", "id"})
-    if after is None:
-        return {}
-    if not isinstance(after["read"], bool):
-        raise bad_cursor()
-    return {"after_read": after["read"], "after_id": cursor_int(after, "id")}
+    if after is not None:
+        if not isinstance(after["read"], bool):
+            raise bad_cursor()
+        last = cursor_int(after, "id")
+        if after["read"]:
+            unread_after, read_after = 0, last
+        else:
+            unread_after = last
+    return {"unread_after": unread_after, "read_after": 0 if unread_only else read_after}
 
 
 def list_notifications(db: Database, p: Principal, *, unread: bool, limit: int,
                        cursor: str | None) -> dict[str, Any]:
     """My notifications, unread first then newest; with the unread count."""
-    params: dict[str, Any] = {"user_id": p.user_id, "limit": limit + 1, **_after(cursor)}
-    filters = [sql.SQL(Q.filter_unread)] if unread else []
-    if "after_id" in params:
-        filters.append(sql.SQL(Q.after_position))
-    where = sql.SQL(" and ").join(filters) if filters else sql.SQL("true")
+    params: dict[str, Any] = {"user_id": p.user_id, "limit": limit + 1,
+                              **_after(cursor, unread)}
     with db.tenant(p.tenant_id, p.user_id) as conn:
-        rows = conn.execute(sql.SQL(Q.list_inbox).format(filters=where), params).fetchall()
+        rows = conn.execute(Q.list_inbox, params).fetchall()
         unread_count = conn.execute(Q.count_unread, {"user_id": p.user_id}).fetchone()
     more = len(rows) > limit
     rows = rows[:limit]

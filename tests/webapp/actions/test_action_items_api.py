@@ -57,6 +57,10 @@ def test_create_returns_the_full_shape_with_manual_provenance(client: FlaskClien
     assert item["provenance"]["model"] is None
     got = client.get(f"/api/v1/action-items/{item['id']}", headers=desk.viewer.headers)
     assert got.status_code == 200 and got.get_json() == item
+    # The list serializes through the inlinable parts (migration 0031): the same shape.
+    listed = client.get(f"/api/v1/action-items?conversation_id={desk.ana}",
+                        headers=desk.viewer.headers).get_json()["data"]
+    assert [i for i in listed if i["id"] == item["id"]] == [item]
 
 
 def test_proposed_item_shows_its_analysis_provider_and_model(client: FlaskClient, db: Database,

@@ -7,6 +7,7 @@ from flask.testing import FlaskClient
 from tests.webapp.actions.conftest import Desk, audit_rows, error_of, events_of
 from webapp.db import Database
 from webapp.notifications.service import notify
+from webapp.realtime.service import events_since
 
 
 def make(db: Database, desk: Desk, user_ids: list[int], title: str,
@@ -128,3 +129,17 @@ def test_members_cannot_send_and_are_audited(client: FlaskClient, db: Database,
     assert client.get("/api/v1/notifications", headers=desk.viewer.headers).status_code == 200
     assert client.post("/api/v1/notifications/read-all",
                        headers=desk.viewer.headers).status_code == 200
+
+
+def test_the_socket_replays_a_notification_to_its_recipient_only(client: FlaskClient,
+                                                                  db: Database,
+                                                                  desk: Desk) -> None:
+    make(db, desk, [desk.member2.user_id], "for member2's eyes")
+
+    def titles(user_id: int | None) -> list[str]:
+        frames = events_since(db, desk.owner.tenant_id, 0, 100_000, user_id=user_id)
+        return [f["data"]["title"] for f in frames if f["type"] == "notification.created"]
+
+    assert "for member2's eyes" in titles(desk.member2.user_id)
+    assert "for member2's eyes" not in titles(desk.member.user_id)
+    assert "for member2's eyes" not in titles(None)

@@ -1,8 +1,12 @@
 -- name: list_items
 -- A page of action items, serialized; the filters and the order are fragments below. Every
 -- combination walks one of the action_items_*_idx indexes (migration 0030).
-select i.id, i.position, mf_action_item_json(i) as row
+select i.id, i.position,
+       mf_action_item_json_of(i, r.assignee_name, r.conversation_title, r.created_by_name,
+                              r.provider_id, r.provider_name, r.provider_kind, r.model,
+                              r.comment_count) as row
 from action_items i
+cross join lateral mf_action_item_refs(i) r
 where i.tenant_id = mf_current_tenant() and {filters}
 order by {order}
 limit %(limit)s

@@ -26,12 +26,13 @@ values (mf_current_tenant(), %(conversation_id)s, %(usage_log_id)s, %(provider_i
 returning *
 
 -- name: insert_summary_items
--- Proposed action items of a summary; the source message is kept when it is in the summary.
+-- Proposed action items of a summary; the source message is kept when it is in the summary,
+-- and the ledger row of the call (provenance: provider and model).
 insert into action_items (tenant_id, conversation_id, source_message_id, description, due_date,
-                          origin, created_by)
+                          origin, created_by, usage_log_id)
 select mf_current_tenant(), %(conversation_id)s,
        case when x.source_message_id = any(%(message_ids)s) then x.source_message_id end,
-       x.description, x.due_date, 'summary', %(created_by)s
+       x.description, x.due_date, 'summary', %(created_by)s, %(usage_log_id)s
 from jsonb_to_recordset(%(items)s) as x (description text, due_date date,
                                           source_message_id bigint)
 on conflict do nothing

@@ -29,27 +29,29 @@ select user_id from memberships where role = any(%(roles)s) order by user_id
 select 1 as found from memberships where user_id = %(user_id)s
 
 -- name: list_inbox
--- A page of my notifications, unread first, then newest first (notifications_inbox_idx).
-select n.id, (n.read_at is not null) as is_read, mf_notification_json(n) as row
-from notifications n
-where n.tenant_id = mf_current_tenant() and n.user_id = %(user_id)s and {filters}
-order by (n.read_at is not null), n.id desc
+-- A page of my notifications, unread first, then newest first: the unread part after
+-- unread_after and the read part after read_after (ids; 0 skips a part), each a keyset walk of
+-- notifications_unread_idx / _read_idx, then merged.
+select p.id, p.is_read, mf_notification_json(n) as row
+from ((select n.id, false as is_read from notifications n
+       where n.tenant_id = mf_current_tenant() and n.user_id = %(user_id)s
+         and n.read_at is null and n.id < %(unread_after)s
+       order by n.id desc
+       limit %(limit)s)
+      union all
+      (select n.id, true as is_read from notifications n
+       where n.tenant_id = mf_current_tenant() and n.user_id = %(user_id)s
+         and n.read_at is not null and n.id < %(read_after)s
+       order by n.id desc
+       limit %(limit)s)) p
+join notifications n on n.id = p.id
+order by p.is_read, p.id desc
 limit %(limit)s
-
--- name: filter_unread
--- Filter: unread only.
-(n.read_at is not null) = false
-
--- name: after_position
--- Keyset: after (is_read, id) of the previous page's last row.
-((n.read_at is not null) > %(after_read)s
- or ((n.read_at is not null) = %(after_read)s and n.id < %(after_id)s))
 
 -- name: count_unread
 -- How many of my notifications are unread.
 select count(*) as unread from notifications n
-where n.tenant_id = mf_current_tenant() and n.user_id = %(user_id)s
-  and (n.read_at is not null) = false
+where n.tenant_id = mf_current_tenant() and n.user_id = %(user_id)s and n.read_at is null
 
 -- name: set_read
 -- Mark one of my notifications read or unread; its new JSON (no row: not mine).
@@ -61,5 +63,4 @@ returning mf_notification_json(n) as row
 -- name: read_all
 -- Mark all my unread notifications read.
 update notifications n set read_at = now()
-where n.tenant_id = mf_current_tenant() and n.user_id = %(user_id)s
-  and (n.read_at is not null) = false
+where n.tenant_id = mf_current_tenant() and n.user_id = %(user_id)s and n.read_at is null
