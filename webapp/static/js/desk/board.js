@@ -42,6 +42,7 @@ export function createBoard(options) {
         group: { name: "board", put: status !== "proposed" },
         animation: 150, filter: "button", preventOnFilter: false, forceFallback: true,
         fallbackOnBody: true, fallbackTolerance: 4,
+        delay: 200, delayOnTouchOnly: true, // a swipe on a phone scrolls; press and hold drags
         ghostClass: "card-ghost", chosenClass: "card-chosen", dragClass: "card-drag",
         onEnd: dropped,
       });

@@ -85,6 +85,9 @@ export function createDetail(options) {
     form.elements.title.value = item.title || "";
     form.elements.description.value = item.description || "";
     form.elements.status.value = item.status;
+    for (const option of form.elements.status.options) {
+      option.disabled = option.value === "proposed" && item.status !== "proposed";
+    }
     form.elements.priority.value = item.priority || "normal";
     form.elements.assignee_id.value = String(assigneeId(item) ?? "");
     form.elements.due_date.value = item.due_date || "";
