@@ -249,3 +249,35 @@ def test_a_viewer_sees_no_write_controls(
     expect(page.get_by_role("button", name="Delete")).to_be_hidden()
     expect(page.locator("#comment-form")).to_be_hidden()
     expect(page.get_by_role("link", name="Activity")).to_be_hidden()
+
+
+def test_the_detail_panel_edits_and_deletes_an_item(
+    page: Page, errors: ConsoleWatch, live_server: LiveServer, tenant: Tenant,
+) -> None:
+    member = tenant.invite(live_server, "member")
+    item = create(live_server, tenant, "Book the courier")
+    open_board(page, live_server, tenant)
+    page.locator(".card", has_text="Book the courier").press("Enter")
+    detail = page.locator("#detail")
+    expect(detail.get_by_label("Title")).to_have_value("Book the courier")
+    expect(detail.locator("#detail-origin")).to_contain_text("Added by Olivia Owner")
+    detail.get_by_label("Title").fill("Book the courier for Friday")
+    detail.get_by_label("Priority").select_option("urgent")
+    detail.get_by_label("Assignee").select_option(label="Member Person")
+    detail.get_by_role("button", name="Save changes").click()
+    expect(page.locator("#detail-title")).to_have_text("Book the courier for Friday")
+    card = page.locator(f'.card[data-id="{item}"]')
+    expect(card).to_contain_text("Urgent")
+    expect(card).to_contain_text("Member Person")
+    saved = api(live_server, tenant, "GET", f"/action-items/{item}")
+    assert (saved["title"], saved["priority"], saved["assignee_id"]) == (
+        "Book the courier for Friday", "urgent", member.user_id)
+
+    page.on("dialog", lambda dialog: dialog.accept())
+    detail.get_by_role("button", name="Delete", exact=True).click()
+    expect(detail).to_be_hidden()
+    expect(page).to_have_url(re.compile(r"/app/action-items$"))
+    expect(card).to_have_count(0)
+    client = live_server.app.test_client()
+    r = client.get(f"/api/v1/action-items/{item}", headers=tenant.owner.headers)
+    assert r.status_code == 404
