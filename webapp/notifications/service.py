@@ -2,9 +2,10 @@
 
 `notify(...)` is the one way to create them, inside the caller's tenant transaction (opened with
 `events=True`: each row appends a `notification.created` event addressed to its recipient only,
-`events.for_user_id`). Recipients who are not members of the tenant, and the actor, are skipped.
-A `dedupe_key` makes a cause notify each recipient once (a unique key per recipient), so a later
-edit of the same thing does not notify again.
+`events.for_user_id`). Read-state changes append `notification.updated` (the notification) or
+`notification.read_all` for the reader's other tabs. Recipients who are not members of the
+tenant, and the actor, are skipped. A `dedupe_key` makes a cause notify each recipient once (a
+unique key per recipient), so a later edit of the same thing does not notify again.
 """
 
 from __future__ import annotations
@@ -86,20 +87,23 @@ def unread_count(db: Database, p: Principal) -> int:
 
 def mark_read(db: Database, p: Principal, notification_id: int, read: bool) -> dict[str, Any]:
     """Mark one of my notifications read or unread; NotFound for anyone else's."""
-    with db.tenant(p.tenant_id, p.user_id) as conn:
+    with db.tenant(p.tenant_id, p.user_id, events=True) as conn:
         row = conn.execute(Q.set_read, {"id": notification_id, "user_id": p.user_id,
                                         "read": read}).fetchone()
-    if row is None:
-        raise NotFound("No such notification.")
+        if row is None:
+            raise NotFound("No such notification.")
+        conn.execute(Q.insert_updated_event, {"id": row["id"], "user_id": p.user_id})
     result: dict[str, Any] = row["row"]
     return result
 
 
 def read_all(db: Database, p: Principal) -> int:
     """Mark all my notifications read; how many changed."""
-    with db.tenant(p.tenant_id, p.user_id) as conn:
-        cur = conn.execute(Q.read_all, {"user_id": p.user_id})
-        return max(cur.rowcount, 0)
+    with db.tenant(p.tenant_id, p.user_id, events=True) as conn:
+        changed = max(conn.execute(Q.read_all, {"user_id": p.user_id}).rowcount, 0)
+        if changed:
+            conn.execute(Q.insert_read_all_event, {"user_id": p.user_id})
+        return changed
 
 
 def send(db: Database, p: Principal, *, user_id: int | None, role: str | None, title: str,

@@ -303,3 +303,20 @@ def test_viewer_writes_are_refused_and_audited(client: FlaskClient, db: Database
     assert [r["outcome"] for r in denied] == ["denied"] * 5
     assert {r["actor_user_id"] for r in denied} == {desk.viewer.user_id}
     assert client.get(url, headers=h).get_json()["title"] == "viewer target"
+
+
+def test_create_at_a_position_and_changes_to_someone_elses_item_are_audited(
+        client: FlaskClient, db: Database, desk: Desk) -> None:
+    first = create_item(client, desk.manager, title="column head", status="done")
+    top = create_item(client, desk.manager, title="new head", status="done", position=0)
+    order = column(client, desk, "done")
+    assert order.index(top["id"]) < order.index(first["id"]) and order[0] == top["id"]
+    mine = create_item(client, desk.member, title="my own")
+    client.patch(f"/api/v1/action-items/{mine['id']}", headers=desk.member.headers,
+                 json={"priority": "low"})
+    client.patch(f"/api/v1/action-items/{first['id']}", headers=desk.member.headers,
+                 json={"priority": "urgent"})
+    rows = {r["target_id"]: r for r in audit_rows(db, desk.owner.tenant_id, "actions.update")}
+    assert str(mine["id"]) not in rows
+    assert rows[str(first["id"])]["before"] == {"priority": "normal"}
+    assert rows[str(first["id"])]["after"] == {"priority": "urgent"}

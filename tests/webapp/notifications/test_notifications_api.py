@@ -143,3 +143,22 @@ def test_the_socket_replays_a_notification_to_its_recipient_only(client: FlaskCl
     assert "for member2's eyes" in titles(desk.member2.user_id)
     assert "for member2's eyes" not in titles(desk.member.user_id)
     assert "for member2's eyes" not in titles(None)
+
+
+def test_read_state_changes_reach_my_other_tabs_only(client: FlaskClient, db: Database,
+                                                     desk: Desk) -> None:
+    make(db, desk, [desk.member2.user_id], "tab sync")
+    mine = client.get("/api/v1/notifications?unread=true",
+                      headers=desk.member2.headers).get_json()["data"][0]
+    client.patch(f"/api/v1/notifications/{mine['id']}", headers=desk.member2.headers,
+                 json={"read": True})
+    client.post("/api/v1/notifications/read-all", headers=desk.member2.headers)
+
+    def frames(user_id: int) -> list[tuple[str, dict]]:  # type: ignore[type-arg]
+        return [(f["type"], f["data"]) for f in
+                events_since(db, desk.owner.tenant_id, 0, 100_000, user_id=user_id)
+                if f["type"] in ("notification.updated", "notification.read_all")]
+
+    updated = [d for t, d in frames(desk.member2.user_id) if t == "notification.updated"]
+    assert updated[-1]["id"] == mine["id"] and updated[-1]["read"] is True
+    assert not [d for t, d in frames(desk.member.user_id) if d.get("id") == mine["id"]]

@@ -58,9 +58,20 @@ where n.tenant_id = mf_current_tenant() and n.user_id = %(user_id)s and n.read_a
 update notifications n
 set read_at = case when %(read)s then coalesce(n.read_at, now()) end
 where n.id = %(id)s and n.user_id = %(user_id)s
-returning mf_notification_json(n) as row
+returning n.id, mf_notification_json(n) as row
 
 -- name: read_all
 -- Mark all my unread notifications read.
 update notifications n set read_at = now()
 where n.tenant_id = mf_current_tenant() and n.user_id = %(user_id)s and n.read_at is null
+
+-- name: insert_updated_event
+-- Realtime, for my other tabs only: one notification's read state changed.
+insert into events (tenant_id, type, data, for_user_id)
+values (mf_current_tenant(), 'notification.updated', jsonb_build_object('id', %(id)s::bigint),
+        %(user_id)s)
+
+-- name: insert_read_all_event
+-- Realtime, for my other tabs only: everything is read (frames as this data).
+insert into events (tenant_id, type, data, for_user_id)
+values (mf_current_tenant(), 'notification.read_all', '{"unread_count": 0}'::jsonb, %(user_id)s)
