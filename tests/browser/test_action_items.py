@@ -207,12 +207,16 @@ def test_a_mention_lights_up_the_teammates_bell_live(
         api(live_server, tenant, "POST", "/action-items",
             {"title": title, "assignee_id": member.user_id})
     expect(mate.locator("#bell-count")).to_have_text("2")
+    other_tab = errors.watch(mate.context.new_page())  # the same member in a second tab
+    other_tab.goto(live_server.url + "/app/conversations")
+    expect(other_tab.locator("#bell-count")).to_have_text("2")
     mate.locator("#bell-button").click()
     mate.get_by_role("button", name="Unread", exact=True).click()
     expect(mate.locator(".bell-item")).to_have_count(2)
     mate.get_by_role("button", name="Mark all read").click()
     expect(mate.locator("#bell-count")).to_be_hidden()
     expect(mate.locator("#bell-state")).to_contain_text("all caught up")
+    expect(other_tab.locator("#bell-count")).to_be_hidden()  # live: notification.read_all
     mate.keyboard.press("Escape")
     mate.locator("#item-filters").get_by_label("Assignee").select_option("me")
     expect(mate).to_have_url(re.compile(r"assignee=me"))

@@ -1,6 +1,7 @@
 // The notification center in the top bar (templates/_bell.html): the unread count, the list
 // (unread first, as the API orders it), mark one read by opening it, mark all read, and new
-// notifications pushed live as `notification.created` frames (sent to their recipient only).
+// notifications pushed live as `notification.created` frames (sent to their recipient only);
+// `notification.updated` / `notification.read_all` keep the member's other tabs in step.
 
 import { api } from "../core/api.js";
 import { $, $$, announce, clear, h, toast } from "../core/dom.js";
@@ -153,6 +154,19 @@ function createBell() {
     if (!panel.hidden && !$("#bell").contains(event.target)) toggle(false);
   });
   realtime.subscribe("notification.created", received);
+  // Read-state changes made in my other tabs (and echoes of this tab's own).
+  realtime.subscribe("notification.updated", (n) => {
+    if (n && state.items.has(n.id)) {
+      state.items.set(n.id, { ...state.items.get(n.id), ...n });
+      if (state.loaded) render();
+    }
+    loadCount().catch(() => {});
+  });
+  realtime.subscribe("notification.read_all", () => {
+    for (const [id, n] of state.items) state.items.set(id, { ...n, read: true });
+    setCount(0);
+    if (state.loaded) render();
+  });
   realtime.onState((next, info) => {
     if (next === "open" && info.resumed) loadCount().catch(() => {});
   });
