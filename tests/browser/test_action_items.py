@@ -59,6 +59,7 @@ def drag(page: Page, source: Locator, target: Locator, *, top: bool = False) -> 
     if top:  # up over the target's top edge: the card goes before it
         page.mouse.move(x, dst["y"] - 2, steps=8)
     page.mouse.up()
+    expect(page.locator("#board")).not_to_have_attribute("aria-busy", "true")
 
 
 def open_board(page: Page, server: LiveServer, tenant: Tenant) -> None:
@@ -74,6 +75,11 @@ def test_create_drag_to_another_column_and_reload_keeps_the_order(
 ) -> None:
     open_board(page, live_server, tenant)
     expect(page.locator('.column[data-status="todo"] .column-empty')).to_be_visible()
+    page.get_by_role("button", name="List").click()
+    expect(page.locator("#items-state")).to_contain_text("No action items yet")
+    expect(page.locator(".item-table")).to_be_hidden()
+    page.get_by_role("button", name="Board").click()
+    expect(page.locator("#items-state")).to_be_hidden()
     for title in ("Call the supplier", "Send the invoice", "Refund order 1182"):
         page.get_by_role("button", name="New item").click()
         dialog = page.get_by_role("dialog", name="New action item")

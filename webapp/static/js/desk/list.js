@@ -8,16 +8,18 @@ import { listRow } from "./card.js";
 export function createList(options) {
   const { root } = options;
   const body = h("tbody");
-  root.append(h("table", { class: "item-table" },
+  const table = h("table", { class: "item-table" },
     h("thead", {}, h("tr", {},
       h("th", { scope: "col" }, "Title"), h("th", { scope: "col" }, "Status"),
       h("th", { scope: "col" }, "Assignee"), h("th", { scope: "col" }, "Origin"),
       h("th", { scope: "col" }, h("span", { class: "sr-only" }, "Actions")))),
-    body));
+    body);
+  root.append(table);
 
   function render(items, members) {
     const sorted = [...items].sort((a, b) => b.id - a.id);
     clear(body).append(...sorted.map((item) => listRow(item, members, options)));
+    table.hidden = !sorted.length;
   }
 
   return { render };

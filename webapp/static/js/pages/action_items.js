@@ -69,8 +69,10 @@ function render(ui) {
   ui.list.render(shown, ui.members);
   const state = $("#items-state");
   const filtered = FILTERS.some((k) => ui.filters[k]);
-  state.textContent = shown.length ? "" : filtered
-    ? "No action items match these filters." : "";
+  const empty = ui.view === "list" && ui.loaded
+    ? "No action items yet. Add one with New item; the analysis also suggests some from the "
+      + "conversations, to accept or reject." : "";
+  state.textContent = shown.length ? "" : filtered ? "No action items match these filters." : empty;
   $("#filters-clear").hidden = !filtered;
 }
 
@@ -81,11 +83,13 @@ function setView(ui, view) {
   $("#board-help").hidden = view !== "board" || !ui.canWrite;
   for (const b of $$("[data-view]")) b.setAttribute("aria-pressed", String(b.dataset.view === view));
   writeUrl(ui);
+  if (ui.loaded) render(ui);
 }
 
 async function reload(ui) {
   const items = await listAll(queryFor(ui.filters));
   ui.items = new Map(items.map((i) => [i.id, i]));
+  ui.loaded = true;
   render(ui);
 }
 
@@ -96,6 +100,8 @@ function upsert(ui, item) {
 
 async function move(ui, id, status, index) {
   const before = ui.items.get(id);
+  const board = $("#board");
+  board.setAttribute("aria-busy", "true"); // until the server has placed the card
   try {
     // The server gives the moved card a position between its new neighbours (theirs stay).
     upsert(ui, await itemsApi.move(id, status, index));
@@ -104,6 +110,8 @@ async function move(ui, id, status, index) {
     if (before) ui.items.set(id, before);
     toast(`Could not move the item: ${exc.message}`, "error");
     throw exc;
+  } finally {
+    board.removeAttribute("aria-busy");
   }
 }
 
