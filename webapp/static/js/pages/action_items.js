@@ -87,7 +87,10 @@ function setView(ui, view) {
 }
 
 async function reload(ui) {
+  const seq = (ui.seq || 0) + 1; // filters may change while a load is on its way: last one wins
+  ui.seq = seq;
   const items = await listAll(queryFor(ui.filters));
+  if (seq !== ui.seq) return;
   ui.items = new Map(items.map((i) => [i.id, i]));
   ui.loaded = true;
   render(ui);

@@ -61,7 +61,7 @@ function sentence(entry, members) {
 function createTimeline(members) {
   const list = $("#timeline");
   const more = $("#activity-more");
-  const state = { cursor: null, lastDay: null, query: {} };
+  const state = { cursor: null, lastDay: null, query: {}, seq: 0 };
 
   function row(entry) {
     const id = userId(entry);
@@ -85,8 +85,10 @@ function createTimeline(members) {
   }
 
   async function load(next = false) {
+    const seq = ++state.seq; // filters may change while a page is on its way: last one wins
     const res = await api.get("/team/activity", { ...state.query, limit: 50,
       cursor: next ? state.cursor : null });
+    if (seq !== state.seq) return;
     if (!next) {
       clear(list);
       state.lastDay = null;
