@@ -174,9 +174,8 @@ export function createBoard(options) {
   }
 
   /** Draw every item (grouped by status, ordered by position). */
-  function render(items, members, { membersChanged = false } = {}) {
+  function render(items, members) {
     if (grabbed) release(false);
-    if (membersChanged) drawn.clear();
     const focusId = document.activeElement && document.activeElement.closest
       && document.activeElement.closest(".card")?.dataset.id;
     const ids = new Set(items.map((i) => i.id));
