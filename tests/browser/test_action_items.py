@@ -219,6 +219,10 @@ def test_a_mention_lights_up_the_teammates_bell_live(
     mate.locator("#bell-button").click()
     mate.get_by_role("button", name="Unread", exact=True).click()
     expect(mate.locator(".bell-item")).to_have_count(2)
+    mate.get_by_role("button", name=re.compile(r"^Mark read: .*Ring the bank")).click()
+    expect(mate.locator("#bell-count")).to_have_text("1")
+    expect(other_tab.locator("#bell-count")).to_have_text("1")  # live: notification.updated
+    expect(mate.locator(".bell-item")).to_have_text([re.compile("Renew the domain")])
     mate.get_by_role("button", name="Mark all read").click()
     expect(mate.locator("#bell-count")).to_be_hidden()
     expect(mate.locator("#bell-state")).to_contain_text("all caught up")

@@ -6,6 +6,7 @@
 import { api } from "../core/api.js";
 import { $, $$, announce, clear, h, toast } from "../core/dom.js";
 import { fullTime, listTime } from "../core/format.js";
+import { icon } from "../core/icons.js";
 import * as realtime from "../core/realtime.js";
 
 const PAGE = 20;
@@ -48,8 +49,12 @@ function createBell() {
     h("time", { class: "bell-time", datetime: n.created_at, title: fullTime(n.created_at) },
       listTime(n.created_at)),
     n.body ? h("span", { class: "bell-body" }, n.body) : null);
+    const mark = read ? null : h("button", { class: "btn-icon bell-mark", type: "button",
+      title: "Mark read", "aria-label": `Mark read: ${n.title || "notification"}`,
+      on: { click: () => markRead(n.id).catch((exc) => toast(exc.message, "error")) } },
+    icon("check"));
     return h("li", { class: "bell-item", dataset: { id: String(n.id), read: String(read),
-      kind: n.kind || "" } }, entry);
+      kind: n.kind || "" } }, entry, mark);
   }
 
   function render() {
