@@ -274,6 +274,12 @@ def test_the_detail_panel_edits_and_deletes_an_item(
     page.locator(".card", has_text="Book the courier").press("Enter")
     detail = page.locator("#detail")
     expect(detail.get_by_label("Title")).to_have_value("Book the courier")
+    expect(page.locator("#detail-title")).to_be_focused()
+    page.keyboard.press("Escape")  # closes, and focus goes back to the card
+    expect(detail).to_be_hidden()
+    expect(page.locator(f'.card[data-id="{item}"]')).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(detail.get_by_label("Title")).to_have_value("Book the courier")
     expect(detail.locator("#detail-origin")).to_contain_text("Added by Olivia Owner")
     detail.get_by_label("Title").fill("Book the courier for Friday")
     detail.get_by_label("Priority").select_option("urgent")

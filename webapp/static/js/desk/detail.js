@@ -137,11 +137,15 @@ export function createDetail(options) {
     drawComments();
   }
 
+  let opener = null; // where focus goes back when the panel closes
+
   async function open(id) {
+    if (panel.hidden) opener = document.activeElement;
     panel.hidden = false;
     document.body.classList.add("has-detail");
     const next = await itemsApi.get(id);
     fill(next);
+    $("#detail-title").focus();
     comments = new Map();
     drawComments();
     await loadComments(id);
@@ -152,6 +156,8 @@ export function createDetail(options) {
     panel.hidden = true;
     document.body.classList.remove("has-detail");
     options.onClose();
+    if (opener && opener.isConnected && opener !== document.body) opener.focus();
+    opener = null;
   }
 
   async function removeComment(id) {
