@@ -33,11 +33,14 @@ class NavItem:
     endpoint: str
     label: str
     section: str
+    permission: str | None = None  # the link shows only to roles allowed this action
 
 
 NAV: list[NavItem] = [NavItem(HOME, "Home", "home"),
                       NavItem("dashboard.conversations", "Conversations", "conversations"),
                       NavItem("dashboard.important", "Important", "important")]
+NAV.append(NavItem("dashboard.action_items", "Action items", "action_items"))
+NAV.append(NavItem("dashboard.activity", "Activity", "activity", "team.activity.read"))
 
 
 def has_session() -> bool:
@@ -152,6 +155,23 @@ def important() -> ResponseReturnValue:
     if not has_session():
         return _to_login()
     return page("important.html", "important")
+@bp.get("/app/action-items")
+@bp.get("/app/action-items/<int:item_id>")
+def action_items(item_id: int | None = None) -> ResponseReturnValue:
+    """Action items: the kanban board or the list, and one item's detail panel."""
+    if not has_session():
+        return _to_login()
+    return page("action_items.html", "action_items", item_id=item_id or "")
+
+
+@bp.get("/app/activity")
+def activity() -> ResponseReturnValue:
+    """The team's activity timeline (managers and up; the API refuses the others)."""
+    if not has_session():
+        return _to_login()
+    return page("activity.html", "activity")
+
+
 # -- settings screens (issue 14): reached from the settings menu in the top bar ---------------
 @dataclass(frozen=True)
 class SettingsItem:

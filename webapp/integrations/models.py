@@ -34,10 +34,10 @@ class SlackCreate(RequestModel):
     """Slack: an incoming-webhook URL, or a bot token with a channel (chat.postMessage)."""
 
     model_config = ConfigDict(json_schema_extra={"anyOf": [
-        {"required": ["webhook_url"], "properties": {"webhook_url": {"type": "string"},
+        {"required": ["webhook_url"], "properties": {"webhook_url": {"not": {"type": "null"}},
                                                      "bot_token": {"type": "null"}}},
         {"required": ["bot_token", "channel"], "properties": {
-            "bot_token": {"type": "string"}, "channel": {"type": "string", "minLength": 1},
+            "bot_token": {"not": {"type": "null"}}, "channel": {"not": {"type": "null"}},
             "webhook_url": {"type": "null"}}}]})
 
     name: Name

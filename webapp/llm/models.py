@@ -63,8 +63,9 @@ def _usd_parser(digits: int) -> Callable[[Any], Decimal]:
     def parse(value: Any) -> Decimal:
         if isinstance(value, Decimal):
             amount = value
-        elif isinstance(value, int | float) and not isinstance(value, bool) and \
-                math.isfinite(value):
+        elif isinstance(value, int) and not isinstance(value, bool):
+            amount = Decimal(value)  # exact, however large (the limit below refuses it)
+        elif isinstance(value, float) and math.isfinite(value):
             amount = Decimal(str(value)).quantize(Decimal("0.000001"), ROUND_HALF_EVEN)
         elif isinstance(value, str) and text.fullmatch(value):
             amount = Decimal(value)

@@ -91,8 +91,8 @@ class ReplyRequest(RequestModel):
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"conversation_id": 12, "text": "The invoice is on its way.", "quoted_message_id": 345}],
         "anyOf": [
-            {"required": ["text"], "properties": {"text": {"type": "string"}}},
-            {"required": ["media_id"], "properties": {"media_id": {"type": "integer"}}}]})
+            {"required": ["text"], "properties": {"text": {"not": {"type": "null"}}}},
+            {"required": ["media_id"], "properties": {"media_id": {"not": {"type": "null"}}}}]})
 
     conversation_id: Id
     text: str | None = Field(None, min_length=1, max_length=4096)

@@ -74,9 +74,9 @@ class NotificationSend(RequestModel):
     """A message to one member (`user_id`) or to every member of a `role` (one of them)."""
 
     model_config = ConfigDict(json_schema_extra={"anyOf": [
-        {"required": ["user_id"], "properties": {"user_id": {"type": "integer"},
+        {"required": ["user_id"], "properties": {"user_id": {"not": {"type": "null"}},
                                                  "role": {"type": "null"}}},
-        {"required": ["role"], "properties": {"role": {"type": "string"},
+        {"required": ["role"], "properties": {"role": {"not": {"type": "null"}},
                                               "user_id": {"type": "null"}}}]})
     user_id: Id | None = None
     role: Role | None = None

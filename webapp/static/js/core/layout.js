@@ -1,9 +1,10 @@
 // The app shell every signed-in screen shares: who is signed in, sign-out, and the live
 // connection indicator in the top bar. A screen calls initLayout() first.
 
+import { initBell } from "../desk/bell.js";
 import { $ } from "./dom.js";
 import * as realtime from "./realtime.js";
-import { loadSession, signOut } from "./session.js";
+import { allowed, loadSession, signOut } from "./session.js";
 import { initSettingsMenu, wireSettingsMenu } from "./settings_menu.js";
 
 const LIVE_LABELS = {
@@ -34,5 +35,11 @@ export async function initLayout() {
   $("#user-name").textContent = session.user.name;
   $("#tenant-name").textContent = session.tenant.name;
   initSettingsMenu(session);
+  for (const li of document.querySelectorAll(".mainnav [data-requires]")) {
+    li.hidden = !allowed(session.user.role, li.dataset.requires);
+  }
+  const current = document.querySelector(".mainnav [aria-current]");
+  if (current) current.scrollIntoView({ block: "nearest", inline: "nearest" });
+  initBell();
   return session;
 }
