@@ -1,0 +1,160 @@
+"""The workflow engine on real events: exactly once with two engines racing, failing actions
+recorded, the loop guard, dry runs without side effects, the workflow.executed event."""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests import factories as make
+from tests.factories import Member, add_member, msg, register_owner
+from webapp.db import Database
+from webapp.messaging.ingest import ingest
+from webapp.messaging.records import Record, parse_lines
+from webapp.workflows import engine
+
+SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "traffic" / "sample.jsonl"
+ORDER = r"order #A\d+"
+
+
+def sample_records() -> list[Record]:
+    with SAMPLE.open(encoding="utf-8") as fh:
+        return [p.record for p in parse_lines(fh) if p.record is not None]
+
+
+@pytest.fixture()
+def desk(app: Flask, db: Database) -> tuple[Member, Member, int]:
+    """A fresh tenant: owner, admin, a connected device."""
+    client = app.test_client()
+    owner = register_owner(client, "Engine desk")
+    admin = add_member(client, owner, "admin")
+    return owner, admin, make.device(db, owner.tenant_id)
+
+
+def create(client: FlaskClient, admin: Member, conditions: dict[str, Any],
+           actions: list[dict[str, Any]], trigger: str = "message.received") -> int:
+    r = client.post("/api/v1/workflows", headers=admin.headers, json={
+        "name": f"wf {len(actions)} {trigger}", "trigger": {"type": trigger},
+        "conditions": conditions, "actions": actions})
+    assert r.status_code == 201, r.get_json()
+    return int(r.get_json()["id"])
+
+
+def rows(db: Database, tenant_id: int, query: str, *args: Any) -> list[dict[str, Any]]:
+    with db.tenant(tenant_id) as conn:
+        return conn.execute(query, args).fetchall()  # type: ignore[arg-type]
+
+
+def executions(client: FlaskClient, admin: Member, wid: int) -> list[dict[str, Any]]:
+    r = client.get(f"/api/v1/workflows/{wid}/executions?limit=200", headers=admin.headers)
+    assert r.status_code == 200, r.get_json()
+    return list(r.get_json()["data"])
+
+
+def test_replayed_traffic_one_action_item_per_matching_message_with_two_engines(
+        client: FlaskClient, db: Database, desk: tuple[Member, Member, int]) -> None:
+    owner, admin, device = desk
+    wid = create(client, admin, {"all": [{"type": "text_matches", "pattern": ORDER}]},
+                 [{"type": "create_action_item", "title": "Order: {{message.text}}"}])
+    ingest(db, owner.tenant_id, sample_records(), device_id=device)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+    ran: list[int] = []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            ran.append(engine.run_pending(db))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    assert engine.run_pending(db) == 0  # a third pass finds nothing new
+    inbound = rows(db, owner.tenant_id, "select id, text from messages where not from_me")
+    matching = {r["id"] for r in inbound if re.search(ORDER, r["text"] or "", re.I)}
+    assert len(matching) >= 2
+    items = rows(db, owner.tenant_id, "select source_message_id, title from action_items")
+    assert sorted(i["source_message_id"] for i in items) == sorted(matching)
+    runs = executions(client, admin, wid)
+    assert len(runs) == len(inbound)  # one execution per inbound message, matched or not
+    assert sum(ran) == len(runs)  # the two engines split the claims, none ran twice
+    assert {r["message_id"] for r in runs if r["matched"]} == matching
+    assert all(r["results"][0]["ok"] for r in runs if r["matched"])
+    events = rows(db, owner.tenant_id,
+                  "select data from events where type = 'workflow.executed'")
+    assert len(events) == len(runs)
+
+
+def test_failing_action_recorded_while_the_others_run(
+        client: FlaskClient, db: Database, desk: tuple[Member, Member, int]) -> None:
+    owner, admin, device = desk
+    wid = create(client, admin, {"all": [{"type": "text_contains", "value": "broken"}]},
+                 [{"type": "add_label", "label_id": 987654321},
+                  {"type": "set_priority", "priority": "urgent"},
+                  {"type": "send_slack", "integration_id": 987654321, "text": "x"}])
+    ingest(db, owner.tenant_id, [msg("F1", "The pump is broken", 1)], device_id=device)
+    engine.run_pending(db)
+    [run] = executions(client, admin, wid)
+    assert run["matched"] and run["error"] == "2 of 3 actions failed"
+    assert [r["ok"] for r in run["results"]] == [False, True, False]
+    assert run["results"][0]["error"] and run["results"][2]["error"]
+    assert all(isinstance(r["duration_ms"], int) for r in run["results"])
+    [conv] = rows(db, owner.tenant_id, "select priority from conversations")
+    assert conv["priority"] == "urgent"
+
+
+def test_loop_guard_stops_a_reply_from_triggering_again(
+        client: FlaskClient, db: Database, desk: tuple[Member, Member, int]) -> None:
+    owner, admin, device = desk
+    wid = create(client, admin, {}, [{"type": "reply", "text": "Got it: {{message.text}}"}])
+    ingest(db, owner.tenant_id, [msg("L1", "ping", 1)], device_id=device)
+    for _ in range(3):
+        engine.run_pending(db)
+    sent = rows(db, owner.tenant_id,
+                "select text, sent_by, sent_by_user_id from messages where from_me")
+    assert sent == [{"text": "Got it: ping", "sent_by": "automation", "sent_by_user_id": None}]
+    runs = executions(client, admin, wid)
+    assert len(runs) == 2
+    guarded = [r for r in runs if r["skipped"]]
+    assert len(guarded) == 1 and guarded[0]["skipped"].startswith("loop_guard")
+    assert guarded[0]["matched"] is False and guarded[0]["results"] == []
+
+
+def test_dry_run_has_no_side_effects(
+        client: FlaskClient, db: Database, desk: tuple[Member, Member, int]) -> None:
+    owner, admin, device = desk
+    ingest(db, owner.tenant_id, [msg("D1", "urgent: the boiler", 1),
+                                 msg("D2", "all fine", 2)], device_id=device)
+    wid = create(client, admin, {"any": [{"type": "text_contains", "value": "URGENT"}]},
+                 [{"type": "create_action_item", "title": "Boiler"},
+                  {"type": "reply", "text": "On it"}])
+    count_q = ("select (select count(*) from action_items) a, (select count(*) from messages) m,"
+               " (select count(*) from events) e, (select count(*) from workflow_executions) x,"
+               " (select count(*) from audit_logs) l")
+    before = rows(db, owner.tenant_id, count_q)
+    r = client.post(f"/api/v1/workflows/{wid}/test", headers=admin.headers, json={"last": 10})
+    assert r.status_code == 200, r.get_json()
+    body = r.get_json()["data"]
+    assert [(d["text"], d["matched"]) for d in body] == [("all fine", False),
+                                                         ("urgent: the boiler", True)]
+    assert [a["type"] for a in body[1]["actions"]] == ["create_action_item", "reply"]
+    assert "On it" in body[1]["actions"][1]["would"]
+    one = rows(db, owner.tenant_id, "select id from messages where wa_message_id = 'D2'")[0]
+    r = client.post(f"/api/v1/workflows/{wid}/test", headers=admin.headers,
+                    json={"message_id": one["id"]})
+    assert r.get_json()["data"][0]["matched"] is False
+    assert rows(db, owner.tenant_id, count_q) == before
+    r = client.post(f"/api/v1/workflows/{wid}/test", headers=admin.headers,
+                    json={"message_id": 2**62})
+    assert r.status_code == 404
