@@ -9,6 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.factories import Member, add_member, register_owner
+from webapp.db import Database
 
 GOOD: dict[str, Any] = {
     "name": "Urgent to action item",
@@ -44,7 +45,7 @@ def test_vocabulary_lists_triggers_conditions_actions(client: FlaskClient,
     assert {a["type"] for a in body["actions"]} >= {"create_action_item", "reply", "send_slack"}
 
 
-def test_crud_and_audit(client: FlaskClient, team: dict[str, Member]) -> None:
+def test_crud_and_audit(client: FlaskClient, db: Database, team: dict[str, Member]) -> None:
     admin = team["admin"]
     r = client.post("/api/v1/workflows", headers=admin.headers, json=GOOD)
     assert r.status_code == 201, r.get_json()
@@ -57,13 +58,27 @@ def test_crud_and_audit(client: FlaskClient, team: dict[str, Member]) -> None:
     assert wf["id"] in [w["id"] for w in r.get_json()["data"]]
     r = client.get(f"/api/v1/workflows/{wf['id']}/executions", headers=admin.headers)
     assert r.status_code == 200 and r.get_json()["data"] == []
-    r = client.get("/api/v1/audit-logs?action=workflows.update", headers=team["owner"].headers)
-    if r.status_code == 200:
-        assert any(e.get("target_id") == str(wf["id"]) for e in r.get_json()["data"])
     r = client.delete(f"/api/v1/workflows/{wf['id']}", headers=admin.headers)
     assert r.status_code == 200
     assert client.get(f"/api/v1/workflows/{wf['id']}",
                       headers=admin.headers).status_code == 404
+    with db.tenant(admin.tenant_id) as conn:
+        audited = conn.execute(
+            "select action, actor_user_id from audit_logs where target_type = 'workflow' "
+            "and target_id = %s order by id", (str(wf["id"]),)).fetchall()
+    assert [a["action"] for a in audited] == ["workflows.create", "workflows.update",
+                                              "workflows.delete"]
+
+
+def test_refused_write_is_audited(client: FlaskClient, db: Database,
+                                  team: dict[str, Member]) -> None:
+    viewer = team["viewer"]
+    assert client.post("/api/v1/workflows", headers=viewer.headers, json=GOOD).status_code == 403
+    with db.tenant(viewer.tenant_id) as conn:
+        denied = conn.execute(
+            "select count(*) n from audit_logs where action = 'workflows.manage' "
+            "and outcome = 'denied' and actor_user_id = %s", (viewer.user_id,)).fetchone()
+    assert denied is not None and denied["n"] >= 1
 
 
 def test_unknown_names_are_400s_naming_the_path(client: FlaskClient,
