@@ -158,3 +158,67 @@ def test_dry_run_has_no_side_effects(
     r = client.post(f"/api/v1/workflows/{wid}/test", headers=admin.headers,
                     json={"message_id": 2**62})
     assert r.status_code == 404
+
+
+ANALYSIS = """
+with a as (
+    insert into message_analyses (tenant_id, message_id, conversation_id, provider_kind, model,
+                                  prompt_version, is_important, priority, sentiment,
+                                  sentiment_score, language, confidence)
+    select mf_current_tenant(), m.id, m.conversation_id, 'heuristic', 'test', 'v1', %s, %s, %s,
+           0, %s, 0.9
+    from messages m where m.wa_message_id = %s
+    returning message_id, conversation_id
+)
+insert into events (tenant_id, type, data)
+select mf_current_tenant(), 'message.analyzed',
+       jsonb_build_object('id', message_id, 'conversation_id', conversation_id) from a
+"""
+
+
+def test_message_analyzed_conditions_and_every_kind_of_action(
+        client: FlaskClient, db: Database, desk: tuple[Member, Member, int]) -> None:
+    owner, admin, device = desk
+    manager = add_member(client, owner, "manager")
+    r = client.post("/api/v1/canned-responses", headers=owner.headers, json={
+        "shortcut": "hallo", "title": "Hallo",
+        "body": "Hallo {{contact.first_name}}, wir sind dran."})
+    assert r.status_code == 201, r.get_json()
+    canned = r.get_json()["id"]
+    [slack] = rows(db, owner.tenant_id,
+                   "insert into integrations (tenant_id, type, name, config) values "
+                   "(mf_current_tenant(), 'slack', 'Ops', '{}') returning id")
+    wid = create(client, admin, {"all": [
+        {"type": "is_important", "value": True}, {"type": "sentiment", "value": "negative"},
+        {"type": "priority_at_least", "value": "high"}, {"type": "language", "value": "DE"},
+        {"any": [{"type": "is_group", "value": False}, {"type": "label", "label_id": 1}]}]},
+        [{"type": "notify", "role": "manager", "title": "Urgent from {{contact.name}}"},
+         {"type": "send_slack", "integration_id": slack["id"], "text": "Urgent: {{message.text}}"},
+         {"type": "reply", "canned_response_id": canned},
+         {"type": "assign_conversation", "user_id": admin.user_id}],
+        trigger="message.analyzed")
+    received = create(client, admin, {}, [{"type": "set_status", "status": "pending"}])
+    client.patch(f"/api/v1/workflows/{received}", headers=admin.headers, json={"enabled": False})
+    ingest(db, owner.tenant_id, [msg("A1", "Die Heizung ist kaputt!", 1, name="Ana Souza"),
+                                 msg("A2", "Danke!", 2)], device_id=device)
+    rows(db, owner.tenant_id, ANALYSIS + " returning 1", True, "urgent", "negative", "de", "A1")
+    rows(db, owner.tenant_id, ANALYSIS + " returning 1", False, "low", "positive", "de", "A2")
+    engine.run_pending(db)
+    runs = executions(client, admin, wid)
+    assert len(runs) == 2 and all(r["trigger"] == "message.analyzed" for r in runs)
+    [hit] = [r for r in runs if r["matched"]]
+    assert [(a["type"], a["ok"]) for a in hit["results"]] == [
+        ("notify", True), ("send_slack", True), ("reply", True),
+        ("assign_conversation", True)], hit["results"]
+    assert executions(client, admin, received) == []  # turned off: nothing ran
+    notified = {r["user_id"] for r in rows(db, owner.tenant_id,
+                                          "select user_id from notifications "
+                                          "where kind = 'workflow'")}
+    assert {manager.user_id, admin.user_id, owner.user_id} <= notified
+    [delivery] = rows(db, owner.tenant_id, "select channel, source, payload from deliveries")
+    assert (delivery["channel"], delivery["source"]) == ("slack", "workflow")
+    assert delivery["payload"]["text"] == "Urgent: Die Heizung ist kaputt!"
+    [reply] = rows(db, owner.tenant_id, "select text, sent_by from messages where from_me")
+    assert reply == {"text": "Hallo Ana, wir sind dran.", "sent_by": "automation"}
+    [conv] = rows(db, owner.tenant_id, "select assignee_id, status from conversations")
+    assert conv == {"assignee_id": admin.user_id, "status": "open"}
