@@ -151,6 +151,7 @@ def dry_run(db: Database, p: Principal, workflow_id: int, message_id: int | None
             last: int) -> dict[str, Any]:
     """Which messages would match and what each action would do; reads only."""
     with db.tenant(p.tenant_id, p.user_id) as conn:
+        conn.execute(Q.read_only)
         workflow = workflows.get_row(conn, workflow_id)
         if message_id is not None:
             ids = [message_id]

@@ -69,3 +69,7 @@ returning id, workflow_id, event_key, event_id, trigger, message_id, status, mat
 -- Realtime: a workflow ran (the frame is the execution as the API shows it).
 insert into events (tenant_id, type, data)
 values (mf_current_tenant(), 'workflow.executed', %(data)s)
+
+-- name: read_only
+-- A dry run's transaction cannot write.
+set transaction read only
