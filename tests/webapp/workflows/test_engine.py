@@ -222,3 +222,32 @@ def test_message_analyzed_conditions_and_every_kind_of_action(
     assert reply == {"text": "Hallo Ana, wir sind dran.", "sent_by": "automation"}
     [conv] = rows(db, owner.tenant_id, "select assignee_id, status from conversations")
     assert conv == {"assignee_id": admin.user_id, "status": "open"}
+
+
+def test_only_events_after_creation_or_reenabling_run_and_executions_page(
+        client: FlaskClient, db: Database, desk: tuple[Member, Member, int]) -> None:
+    owner, admin, device = desk
+    ingest(db, owner.tenant_id, [msg("P0", "before the workflow", 0)], device_id=device)
+    wid = create(client, admin, {}, [{"type": "set_status", "status": "pending"}])
+    ingest(db, owner.tenant_id, [msg("P1", "one", 1), msg("P2", "two", 2)], device_id=device)
+    engine.run_pending(db)
+    assert len(executions(client, admin, wid)) == 2  # P0 came before the workflow
+    for enabled in (False, True):
+        r = client.patch(f"/api/v1/workflows/{wid}", headers=admin.headers,
+                         json={"enabled": enabled})
+        assert r.status_code == 200
+        if not enabled:  # arrives while the workflow is off: never run, even once back on
+            ingest(db, owner.tenant_id, [msg("P3", "while off", 3)], device_id=device)
+    ingest(db, owner.tenant_id, [msg("P4", "back on", 4)], device_id=device)
+    engine.run_pending(db)
+    runs = executions(client, admin, wid)
+    texts = rows(db, owner.tenant_id, "select id, text from messages")
+    by_id = {r["id"]: r["text"] for r in texts}
+    assert sorted(by_id[r["message_id"]] for r in runs) == ["back on", "one", "two"]
+    first = client.get(f"/api/v1/workflows/{wid}/executions?limit=2", headers=admin.headers)
+    page1 = first.get_json()
+    assert len(page1["data"]) == 2 and page1["next_cursor"]
+    page2 = client.get(f"/api/v1/workflows/{wid}/executions?limit=2&cursor="
+                       f"{page1['next_cursor']}", headers=admin.headers).get_json()
+    assert [r["id"] for r in page1["data"] + page2["data"]] == [r["id"] for r in runs]
+    assert page2["next_cursor"] is None
