@@ -50,6 +50,9 @@ def _nested(pattern: str) -> str | None:
             continue
         if ch == "(":
             stack.append(False)
+            if pattern.startswith("?", i + 1):  # (?:, (?=, (?P<name>: not a quantifier
+                i += 2
+                continue
         elif ch == ")":
             inner = stack.pop() if stack else False
             quantified = _QUANT.match(pattern, i + 1) is not None
