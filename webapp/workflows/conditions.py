@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from webapp.workflows import safe_regex
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 RANK = {"low": 0, "normal": 1, "medium": 1, "high": 2, "urgent": 3}
 
 
@@ -18,6 +21,21 @@ def _priority(cond: dict[str, Any], ctx: dict[str, Any]) -> bool:
 def _attribute(cond: dict[str, Any], ctx: dict[str, Any]) -> bool:
     attrs = ctx.get("contact_attributes") or {}
     return cond["key"] in attrs and str(attrs[cond["key"]]) == str(cond["value"])
+
+
+def _business_hours(cond: dict[str, Any], ctx: dict[str, Any]) -> bool:
+    """Whether the message's time, in the tenant's time zone, falls in that weekday's hours."""
+    sent = ctx.get("sent_at")
+    if not isinstance(sent, dt.datetime):
+        return False
+    try:
+        local = sent.astimezone(ZoneInfo(str(ctx.get("timezone") or "UTC")))
+    except (ZoneInfoNotFoundError, ValueError):
+        local = sent.astimezone(dt.UTC)
+    day = (ctx.get("business_hours") or {}).get(WEEKDAYS[local.weekday()])
+    within = bool(day) and str(day.get("start", "")) <= local.strftime("%H:%M") < str(
+        day.get("end", ""))
+    return within == cond["value"]
 
 
 def _text(ctx: dict[str, Any]) -> str:
@@ -37,6 +55,7 @@ LEAVES: dict[str, Callable[[dict[str, Any], dict[str, Any]], bool]] = {
     "language": lambda c, x: str(x.get("language") or "").lower() == str(c["value"]).lower(),
     "is_important": lambda c, x: bool(x.get("is_important")) == c["value"],
     "contact_attribute": _attribute,
+    "within_business_hours": _business_hours,
 }
 
 

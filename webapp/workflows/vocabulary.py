@@ -65,6 +65,9 @@ CONDITIONS: dict[str, dict[str, Any]] = {
                  "params": {"value": _p("string", True, "language code", max_length=20)}},
     "is_important": {"description": "The analysis marked the message important (or not).",
                      "params": {"value": _p("boolean", True, "true for important")}},
+    "within_business_hours": {"description": "The message was sent within the team's business "
+                                             "hours (its time zone), or outside them with false.",
+                              "params": {"value": _p("boolean", True, "true: within hours")}},
     "contact_attribute": {"description": "The sender's contact has an attribute with this value.",
                           "params": {"key": _p("string", True, "attribute name", max_length=100),
                                      "value": _p("string", True, "expected value",

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests import factories as make
-from tests.factories import Member, add_member, msg, register_owner
+from tests.factories import BRUNO, Member, add_member, msg, register_owner
 from webapp.db import Database
 from webapp.messaging.ingest import ingest
 from webapp.messaging.records import Record, parse_lines
@@ -251,3 +251,19 @@ def test_only_events_after_creation_or_reenabling_run_and_executions_page(
                        f"{page1['next_cursor']}", headers=admin.headers).get_json()
     assert [r["id"] for r in page1["data"] + page2["data"]] == [r["id"] for r in runs]
     assert page2["next_cursor"] is None
+
+
+def test_within_business_hours_in_the_tenant_time_zone(
+        client: FlaskClient, db: Database, desk: tuple[Member, Member, int]) -> None:
+    owner, admin, device = desk
+    wid = create(client, admin, {"all": [{"type": "within_business_hours", "value": False}]},
+                 [{"type": "set_status", "status": "pending"}])
+    # Wednesday 2026-11-25: 09:00 UTC is within 09:00-17:00, 19:00 UTC is not.
+    ingest(db, owner.tenant_id, [msg("H1", "morning", 0), msg("H2", "evening", 10 * 3600,
+                                                               chat=BRUNO)], device_id=device)
+    engine.run_pending(db)
+    texts = {r["id"]: r["text"] for r in rows(db, owner.tenant_id,
+                                              "select id, text from messages")}
+    runs = executions(client, admin, wid)
+    assert sorted((texts[r["message_id"]], r["matched"]) for r in runs) == [
+        ("evening", True), ("morning", False)]

@@ -35,12 +35,14 @@ select m.id, m.conversation_id, m.device_id, m.from_me, m.sent_by, m.sender_jid,
        coalesce(ct.display_name, ct.push_name, m.sender_name) as contact_name,
        coalesce(ct.attributes, '{}'::jsonb) as contact_attributes,
        a.priority as analysis_priority, a.sentiment, a.language, a.is_important,
+       m.sent_at, t.timezone, t.business_hours,
        array(select cl.label_id from conversation_labels cl
              where cl.conversation_id = c.id) as label_ids
 from messages m
 join conversations c on c.id = m.conversation_id
 left join contacts ct on ct.id = coalesce(m.sender_contact_id, c.contact_id)
 left join message_analyses a on a.message_id = m.id
+join tenants t on t.id = m.tenant_id
 where m.id = %(id)s
 
 -- name: last_inbound_messages
