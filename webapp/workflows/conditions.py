@@ -32,7 +32,7 @@ def _business_hours(cond: dict[str, Any], ctx: dict[str, Any]) -> bool:
         local = sent.astimezone(ZoneInfo(str(ctx.get("timezone") or "UTC")))
     except (ZoneInfoNotFoundError, ValueError):
         local = sent.astimezone(dt.UTC)
-    day = (ctx.get("business_hours") or {}).get(WEEKDAYS[local.weekday()])
+    day: dict[str, Any] = (ctx.get("business_hours") or {}).get(WEEKDAYS[local.weekday()]) or {}
     within = bool(day) and str(day.get("start", "")) <= local.strftime("%H:%M") < str(
         day.get("end", ""))
     return within == cond["value"]
