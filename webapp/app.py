@@ -42,11 +42,13 @@ from webapp.security import outbound
 from webapp.security.crypto import SecretBox
 from webapp.tenants.routes import bp as team_bp
 from webapp.whatsapp.routes import bp as whatsapp_bp
+from webapp.workflows import worker as workflow_worker
+from webapp.workflows.routes import bp as workflows_bp
 
 BLUEPRINTS = (health_bp, auth_bp, team_bp, audit_bp, dashboard_bp, whatsapp_bp, llm_bp,
               analysis_bp, messaging_bp, labels_bp, canned_bp, contacts_bp, actions_bp,
               notifications_bp, activity_bp, notes_bp, insights_bp, media_bp, integrations_bp,
-              password_reset_bp, desk_home_bp)
+              password_reset_bp, desk_home_bp, workflows_bp)
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Flask:
@@ -84,6 +86,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     if settings.delivery_worker:
         delivery_worker.start(database, delivery_worker.WorkerConfig(
             SecretBox(settings.master_key), settings.smtp_url))
+        workflow_worker.start(database)  # the workflow engine runs beside the delivery queue
 
     @app.get("/api/v1/openapi.json")
     def openapi() -> Response:
@@ -105,4 +108,5 @@ def close_app(app: Flask) -> None:
     """Close the app's pool (tests and CLI shutdown)."""
     stop_realtime(app)
     delivery_worker.stop(app.extensions["mf_db"])
+    workflow_worker.stop(app.extensions["mf_db"])
     app.extensions["mf_db"].close()

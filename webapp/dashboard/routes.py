@@ -192,6 +192,7 @@ SETTINGS: list[SettingsItem] = [
     SettingsItem("audit", "settings/audit.html", "Audit log", "audit"),
     SettingsItem("saved-replies", "canned.html", "Saved replies", "saved-replies"),
     SettingsItem("integrations", "integrations.html", "Integrations", "integrations"),
+    SettingsItem("workflows", "settings/workflows.html", "Workflows", "workflows"),
     SettingsItem("tenant", "settings/tenant.html", "Workspace settings", "tenant"),
 ]
 PROFILE = SettingsItem("profile", "settings/profile.html", "Your profile", "profile")

@@ -53,7 +53,7 @@ def _queue(conn: Conn, p: Principal, target: dict[str, Any], **message: Any) -> 
     row = conn.execute(Q.insert_outbound_message, {
         "device_id": target["device_id"], "conversation_id": target["id"],
         "wa_id": new_wa_id(), "sender_jid": target["device_jid"] or DEFAULT_DEVICE_JID,
-        "sender_name": p.name, "user_id": p.user_id, **message,
+        "sender_name": p.name, "user_id": p.user_id, "sent_by": "agent", **message,
     }).fetchone()
     assert row is not None
     out = conn.execute(Q.select_message_json, {"id": row["id"]}).fetchone()
@@ -93,6 +93,16 @@ def reply(db: Database, p: Principal, conversation_id: int, text: str | None,
         if media_id is not None:
             registry.register_upload(conn, target["device_id"], sent["id"], media_id)
         return sent
+
+
+def automated_reply(db: Database, p: Principal, conversation_id: int,
+                    text: str) -> dict[str, Any]:
+    """Queue a text reply sent by a workflow (sent_by 'automation'): the workflow engine's
+    loop guard never lets such a message trigger message.received workflows."""
+    with db.tenant(p.tenant_id, p.user_id, events=True) as conn:
+        target = _target(conn, conversation_id)
+        return _queue(conn, p, target, text=text, media=None, quoted_wa_id=None,
+                      forwarded=False, kind="text", source_id=None, sent_by="automation")
 
 
 def forward(db: Database, p: Principal, message_id: int, conversation_id: int) -> dict[str, Any]:

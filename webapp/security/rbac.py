@@ -37,13 +37,15 @@ PERMISSIONS: dict[str, str] = {
     "notifications.send": "manager",
     "team.activity.read": "manager",
     "tenant.manage": "admin",
+    "workflows.read": "manager",
+    "workflows.manage": "admin",
 }
 
 # Actions that are written to audit_logs even when allowed.
 SENSITIVE = frozenset(
     {"members.manage", "invitations.manage", "audit.write", "devices.manage",
      "llm.providers.manage", "integrations.manage", "tenant.delete",
-     "tenant.manage"}
+     "tenant.manage", "workflows.manage"}
 )
 
 

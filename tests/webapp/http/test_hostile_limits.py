@@ -84,7 +84,7 @@ def test_paged_lists_are_the_known_ones() -> None:
         "/api/v1/notifications", "/api/v1/team/activity",
         "/api/v1/integrations/<int:integration_id>/deliveries", "/api/v1/contacts",
         "/api/v1/conversations/<int:conversation_id>/notes", "/api/v1/important-messages",
-        "/api/v1/daily-summaries"}
+        "/api/v1/daily-summaries", "/api/v1/workflows/<int:workflow_id>/executions"}
 
 
 DEEP = [b"[" * 1000 + b"]" * 1000, b'{"a":' * 1000 + b"1" + b"}" * 1000,

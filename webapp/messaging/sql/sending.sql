@@ -15,7 +15,8 @@ where id = %(id)s and conversation_id = %(conversation_id)s
 select id, text, media, revoked_at from messages where id = %(id)s
 
 -- name: insert_outbound_message
--- A from-me message queued for sending by a member (sent_by 'agent'), its outbox row, the
+-- A from-me message queued for sending by a member (sent_by 'agent') or a workflow
+-- ('automation', no sent_by_user_id), its outbox row, the
 -- conversation's new last message and the realtime events, in one statement.
 with msg as (
     insert into messages (tenant_id, device_id, conversation_id, wa_message_id, sender_jid,
@@ -23,7 +24,8 @@ with msg as (
                           quoted_wa_id, forwarded, status, sent_by, sent_by_user_id)
     values (mf_current_tenant(), %(device_id)s, %(conversation_id)s, %(wa_id)s, %(sender_jid)s,
             %(sender_name)s, true, now(), %(text)s, %(text)s, %(media)s, %(quoted_wa_id)s,
-            %(forwarded)s, 'queued', 'agent', %(user_id)s)
+            %(forwarded)s, 'queued', %(sent_by)s::text,
+            case when %(sent_by)s::text = 'agent' then %(user_id)s::bigint end)
     returning id, conversation_id, device_id, sent_at
 ), box as (
     insert into outbox (tenant_id, message_id, device_id, kind, source_message_id, created_by)

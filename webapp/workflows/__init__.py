@@ -1,0 +1,1 @@
+"""Workflows: rules that act on messages (vocabulary, API, engine)."""

@@ -1,0 +1,69 @@
+"""The workflow engine thread: one per web process (started with the delivery worker by
+create_app), running `engine.run_pending` every POLL_S. Several processes may run it: the
+execution claim (UNIQUE (workflow_id, event_key)) makes each (workflow, event) run once."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from psycopg_pool import PoolClosed
+
+from webapp.db import Database
+from webapp.workflows import engine
+
+log = logging.getLogger(__name__)
+POLL_S = 1.0
+ERROR_BACKOFF_S = 5.0
+
+
+class WorkflowWorker(threading.Thread):
+    """Runs pending workflows, then sleeps POLL_S (or until stopped)."""
+
+    def __init__(self, db: Database, poll_s: float = POLL_S) -> None:
+        super().__init__(name="workflow-worker", daemon=True)
+        self.db, self.poll_s = db, poll_s
+        self.stopping = threading.Event()
+
+    def stop(self) -> None:
+        """Finish the current pass and exit."""
+        self.stopping.set()
+
+    def run(self) -> None:
+        """Loop until stopped."""
+        while not self.stopping.is_set():
+            try:
+                engine.run_pending(self.db)
+            except PoolClosed:
+                return
+            except Exception:
+                if self.db.pool.closed:
+                    return
+                log.exception("workflow worker: pass failed")
+                self.stopping.wait(ERROR_BACKOFF_S)
+                continue
+            self.stopping.wait(self.poll_s)
+
+
+_workers: dict[int, WorkflowWorker] = {}
+_lock = threading.Lock()
+
+
+def start(db: Database, poll_s: float = POLL_S) -> WorkflowWorker:
+    """The running worker of this database in this process (started on first use)."""
+    with _lock:
+        worker = _workers.get(id(db))
+        if worker is None or not worker.is_alive():
+            worker = WorkflowWorker(db, poll_s)
+            _workers[id(db)] = worker
+            worker.start()
+    return worker
+
+
+def stop(db: Database) -> None:
+    """Stop this process's worker of `db` (app shutdown, tests)."""
+    with _lock:
+        worker = _workers.pop(id(db), None)
+    if worker is not None:
+        worker.stop()
+        worker.join(timeout=10)
