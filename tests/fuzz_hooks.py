@@ -19,6 +19,8 @@ that every other ST202 is a real disagreement between the document and the code:
   `api_base_refused`);
 - `wrong_password`: the current password of a password change is a secret, not a format;
 - `unsupported_media_type`: an upload's type is judged from its bytes;
+- "Invalid workflow": a workflow's trigger, conditions and actions are checked against the
+  vocabulary the API serves (GET /workflows/vocabulary), which is data, not schema;
 - an integration PATCH naming fields of another integration type (the stored type decides),
   business hours whose start is not before their end (JSON Schema cannot compare values), and a
   notification to a user id who is not a member (data, not format).
@@ -51,6 +53,10 @@ def _error(response: Any) -> dict[str, Any]:
     return error if isinstance(error, dict) else {}
 
 
+def message_of(error: dict[str, Any]) -> str:
+    return str(error.get("message", ""))
+
+
 def _inherent(case: Any, error: dict[str, Any]) -> bool:
     """A 400 whose reason no JSON Schema can state (see the module docstring)."""
     fields = error.get("details", {}).get("fields", {}) if isinstance(
@@ -60,6 +66,8 @@ def _inherent(case: Any, error: dict[str, Any]) -> bool:
         return True
     if set(fields) == {"snoozed_until"} and "in the future" in str(fields["snoozed_until"]):
         return True
+    if message_of(error).startswith("Invalid workflow:"):
+        return True  # trigger, conditions and actions follow GET /workflows/vocabulary (data)
     if error.get("code") == "unsupported_media_type":
         return True  # an upload's type is judged from its bytes, which no schema describes
     message = str(error.get("message", ""))

@@ -71,7 +71,7 @@ def test_home_is_the_landing_page_and_shows_the_day(
     seed(live_server, tenant)
     sign_in(page, live_server, tenant, then=None)
     nav = page.get_by_role("navigation", name="Main").get_by_role("link")
-    expect(nav).to_have_text(["Home", "Conversations", "Important"])
+    expect(nav).to_have_text(["Home", "Conversations", "Important", "Action items", "Activity"])
     expect(nav.first).to_have_attribute("aria-current", "page")
     digest = page.locator("#digest")
     # Yesterday had no summary: it is written on demand and labelled with its model.

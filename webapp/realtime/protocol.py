@@ -67,6 +67,7 @@ def _event_models() -> dict[str, tuple[type[BaseModel], str]]:
     from webapp.notes.routes import Note
     from webapp.notifications.routes import Notification
     from webapp.whatsapp.models import Device
+    from webapp.workflows.routes import Execution
 
     return {
         "message.created": (Message, "A message arrived or was sent (REST: Message)."),
@@ -102,6 +103,8 @@ def _event_models() -> dict[str, tuple[type[BaseModel], str]]:
         "summary.created": (IdRef, "A conversation summary was stored (id, conversation_id)."),
         "daily_summary.created": (DailySummary, "A daily summary was stored (REST: "
                                                 "DailySummary)."),
+        "workflow.executed": (Execution, "A workflow ran on an event: matched or not, each "
+                                         "action's result, or the loop guard's reason."),
         "delivery.failed": (Delivery, "An integration's delivery failed (it is retried, or "
                                       "dead after the last attempt)."),
     }

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from webapp.http.api import Call, endpoint
 from webapp.http.context import db
-from webapp.inputs import Id, Int, RequestModel
+from webapp.inputs import Id, Int, RequestModel, not_nullable
 from webapp.pagination import PageQuery
 from webapp.workflows import engine, service, vocabulary
 
@@ -31,6 +31,8 @@ class WorkflowCreate(RequestModel):
 class WorkflowChange(RequestModel):
     """Fields to change; absent fields stay (the result is validated as a whole)."""
 
+    model_config = ConfigDict(json_schema_extra=not_nullable(
+        "name", "enabled", "trigger", "conditions", "actions", extra={"minProperties": 1}))
     name: str | None = Field(None, min_length=1, max_length=100)
     enabled: bool | None = None
     trigger: dict[str, Any] | None = None
