@@ -19,6 +19,9 @@ that every other ST202 is a real disagreement between the document and the code:
   `api_base_refused`);
 - `wrong_password`: the current password of a password change is a secret, not a format;
 - `unsupported_media_type`: an upload's type is judged from its bytes;
+- a key to give again when a provider's destination moves (`api_key_required`), and fields
+  refused for what the data says: an id that names nothing, a non-member, an unknown IANA zone,
+  a day that has not ended in the team's zone, a bot token without the stored channel;
 - "Invalid workflow": a workflow's trigger, conditions and actions are checked against the
   vocabulary the API serves (GET /workflows/vocabulary), which is data, not schema;
 - an integration PATCH naming fields of another integration type (the stored type decides),
@@ -66,6 +69,12 @@ def _inherent(case: Any, error: dict[str, Any]) -> bool:
         return True
     if set(fields) == {"snoozed_until"} and "in the future" in str(fields["snoozed_until"]):
         return True
+    if error.get("code") == "api_key_required":
+        return True  # a key must be given again when its destination moves (stored state)
+    if any(str(v).startswith(("no such", "not a member of this tenant", "unknown IANA",
+                              "must be before today", "required with bot_token"))
+           for v in fields.values()):
+        return True  # ids, members, time zones, today and a stored integration's mode are data
     if message_of(error).startswith("Invalid workflow:"):
         return True  # trigger, conditions and actions follow GET /workflows/vocabulary (data)
     if error.get("code") == "unsupported_media_type":

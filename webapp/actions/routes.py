@@ -131,7 +131,9 @@ def list_items(call: Call[None, ItemFilters]) -> dict[str, Any]:
 
 
 @endpoint(bp, "/action-items", method="POST", permission="actions.write",
-          body=ActionItemCreate, response=ActionItem, status=201)
+          body=ActionItemCreate, response=ActionItem, status=201,
+          errors={409: "The item conflicts with the current state (e.g. a source message's "
+                       "conversation)."})
 def create_item(call: Call[ActionItemCreate, None]) -> dict[str, Any]:
     """Create an action item (manual, by the caller)."""
     return service.create_item(db(), call.who, call.body.model_dump(), call.meta)

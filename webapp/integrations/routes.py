@@ -37,21 +37,24 @@ def _create(call: Call[Any, None], kind: str) -> dict[str, Any]:
 
 
 @endpoint(bp, "/integrations/slack", method="POST", permission="integrations.manage",
-          body=m.SlackCreate, response=m.Integration, status=201)
+          body=m.SlackCreate, response=m.Integration, status=201,
+          errors={409: "Another integration has that name."})
 def create_slack(call: Call[m.SlackCreate, None]) -> dict[str, Any]:
     """Add a Slack integration (incoming-webhook URL, or bot token + channel)."""
     return _create(call, "slack")
 
 
 @endpoint(bp, "/integrations/email", method="POST", permission="integrations.manage",
-          body=m.EmailCreate, response=m.Integration, status=201)
+          body=m.EmailCreate, response=m.Integration, status=201,
+          errors={409: "Another integration has that name."})
 def create_email(call: Call[m.EmailCreate, None]) -> dict[str, Any]:
     """Add an e-mail (SMTP) integration."""
     return _create(call, "email")
 
 
 @endpoint(bp, "/integrations/webhook", method="POST", permission="integrations.manage",
-          body=m.WebhookCreate, response=m.Integration, status=201)
+          body=m.WebhookCreate, response=m.Integration, status=201,
+          errors={409: "Another integration has that name."})
 def create_webhook(call: Call[m.WebhookCreate, None]) -> dict[str, Any]:
     """Add a signed webhook (the generated signing secret is in this answer only)."""
     return _create(call, "webhook")
@@ -78,7 +81,8 @@ def get_config(call: Call[None, None], integration_id: int) -> dict[str, Any]:
 
 
 @endpoint(bp, "/integrations/<int:integration_id>", method="PATCH",
-          permission="integrations.manage", body=m.IntegrationChange, response=m.Integration)
+          permission="integrations.manage", body=m.IntegrationChange, response=m.Integration,
+          errors={409: "Another integration has that name."})
 def update_integration(call: Call[m.IntegrationChange, None],
                        integration_id: int) -> dict[str, Any]:
     """Change an integration (moving where a secret goes needs the secret again)."""

@@ -172,7 +172,7 @@ class AssignProvider(_Strict):
 class RouteOrder(_Strict):
     """A feature's route, first tried first (providers left out come off the route)."""
 
-    provider_ids: list[Id] = Field(max_length=50)
+    provider_ids: list[Id] = Field(max_length=50, json_schema_extra={"uniqueItems": True})
 
 
 class RangeQuery(_Strict):

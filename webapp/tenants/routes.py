@@ -71,7 +71,8 @@ def list_invitations(call: Call[None, None]) -> dict[str, Any]:
 
 
 @endpoint(bp, "/invitations/<int:invitation_id>", method="DELETE",
-          permission="invitations.manage", response=Invitation)
+          permission="invitations.manage", response=Invitation,
+          errors={409: "The invitation was already accepted."})
 def revoke_invitation(call: Call[None, None], invitation_id: int) -> dict[str, Any]:
     """Withdraw a pending invitation: its link stops working (audited)."""
     return invitations.revoke(db(), call.who, invitation_id, call.meta)

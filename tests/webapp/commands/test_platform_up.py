@@ -92,8 +92,16 @@ def test_up_serves_everything_and_ctrl_c_stops_everything(database_url: str,
             time.sleep(0.5)
         ready_s = time.monotonic() - started
         assert not waiting, f"not answering: {waiting}\n{''.join(lines)[-5000:]}"
-        text = "".join(lines)
-        pids = {m[0]: int(m[1]) for m in re.findall(r"started (\S+) \(pid (\d+)\)", text)}
+        # The daemon is launched once the webserver is ready (the supervisor's next tick), so
+        # its "started" line can follow the readiness answers by a moment.
+        settle = time.monotonic() + 15
+        while True:
+            text = "".join(lines)
+            pids = {m[0]: int(m[1])
+                    for m in re.findall(r"started (\S+) \(pid (\d+)\)", text)}
+            if set(pids) == CHILDREN or time.monotonic() > settle:
+                break
+            time.sleep(0.2)
         assert set(pids) == CHILDREN, text[-3000:]
         assert "password  " in text and f"http://127.0.0.1:{ports['DAGSTER_PORT']}/" in text
         # the demo traffic reaches the database through the simulator child
