@@ -21,7 +21,8 @@ that every other ST202 is a real disagreement between the document and the code:
 - `unsupported_media_type`: an upload's type is judged from its bytes;
 - a key to give again when a provider's destination moves (`api_key_required`), and fields
   refused for what the data says: an id that names nothing, a non-member, an unknown IANA zone,
-  a day that has not ended in the team's zone, a bot token without the stored channel;
+  a day that has not ended in the team's zone, a bot token without the stored channel, an
+  action item sent back to `proposed` (only the analysis proposes);
 - "Invalid workflow": a workflow's trigger, conditions and actions are checked against the
   vocabulary the API serves (GET /workflows/vocabulary), which is data, not schema;
 - an integration PATCH naming fields of another integration type (the stored type decides),
@@ -72,7 +73,8 @@ def _inherent(case: Any, error: dict[str, Any]) -> bool:
     if error.get("code") == "api_key_required":
         return True  # a key must be given again when its destination moves (stored state)
     if any(str(v).startswith(("no such", "not a member of this tenant", "unknown IANA",
-                              "must be before today", "required with bot_token"))
+                              "must be before today", "required with bot_token",
+                              "only the analysis proposes items"))
            for v in fields.values()):
         return True  # ids, members, time zones, today and a stored integration's mode are data
     if message_of(error).startswith("Invalid workflow:"):

@@ -146,7 +146,8 @@ def get_item(call: Call[None, None], item_id: int) -> dict[str, Any]:
 
 
 @endpoint(bp, "/action-items/<int:item_id>", method="PATCH", permission="actions.write",
-          body=ActionItemChange, response=ActionItem)
+          body=ActionItemChange, response=ActionItem,
+          errors={409: "The change conflicts with the item's current state."})
 def update_item(call: Call[ActionItemChange, None], item_id: int) -> dict[str, Any]:
     """Change an action item; `status`/`position` move it on the kanban (others reorder)."""
     changes = call.body.model_dump(include=call.body.model_fields_set)
