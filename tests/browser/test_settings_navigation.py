@@ -40,7 +40,9 @@ def test_the_settings_menu_reaches_every_screen(
         expect(page).to_have_url(re.compile(re.escape(path) + "$"))
         expect(page.locator("h1")).to_be_visible()
         expect(page.locator("#page-state.is-error")).to_be_hidden()
-    # keyboard: ArrowDown opens the menu on its first entry, Escape closes it
+    # keyboard: ArrowDown opens the menu on its first entry, Escape closes it (once the last
+    # screen's scripts have wired the menu)
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "open")
     menu_button.focus()
     page.keyboard.press("ArrowDown")
     expect(page.get_by_role("menuitem", name="WhatsApp numbers")).to_be_focused()
