@@ -211,7 +211,7 @@ def rotate_refresh(
         if row is None or str(row["session_id"]) != session_id or row["user_id"] != user_id:
             raise Unauthorized("Unknown refresh token.", code="invalid_token")
         if row["revoked_at"] is not None:
-            raise Unauthorized("This session has been signed out.", code="token_revoked")
+            raise signed_out(db, tenant_id, user_id, session_id)
         if row["used_at"] is not None:
             conn.execute(Q.revoke_session, {"id": session_id, "reason": "refresh_reuse"})
             audit.record(conn, tenant_id, user_id, "auth.refresh_reuse", meta,
@@ -228,7 +228,7 @@ def rotate_refresh(
                            code="token_reused")
     principal = load_principal(db, tenant_id, user_id, session_id)
     if principal is None:
-        raise Unauthorized("This session has been signed out.", code="token_revoked")
+        raise signed_out(db, tenant_id, user_id, session_id)
     return Grant(user_id, principal.email, principal.name, principal.role, tenant_id,
                  principal.tenant_name, session_id, new_id)
 
@@ -240,6 +240,28 @@ def logout(db: Database, principal: Principal, meta: RequestMeta) -> None:
         audit.activity(conn, principal.user_id, "logout", meta)
 
 
+def signed_out(db: Database, tenant_id: int, user_id: int, session_id: str) -> Unauthorized:
+    """The 401 for a session that no longer works. A member removed from the team is told so
+    (`membership_revoked`: the dashboard says why on the sign-in page); any other end (signed
+    out here or elsewhere, password changed, expired) is `token_revoked`."""
+    reason = None
+    if _is_uuid(session_id):
+        with db.tenant(tenant_id, user_id) as conn:
+            row = conn.execute(Q.select_session_end, {"sid": session_id, "uid": user_id}).fetchone()
+        reason = row["revoked_reason"] if row else None
+    if reason == "removed":
+        return Unauthorized("You no longer have access to that team.", code="membership_revoked")
+    return Unauthorized("This session has been signed out.", code="token_revoked")
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
 def select_principal(conn: Conn, session_id: str, user_id: int) -> Cursor[dict[str, Any]]:
     """Send the select of the member behind a live session (role, email, name, tenant name);
     returns its cursor unread, so it can go out in a pipeline. No row: revoked, expired or no
@@ -249,9 +271,7 @@ def select_principal(conn: Conn, session_id: str, user_id: int) -> Cursor[dict[s
 
 def load_principal(db: Database, tenant_id: int, user_id: int, session_id: str) -> Principal | None:
     """The member behind a live session (None when revoked, expired or no longer a member)."""
-    try:
-        uuid.UUID(session_id)
-    except ValueError:
+    if not _is_uuid(session_id):
         return None
     with db.tenant(tenant_id, user_id) as conn:
         row = select_principal(conn, session_id, user_id).fetchone()

@@ -11,6 +11,7 @@ from flask import Flask, Response, g
 from flask_jwt_extended import JWTManager
 from flask_jwt_extended.config import config as jwt_config
 
+from webapp.auth import service as auth
 from webapp.config import Settings
 from webapp.http import request_tx
 from webapp.http.context import HOLD_TRANSACTION, base_db
@@ -120,8 +121,10 @@ def init_jwt(app: Flask, settings: Settings) -> JWTManager:
         return error_response(401, "unauthorized", f"Sign in first: {reason}.")
 
     @jwt.revoked_token_loader
-    def _revoked_response(_h: dict[str, Any], _p: dict[str, Any]) -> Response:
-        return error_response(401, "token_revoked", "This session has been signed out.")
+    def _revoked_response(_h: dict[str, Any], payload: dict[str, Any]) -> Response:
+        err = auth.signed_out(base_db(), int(payload["tid"]), int(payload["sub"]),
+                              str(payload["sid"]))
+        return error_response(401, err.code, err.message)
 
     @jwt.needs_fresh_token_loader
     def _stale(_h: dict[str, Any], _p: dict[str, Any]) -> Response:

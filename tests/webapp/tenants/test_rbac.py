@@ -87,7 +87,16 @@ def test_removed_member_is_signed_out(client: FlaskClient, owner: Member) -> Non
     member = add_member(client, owner, "member")
     assert client.delete(f"/api/v1/members/{member.user_id}",
                          headers=owner.headers).status_code == 200
-    assert client.get("/api/v1/auth/me", headers=member.headers).status_code == 401
+    me = client.get("/api/v1/auth/me", headers=member.headers)
+    # Told why (the dashboard says so on the sign-in page), on every request and on refresh.
+    assert (me.status_code, me.get_json()["error"]["code"]) == (401, "membership_revoked")
+    again = client.post("/api/v1/auth/refresh",
+                        headers={"Authorization": f"Bearer {member.refresh}"})
+    assert (again.status_code, again.get_json()["error"]["code"]) == (401, "membership_revoked")
+    # Signing out is not being removed: the plain code.
+    client.post("/api/v1/auth/logout", headers=owner.headers)
+    out = client.get("/api/v1/auth/me", headers=owner.headers)
+    assert (out.status_code, out.get_json()["error"]["code"]) == (401, "token_revoked")
 
 
 def test_role_change_applies_to_existing_tokens(client: FlaskClient, owner: Member) -> None:

@@ -26,6 +26,10 @@ update refresh_tokens set used_at = now(), replaced_by = %(new_id)s where id = %
 update auth_sessions set revoked_at = now(), revoked_reason = %(reason)s
 where id = %(id)s and revoked_at is null
 
+-- name: select_session_end
+-- Why a session of this user stopped working (null: not revoked, e.g. expired or unknown).
+select revoked_reason from auth_sessions where id = %(sid)s and user_id = %(uid)s
+
 -- name: select_principal
 -- The member behind a live session, with their current role.
 select m.role, u.email, u.name, t.name as tenant_name

@@ -26,7 +26,7 @@ export function readCookie(name) {
 }
 
 /** Go to the sign-in page, coming back here afterwards; `reason` tells it why ("removed"). */
-export function redirectToLogin(reason = null) {
+export function redirectToLogin(reason = endedBecause) {
   const here = window.location.pathname + window.location.search;
   const why = reason ? `&reason=${encodeURIComponent(reason)}` : "";
   window.location.assign(`/login?next=${encodeURIComponent(here)}${why}`);
@@ -69,6 +69,14 @@ async function send(method, path,
 }
 
 let refreshing = null;
+// Why the session ended, when the server said so (a member removed from the team): the
+// sign-in page then tells the user instead of just asking them to sign in again.
+let endedBecause = null;
+
+function noteEnd(err) {
+  if (err.code === "membership_revoked") endedBecause = "removed";
+  return err;
+}
 
 async function doRefresh(staleCsrf) {
   // Another tab may have refreshed already (the access CSRF cookie then changed): refresh
@@ -77,6 +85,7 @@ async function doRefresh(staleCsrf) {
   if (current && current !== staleCsrf) return true;
   if (!readCookie("csrf_refresh_token")) return false;
   const res = await send("POST", "/auth/refresh", { csrfCookie: "csrf_refresh_token" });
+  if (!res.ok) noteEnd(await toError(res));
   return res.ok;
 }
 
@@ -104,15 +113,16 @@ export async function request(method, path, options = {}) {
   const csrfBefore = readCookie("csrf_access_token");
   let res = await send(method, path, options);
   if (res.status === 401 && auth) {
-    const err = await toError(res);
+    const err = noteEnd(await toError(res));
     if (err.code !== "token_expired" || !(await refreshSession(csrfBefore))) {
       redirectToLogin();
       throw err;
     }
     res = await send(method, path, options);
     if (res.status === 401) {
+      const again = noteEnd(await toError(res));
       redirectToLogin();
-      throw await toError(res);
+      throw again;
     }
   }
   if (!res.ok) throw await toError(res);
