@@ -620,13 +620,14 @@ create table public.devices (
     created_at timestamp with time zone default now() not null,
     updated_at timestamp with time zone default now() not null,
     pair_code text,
+    removed_at timestamp with time zone,
     constraint devices_kind_check CHECK ((kind = ANY (ARRAY['neonize'::text, 'simulator'::text]))),
     constraint devices_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'pairing'::text, 'connected'::text, 'disconnected'::text, 'logged_out'::text, 'outdated'::text]))),
     constraint devices_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE,
     constraint devices_pkey PRIMARY KEY (id),
     constraint devices_tenant_id_id_key UNIQUE (tenant_id, id)
 );
-CREATE UNIQUE INDEX devices_jid_key ON public.devices USING btree (jid) WHERE (jid IS NOT NULL);
+CREATE UNIQUE INDEX devices_jid_key ON public.devices USING btree (jid) WHERE ((jid IS NOT NULL) AND (removed_at IS NULL));
 CREATE INDEX devices_tenant_idx ON public.devices USING btree (tenant_id);
 alter table public.devices enable row level security;
 alter table public.devices force row level security;
@@ -1994,7 +1995,7 @@ AS $function$
         'qr_updated_at', mf_ts(d.qr_updated_at), 'last_seen', mf_ts(d.last_seen),
         'last_error', d.last_error, 'created_at', mf_ts(d.created_at),
         'pair_phone', d.pair_phone, 'has_pair_code', d.pair_code is not null,
-        'updated_at', mf_ts(d.updated_at))
+        'updated_at', mf_ts(d.updated_at), 'removed_at', mf_ts(d.removed_at))
     $function$;
 
 CREATE OR REPLACE FUNCTION public.mf_enqueue_new_messages(p_limit integer, p_settle_seconds integer)
