@@ -184,8 +184,8 @@ def test_remove_logs_out_unlists_and_keeps_the_conversations(
     assert len(convs) == 1 and convs[0]["device_id"] == device_id
     # The same number can be paired again as a new device.
     again = create(client, owner).get_json()["id"]
-    assert devices.apply_status(db, owner.tenant_id, again,
-                                DeviceStatusChange("connected", jid, None, "connected")) == "connected"
+    connected = DeviceStatusChange("connected", jid, None, "connected")
+    assert devices.apply_status(db, owner.tenant_id, again, connected) == "connected"
 
 
 @pytest.mark.parametrize(("body", "field"), [
