@@ -819,6 +819,7 @@ alter table public.invitations force row level security;
 create policy invitations_tenant on public.invitations for all to public
     using ((tenant_id = mf_current_tenant()))
     with check ((tenant_id = mf_current_tenant()));
+CREATE TRIGGER invitations_team_changed AFTER INSERT OR UPDATE ON public.invitations FOR EACH ROW EXECUTE FUNCTION mf_team_changed();
 grant DELETE, INSERT, SELECT, UPDATE on public.invitations to messageflow_app;
 
 create table public.labels (
@@ -1152,6 +1153,7 @@ create policy memberships_tenant on public.memberships for all to public
     with check ((tenant_id = mf_current_tenant()));
 CREATE TRIGGER memberships_changed AFTER UPDATE ON public.memberships FOR EACH ROW WHEN (((old.role IS DISTINCT FROM new.role) OR ((old.tenant_id <> new.tenant_id) OR (old.user_id <> new.user_id)))) EXECUTE FUNCTION mf_notify_membership_changed();
 CREATE TRIGGER memberships_removed AFTER DELETE ON public.memberships FOR EACH ROW EXECUTE FUNCTION mf_notify_membership_changed();
+CREATE TRIGGER memberships_team_changed AFTER INSERT OR DELETE OR UPDATE OF role ON public.memberships FOR EACH ROW EXECUTE FUNCTION mf_team_changed();
 grant DELETE, INSERT, SELECT, UPDATE on public.memberships to messageflow_app;
 
 create table public.message_analyses (
@@ -2694,6 +2696,45 @@ CREATE OR REPLACE FUNCTION public.mf_set_password(p_user_id bigint, p_password_h
  SECURITY DEFINER
  SET search_path TO 'public', 'pg_temp'
 AS $function$ update users set password_hash = p_password_hash where id = p_user_id $function$;
+
+CREATE OR REPLACE FUNCTION public.mf_team_changed()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+declare
+    v_row record := case when tg_op = 'DELETE' then old else new end;
+    v_what text := case when tg_table_name = 'memberships' then 'member' else 'invitation' end;
+    v_change text;
+    v_id bigint;
+begin
+    if mf_current_tenant() is distinct from v_row.tenant_id then
+        return null;
+    end if;
+    if tg_table_name = 'memberships' then
+        v_id := v_row.user_id;
+        v_change := case tg_op when 'INSERT' then 'joined' when 'DELETE' then 'removed'
+                               else 'role' end;
+        if tg_op = 'UPDATE' and old.role is not distinct from new.role then
+            return null;
+        end if;
+    else
+        v_id := v_row.id;
+        v_change := case when tg_op = 'INSERT' then 'created'
+                         when new.revoked_at is not null and old.revoked_at is null then 'revoked'
+                         when new.accepted_at is not null and old.accepted_at is null
+                              then 'accepted'
+                         end;
+        if v_change is null then
+            return null;
+        end if;
+    end if;
+    insert into events (tenant_id, type, data)
+    values (v_row.tenant_id, 'team.changed', jsonb_build_object(
+        'what', v_what, 'change', v_change,
+        'id', v_id));
+    return null;
+end
+$function$;
 
 CREATE OR REPLACE FUNCTION public.mf_tenants_with_active_providers()
  RETURNS TABLE(tenant_id bigint)
