@@ -311,18 +311,17 @@ def run_timed(db: Database, tenant_id: int, now: dt.datetime,
     return ran
 
 
-def recover(db: Database, tenant_id: int, now: dt.datetime,
-            online: Online | None = None) -> int:
-    """Take over the tenant's runs whose engine died (claim older than STALE_AFTER)."""
-    before = now - STALE_AFTER
+def recover(db: Database, tenant_id: int, online: Online | None = None) -> int:
+    """Take over the tenant's runs whose engine died (claim older than STALE_AFTER by the
+    database's clock)."""
     with db.tenant(tenant_id) as conn:
         stale = [int(r["id"]) for r in
-                 conn.execute(Q.stale_executions, {"before": before}).fetchall()]
+                 conn.execute(Q.stale_executions, {"stale": STALE_AFTER}).fetchall()]
     ran = 0
     for execution_id in stale:
         started = time.monotonic()
         with db.tenant(tenant_id) as conn:
-            run = conn.execute(Q.take_over, {"id": execution_id, "before": before}).fetchone()
+            run = conn.execute(Q.take_over, {"id": execution_id, "stale": STALE_AFTER}).fetchone()
             if run is None:
                 continue  # another engine took it, or it finished after all
             workflow = conn.execute(Q.workflow_for_recovery, {"id": run["workflow_id"]}
@@ -366,7 +365,7 @@ def run_pending(db: Database, now: dt.datetime | None = None,
             if cur is None or cur["last_event_id"] == before:
                 break
         total += run_timed(db, tenant_id, now, online)
-        total += recover(db, tenant_id, now, online)
+        total += recover(db, tenant_id, online)
     return total
 
 

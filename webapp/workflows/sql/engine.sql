@@ -70,9 +70,10 @@ update workflow_executions set results = %(results)s, claimed_at = now()
 where id = %(id)s and status = 'running'
 
 -- name: stale_executions
--- Runs left `running` by an engine that stopped heartbeating (a dead process).
+-- Runs left `running` by an engine that stopped heartbeating (a dead process); measured on
+-- the database's clock, the one that wrote claimed_at.
 select id from workflow_executions
-where status = 'running' and claimed_at < %(before)s
+where status = 'running' and claimed_at < now() - %(stale)s
 order by id
 limit 50
 
@@ -80,7 +81,7 @@ limit 50
 -- Claim a stale run; the age is checked again, so one engine only takes it.
 update workflow_executions
 set claimed_at = now(), attempts = attempts + 1
-where id = %(id)s and status = 'running' and claimed_at < %(before)s
+where id = %(id)s and status = 'running' and claimed_at < now() - %(stale)s
 returning id, workflow_id, event_key, event_id, trigger, message_id, results, attempts,
           source, created_at
 
