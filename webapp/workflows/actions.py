@@ -46,9 +46,10 @@ def fill(template: str, ctx: dict[str, Any]) -> str:
 
 def describe(action: dict[str, Any], ctx: dict[str, Any]) -> str:
     """What the action would do for this message (dry run)."""
-    kind, cid = action["type"], ctx["conversation_id"]
+    kind, cid = action["type"], ctx.get("conversation_id")
     if kind == "create_action_item":
-        return f"create action item {fill(action['title'], ctx)!r} on conversation {cid}"
+        where = f" on conversation {cid}" if cid is not None else ""
+        return f"create action item {fill(action['title'], ctx)!r}{where}"
     if kind == "assign_conversation":
         if "role" in action:
             return f"assign conversation {cid} round-robin to the next online {action['role']}"

@@ -369,12 +369,58 @@ def run_pending(db: Database, now: dt.datetime | None = None,
     return total
 
 
+def _would(workflow: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
+    matched = conditions.matches(workflow["conditions"], ctx)
+    return {"matched": matched, "skipped": None,
+            "actions": [{"index": i, "type": a["type"], "would": actions.describe(a, ctx)}
+                        for i, a in enumerate(workflow["actions"])] if matched else []}
+
+
+def _dry_items(conn: Conn, workflow: dict[str, Any], last: int) -> list[dict[str, Any]]:
+    """An action item trigger: the last N items, as if each had just fired it."""
+    out = []
+    now = dt.datetime.now(dt.UTC).isoformat()
+    for r in conn.execute(Q.last_action_items, {"limit": last}).fetchall():
+        ctx, _ = build_context(conn, {"kind": "action_item", "action_item_id": r["id"],
+                                      "at": now, "status_to": r["status"]})
+        if ctx is None:
+            continue
+        ctx = {**ctx, "workflow_id": workflow["id"], "workflow_name": workflow["name"]}
+        out.append({"message_id": ctx.get("id"), "action_item_id": r["id"],
+                    "text": str(ctx["item_title"])[:200], **_would(workflow, ctx)})
+    return out
+
+
+def _dry_schedule(conn: Conn, workflow: dict[str, Any], last: int) -> list[dict[str, Any]]:
+    """A schedule: its next due minutes (at most `last`, within a year)."""
+    tz = _tenant_context(conn)["timezone"]
+    now = dt.datetime.now(dt.UTC)
+    out = []
+    for due in schedule.next_due(str(workflow["trigger"]["cron"]), tz, now, min(last, 20)):
+        ctx, _ = build_context(conn, {"kind": "schedule", "due": due.isoformat()})
+        assert ctx is not None
+        ctx = {**ctx, "workflow_id": workflow["id"], "workflow_name": workflow["name"]}
+        out.append({"message_id": None, "due_at": due.isoformat(),
+                    "text": f"due {due.astimezone(schedule.zone(tz)).isoformat()}",
+                    **_would(workflow, ctx)})
+    return out
+
+
 def dry_run(db: Database, p: Principal, workflow_id: int, message_id: int | None,
             last: int) -> dict[str, Any]:
-    """Which messages would match and what each action would do; reads only."""
+    """What the workflow would do, reading only: on one message or the last N inbound ones
+    (message and conversation triggers), the last N action items (item triggers), or the
+    next due minutes (schedule)."""
     with db.tenant(p.tenant_id, p.user_id) as conn:
         conn.execute(Q.read_only)
         workflow = workflows.get_row(conn, workflow_id)
+        kind = workflow["trigger"].get("type")
+        if kind == "schedule" and message_id is None:
+            return {"workflow_id": workflow_id, "dry_run": True,
+                    "data": _dry_schedule(conn, workflow, last)}
+        if kind in ("action_item.created", "action_item.status_changed") and message_id is None:
+            return {"workflow_id": workflow_id, "dry_run": True,
+                    "data": _dry_items(conn, workflow, last)}
         if message_id is not None:
             ids = [message_id]
         else:
@@ -390,11 +436,5 @@ def dry_run(db: Database, p: Principal, workflow_id: int, message_id: int | None
                 out.append({"message_id": mid, "matched": False, "actions": [],
                             "skipped": "not an inbound message (loop guard for automation)"})
                 continue
-            matched = conditions.matches(workflow["conditions"], ctx)
-            out.append({"message_id": mid, "text": ctx["text"][:200], "matched": matched,
-                        "skipped": None,
-                        "actions": [{"index": i, "type": a["type"],
-                                     "would": actions.describe(a, ctx)}
-                                    for i, a in enumerate(workflow["actions"])] if matched
-                        else []})
+            out.append({"message_id": mid, "text": ctx["text"][:200], **_would(workflow, ctx)})
     return {"workflow_id": workflow_id, "dry_run": True, "data": out}

@@ -51,6 +51,19 @@ def due_minutes(expr: str, tz_name: str | None, since: dt.datetime,
     return out
 
 
+def next_due(expr: str, tz_name: str | None, after: dt.datetime,
+             count: int) -> list[dt.datetime]:
+    """The next `count` due minutes (UTC) after `after`, within a year (a dry run)."""
+    out: list[dt.datetime] = []
+    limit = after + dt.timedelta(days=366)
+    for due in CronSim(expr, after.astimezone(zone(tz_name))):
+        utc = due.astimezone(dt.UTC)
+        if utc > limit or len(out) >= count:
+            break
+        out.append(utc)
+    return out
+
+
 def _day_hours(hours: dict[str, Any], day: dt.date) -> tuple[dt.time, dt.time] | None:
     spec = hours.get(WEEKDAYS[day.weekday()]) or {}
     try:

@@ -192,3 +192,21 @@ def test_vocabulary_describes_the_new_triggers_conditions_and_options(
     assert "schedule" in actions["send_slack"]["triggers"]
     for entry in vocab["triggers"] + vocab["conditions"] + vocab["actions"]:
         assert set(entry) >= {"type", "description", "params"}
+
+
+def test_dry_run_of_an_item_trigger_reads_the_last_items(
+        client: FlaskClient, db: Database, desk: tuple[Member, Member, Member]) -> None:
+    owner, admin, member = desk
+    wid = workflow(client, admin, {"type": "action_item.created"},
+                   {"all": [{"type": "item_priority_at_least", "value": "high"}]},
+                   [{"type": "notify", "role": "admin", "title": "{{item.title}}"}])
+    calm = item(client, member, title="Calm", priority="low")
+    hot = item(client, member, title="Hot", priority="high")
+    r = client.post(f"/api/v1/workflows/{wid}/test", headers=admin.headers, json={"last": 5})
+    assert r.status_code == 200, r.get_json()
+    data = r.get_json()["data"]
+    assert [(d["action_item_id"], d["text"], d["matched"]) for d in data] == [
+        (hot, "Hot", True), (calm, "Calm", False)]
+    assert data[0]["actions"][0]["would"] == "notify role admin and up: 'Hot'"
+    assert rows(db, owner.tenant_id, "select id from notifications where kind = 'workflow'") \
+        == []

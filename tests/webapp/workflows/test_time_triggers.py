@@ -157,3 +157,21 @@ def test_a_schedule_does_not_fire_before_it_was_turned_on(
                    [{"type": "notify", "role": "owner", "title": "tick"}])
     engine.run_pending(db, now=dt.datetime(2026, 1, 1, 12, 0, tzinfo=UTC))  # long before
     assert executions(client, admin, wid) == []
+
+
+def test_dry_run_of_a_schedule_lists_its_next_due_minutes(
+        client: FlaskClient, db: Database, desk: tuple[Member, Member, int]) -> None:
+    owner, admin, _device = desk
+    zone(client, owner, "Asia/Kolkata")  # +05:30, no daylight saving
+    wid = workflow(client, admin, {"type": "schedule", "cron": "0 9 * * *"},
+                   [{"type": "create_action_item", "title": "Standup {{schedule.due}}"}])
+    r = client.post(f"/api/v1/workflows/{wid}/test", headers=admin.headers, json={"last": 3})
+    assert r.status_code == 200, r.get_json()
+    data = r.get_json()["data"]
+    assert len(data) == 3
+    dues = [dt.datetime.fromisoformat(d["due_at"]) for d in data]
+    assert all(d.astimezone(UTC).strftime("%H:%M") == "03:30" for d in dues), dues
+    assert [(b - a).days for a, b in zip(dues, dues[1:], strict=False)] == [1, 1]
+    assert data[0]["matched"] and data[0]["actions"][0]["would"].startswith(
+        "create action item 'Standup ")
+    assert rows(db, owner.tenant_id, "select id from action_items") == []

@@ -51,6 +51,10 @@ left join message_analyses a on a.message_id = m.id
 join tenants t on t.id = m.tenant_id
 where m.id = %(id)s
 
+-- name: last_action_items
+-- The last N action items (a dry run of an action item trigger).
+select id, status from action_items order by id desc limit %(limit)s
+
 -- name: last_inbound_messages
 -- The last N inbound messages (for a dry run).
 select id from messages where not from_me order by id desc limit %(limit)s
