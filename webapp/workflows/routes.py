@@ -186,6 +186,7 @@ def list_executions(call: Call[None, PageQuery], workflow_id: int) -> dict[str, 
           permission="workflows.manage", body=DryRun, response=DryRunResult)
 def test_workflow(call: Call[DryRun, None], workflow_id: int) -> dict[str, Any]:
     """Dry run: which stored messages would match and what each action would do (nothing is
-    written or sent)."""
+    written or sent). An action item trigger runs on the last `last` items instead, a
+    schedule on its next due minutes (`due_at`)."""
     b = call.body
     return engine.dry_run(db(), call.who, workflow_id, b.message_id, b.last)
