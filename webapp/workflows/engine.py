@@ -147,12 +147,14 @@ def run_pending(db: Database) -> int:
     return total
 
 
-def dry_run(db: Database, p: Principal, workflow_id: int, message_id: int | None,
-            last: int) -> dict[str, Any]:
-    """Which messages would match and what each action would do; reads only."""
+def dry_run(db: Database, p: Principal, workflow_id: int | None, message_id: int | None,
+            last: int, definition: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Which messages would match and what each action would do; reads only. Without a
+    workflow_id, runs `definition` (an unsaved, validated workflow: name, conditions, actions)."""
     with db.tenant(p.tenant_id, p.user_id) as conn:
         conn.execute(Q.read_only)
-        workflow = workflows.get_row(conn, workflow_id)
+        workflow = (workflows.get_row(conn, workflow_id) if workflow_id is not None
+                    else dict(definition or {}))
         if message_id is not None:
             ids = [message_id]
         else:
