@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 from tests.browser.admin_support import DESKTOP, PHONE, SHOTS, failure_shot, open_screen  # noqa: F401
 from tests.browser.conftest import (
@@ -212,6 +212,48 @@ def test_validation_error_shows_at_its_field(
     page.get_by_role("button", name="Save workflow").click()
     expect(page).to_have_url(re.compile(r"/app/settings/workflows/\d+$"))
     assert one(live_server, tenant, "select count(*) from workflows") == 1
+
+    page.get_by_role("button", name="Delete workflow").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete workflow").click()
+    expect(page).to_have_url(re.compile(r"/app/settings/workflows$"))
+    expect(page.get_by_text("No workflows yet")).to_be_visible()
+    assert one(live_server, tenant, "select count(*) from workflows") == 0
+
+
+def test_the_form_follows_the_vocabulary(
+    page: Page, errors: ConsoleWatch, live_server: LiveServer, tenant: Tenant,
+) -> None:
+    """A trigger and an action the page has never heard of render with their parameters'
+    fields (the vocabulary is served with two more entries for this test)."""
+    def extended(route: Route) -> None:
+        body = route.fetch().json()
+        body["triggers"].append({
+            "type": "conversation.unanswered", "description": "Nobody answered for a while.",
+            "params": {"minutes": {"type": "integer", "required": True,
+                                   "description": "minutes without an answer"},
+                       "business_hours": {"type": "boolean", "required": False,
+                                          "description": "count business hours only"}}})
+        body["actions"].append({
+            "type": "escalate", "description": "Escalate to people.",
+            "params": {"user_ids": {"type": "integer[]", "required": True,
+                                    "description": "member ids"},
+                       "level": {"type": "string", "required": True, "description": "level",
+                                 "choices": ["one", "two"]}}})
+        route.fulfill(json=body)
+
+    page.route("**/api/v1/workflows/vocabulary", extended)
+    page.set_viewport_size(DESKTOP)
+    open_screen(page, live_server, tenant, f"{LIST}/new")
+    page.get_by_label("Trigger").select_option("conversation.unanswered")
+    expect(page.get_by_text("Nobody answered for a while.")).to_be_visible()
+    expect(page.locator("#wb-trigger").get_by_label("Minutes")).to_have_attribute("type", "number")
+    expect(page.locator("#wb-trigger").get_by_label("Business hours (optional)")).to_have_value("")
+    page.get_by_role("button", name="Add action").click()
+    page.get_by_label("Action 1", exact=True).select_option("escalate")
+    action = page.locator("li.wb-action").nth(0)
+    expect(action.get_by_role("group", name="Users")).to_be_visible()
+    expect(action.get_by_label(re.compile("Olivia Owner"))).not_to_be_checked()
+    expect(action.get_by_label("Level").locator("option")).to_have_text(["Choose…", "One", "Two"])
 
 
 def test_manager_reads_without_controls_viewer_is_refused(

@@ -10,7 +10,7 @@
 import { api } from "../core/api.js";
 import { $, $$, append, clear, h, toast } from "../core/dom.js";
 import { subscribe } from "../core/realtime.js";
-import { ago, can, readOnlyNote, refuse, startPage } from "../settings/common.js";
+import { ago, can, confirmAction, readOnlyNote, refuse, startPage } from "../settings/common.js";
 
 const LIST_PAGE = "/app/settings/workflows";
 const RUNS = 20;
@@ -529,7 +529,22 @@ async function save(ev) {
   }
 }
 
+async function remove() {
+  const ok = await confirmAction({ title: `Delete “${state.name}”?`,
+    text: "The workflow stops and its executions are deleted with it. This cannot be undone.",
+    confirm: "Delete workflow" });
+  if (!ok) return;
+  try {
+    await api.del(`/workflows/${workflowId}`);
+    toast(`“${state.name}” deleted.`);
+    window.location.assign(LIST_PAGE);
+  } catch (exc) {
+    toast(exc.message, "error");
+  }
+}
+
 function showSaved(wf) {
+  $("#wb-delete").hidden = !canManage;
   $("#wb-title").textContent = wf.name;
   document.title = `${wf.name} · Workflows`;
   $("#wb-save").textContent = "Save changes";
@@ -625,4 +640,5 @@ startPage(async (session) => {
     $("#wb-try-one-box").hidden = ev.target.value !== "one";
   });
   $("#wb-runs-more").addEventListener("click", () => loadRuns(true));
+  $("#wb-delete").addEventListener("click", remove);
 });
