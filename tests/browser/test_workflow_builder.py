@@ -209,9 +209,23 @@ def test_validation_error_shows_at_its_field(
     pattern.fill("^help\\b")
     expect(at_pattern).to_have_count(0)  # typing clears the field's message
     title.fill("Help: {{message.text}}")
+    # A nested group: "any" of two conditions, inside the top-level "all".
+    page.get_by_role("button", name="Add group").click()
+    group = page.locator("li.wb-subgroup")
+    group.get_by_label("Group matches").select_option("any")
+    group.locator("li.wb-condition").nth(0).get_by_label("Condition", exact=True
+                                                        ).select_option("language")
+    group.locator("li.wb-condition").nth(0).get_by_label("Value").fill("pt")
+    group.get_by_role("button", name="Add condition to group").click()
+    group.locator("li.wb-condition").nth(1).get_by_label("Condition", exact=True
+                                                        ).select_option("sentiment")
+    group.locator("li.wb-condition").nth(1).get_by_label("Value").select_option("negative")
     page.get_by_role("button", name="Save workflow").click()
     expect(page).to_have_url(re.compile(r"/app/settings/workflows/\d+$"))
-    assert one(live_server, tenant, "select count(*) from workflows") == 1
+    assert one(live_server, tenant, "select conditions from workflows") == {"all": [
+        {"type": "text_matches", "pattern": "^help\\b"},
+        {"any": [{"type": "language", "value": "pt"},
+                 {"type": "sentiment", "value": "negative"}]}]}
 
     page.get_by_role("button", name="Delete workflow").click()
     page.get_by_role("dialog").get_by_role("button", name="Delete workflow").click()

@@ -211,9 +211,9 @@ function paramField(item, name, spec, path) {
   }
   if (source === "integrations" && options && !options.length) {
     const type = integrationType(spec);
-    const hintText = `No ${type ? `${human(type)} ` : ""}integration yet: add one under Integrations.`;
+    const hintText = `No ${type ? `${human(type)} ` : ""}integration yet: add one in `;
     return h("div", { class: "field" }, h("label", { for: id }, label), control,
-      h("span", { class: "field-hint" }, hintText, " ", h("a", { href: "/app/integrations" }, "Integrations")));
+      h("span", { class: "field-hint" }, hintText, h("a", { href: "/app/integrations" }, "Integrations"), "."));
   }
   const wide = control.tagName === "TEXTAREA" ? "field wb-field-wide" : "field";
   return h("div", { class: wide }, h("label", { for: id }, label), control, hint);
