@@ -108,7 +108,9 @@ def test_build_dry_run_save_enable_and_watch_it_run(
     condition(page, 0).get_by_label("Value").fill("urgent")
     page.get_by_role("button", name="Add condition").click()
     choices = condition(page, 1).get_by_label("Condition", exact=True).locator("option")
-    expect(choices).to_have_count(len(vocabulary["conditions"]) + 1)
+    fitting = [c for c in vocabulary["conditions"]
+               if "message.received" in c.get("triggers", ["message.received"])]
+    expect(choices).to_have_count(len(fitting) + 1)  # and "Choose…"
     condition(page, 1).get_by_label("Condition", exact=True).select_option("is_group")
     expect(condition(page, 1).get_by_label("Value")).to_have_value("true")  # "Yes"
 
@@ -253,6 +255,9 @@ def test_the_form_follows_the_vocabulary(
                                     "description": "member ids"},
                        "level": {"type": "string", "required": True, "description": "level",
                                  "choices": ["one", "two"]}}})
+        body["conditions"].append({
+            "type": "waited_long", "description": "Only for unanswered conversations.",
+            "params": {}, "triggers": ["conversation.unanswered"]})
         route.fulfill(json=body)
 
     page.route("**/api/v1/workflows/vocabulary", extended)
@@ -268,6 +273,17 @@ def test_the_form_follows_the_vocabulary(
     expect(action.get_by_role("group", name="Users")).to_be_visible()
     expect(action.get_by_label(re.compile("Olivia Owner"))).not_to_be_checked()
     expect(action.get_by_label("Level").locator("option")).to_have_text(["Choose…", "One", "Two"])
+
+    # A condition that lists its triggers is offered only with them.
+    page.get_by_role("button", name="Add condition").click()
+    condition(page, 0).get_by_label("Condition", exact=True).select_option("waited_long")
+    expect(page.get_by_text("Only for unanswered conversations.")).to_be_visible()
+    page.get_by_label("Trigger").select_option("message.received")
+    expect(condition(page, 0).get_by_label("Condition", exact=True).locator("option:checked")
+           ).to_have_text("Waited long (not for this trigger)")
+    page.get_by_role("button", name="Add condition").click()
+    expect(condition(page, 1).get_by_label("Condition", exact=True)
+           .locator("option[value=waited_long]")).to_have_count(0)
 
 
 def test_manager_reads_without_controls_viewer_is_refused(

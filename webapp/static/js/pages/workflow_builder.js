@@ -199,7 +199,8 @@ function paramField(item, name, spec, path) {
     control = selectControl(id, path, options, value, spec.required,
       (v) => set(v === "" ? undefined : parseInteger(v)));
   } else if (spec.type === "integer") {
-    control = h("input", { id, type: "number", min: "1", step: "1", "data-path": path, value: value ?? "" });
+    control = h("input", { id, type: "number", min: "1", max: spec.maximum ?? null, step: "1",
+      "data-path": path, value: value ?? "" });
     control.addEventListener("input", () => set(parseInteger(control.value)));
   } else {
     const long = (spec.max_length || 0) > 200;
@@ -234,15 +235,28 @@ function defaults(spec) {
   return out;
 }
 
-/** A select of the vocabulary's entries of `part`; changing it resets the item's params. */
+/** Whether a condition or action applies to the chosen trigger (an entry may list the
+ * triggers it works with in `triggers`; without the list it works with every trigger). */
+function fits(entry) {
+  const trigger = state.trigger.type;
+  return !trigger || !Array.isArray(entry.triggers) || entry.triggers.includes(trigger);
+}
+
+/** A select of the vocabulary's entries of `part` (those that fit the trigger); changing it
+ * resets the item's params. */
 function typeSelect(part, item, path, label, rerender) {
   const id = nextId();
-  const entries = vocab[part];
-  const known = entries.some((e) => e.type === item.type);
+  const entries = part === "triggers" ? vocab[part] : vocab[part].filter(fits);
+  const current = specOf(part, item.type);
+  let extra = null;
+  if (item.type && !entries.includes(current)) {
+    extra = h("option", { value: item.type, selected: true },
+      current ? `${human(item.type)} (not for this trigger)` : `${item.type} (unknown)`);
+  }
   const sel = h("select", { id, class: "select wb-type", "data-path": `${path}.type` },
     h("option", { value: "" }, "Choose…"),
     entries.map((e) => h("option", { value: e.type, selected: e.type === item.type }, human(e.type))),
-    item.type && !known ? h("option", { value: item.type, selected: true }, `${item.type} (unknown)`) : null);
+    extra);
   sel.addEventListener("change", () => {
     for (const key of Object.keys(item)) delete item[key];
     if (sel.value) Object.assign(item, { type: sel.value }, defaults(specOf(part, sel.value)));
@@ -267,7 +281,8 @@ function renderTrigger() {
   const root = clear($("#wb-trigger"));
   root.dataset.path = "trigger";
   const t = state.trigger;
-  append(root, [typeSelect("triggers", t, "trigger", "Trigger", renderTrigger),
+  const rerender = () => { renderTrigger(); renderConditions(); renderActions(); };
+  append(root, [typeSelect("triggers", t, "trigger", "Trigger", rerender),
     describe("triggers", t.type), paramsGrid(t, specOf("triggers", t.type), "trigger")]);
 }
 
