@@ -447,6 +447,7 @@ create table public.conversations (
 CREATE INDEX conversations_activity_idx ON public.conversations USING btree (tenant_id, last_message_at DESC NULLS LAST, id DESC);
 CREATE INDEX conversations_assignee_idx ON public.conversations USING btree (tenant_id, assignee_id);
 CREATE INDEX conversations_contact_idx ON public.conversations USING btree (tenant_id, contact_id);
+CREATE INDEX conversations_dashboard_idx ON public.conversations USING btree (tenant_id) INCLUDE (status, assignee_id, created_at);
 CREATE INDEX conversations_snoozed_due_idx ON public.conversations USING btree (snoozed_until, tenant_id) WHERE (status = 'snoozed'::text);
 alter table public.conversations enable row level security;
 alter table public.conversations force row level security;
@@ -1196,6 +1197,21 @@ create policy message_analyses_tenant on public.message_analyses for all to publ
     with check ((tenant_id = mf_current_tenant()));
 grant DELETE, INSERT, SELECT, UPDATE on public.message_analyses to messageflow_app;
 
+create table public.message_day_counts (
+    tenant_id bigint not null,
+    day date not null,
+    inbound bigint default 0 not null,
+    outbound bigint default 0 not null,
+    constraint message_day_counts_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE,
+    constraint message_day_counts_pkey PRIMARY KEY (tenant_id, day)
+);
+alter table public.message_day_counts enable row level security;
+alter table public.message_day_counts force row level security;
+create policy message_day_counts_tenant on public.message_day_counts for all to public
+    using ((tenant_id = mf_current_tenant()))
+    with check ((tenant_id = mf_current_tenant()));
+grant DELETE, INSERT, SELECT, UPDATE on public.message_day_counts to messageflow_app;
+
 create table public.message_labels (
     tenant_id bigint not null,
     message_id bigint not null,
@@ -1346,6 +1362,7 @@ create table public.messages (
 );
 CREATE INDEX messages_conversation_idx ON public.messages USING btree (tenant_id, conversation_id, id DESC);
 CREATE INDEX messages_conversation_time_idx ON public.messages USING btree (tenant_id, conversation_id, sent_at DESC, id DESC);
+CREATE INDEX messages_inbound_conversation_idx ON public.messages USING btree (tenant_id, conversation_id, sent_at) WHERE (NOT from_me);
 CREATE INDEX messages_tenant_search_idx ON public.messages USING gin (tenant_id, search);
 CREATE INDEX messages_tenant_sent_at_cover_idx ON public.messages USING btree (tenant_id, sent_at) INCLUDE (from_me, conversation_id);
 alter table public.messages enable row level security;
@@ -1353,6 +1370,9 @@ alter table public.messages force row level security;
 create policy messages_tenant on public.messages for all to public
     using ((tenant_id = mf_current_tenant()))
     with check ((tenant_id = mf_current_tenant()));
+CREATE TRIGGER messages_day_counts_delete AFTER DELETE ON public.messages REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION mf_message_day_counts_deleted();
+CREATE TRIGGER messages_day_counts_insert AFTER INSERT ON public.messages REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION mf_message_day_counts_inserted();
+CREATE TRIGGER messages_day_counts_update AFTER UPDATE OF sent_at, from_me, tenant_id ON public.messages FOR EACH ROW WHEN (((old.sent_at IS DISTINCT FROM new.sent_at) OR (old.from_me IS DISTINCT FROM new.from_me) OR (old.tenant_id IS DISTINCT FROM new.tenant_id))) EXECUTE FUNCTION mf_message_day_counts_moved();
 CREATE TRIGGER messages_event_lock_first BEFORE UPDATE ON public.messages FOR EACH STATEMENT EXECUTE FUNCTION mf_event_order_statement();
 grant DELETE, INSERT, SELECT, UPDATE on public.messages to messageflow_app;
 
@@ -1498,6 +1518,7 @@ alter table public.tenants force row level security;
 create policy tenants_self on public.tenants for all to public
     using ((id = mf_current_tenant()))
     with check ((id = mf_current_tenant()));
+CREATE TRIGGER tenants_day_counts_timezone AFTER UPDATE OF timezone ON public.tenants FOR EACH ROW WHEN ((old.timezone IS DISTINCT FROM new.timezone)) EXECUTE FUNCTION mf_message_day_counts_rezoned();
 grant DELETE, INSERT, SELECT, UPDATE on public.tenants to messageflow_app;
 
 create table public.user_activity_logs (
@@ -2414,6 +2435,74 @@ AS $function$
     where a.tenant_id = p_tenant_id and a.message_id = p_message_id
 $function$;
 
+CREATE OR REPLACE FUNCTION public.mf_message_day_counts_deleted()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+begin
+    -- only existing rows change: when a tenant is deleted its rows (and the tenant) are gone
+    update message_day_counts d
+    set inbound = d.inbound - o.inbound, outbound = d.outbound - o.outbound
+    from (select x.tenant_id, (x.sent_at at time zone t.timezone)::date as day,
+                 count(*) filter (where not x.from_me) as inbound,
+                 count(*) filter (where x.from_me) as outbound
+          from old_rows x join tenants t on t.id = x.tenant_id
+          group by 1, 2) o
+    where d.tenant_id = o.tenant_id and d.day = o.day;
+    return null;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.mf_message_day_counts_inserted()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+begin
+    insert into message_day_counts as d (tenant_id, day, inbound, outbound)
+    select n.tenant_id, (n.sent_at at time zone t.timezone)::date,
+           count(*) filter (where not n.from_me), count(*) filter (where n.from_me)
+    from new_rows n join tenants t on t.id = n.tenant_id
+    group by 1, 2
+    order by 1, 2
+    on conflict (tenant_id, day) do update
+        set inbound = d.inbound + excluded.inbound, outbound = d.outbound + excluded.outbound;
+    return null;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.mf_message_day_counts_moved()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+declare
+    old_day date;
+    new_day date;
+begin
+    select (old.sent_at at time zone t.timezone)::date into old_day
+    from tenants t where t.id = old.tenant_id;
+    select (new.sent_at at time zone t.timezone)::date into new_day
+    from tenants t where t.id = new.tenant_id;
+    update message_day_counts d
+    set inbound = d.inbound - (not old.from_me)::int, outbound = d.outbound - old.from_me::int
+    where d.tenant_id = old.tenant_id and d.day = old_day;
+    insert into message_day_counts as d (tenant_id, day, inbound, outbound)
+    values (new.tenant_id, new_day, (not new.from_me)::int, new.from_me::int)
+    on conflict (tenant_id, day) do update
+        set inbound = d.inbound + excluded.inbound, outbound = d.outbound + excluded.outbound;
+    return null;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.mf_message_day_counts_rezoned()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+begin
+    perform mf_rebuild_message_day_counts(new.id);
+    return null;
+end
+$function$;
+
 CREATE OR REPLACE FUNCTION public.mf_message_json(m messages)
  RETURNS jsonb
  LANGUAGE sql
@@ -2687,6 +2776,19 @@ begin
     select count(*) into v_count from dead;
     return v_count;
 end $function$;
+
+CREATE OR REPLACE FUNCTION public.mf_rebuild_message_day_counts(p_tenant_id bigint)
+ RETURNS void
+ LANGUAGE sql
+AS $function$
+    delete from message_day_counts where tenant_id = p_tenant_id;
+    insert into message_day_counts (tenant_id, day, inbound, outbound)
+    select m.tenant_id, (m.sent_at at time zone t.timezone)::date,
+           count(*) filter (where not m.from_me), count(*) filter (where m.from_me)
+    from messages m join tenants t on t.id = m.tenant_id
+    where m.tenant_id = p_tenant_id
+    group by 1, 2;
+    $function$;
 
 CREATE OR REPLACE FUNCTION public.mf_revoke_user_sessions(p_user_id bigint, p_keep uuid, p_reason text)
  RETURNS integer
