@@ -5,6 +5,7 @@ and a PDF."""
 
 from __future__ import annotations
 
+import functools
 import math
 import struct
 import zlib
@@ -60,6 +61,26 @@ def png(width: int = 160, height: int = 120, hue: int = 0) -> bytes:
             row += bytes(pixel)
         rows.append(bytes(row))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header)
+            + _chunk(b"IDAT", zlib.compress(b"".join(rows), 9)) + _chunk(b"IEND", b""))
+
+
+@functools.lru_cache(maxsize=256)
+def avatar(name: str, size: int = 64) -> bytes:
+    """A small profile-picture PNG for a simulated person: a silhouette (head and shoulders)
+    on a background whose colour follows from the name."""
+    seed = zlib.crc32(name.encode("utf-8"))
+    colour = ((seed >> 16) % 160 + 40, (seed >> 8) % 160 + 40, seed % 160 + 40)
+    light = (240, 240, 236)
+    rows = []
+    for y in range(size):
+        row = bytearray(b"\x00")
+        for x in range(size):
+            head = (x - size / 2) ** 2 + (y - size * 0.38) ** 2 < (size * 0.18) ** 2
+            body = (x - size / 2) ** 2 / 1.6 + (y - size * 1.0) ** 2 < (size * 0.36) ** 2
+            row += bytes(light if head or body else colour)
+        rows.append(bytes(row))
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header)
             + _chunk(b"IDAT", zlib.compress(b"".join(rows), 9)) + _chunk(b"IEND", b""))
 
