@@ -290,6 +290,7 @@ create table public.contacts (
 );
 CREATE UNIQUE INDEX contacts_lid_key ON public.contacts USING btree (tenant_id, lid_jid);
 CREATE UNIQUE INDEX contacts_phone_key ON public.contacts USING btree (tenant_id, phone_jid);
+CREATE INDEX contacts_picture_due_idx ON public.contacts USING btree (tenant_id, picture_checked_at NULLS FIRST);
 alter table public.contacts enable row level security;
 alter table public.contacts force row level security;
 create policy contacts_tenant on public.contacts for all to public
@@ -1869,6 +1870,8 @@ AS $function$
         'last_message_at', mf_ts(c.last_message_at),
         'last_message', p_last_message,
         'labels', p_labels,
+        'has_picture', c.contact_id is not null and exists (
+            select 1 from contacts k where k.id = c.contact_id and k.picture_key is not null),
         'created_at', mf_ts(c.created_at), 'updated_at', mf_ts(c.updated_at))
     $function$;
 

@@ -18,7 +18,9 @@ served by exactly one process, the holder of its lease. Threads, each with one j
   the assignees of action items whose due date passed (`webapp.actions.due.notify_due`, once
   per item and due date, also safe with several processes);
 - requests: every ~1 s runs what the web process asked of the devices running here
-  (`webapp.whatsapp.device_requests`: a contact sync reads the phone's address book);
+  (`webapp.whatsapp.device_requests`: a contact sync reads the phone's address book), then
+  fetches the due profile pictures of their contacts (`webapp.contacts.pictures`, refreshed
+  after `picture_max_age`) into the media store;
 - media: every ~1 s downloads the due incoming media of the connected neonize devices it
   holds (`webapp.media.downloads.run_due`, with neonize's download_any), into the store.
 While the database is down the callbacks wait (backpressure on WhatsApp) instead of dropping.
@@ -36,6 +38,7 @@ from typing import Any
 import psycopg
 
 from webapp.actions import due
+from webapp.contacts import pictures
 from webapp.db import Database
 from webapp.errors import DependencyDown
 from webapp.media import downloads
@@ -78,6 +81,7 @@ class RunnerConfig:
     media_dir: Path | None = None  # default: <home>/media
     media_interval: float = 1.0
     requests_interval: float = 1.0
+    picture_max_age: float = 24 * 3600.0
     media_max_bytes: int = 16 * 1024 * 1024
     media_attempts: int = 6
     media_backoff: Callable[[int], float] = downloads.default_backoff
@@ -375,7 +379,8 @@ class GatewayRunner:
         return here if self.leases.valid() else []
 
     def run_requests(self) -> int:
-        """One pass: the due requests (contact syncs) of every connected device held here."""
+        """One pass: the due requests (contact syncs) and profile pictures of every connected
+        device held here; how many were handled."""
         done = 0
         for device_id, tenant, gateway in self._connected_here():
             key = str(device_id)
@@ -384,4 +389,11 @@ class GatewayRunner:
                 return list(gateway.address_book(key))
 
             done += len(device_requests.run_due(self.db, tenant, device_id, read_book))
+
+            def picture(jid: str, gateway: Any = gateway, key: str = key) -> bytes | None:
+                found = gateway.profile_picture(key, jid)
+                return bytes(found) if found is not None else None
+
+            done += pictures.refresh_due(self.db, self.media_store, tenant, device_id, picture,
+                                         max_age=self.config.picture_max_age)
         return done
