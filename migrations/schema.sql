@@ -290,6 +290,7 @@ create table public.contacts (
 );
 CREATE UNIQUE INDEX contacts_lid_key ON public.contacts USING btree (tenant_id, lid_jid);
 CREATE UNIQUE INDEX contacts_phone_key ON public.contacts USING btree (tenant_id, phone_jid);
+CREATE INDEX contacts_picture_due_idx ON public.contacts USING btree (tenant_id, picture_checked_at NULLS FIRST);
 alter table public.contacts enable row level security;
 alter table public.contacts force row level security;
 create policy contacts_tenant on public.contacts for all to public
@@ -605,6 +606,35 @@ alter table public.device_leases force row level security;
 create policy device_leases_tenant_read on public.device_leases for select to public
     using ((tenant_id = mf_current_tenant()));
 grant DELETE, INSERT, SELECT, UPDATE on public.device_leases to messageflow_app;
+
+create table public.device_requests (
+    id bigint generated always as identity not null,
+    tenant_id bigint not null,
+    device_id bigint not null,
+    kind text not null,
+    state text default 'pending'::text not null,
+    requested_by bigint,
+    attempts integer default 0 not null,
+    lease_until timestamp with time zone,
+    result jsonb,
+    error text,
+    created_at timestamp with time zone default now() not null,
+    finished_at timestamp with time zone,
+    constraint device_requests_kind_check CHECK ((kind = 'sync_contacts'::text)),
+    constraint device_requests_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'running'::text, 'done'::text, 'failed'::text]))),
+    constraint device_requests_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES users(id) ON DELETE SET NULL,
+    constraint device_requests_tenant_id_device_id_fkey FOREIGN KEY (tenant_id, device_id) REFERENCES devices(tenant_id, id) ON DELETE CASCADE,
+    constraint device_requests_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE,
+    constraint device_requests_pkey PRIMARY KEY (id),
+    constraint device_requests_tenant_id_id_key UNIQUE (tenant_id, id)
+);
+CREATE INDEX device_requests_open_idx ON public.device_requests USING btree (device_id, id) WHERE (state = ANY (ARRAY['pending'::text, 'running'::text]));
+alter table public.device_requests enable row level security;
+alter table public.device_requests force row level security;
+create policy device_requests_tenant on public.device_requests for all to public
+    using ((tenant_id = mf_current_tenant()))
+    with check ((tenant_id = mf_current_tenant()));
+grant DELETE, INSERT, SELECT, UPDATE on public.device_requests to messageflow_app;
 
 create table public.devices (
     id bigint generated always as identity not null,
@@ -1888,6 +1918,8 @@ AS $function$
         'last_message_at', mf_ts(c.last_message_at),
         'last_message', p_last_message,
         'labels', p_labels,
+        'has_picture', c.contact_id is not null and exists (
+            select 1 from contacts k where k.id = c.contact_id and k.picture_key is not null),
         'created_at', mf_ts(c.created_at), 'updated_at', mf_ts(c.updated_at))
     $function$;
 
@@ -2044,6 +2076,17 @@ AS $function$
         'pair_phone', d.pair_phone, 'has_pair_code', d.pair_code is not null,
         'updated_at', mf_ts(d.updated_at), 'removed_at', mf_ts(d.removed_at))
     $function$;
+
+CREATE OR REPLACE FUNCTION public.mf_device_request_json(r device_requests)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+    select jsonb_build_object(
+        'id', r.id, 'device_id', r.device_id, 'kind', r.kind, 'state', r.state,
+        'result', r.result, 'error', r.error, 'created_at', mf_ts(r.created_at),
+        'finished_at', mf_ts(r.finished_at))
+$function$;
 
 CREATE OR REPLACE FUNCTION public.mf_enqueue_new_messages(p_limit integer, p_settle_seconds integer)
  RETURNS TABLE(tenant_id bigint, job_id bigint, queued integer)

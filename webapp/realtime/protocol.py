@@ -67,7 +67,7 @@ def _event_models() -> dict[str, tuple[type[BaseModel], str]]:
     from webapp.notes.routes import Note
     from webapp.notifications.routes import Notification
     from webapp.tenants.models import TeamChange
-    from webapp.whatsapp.models import Device
+    from webapp.whatsapp.models import Device, DeviceTask
     from webapp.workflows.routes import Execution
 
     return {
@@ -82,6 +82,8 @@ def _event_models() -> dict[str, tuple[type[BaseModel], str]]:
                                               "/conversations/{id}/score)."),
         "whatsapp.device": (Device, "A device changed: status, pairing QR (fetch the SVG from "
                                     "/whatsapp/devices/{id}/qr), pair code, errors."),
+        "contacts.synced": (DeviceTask, "A contact sync of a device finished: done with what it "
+                                        "found, or failed with why (REST: DeviceTask)."),
         "provider.health": (ProviderHealth, "An LLM provider's health changed."),
         "action_item.created": (ActionItem, "An action item was created or proposed "
                                             "(REST: ActionItem)."),

@@ -8,6 +8,7 @@ import * as realtime from "../core/realtime.js";
 import {
   ago, applyPermissions, can, confirmAction, formError, readOnlyNote, startPage,
 } from "../settings/common.js";
+import { syncButton, syncResult, watchSyncs } from "../settings/contact_sync.js";
 
 const STATUS = {
   pending: ["Starting", "chip-info"],
@@ -53,10 +54,12 @@ function row(d) {
       on: { click: () => remove(d) },
     }, "Remove"));
   }
+  if (canManage && d.status === "connected") actions.prepend(syncButton(d));
   return h("tr", { dataset: { deviceId: d.id } },
     h("td", { "data-label": "Name" },
       h("span", { class: "device-name" }, d.display_name), " ",
-      d.simulated || d.kind === "simulator" ? h("span", { class: "chip chip-sim", title: "Simulated traffic, no phone" }, "Simulated") : null),
+      d.simulated || d.kind === "simulator" ? h("span", { class: "chip chip-sim", title: "Simulated traffic, no phone" }, "Simulated") : null,
+      syncResult(d)),
     statusCell(d),
     h("td", { "data-label": "Phone" }, phoneOfDevice(d) || h("span", { class: "muted" }, "not linked yet")),
     h("td", { "data-label": "Last seen", title: fullTime(d.last_seen) }, ago(d.last_seen)),
@@ -233,6 +236,7 @@ startPage(async (session) => {
     if (options.default_kind === "simulator") defaultMethod = "simulator";
   } catch { /* an older server: pair real numbers by default */ }
   realtime.subscribe("whatsapp.device", onDevice);
+  watchSyncs();
   realtime.onState((state, info) => { if (state === "open" && info.resumed) load().catch(() => {}); });
   await load();
 });
