@@ -6,8 +6,8 @@ limit_request_line (414), too many or too large headers (431), a malformed reque
 page; this worker lets gunicorn decide the status (and log as usual) and sends the one JSON
 envelope instead. Its log lines never carry an access token: the WebSocket route takes the JWT
 as `?token=`, and gunicorn's "Error handling request <uri>" and "Invalid request" warnings quote
-the raw request line, so a filter on its error log masks every `token=` value. Started by `messageflow serve` / `up` (webapp/commands/children.py) as
-`-k webapp.http.worker.EnvelopeWorker`.
+the raw request line, so a filter on its error log masks every `token=` value. Started by
+`messageflow serve` / `up` (webapp/commands/children.py) as `-k webapp.http.worker.EnvelopeWorker`.
 """
 
 from __future__ import annotations
