@@ -478,6 +478,7 @@ async function dryRun() {
   const out = clear($("#wb-try-result"));
   const button = $("#wb-try-run");
   button.disabled = true;
+  clearErrors();
   out.append(h("p", { class: "muted" }, "Trying…"));
   try {
     const res = await api.post("/workflows/test", body);
@@ -522,6 +523,7 @@ async function save(ev) {
   const body = definition();
   const button = $("#wb-save");
   button.disabled = true;
+  clearErrors();
   try {
     const wf = workflowId ? await api.patch(`/workflows/${workflowId}`, body)
       : await api.post("/workflows", { ...body, enabled: state.enabled });
