@@ -255,7 +255,8 @@ def test_the_form_follows_the_vocabulary(
             "params": {"user_ids": {"type": "integer[]", "required": True,
                                     "description": "member ids"},
                        "level": {"type": "string", "required": True, "description": "level",
-                                 "choices": ["one", "two"]}}})
+                                 "choices": ["one", "two"]},
+                       "tags": {"type": "string[]", "required": False, "description": "tags"}}})
         body["conditions"].append({
             "type": "waited_long", "description": "Only for unanswered conversations.",
             "params": {}, "triggers": ["sla.breached"]})
@@ -274,6 +275,8 @@ def test_the_form_follows_the_vocabulary(
     expect(action.get_by_role("group", name="Users")).to_be_visible()
     expect(action.get_by_label(re.compile("Olivia Owner"))).not_to_be_checked()
     expect(action.get_by_label("Level").locator("option")).to_have_text(["Choose…", "One", "Two"])
+    expect(action.get_by_label("Tags (optional)")).to_have_attribute(
+        "placeholder", "separated by commas")
 
     # A condition that lists its triggers is offered only with them.
     page.get_by_role("button", name="Add condition").click()

@@ -192,10 +192,14 @@ function paramField(item, name, spec, path) {
       h("legend", {}, label), boxes.length ? boxes : h("span", { class: "muted" }, "None yet."));
     return h("div", { class: "field wb-field-wide" }, control, hint);
   }
-  if (spec.type === "integer[]") {
-    control = h("input", { id, type: "text", "data-path": path, inputmode: "numeric",
-      value: (value || []).join(", "), placeholder: "ids, separated by commas" });
-    control.addEventListener("input", () => set(control.value.split(/[\s,]+/).filter(Boolean).map(parseInteger)));
+  if (String(spec.type).endsWith("[]")) { // a list without a lookup: comma-separated
+    const numeric = spec.type === "integer[]";
+    control = h("input", { id, type: "text", "data-path": path, inputmode: numeric ? "numeric" : null,
+      value: (value || []).join(", "), placeholder: numeric ? "ids, separated by commas" : "separated by commas" });
+    control.addEventListener("input", () => {
+      const parts = control.value.split(numeric ? /[\s,]+/ : /\s*,\s*/).map((x) => x.trim()).filter(Boolean);
+      set(numeric ? parts.map(parseInteger) : parts);
+    });
   } else if (spec.choices) {
     control = selectControl(id, path, spec.choices.map((c) => ({ value: c, label: human(c) })), value,
       spec.required, (v) => set(v || undefined));
