@@ -204,9 +204,10 @@ def test_validation_error_shows_at_its_field(
     expect(page.locator(".field-error[data-for='actions[0].title']")).to_have_text("required")
     expect(page.locator("#wb-error")).to_have_text("Check the highlighted fields.")
     shots(page, "workflow-builder-invalid", "#wb-conditions")
-    # The dry run validates the same way.
+    # The dry run validates the same way (clicking it clears the messages until it answers).
     page.get_by_role("button", name="Dry run").click()
     expect(at_pattern).to_be_visible()
+    expect(page.get_by_role("button", name="Dry run")).to_be_enabled()
 
     pattern.fill("^help\\b")
     expect(at_pattern).to_have_count(0)  # typing clears the field's message
@@ -244,7 +245,7 @@ def test_the_form_follows_the_vocabulary(
     def extended(route: Route) -> None:
         body = route.fetch().json()
         body["triggers"].append({
-            "type": "conversation.unanswered", "description": "Nobody answered for a while.",
+            "type": "sla.breached", "description": "Nobody answered for a while.",
             "params": {"minutes": {"type": "integer", "required": True,
                                    "description": "minutes without an answer"},
                        "business_hours": {"type": "boolean", "required": False,
@@ -254,16 +255,17 @@ def test_the_form_follows_the_vocabulary(
             "params": {"user_ids": {"type": "integer[]", "required": True,
                                     "description": "member ids"},
                        "level": {"type": "string", "required": True, "description": "level",
-                                 "choices": ["one", "two"]}}})
+                                 "choices": ["one", "two"]},
+                       "tags": {"type": "string[]", "required": False, "description": "tags"}}})
         body["conditions"].append({
             "type": "waited_long", "description": "Only for unanswered conversations.",
-            "params": {}, "triggers": ["conversation.unanswered"]})
+            "params": {}, "triggers": ["sla.breached"]})
         route.fulfill(json=body)
 
     page.route("**/api/v1/workflows/vocabulary", extended)
     page.set_viewport_size(DESKTOP)
     open_screen(page, live_server, tenant, f"{LIST}/new")
-    page.get_by_label("Trigger").select_option("conversation.unanswered")
+    page.get_by_label("Trigger").select_option("sla.breached")
     expect(page.get_by_text("Nobody answered for a while.")).to_be_visible()
     expect(page.locator("#wb-trigger").get_by_label("Minutes")).to_have_attribute("type", "number")
     expect(page.locator("#wb-trigger").get_by_label("Business hours (optional)")).to_have_value("")
@@ -273,6 +275,8 @@ def test_the_form_follows_the_vocabulary(
     expect(action.get_by_role("group", name="Users")).to_be_visible()
     expect(action.get_by_label(re.compile("Olivia Owner"))).not_to_be_checked()
     expect(action.get_by_label("Level").locator("option")).to_have_text(["Choose…", "One", "Two"])
+    expect(action.get_by_label("Tags (optional)")).to_have_attribute(
+        "placeholder", "separated by commas")
 
     # A condition that lists its triggers is offered only with them.
     page.get_by_role("button", name="Add condition").click()

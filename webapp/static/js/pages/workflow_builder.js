@@ -100,12 +100,19 @@ function clearErrors() {
   $("#wb-error").hidden = true;
 }
 
+/** Hide the form-level line once no field message is left (after typing or a re-render). */
+function tidyErrors() {
+  const box = $("#wb-error");
+  if (box.dataset.kind === "fields" && !screen.querySelector(".field-error")) box.hidden = true;
+}
+
 function clearError(path) {
   const el = screen.querySelector(`[data-path="${CSS.escape(path)}"]`);
   if (!el) return;
   el.removeAttribute("aria-invalid");
   const box = el.closest(".field") || el;
   for (const err of $$(":scope > .field-error", box)) err.remove();
+  tidyErrors();
 }
 
 function parentPath(path) {
@@ -136,6 +143,7 @@ function showErrors(exc) {
   const box = $("#wb-error");
   box.textContent = unplaced.length ? `${exc.message} ${unplaced.join("; ")}`
     : "Check the highlighted fields.";
+  box.dataset.kind = unplaced.length ? "message" : "fields";
   box.hidden = false;
   (first || box).scrollIntoView({ block: "center", behavior: "smooth" });
   if (first && first.focus) first.focus({ preventScroll: true });
@@ -184,10 +192,14 @@ function paramField(item, name, spec, path) {
       h("legend", {}, label), boxes.length ? boxes : h("span", { class: "muted" }, "None yet."));
     return h("div", { class: "field wb-field-wide" }, control, hint);
   }
-  if (spec.type === "integer[]") {
-    control = h("input", { id, type: "text", "data-path": path, inputmode: "numeric",
-      value: (value || []).join(", "), placeholder: "ids, separated by commas" });
-    control.addEventListener("input", () => set(control.value.split(/[\s,]+/).filter(Boolean).map(parseInteger)));
+  if (String(spec.type).endsWith("[]")) { // a list without a lookup: comma-separated
+    const numeric = spec.type === "integer[]";
+    control = h("input", { id, type: "text", "data-path": path, inputmode: numeric ? "numeric" : null,
+      value: (value || []).join(", "), placeholder: numeric ? "ids, separated by commas" : "separated by commas" });
+    control.addEventListener("input", () => {
+      const parts = control.value.split(numeric ? /[\s,]+/ : /\s*,\s*/).map((x) => x.trim()).filter(Boolean);
+      set(numeric ? parts.map(parseInteger) : parts);
+    });
   } else if (spec.choices) {
     control = selectControl(id, path, spec.choices.map((c) => ({ value: c, label: human(c) })), value,
       spec.required, (v) => set(v || undefined));
@@ -284,6 +296,7 @@ function renderTrigger() {
   const rerender = () => { renderTrigger(); renderConditions(); renderActions(); };
   append(root, [typeSelect("triggers", t, "trigger", "Trigger", rerender),
     describe("triggers", t.type), paramsGrid(t, specOf("triggers", t.type), "trigger")]);
+  tidyErrors();
 }
 
 // -- conditions: a group ({mode, items}) of conditions and (at the top) groups -----------------
@@ -291,6 +304,7 @@ function renderConditions() {
   const root = clear($("#wb-conditions"));
   root.dataset.path = "conditions";
   root.append(groupEditor(state.conditions, "conditions", 0));
+  tidyErrors();
 }
 
 function groupEditor(group, base, depth) {
@@ -319,7 +333,7 @@ function groupEditor(group, base, depth) {
     renderConditions();
   });
   const empty = !group.items.length && depth === 0
-    ? h("p", { class: "wb-empty muted" }, "No conditions: every message of the trigger matches. Add one to narrow it.")
+    ? h("p", { class: "wb-empty muted" }, "No conditions: every event of the trigger counts. Add one to narrow it down.")
     : null;
   return h("div", { class: depth ? "wb-group-body" : "wb-group" },
     group.items.length > 1 || depth
@@ -378,6 +392,7 @@ function renderActions() {
     state.actions.length ? null : h("p", { class: "wb-empty muted" }, "No actions yet: add what the workflow should do."),
     h("ol", { class: "wb-list", "data-path": "actions" }, items),
     h("div", { class: "wb-add" }, add)]);
+  tidyErrors();
 }
 
 function renderAll() {
@@ -478,6 +493,7 @@ async function dryRun() {
   const out = clear($("#wb-try-result"));
   const button = $("#wb-try-run");
   button.disabled = true;
+  clearErrors();
   out.append(h("p", { class: "muted" }, "Trying…"));
   try {
     const res = await api.post("/workflows/test", body);
@@ -522,6 +538,7 @@ async function save(ev) {
   const body = definition();
   const button = $("#wb-save");
   button.disabled = true;
+  clearErrors();
   try {
     const wf = workflowId ? await api.patch(`/workflows/${workflowId}`, body)
       : await api.post("/workflows", { ...body, enabled: state.enabled });
