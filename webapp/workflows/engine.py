@@ -347,9 +347,10 @@ def recover(db: Database, tenant_id: int, online: Online | None = None) -> int:
 
 
 def run_pending(db: Database, now: dt.datetime | None = None,
-                online: Online | None = None) -> int:
-    """Run every tenant's workflows: new events until none is left, the time-driven triggers
-    at `now` (default: the current time), and runs left by dead engines."""
+                online: Online | None = None, *, timed: bool = True) -> int:
+    """Run every tenant's workflows: new events until none is left, then (unless `timed` is
+    False) the time-driven triggers at `now` (default: the current time) and runs left by dead
+    engines."""
     now = now or dt.datetime.now(dt.UTC)
     with db.system() as conn:
         tenants = [int(r["tenant_id"]) for r in conn.execute(Q.tenants).fetchall()]
@@ -364,8 +365,9 @@ def run_pending(db: Database, now: dt.datetime | None = None,
                 cur = conn.execute(Q.cursor).fetchone()
             if cur is None or cur["last_event_id"] == before:
                 break
-        total += run_timed(db, tenant_id, now, online)
-        total += recover(db, tenant_id, online)
+        if timed:
+            total += run_timed(db, tenant_id, now, online)
+            total += recover(db, tenant_id, online)
     return total
 
 
