@@ -7,7 +7,7 @@ A pass (`run_pending`) does, per tenant with enabled workflows:
    with INSERT ... ON CONFLICT DO NOTHING on workflow_executions' UNIQUE (workflow_id,
    event_key): any number of engines (one per web process) can read the same events, only
    the one whose insert landed runs the actions. Messages brought by history sync
-   (`history` in their event) and members' own messages fire nothing.
+   (messages.history, also `history` in their event) and members' own messages fire nothing.
 2. time: `conversation.unanswered` (a stretch of inbound messages without an answer for N
    minutes, optionally counting business minutes only; key `unanswered:<conv>:<first msg>`)
    and `schedule` (each due minute of the cron expression in the tenant's zone; key
@@ -128,11 +128,12 @@ def build_context(conn: Conn, source: dict[str, Any]) -> tuple[dict[str, Any] | 
         else:
             base = None
         item_ctx = {**(base or _blank(conn)), "from_me": False,
-               "sent_at": dt.datetime.fromisoformat(str(source["at"])),
-               "action_item_id": item["id"], "item_title": item["title"],
-               "item_status": item["status"], "item_priority": item["priority"],
-               "item_assignee_id": item["assignee_id"],
-               "status_from": source.get("status_from"), "status_to": source.get("status_to")}
+                    "sent_at": dt.datetime.fromisoformat(str(source["at"])),
+                    "action_item_id": item["id"], "item_title": item["title"],
+                    "item_status": item["status"], "item_priority": item["priority"],
+                    "item_assignee_id": item["assignee_id"],
+                    "status_from": source.get("status_from"),
+                    "status_to": source.get("status_to")}
         guard = LOOP_GUARD.format("the action item") if source.get("automation") else None
         return item_ctx, guard
     ctx = context(conn, int(source["message_id"]))
@@ -221,7 +222,8 @@ def _fits(workflow: dict[str, Any], trigger: str, source: dict[str, Any]) -> boo
 def handle(db: Database, tenant_id: int, workflow: dict[str, Any], event: dict[str, Any],
            online: Online | None = None) -> int | None:
     """Claim and run one (workflow, event); the execution id, or None when another engine
-    has it or the event is not for this workflow (a member's own message, history sync)."""
+    has it or the event is not for this workflow (a member's own message, a message brought
+    by history sync: neither received nor analysed fires)."""
     found = _event_source(event)
     if found is None or not _fits(workflow, found[0], found[1]):
         return None
@@ -229,7 +231,7 @@ def handle(db: Database, tenant_id: int, workflow: dict[str, Any], event: dict[s
     if source["kind"] == "message":
         with db.tenant(tenant_id) as conn:
             ctx = context(conn, source["message_id"])
-        if ctx is None or (ctx["from_me"] and ctx["sent_by"] != "automation"):
+        if ctx is None or ctx["history"] or (ctx["from_me"] and ctx["sent_by"] != "automation"):
             return None
     return execute(db, tenant_id, workflow, event_key=f"event:{event['id']}", trigger=trigger,
                    source=source, event_id=int(event["id"]),
@@ -347,9 +349,10 @@ def recover(db: Database, tenant_id: int, online: Online | None = None) -> int:
 
 
 def run_pending(db: Database, now: dt.datetime | None = None,
-                online: Online | None = None) -> int:
-    """Run every tenant's workflows: new events until none is left, the time-driven triggers
-    at `now` (default: the current time), and runs left by dead engines."""
+                online: Online | None = None, *, timed: bool = True) -> int:
+    """Run every tenant's workflows: new events until none is left, then (unless `timed` is
+    False) the time-driven triggers at `now` (default: the current time) and runs left by dead
+    engines."""
     now = now or dt.datetime.now(dt.UTC)
     with db.system() as conn:
         tenants = [int(r["tenant_id"]) for r in conn.execute(Q.tenants).fetchall()]
@@ -364,8 +367,9 @@ def run_pending(db: Database, now: dt.datetime | None = None,
                 cur = conn.execute(Q.cursor).fetchone()
             if cur is None or cur["last_event_id"] == before:
                 break
-        total += run_timed(db, tenant_id, now, online)
-        total += recover(db, tenant_id, online)
+        if timed:
+            total += run_timed(db, tenant_id, now, online)
+            total += recover(db, tenant_id, online)
     return total
 
 

@@ -1,12 +1,14 @@
 """The workflow engine thread: one per web process (started with the delivery worker by
-create_app), running `engine.run_pending` every POLL_S (events, then the time-driven triggers
-at the current time, then runs left by dead processes). Several processes may run it: the
-execution claim (UNIQUE (workflow_id, event_key)) makes each (workflow, event) run once."""
+create_app), running `engine.run_pending` every POLL_S for events, and every TIMED_EVERY_S
+also the time-driven triggers at the current time and the runs left by dead processes.
+Several processes may run it: the execution claim (UNIQUE (workflow_id, event_key)) makes each
+(workflow, event) run once."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from psycopg_pool import PoolClosed
 
@@ -16,6 +18,7 @@ from webapp.workflows.actions import Online
 
 log = logging.getLogger(__name__)
 POLL_S = 1.0
+TIMED_EVERY_S = 10.0  # unanswered conversations, schedules (10 minutes of catch-up), recovery
 ERROR_BACKOFF_S = 5.0
 
 
@@ -34,9 +37,13 @@ class WorkflowWorker(threading.Thread):
 
     def run(self) -> None:
         """Loop until stopped."""
+        last_timed = -TIMED_EVERY_S
         while not self.stopping.is_set():
             try:
-                engine.run_pending(self.db, online=self.online)
+                timed = time.monotonic() - last_timed >= TIMED_EVERY_S
+                engine.run_pending(self.db, online=self.online, timed=timed)
+                if timed:
+                    last_timed = time.monotonic()
             except PoolClosed:
                 return
             except Exception:

@@ -167,3 +167,20 @@ def test_history_sync_messages_fire_no_workflow(
     runs = executions(client, admin, wid)
     [live] = rows(db, owner.tenant_id, "select id from messages where wa_message_id = 'LIVE1'")
     assert [r["message_id"] for r in runs] == [live["id"]]
+
+
+def test_history_messages_analysed_later_fire_no_analysed_workflow(
+        client: FlaskClient, db: Database, desk: tuple[Member, Member, int]) -> None:
+    owner, admin, device = desk
+    wid = create(client, admin, {}, [{"type": "set_priority", "priority": "high"}],
+                 trigger="message.analyzed")
+    ingest(db, owner.tenant_id, [msg("OLD1", "URGENT from last month", 1)], device_id=device,
+           history=True)
+    ingest(db, owner.tenant_id, [msg("NEW1", "URGENT now", 2)], device_id=device)
+    with db.tenant(owner.tenant_id, events=True) as conn:  # both analysed after the pairing
+        conn.execute("insert into events (tenant_id, type, data) select m.tenant_id,"
+                     " 'message.analyzed', jsonb_build_object('id', m.id) from messages m"
+                     " order by m.id")
+    engine.run_pending(db)
+    [new] = rows(db, owner.tenant_id, "select id from messages where wa_message_id = 'NEW1'")
+    assert [r["message_id"] for r in executions(client, admin, wid)] == [new["id"]]

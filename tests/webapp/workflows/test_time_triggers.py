@@ -5,9 +5,13 @@ business minutes), `schedule` once per due minute even with engines racing."""
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 import threading
+from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -175,3 +179,48 @@ def test_dry_run_of_a_schedule_lists_its_next_due_minutes(
     assert data[0]["matched"] and data[0]["actions"][0]["would"].startswith(
         "create action item 'Standup ")
     assert rows(db, owner.tenant_id, "select id from action_items") == []
+
+
+SCHEDULE_ENGINE = """
+import datetime as dt, sys
+from webapp.db import Database
+from webapp.workflows import engine
+db = Database(sys.argv[1], min_size=1, max_size=4)
+db.open()
+now = dt.datetime.fromisoformat(sys.argv[2])
+ran = sum(engine.run_pending(db, now=now + dt.timedelta(seconds=i)) for i in range(15))
+db.close()
+print(ran)
+"""
+
+
+def test_schedule_with_two_engine_processes_fires_each_due_minute_once(
+        client: FlaskClient, db: Database, desk: tuple[Member, Member, int],
+        database_url: str) -> None:
+    owner, admin, _device = desk
+    zone(client, owner, "Australia/Adelaide")  # +10:30 in summer
+    wid = workflow(client, admin, {"type": "schedule", "cron": "*/2 * * * *"},
+                   [{"type": "create_action_item", "title": "Tick {{schedule.due}}"}])
+    now = dt.datetime(2027, 1, 4, 2, 0, 30, tzinfo=UTC)  # the last 10 minutes hold 5 due ones
+    root = Path(__file__).resolve().parents[3]
+    before = all_executions(database_url)  # other tests' workflows run in these passes too
+    procs = [subprocess.Popen([sys.executable, "-c", SCHEDULE_ENGINE, database_url,
+                               now.isoformat()], cwd=root, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [err for _, err in outputs]
+    ran = [int(out.strip().splitlines()[-1]) for out, _ in outputs]
+    runs = executions(client, admin, wid)
+    assert sorted(r["event_key"] for r in runs) == [
+        f"schedule:2027-01-04T01:{m:02d}Z" for m in (52, 54, 56, 58)] + [
+        "schedule:2027-01-04T02:00Z"]
+    assert sum(ran) == all_executions(database_url) - before, ran  # none ran twice
+    items = rows(db, owner.tenant_id, "select title from action_items")
+    assert len(items) == 5
+
+
+def all_executions(database_url: str) -> int:
+    """Executions of every tenant (the superuser's view)."""
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute("select count(*) from workflow_executions").fetchone()
+    return int(row[0]) if row else 0

@@ -36,10 +36,11 @@ where c.id = u.id and c.is_group
 with inserted as (
 insert into messages (tenant_id, device_id, conversation_id, wa_message_id, sender_jid,
                       sender_contact_id, sender_name, from_me, sent_at, original_text, text,
-                      media, quoted_wa_id, forwarded, status)
+                      media, quoted_wa_id, forwarded, status, history)
 select mf_current_tenant(), %(device_id)s, u.conversation_id, u.wa_id, u.sender_jid,
        u.sender_contact_id, u.sender_name, u.from_me, u.sent_at, u.body, u.body, u.media,
-       u.quoted, u.forwarded, case when u.from_me then 'sent' else 'received' end
+       u.quoted, u.forwarded, case when u.from_me then 'sent' else 'received' end,
+       %(history)s::boolean
 from unnest(%(conversation_ids)b::bigint[], %(wa_ids)b::text[], %(senders)b::text[],
             %(sender_contacts)b::bigint[], %(sender_names)b::text[], %(from_me)b::boolean[],
             %(sent_at)b::timestamptz[], %(bodies)b::text[], %(medias)b::jsonb[],

@@ -34,7 +34,7 @@ limit %(limit)s
 
 -- name: message_context
 -- What conditions and actions read about one message.
-select m.id, m.conversation_id, m.device_id, m.from_me, m.sent_by, m.sender_jid,
+select m.id, m.conversation_id, m.device_id, m.from_me, m.sent_by, m.sender_jid, m.history,
        coalesce(m.text, m.media ->> 'caption', '') as text, m.sender_name,
        c.is_group, c.chat_jid, c.title as conversation_title, c.priority as conversation_priority,
        c.status as conversation_status,
@@ -123,7 +123,7 @@ from action_items where id = %(id)s
 -- name: conversation_context
 -- What conditions and actions read about a conversation without a message.
 select null::bigint as id, c.id as conversation_id, c.device_id, false as from_me,
-       null::text as sent_by, null::text as sender_jid, '' as text, null::text as sender_name,
+       false as history, null::text as sent_by, null::text as sender_jid, '' as text, null::text as sender_name,
        c.is_group, c.chat_jid, c.title as conversation_title,
        c.priority as conversation_priority, c.status as conversation_status,
        coalesce(ct.display_name, ct.push_name) as contact_name,
@@ -140,7 +140,8 @@ where c.id = %(id)s
 
 -- name: unanswered_stretches
 -- Conversations (not resolved) whose inbound messages since the last answer (a member's or
--- the phone's, not an automated reply) began at least `due_before` ago: the stretch is named
+-- the phone's, not an automated reply; history-sync messages do not begin one) began at least
+-- `due_before` ago: the stretch is named
 -- by its first message. Only stretches that began after the workflow was turned on, and that
 -- this workflow has not fired for.
 select c.id as conversation_id, f.id as message_id, f.sent_at
@@ -153,7 +154,7 @@ cross join lateral (
 cross join lateral (
     select m.id, m.sent_at from messages m
     where m.conversation_id = c.id and m.tenant_id = c.tenant_id and not m.from_me
-      and (a.answered_at is null or m.sent_at > a.answered_at)
+      and not m.history and (a.answered_at is null or m.sent_at > a.answered_at)
     order by m.sent_at, m.id
     limit 1
 ) f
