@@ -66,6 +66,7 @@ def _event_models() -> dict[str, tuple[type[BaseModel], str]]:
     from webapp.messaging.schemas import Conversation, Message
     from webapp.notes.routes import Note
     from webapp.notifications.routes import Notification
+    from webapp.tenants.models import TeamChange
     from webapp.whatsapp.models import Device, DeviceTask
     from webapp.workflows.routes import Execution
 
@@ -107,6 +108,9 @@ def _event_models() -> dict[str, tuple[type[BaseModel], str]]:
                                                 "DailySummary)."),
         "workflow.executed": (Execution, "A workflow ran on an event: matched or not, each "
                                          "action's result, or the loop guard's reason."),
+        "team.changed": (TeamChange, "A member joined, changed role or was removed, or an "
+                                     "invitation was created, revoked or accepted (reload "
+                                     "GET /members or /invitations)."),
         "delivery.failed": (Delivery, "An integration's delivery failed (it is retried, or "
                                       "dead after the last attempt)."),
     }

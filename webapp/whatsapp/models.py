@@ -52,6 +52,9 @@ class Device(BaseModel):
     has_pair_code: bool
     created_at: str
     updated_at: str | None
+    removed_at: str | None = Field(
+        description="when an admin removed the number (it is then logged out and no longer "
+                    "listed; its conversations stay); null while it is the team's")
 
 
 class DeviceList(BaseModel):

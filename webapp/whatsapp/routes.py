@@ -72,11 +72,20 @@ def device_pair_code(call: Call[None, None], device_id: int) -> dict[str, Any]:
     return service.pair_code(db(), call.who, device_id)
 
 
+@endpoint(bp, "/devices/<int:device_id>/logout", method="POST", permission="devices.manage",
+          response=Device)
+def logout_device(call: Call[None, None], device_id: int) -> dict[str, Any]:
+    """Log the device out (the gateway unlinks it from the phone); it stays listed and its
+    conversations stay. Idempotent."""
+    return service.request_logout(db(), call.who, call.meta, device_id)
+
+
 @endpoint(bp, "/devices/<int:device_id>", method="DELETE", permission="devices.manage",
           response=Device)
 def delete_device(call: Call[None, None], device_id: int) -> dict[str, Any]:
-    """Log the device out (the gateway unlinks it from the phone)."""
-    return service.request_logout(db(), call.who, call.meta, device_id)
+    """Remove the number: logged out (the gateway unlinks it from the phone) and no longer
+    listed; its conversations and messages stay. A second DELETE is a 404."""
+    return service.remove(db(), call.who, call.meta, device_id)
 
 
 @endpoint(bp, "/devices/<int:device_id>/sync-contacts", method="POST",

@@ -1,5 +1,6 @@
 """The workflow engine thread: one per web process (started with the delivery worker by
-create_app), running `engine.run_pending` every POLL_S. Several processes may run it: the
+create_app), running `engine.run_pending` every POLL_S (events, then the time-driven triggers
+at the current time, then runs left by dead processes). Several processes may run it: the
 execution claim (UNIQUE (workflow_id, event_key)) makes each (workflow, event) run once."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from psycopg_pool import PoolClosed
 
 from webapp.db import Database
 from webapp.workflows import engine
+from webapp.workflows.actions import Online
 
 log = logging.getLogger(__name__)
 POLL_S = 1.0
@@ -20,9 +22,10 @@ ERROR_BACKOFF_S = 5.0
 class WorkflowWorker(threading.Thread):
     """Runs pending workflows, then sleeps POLL_S (or until stopped)."""
 
-    def __init__(self, db: Database, poll_s: float = POLL_S) -> None:
+    def __init__(self, db: Database, poll_s: float = POLL_S,
+                 online: Online | None = None) -> None:
         super().__init__(name="workflow-worker", daemon=True)
-        self.db, self.poll_s = db, poll_s
+        self.db, self.poll_s, self.online = db, poll_s, online
         self.stopping = threading.Event()
 
     def stop(self) -> None:
@@ -33,7 +36,7 @@ class WorkflowWorker(threading.Thread):
         """Loop until stopped."""
         while not self.stopping.is_set():
             try:
-                engine.run_pending(self.db)
+                engine.run_pending(self.db, online=self.online)
             except PoolClosed:
                 return
             except Exception:
@@ -49,12 +52,13 @@ _workers: dict[int, WorkflowWorker] = {}
 _lock = threading.Lock()
 
 
-def start(db: Database, poll_s: float = POLL_S) -> WorkflowWorker:
-    """The running worker of this database in this process (started on first use)."""
+def start(db: Database, poll_s: float = POLL_S, online: Online | None = None) -> WorkflowWorker:
+    """The running worker of this database in this process (started on first use). `online`
+    says who is online (the realtime hub's presence) for round-robin assignments."""
     with _lock:
         worker = _workers.get(id(db))
         if worker is None or not worker.is_alive():
-            worker = WorkflowWorker(db, poll_s)
+            worker = WorkflowWorker(db, poll_s, online)
             _workers[id(db)] = worker
             worker.start()
     return worker

@@ -48,6 +48,12 @@ function row(d) {
       on: { click: () => logOut(d) },
     }, "Log out"));
   }
+  if (canManage) {
+    actions.append(h("button", {
+      class: "btn btn-sm btn-danger-ghost", type: "button", "aria-label": `Remove ${d.display_name}`,
+      on: { click: () => remove(d) },
+    }, "Remove"));
+  }
   if (canManage && d.status === "connected") actions.prepend(syncButton(d));
   return h("tr", { dataset: { deviceId: d.id } },
     h("td", { "data-label": "Name" },
@@ -78,9 +84,29 @@ async function logOut(d) {
   });
   if (!ok) return;
   try {
-    devices.set(d.id, await api.del(`/whatsapp/devices/${d.id}`));
+    devices.set(d.id, await api.post(`/whatsapp/devices/${d.id}/logout`));
     render();
     toast(`${d.display_name} is logged out.`);
+  } catch (exc) {
+    toast(exc.message, "error");
+  }
+}
+
+async function remove(d) {
+  const ok = await confirmAction({
+    title: `Remove ${d.display_name}?`,
+    text: d.status === "logged_out"
+      ? "It leaves this list. Its conversations and messages stay, and the number can be paired again later."
+      : "The number is logged out (unlinked from the phone) and leaves this list. Its conversations and messages stay, and it can be paired again later.",
+    confirm: "Remove",
+  });
+  if (!ok) return;
+  try {
+    await api.del(`/whatsapp/devices/${d.id}`);
+    devices.delete(d.id);
+    if (pairing && pairing.id === d.id) showPairForm(false);
+    render();
+    toast(`${d.display_name} is removed.`);
   } catch (exc) {
     toast(exc.message, "error");
   }
@@ -169,7 +195,12 @@ function updatePairing(d) {
 
 function onDevice(d) {
   if (!d || !Number.isInteger(d.id)) return;
-  if (d.deleted) devices.delete(d.id);
+  if (d.deleted || d.removed_at) {
+    devices.delete(d.id);
+    if (pairing && pairing.id === d.id) showPairForm(false);
+    render();
+    return;
+  }
   else devices.set(d.id, { ...(devices.get(d.id) || {}), ...d });
   render();
   updatePairing(devices.get(d.id) || d);
@@ -188,7 +219,7 @@ startPage(async (session) => {
   applyPermissions(session);
   if (!canManage) {
     const note = $("#wa-readonly");
-    note.replaceWith(readOnlyNote(session, "add or log out numbers"));
+    note.replaceWith(readOnlyNote(session, "add, log out or remove numbers"));
   }
   $("#add-number").addEventListener("click", () => showPairForm(true));
   $("#pair-cancel").addEventListener("click", () => showPairForm(false));
