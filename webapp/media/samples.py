@@ -1,7 +1,7 @@
 """Small real media files for the simulator and tests (made here, no assets, deterministic):
-a PNG photo, an Ogg/Opus voice note (WAV where libopus is missing) and a one-page PDF. `ensure_samples` puts them in a store so the
-simulator's records can name them by hash and `make up` shows a photo, a playable voice note
-and a PDF."""
+a PNG photo, an Ogg/Opus voice note (WAV where libopus is missing), a one-page PDF and
+profile-picture avatars. `ensure_samples` puts them in a store so the simulator's records can
+name them by hash and `make up` shows a photo, a playable voice note and a PDF."""
 
 from __future__ import annotations
 

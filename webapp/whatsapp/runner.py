@@ -19,8 +19,8 @@ served by exactly one process, the holder of its lease. Threads, each with one j
   per item and due date, also safe with several processes);
 - requests: every ~1 s runs what the web process asked of the devices running here
   (`webapp.whatsapp.device_requests`: a contact sync reads the phone's address book), then
-  fetches the due profile pictures of their contacts (`webapp.contacts.pictures`, refreshed
-  after `picture_max_age`) into the media store;
+  fetches the due profile pictures of their contacts (`webapp.contacts.pictures`, a few per
+  device every `picture_interval`, refreshed after `picture_max_age`) into the media store;
 - media: every ~1 s downloads the due incoming media of the connected neonize devices it
   holds (`webapp.media.downloads.run_due`, with neonize's download_any), into the store.
 While the database is down the callbacks wait (backpressure on WhatsApp) instead of dropping.
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +83,10 @@ class RunnerConfig:
     media_interval: float = 1.0
     requests_interval: float = 1.0
     picture_max_age: float = 24 * 3600.0
+    # Profile pictures are asked of WhatsApp a few at a time, every picture_interval seconds
+    # per device (a freshly paired phone with thousands of chats must not flood WhatsApp).
+    picture_interval: float = 10.0
+    pictures_per_pass: int = 5
     media_max_bytes: int = 16 * 1024 * 1024
     media_attempts: int = 6
     media_backoff: Callable[[int], float] = downloads.default_backoff
@@ -113,6 +118,7 @@ class GatewayRunner:
         self._status: dict[int, str] = {}
         self.given_up: set[int] = set()
         self._unlink: set[int] = set()
+        self._pictures_due: dict[int, float] = {}
         self._lock = threading.RLock()
         self._stopping = threading.Event()
         self._loops = [threading.Thread(target=target, name=f"mf-gateway-{name}", daemon=True)
@@ -394,6 +400,10 @@ class GatewayRunner:
                 found = gateway.profile_picture(key, jid)
                 return bytes(found) if found is not None else None
 
-            done += pictures.refresh_due(self.db, self.media_store, tenant, device_id, picture,
-                                         max_age=self.config.picture_max_age)
+            now = time.monotonic()
+            if now >= self._pictures_due.get(device_id, 0.0):
+                self._pictures_due[device_id] = now + self.config.picture_interval
+                done += pictures.refresh_due(self.db, self.media_store, tenant, device_id,
+                                             picture, max_age=self.config.picture_max_age,
+                                             limit=self.config.pictures_per_pass)
         return done

@@ -92,7 +92,7 @@ def test_pictures_are_fetched_through_the_policy_into_the_store(
     tenant = create_tenant(db, f"Pics {uuid.uuid4().hex[:6]}")
     add_device(db, tenant, status="connected", jid=ME)
     line = Line()
-    runner = make_runner(db, tmp_path, line, requests_interval=0.05)
+    runner = make_runner(db, tmp_path, line, requests_interval=0.05, picture_interval=0.05)
     runner.start()
     calls: list[tuple[str, bool]] = []
 
@@ -158,7 +158,7 @@ def test_simulator_contacts_get_generated_avatars(fresh: tuple[Database, str],
     phone, _saved, name = address_book()[0]
     ingest(db, tenant, [msg("S1", "hi", 1, chat=phone, sender=phone, name=name)],
            device_id=device)
-    runner = make_runner(db, tmp_path, Line(), requests_interval=0.05)
+    runner = make_runner(db, tmp_path, Line(), requests_interval=0.05, picture_interval=0.05)
     runner.start()
     try:
         key = wait_for(lambda: picture_keys(db, tenant)[phone]["picture_key"])
