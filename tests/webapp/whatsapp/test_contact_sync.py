@@ -215,6 +215,9 @@ def test_api_sync_contacts_202_409_404_403(client: FlaskClient, db: Database) ->
     assert sync(client, other, live).status_code == 404
     assert client.get(f"/api/v1/whatsapp/device-requests/{first['id']}",
                       headers=other.headers).status_code == 404
+    with db.tenant(owner.tenant_id) as conn:  # a removed number is no longer the team's
+        conn.execute("update devices set removed_at = now() where id = %s", (live,))
+    assert sync(client, admin, live).status_code == 404
     logs = client.get("/api/v1/audit-logs?action=devices.sync_contacts",
                       headers=owner.headers).get_json()["data"]
     assert [(a["actor_email"], a["target_id"]) for a in logs] == [(admin.email, str(live))]

@@ -1,6 +1,7 @@
 -- name: lock_device
--- The device a request is for (locked: its status decides whether it may be asked).
-select id, status, kind from devices where id = %(id)s for update
+-- The device a request is for (locked: its status decides whether it may be asked); a removed
+-- device is no longer the team's to ask about.
+select id, status, kind from devices where id = %(id)s and removed_at is null for update
 
 -- name: open_request
 -- A request of this kind for the device that has not finished yet (asking twice joins it).
