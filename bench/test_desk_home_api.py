@@ -60,6 +60,7 @@ from generate_series(0, %(n)s - 1) g
 join (select id, tenant_id, row_number() over (order by id) - 1 as k from conversations) c
   on c.k = mod(g, %(conversations)s)
 join memberships o on o.tenant_id = c.tenant_id and o.role = 'owner'"""
+REBUILD_DAY_COUNTS = "select mf_rebuild_message_day_counts(t.id) from tenants t"
 STATUSES = """select pg_get_constraintdef(oid) as def from pg_constraint
 where conname = 'action_items_status_check'"""
 
@@ -91,6 +92,8 @@ def load(dsn: str) -> dict[str, Any]:
             conn.execute("set local session_replication_role = replica")
             conn.execute(RECENT_MESSAGES, {"n": read.MESSAGES,
                                            "conversations": read.CONVERSATIONS})
+        # the bulk insert skipped the triggers that keep the per-day counts (migration 0033)
+        conn.execute(REBUILD_DAY_COUNTS)
         figures["agent_replies"] = conn.execute(AGENT_REPLIES).rowcount
         statuses = action_item_statuses(conn)
         figures["action_item_statuses"] = statuses

@@ -290,6 +290,7 @@ create table public.contacts (
 );
 CREATE UNIQUE INDEX contacts_lid_key ON public.contacts USING btree (tenant_id, lid_jid);
 CREATE UNIQUE INDEX contacts_phone_key ON public.contacts USING btree (tenant_id, phone_jid);
+CREATE INDEX contacts_picture_due_idx ON public.contacts USING btree (tenant_id, picture_checked_at NULLS FIRST);
 alter table public.contacts enable row level security;
 alter table public.contacts force row level security;
 create policy contacts_tenant on public.contacts for all to public
@@ -447,6 +448,7 @@ create table public.conversations (
 CREATE INDEX conversations_activity_idx ON public.conversations USING btree (tenant_id, last_message_at DESC NULLS LAST, id DESC);
 CREATE INDEX conversations_assignee_idx ON public.conversations USING btree (tenant_id, assignee_id);
 CREATE INDEX conversations_contact_idx ON public.conversations USING btree (tenant_id, contact_id);
+CREATE INDEX conversations_dashboard_idx ON public.conversations USING btree (tenant_id) INCLUDE (status, assignee_id, created_at);
 CREATE INDEX conversations_snoozed_due_idx ON public.conversations USING btree (snoozed_until, tenant_id) WHERE (status = 'snoozed'::text);
 alter table public.conversations enable row level security;
 alter table public.conversations force row level security;
@@ -605,6 +607,35 @@ create policy device_leases_tenant_read on public.device_leases for select to pu
     using ((tenant_id = mf_current_tenant()));
 grant DELETE, INSERT, SELECT, UPDATE on public.device_leases to messageflow_app;
 
+create table public.device_requests (
+    id bigint generated always as identity not null,
+    tenant_id bigint not null,
+    device_id bigint not null,
+    kind text not null,
+    state text default 'pending'::text not null,
+    requested_by bigint,
+    attempts integer default 0 not null,
+    lease_until timestamp with time zone,
+    result jsonb,
+    error text,
+    created_at timestamp with time zone default now() not null,
+    finished_at timestamp with time zone,
+    constraint device_requests_kind_check CHECK ((kind = 'sync_contacts'::text)),
+    constraint device_requests_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'running'::text, 'done'::text, 'failed'::text]))),
+    constraint device_requests_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES users(id) ON DELETE SET NULL,
+    constraint device_requests_tenant_id_device_id_fkey FOREIGN KEY (tenant_id, device_id) REFERENCES devices(tenant_id, id) ON DELETE CASCADE,
+    constraint device_requests_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE,
+    constraint device_requests_pkey PRIMARY KEY (id),
+    constraint device_requests_tenant_id_id_key UNIQUE (tenant_id, id)
+);
+CREATE INDEX device_requests_open_idx ON public.device_requests USING btree (device_id, id) WHERE (state = ANY (ARRAY['pending'::text, 'running'::text]));
+alter table public.device_requests enable row level security;
+alter table public.device_requests force row level security;
+create policy device_requests_tenant on public.device_requests for all to public
+    using ((tenant_id = mf_current_tenant()))
+    with check ((tenant_id = mf_current_tenant()));
+grant DELETE, INSERT, SELECT, UPDATE on public.device_requests to messageflow_app;
+
 create table public.devices (
     id bigint generated always as identity not null,
     tenant_id bigint not null,
@@ -620,13 +651,14 @@ create table public.devices (
     created_at timestamp with time zone default now() not null,
     updated_at timestamp with time zone default now() not null,
     pair_code text,
+    removed_at timestamp with time zone,
     constraint devices_kind_check CHECK ((kind = ANY (ARRAY['neonize'::text, 'simulator'::text]))),
     constraint devices_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'pairing'::text, 'connected'::text, 'disconnected'::text, 'logged_out'::text, 'outdated'::text]))),
     constraint devices_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE,
     constraint devices_pkey PRIMARY KEY (id),
     constraint devices_tenant_id_id_key UNIQUE (tenant_id, id)
 );
-CREATE UNIQUE INDEX devices_jid_key ON public.devices USING btree (jid) WHERE (jid IS NOT NULL);
+CREATE UNIQUE INDEX devices_jid_key ON public.devices USING btree (jid) WHERE ((jid IS NOT NULL) AND (removed_at IS NULL));
 CREATE INDEX devices_tenant_idx ON public.devices USING btree (tenant_id);
 alter table public.devices enable row level security;
 alter table public.devices force row level security;
@@ -818,6 +850,7 @@ alter table public.invitations force row level security;
 create policy invitations_tenant on public.invitations for all to public
     using ((tenant_id = mf_current_tenant()))
     with check ((tenant_id = mf_current_tenant()));
+CREATE TRIGGER invitations_team_changed AFTER INSERT OR UPDATE ON public.invitations FOR EACH ROW EXECUTE FUNCTION mf_team_changed();
 grant DELETE, INSERT, SELECT, UPDATE on public.invitations to messageflow_app;
 
 create table public.labels (
@@ -1151,6 +1184,7 @@ create policy memberships_tenant on public.memberships for all to public
     with check ((tenant_id = mf_current_tenant()));
 CREATE TRIGGER memberships_changed AFTER UPDATE ON public.memberships FOR EACH ROW WHEN (((old.role IS DISTINCT FROM new.role) OR ((old.tenant_id <> new.tenant_id) OR (old.user_id <> new.user_id)))) EXECUTE FUNCTION mf_notify_membership_changed();
 CREATE TRIGGER memberships_removed AFTER DELETE ON public.memberships FOR EACH ROW EXECUTE FUNCTION mf_notify_membership_changed();
+CREATE TRIGGER memberships_team_changed AFTER INSERT OR DELETE OR UPDATE OF role ON public.memberships FOR EACH ROW EXECUTE FUNCTION mf_team_changed();
 grant DELETE, INSERT, SELECT, UPDATE on public.memberships to messageflow_app;
 
 create table public.message_analyses (
@@ -1192,6 +1226,21 @@ create policy message_analyses_tenant on public.message_analyses for all to publ
     using ((tenant_id = mf_current_tenant()))
     with check ((tenant_id = mf_current_tenant()));
 grant DELETE, INSERT, SELECT, UPDATE on public.message_analyses to messageflow_app;
+
+create table public.message_day_counts (
+    tenant_id bigint not null,
+    day date not null,
+    inbound bigint default 0 not null,
+    outbound bigint default 0 not null,
+    constraint message_day_counts_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE,
+    constraint message_day_counts_pkey PRIMARY KEY (tenant_id, day)
+);
+alter table public.message_day_counts enable row level security;
+alter table public.message_day_counts force row level security;
+create policy message_day_counts_tenant on public.message_day_counts for all to public
+    using ((tenant_id = mf_current_tenant()))
+    with check ((tenant_id = mf_current_tenant()));
+grant DELETE, INSERT, SELECT, UPDATE on public.message_day_counts to messageflow_app;
 
 create table public.message_labels (
     tenant_id bigint not null,
@@ -1344,6 +1393,7 @@ create table public.messages (
 );
 CREATE INDEX messages_conversation_idx ON public.messages USING btree (tenant_id, conversation_id, id DESC);
 CREATE INDEX messages_conversation_time_idx ON public.messages USING btree (tenant_id, conversation_id, sent_at DESC, id DESC);
+CREATE INDEX messages_inbound_conversation_idx ON public.messages USING btree (tenant_id, conversation_id, sent_at) WHERE (NOT from_me);
 CREATE INDEX messages_tenant_search_idx ON public.messages USING gin (tenant_id, search);
 CREATE INDEX messages_tenant_sent_at_cover_idx ON public.messages USING btree (tenant_id, sent_at) INCLUDE (from_me, conversation_id);
 alter table public.messages enable row level security;
@@ -1351,6 +1401,9 @@ alter table public.messages force row level security;
 create policy messages_tenant on public.messages for all to public
     using ((tenant_id = mf_current_tenant()))
     with check ((tenant_id = mf_current_tenant()));
+CREATE TRIGGER messages_day_counts_delete AFTER DELETE ON public.messages REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION mf_message_day_counts_deleted();
+CREATE TRIGGER messages_day_counts_insert AFTER INSERT ON public.messages REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION mf_message_day_counts_inserted();
+CREATE TRIGGER messages_day_counts_update AFTER UPDATE OF sent_at, from_me, tenant_id ON public.messages FOR EACH ROW WHEN (((old.sent_at IS DISTINCT FROM new.sent_at) OR (old.from_me IS DISTINCT FROM new.from_me) OR (old.tenant_id IS DISTINCT FROM new.tenant_id))) EXECUTE FUNCTION mf_message_day_counts_moved();
 CREATE TRIGGER messages_event_lock_first BEFORE UPDATE ON public.messages FOR EACH STATEMENT EXECUTE FUNCTION mf_event_order_statement();
 grant DELETE, INSERT, SELECT, UPDATE on public.messages to messageflow_app;
 
@@ -1496,6 +1549,7 @@ alter table public.tenants force row level security;
 create policy tenants_self on public.tenants for all to public
     using ((id = mf_current_tenant()))
     with check ((id = mf_current_tenant()));
+CREATE TRIGGER tenants_day_counts_timezone AFTER UPDATE OF timezone ON public.tenants FOR EACH ROW WHEN ((old.timezone IS DISTINCT FROM new.timezone)) EXECUTE FUNCTION mf_message_day_counts_rezoned();
 grant DELETE, INSERT, SELECT, UPDATE on public.tenants to messageflow_app;
 
 create table public.user_activity_logs (
@@ -1865,6 +1919,8 @@ AS $function$
         'last_message_at', mf_ts(c.last_message_at),
         'last_message', p_last_message,
         'labels', p_labels,
+        'has_picture', c.contact_id is not null and exists (
+            select 1 from contacts k where k.id = c.contact_id and k.picture_key is not null),
         'created_at', mf_ts(c.created_at), 'updated_at', mf_ts(c.updated_at))
     $function$;
 
@@ -2019,8 +2075,19 @@ AS $function$
         'qr_updated_at', mf_ts(d.qr_updated_at), 'last_seen', mf_ts(d.last_seen),
         'last_error', d.last_error, 'created_at', mf_ts(d.created_at),
         'pair_phone', d.pair_phone, 'has_pair_code', d.pair_code is not null,
-        'updated_at', mf_ts(d.updated_at))
+        'updated_at', mf_ts(d.updated_at), 'removed_at', mf_ts(d.removed_at))
     $function$;
+
+CREATE OR REPLACE FUNCTION public.mf_device_request_json(r device_requests)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+AS $function$
+    select jsonb_build_object(
+        'id', r.id, 'device_id', r.device_id, 'kind', r.kind, 'state', r.state,
+        'result', r.result, 'error', r.error, 'created_at', mf_ts(r.created_at),
+        'finished_at', mf_ts(r.finished_at))
+$function$;
 
 CREATE OR REPLACE FUNCTION public.mf_enqueue_new_messages(p_limit integer, p_settle_seconds integer)
  RETURNS TABLE(tenant_id bigint, job_id bigint, queued integer)
@@ -2412,6 +2479,74 @@ AS $function$
     where a.tenant_id = p_tenant_id and a.message_id = p_message_id
 $function$;
 
+CREATE OR REPLACE FUNCTION public.mf_message_day_counts_deleted()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+begin
+    -- only existing rows change: when a tenant is deleted its rows (and the tenant) are gone
+    update message_day_counts d
+    set inbound = d.inbound - o.inbound, outbound = d.outbound - o.outbound
+    from (select x.tenant_id, (x.sent_at at time zone t.timezone)::date as day,
+                 count(*) filter (where not x.from_me) as inbound,
+                 count(*) filter (where x.from_me) as outbound
+          from old_rows x join tenants t on t.id = x.tenant_id
+          group by 1, 2) o
+    where d.tenant_id = o.tenant_id and d.day = o.day;
+    return null;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.mf_message_day_counts_inserted()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+begin
+    insert into message_day_counts as d (tenant_id, day, inbound, outbound)
+    select n.tenant_id, (n.sent_at at time zone t.timezone)::date,
+           count(*) filter (where not n.from_me), count(*) filter (where n.from_me)
+    from new_rows n join tenants t on t.id = n.tenant_id
+    group by 1, 2
+    order by 1, 2
+    on conflict (tenant_id, day) do update
+        set inbound = d.inbound + excluded.inbound, outbound = d.outbound + excluded.outbound;
+    return null;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.mf_message_day_counts_moved()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+declare
+    old_day date;
+    new_day date;
+begin
+    select (old.sent_at at time zone t.timezone)::date into old_day
+    from tenants t where t.id = old.tenant_id;
+    select (new.sent_at at time zone t.timezone)::date into new_day
+    from tenants t where t.id = new.tenant_id;
+    update message_day_counts d
+    set inbound = d.inbound - (not old.from_me)::int, outbound = d.outbound - old.from_me::int
+    where d.tenant_id = old.tenant_id and d.day = old_day;
+    insert into message_day_counts as d (tenant_id, day, inbound, outbound)
+    values (new.tenant_id, new_day, (not new.from_me)::int, new.from_me::int)
+    on conflict (tenant_id, day) do update
+        set inbound = d.inbound + excluded.inbound, outbound = d.outbound + excluded.outbound;
+    return null;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.mf_message_day_counts_rezoned()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+begin
+    perform mf_rebuild_message_day_counts(new.id);
+    return null;
+end
+$function$;
+
 CREATE OR REPLACE FUNCTION public.mf_message_json(m messages)
  RETURNS jsonb
  LANGUAGE sql
@@ -2686,6 +2821,19 @@ begin
     return v_count;
 end $function$;
 
+CREATE OR REPLACE FUNCTION public.mf_rebuild_message_day_counts(p_tenant_id bigint)
+ RETURNS void
+ LANGUAGE sql
+AS $function$
+    delete from message_day_counts where tenant_id = p_tenant_id;
+    insert into message_day_counts (tenant_id, day, inbound, outbound)
+    select m.tenant_id, (m.sent_at at time zone t.timezone)::date,
+           count(*) filter (where not m.from_me), count(*) filter (where m.from_me)
+    from messages m join tenants t on t.id = m.tenant_id
+    where m.tenant_id = p_tenant_id
+    group by 1, 2;
+    $function$;
+
 CREATE OR REPLACE FUNCTION public.mf_revoke_user_sessions(p_user_id bigint, p_keep uuid, p_reason text)
  RETURNS integer
  LANGUAGE sql
@@ -2718,6 +2866,45 @@ CREATE OR REPLACE FUNCTION public.mf_set_password(p_user_id bigint, p_password_h
  SECURITY DEFINER
  SET search_path TO 'public', 'pg_temp'
 AS $function$ update users set password_hash = p_password_hash where id = p_user_id $function$;
+
+CREATE OR REPLACE FUNCTION public.mf_team_changed()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+declare
+    v_row record := case when tg_op = 'DELETE' then old else new end;
+    v_what text := case when tg_table_name = 'memberships' then 'member' else 'invitation' end;
+    v_change text;
+    v_id bigint;
+begin
+    if mf_current_tenant() is distinct from v_row.tenant_id then
+        return null;
+    end if;
+    if tg_table_name = 'memberships' then
+        v_id := v_row.user_id;
+        v_change := case tg_op when 'INSERT' then 'joined' when 'DELETE' then 'removed'
+                               else 'role' end;
+        if tg_op = 'UPDATE' and old.role is not distinct from new.role then
+            return null;
+        end if;
+    else
+        v_id := v_row.id;
+        v_change := case when tg_op = 'INSERT' then 'created'
+                         when new.revoked_at is not null and old.revoked_at is null then 'revoked'
+                         when new.accepted_at is not null and old.accepted_at is null
+                              then 'accepted'
+                         end;
+        if v_change is null then
+            return null;
+        end if;
+    end if;
+    insert into events (tenant_id, type, data)
+    values (v_row.tenant_id, 'team.changed', jsonb_build_object(
+        'what', v_what, 'change', v_change,
+        'id', v_id));
+    return null;
+end
+$function$;
 
 CREATE OR REPLACE FUNCTION public.mf_tenants_with_active_providers()
  RETURNS TABLE(tenant_id bigint)

@@ -1,6 +1,8 @@
 """The Action items screen in Chromium: create, drag across columns (order survives a reload),
 the keyboard alternative, accept/reject of the analysis' proposals, comments with an @mention
-that lights up a teammate's bell live, mark read / all read, and a viewer's read-only screen."""
+that lights up a teammate's bell live, mark read / all read, a viewer's read-only screen, columns
+that page through all their items, and linking a conversation (the picker in the create form,
+and "New action item" from a conversation)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,15 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
-from tests.browser.conftest import ConsoleWatch, LiveServer, Tenant, sign_in, wait_until
+from tests.browser.conftest import (
+    ConsoleWatch,
+    LiveServer,
+    Tenant,
+    ingest_records,
+    message,
+    sign_in,
+    wait_until,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -301,3 +311,123 @@ def test_the_detail_panel_edits_and_deletes_an_item(
     client = live_server.app.test_client()
     r = client.get(f"/api/v1/action-items/{item}", headers=tenant.owner.headers)
     assert r.status_code == 404
+
+
+def bulk_items(server: LiveServer, tenant: Tenant, status: str, n: int) -> None:
+    """n items in one column, in title order (positions given: one statement)."""
+    with server.db.tenant(tenant.id) as conn:
+        conn.execute("insert into action_items (tenant_id, title, description, status, origin,"
+                     " position) select mf_current_tenant(), 'Task ' || lpad(g::text, 3, '0'),"
+                     " '', %s, 'manual', g * 1024 from generate_series(1, %s) g", (status, n))
+
+
+def test_a_column_pages_through_all_its_items(
+    page: Page, errors: ConsoleWatch, live_server: LiveServer, tenant: Tenant,
+) -> None:
+    bulk_items(live_server, tenant, "todo", 120)
+    bulk_items(live_server, tenant, "done", 3)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_board(page, live_server, tenant)
+    todo = page.locator('.column[data-status="todo"]')
+    expect(column(page, "todo")).to_have_count(50)
+    expect(todo.locator(".column-count")).to_have_text("50+")
+    expect(column(page, "done")).to_have_count(3)
+    expect(page.get_by_role("button", name="Load more: Done")).to_be_hidden()
+
+    page.get_by_role("button", name="Load more: To do").click()  # the button
+    expect(column(page, "todo")).to_have_count(100)
+    page.screenshot(path="/tmp/board-paging.png")
+    # infinite scroll: the end of the column fetches the rest
+    page.locator('.column-list[data-status="todo"]').evaluate(
+        "el => { el.scrollTop = el.scrollHeight; }")
+    expect(column(page, "todo")).to_have_count(120)
+    expect(todo.locator(".column-count")).to_have_text("120")
+    expect(page.get_by_role("button", name="Load more: To do")).to_be_hidden()
+    titles = column(page, "todo").all_inner_texts()
+    assert titles == [f"Task {i:03d}" for i in range(1, 121)]
+
+    # a card of the second page moves with the keyboard like any other, and the order holds
+    card = page.locator(".card", has_text="Task 075")
+    card.focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("Space")
+    expect(page.locator("#board")).not_to_have_attribute("aria-busy", "true")
+    wait_until(page, lambda: [i["title"] for i in api(
+        live_server, tenant, "GET", "/action-items?status=todo&order=position&limit=80")["data"]
+    ][72:75] == ["Task 073", "Task 075", "Task 074"])
+
+    # the list view pages too
+    page.get_by_role("button", name="List").click()
+    expect(page.locator(".item-table tbody tr")).to_have_count(123)
+    expect(page.locator("#list-more")).to_be_hidden()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.get_by_role("button", name="Board").click()
+    page.screenshot(path="/tmp/board-paging-390.png")
+
+
+def pick_conversation(page: Page, dialog: Locator, typed: str, name: str) -> None:
+    field = dialog.get_by_role("combobox", name="Conversation")
+    field.fill(typed)
+    option = dialog.locator("#conversation-list").get_by_role("option", name=re.compile(name))
+    expect(option).to_be_visible()
+    page.screenshot(path=f"/tmp/picker-{typed}.png")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("Enter")
+    expect(dialog.locator("#c-conversation-chosen")).to_contain_text(name)
+    expect(field).to_be_hidden()
+
+
+def test_the_create_form_links_a_conversation(
+    page: Page, errors: ConsoleWatch, live_server: LiveServer, tenant: Tenant,
+) -> None:
+    ingest_records(live_server, tenant, [
+        message("PICK-1", "Where is my parcel?", chat="5511900000001@s.whatsapp.net",
+                name="Rita Lobo"),
+        message("PICK-2", "Invoice please", chat="5511900000002@s.whatsapp.net",
+                name="Rui Gomes")])
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_board(page, live_server, tenant)
+    page.get_by_role("button", name="New item").click()
+    dialog = page.get_by_role("dialog", name="New action item")
+    dialog.get_by_label("Title").fill("Chase the parcel")
+    field = dialog.get_by_role("combobox", name="Conversation")
+    field.fill("zzzz nobody")
+    expect(dialog.locator("#conversation-list").get_by_role(
+        "option", name="No conversation matches.")).to_be_visible()
+    pick_conversation(page, dialog, "rita", "Rita Lobo")
+    expect(dialog.locator("#conversation-list")).to_be_hidden()
+    page.screenshot(path="/tmp/create-picker.png")
+    dialog.get_by_role("button", name="Remove conversation Rita Lobo").click()  # change it
+    expect(field).to_be_focused()
+    pick_conversation(page, dialog, "Rui", "Rui Gomes")
+    dialog.get_by_role("button", name="Create").click()
+    expect(dialog).not_to_be_visible()
+    expect(column(page, "todo")).to_have_text(["Chase the parcel"])
+    item = api(live_server, tenant, "GET", "/action-items")["data"][0]
+    assert item["title"] == "Chase the parcel" and item["conversation_title"] == "Rui Gomes"
+
+
+def test_new_action_item_from_a_conversation(
+    page: Page, errors: ConsoleWatch, live_server: LiveServer, tenant: Tenant,
+) -> None:
+    ingest_records(live_server, tenant, [
+        message("FROMCONV-1", "The fridge stopped again", chat="5511900000003@s.whatsapp.net",
+                name="Olga Prado")])
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(page, live_server, tenant)
+    page.locator(".conv-item", has_text="Olga Prado").click()
+    page.get_by_role("button", name="Details").click()
+    page.get_by_role("tab", name="AI").click()
+    page.locator("#ai-panel").get_by_role("link", name="New action item").click()
+    expect(page).to_have_url(re.compile(r"/app/action-items$"))
+    dialog = page.get_by_role("dialog", name="New action item")
+    expect(dialog.locator("#c-conversation-chosen")).to_contain_text("Olga Prado")
+    expect(dialog.get_by_label("Title")).to_be_focused()
+    page.keyboard.type("Send a technician")
+    page.screenshot(path="/tmp/create-from-conversation.png")
+    dialog.get_by_role("button", name="Create").click()
+    expect(dialog).not_to_be_visible()
+    item = api(live_server, tenant, "GET", "/action-items")["data"][0]
+    assert item["title"] == "Send a technician" and item["conversation_title"] == "Olga Prado"

@@ -50,9 +50,10 @@ def read(conn: Conn, window: str, user_id: int, *, with_costs: bool) -> Reads:
     w = conn.execute(Q.select_window, {"days_back": DAYS_BACK[window]}).fetchone()
     assert w is not None  # the tenant of the transaction sees itself
     params = {"start": w["start"], "end": w["end"], "today": w["today"], "user_id": user_id,
-              "closed": CLOSED}
+              "closed": CLOSED, "start_day": w["start_day"], "today_start": w["today_start"]}
     c = conn.execute(Q.select_counters, params).fetchone()
-    frt = conn.execute(Q.select_messages, params).fetchone()
+    frt = conn.execute(Q.select_messages_today if window == "today" else Q.select_messages,
+                       params).fetchone()
     assert c is not None and frt is not None  # aggregates without GROUP BY: one row each
     spend = conn.execute(Q.select_spend).fetchone() if with_costs else None
     return Reads(w, c, frt, spend, conn.execute(Q.select_devices).fetchall())

@@ -389,7 +389,7 @@ def _dry_items(conn: Conn, workflow: dict[str, Any], last: int) -> list[dict[str
                                       "at": now, "status_to": r["status"]})
         if ctx is None:
             continue
-        ctx = {**ctx, "workflow_id": workflow["id"], "workflow_name": workflow["name"]}
+        ctx = {**ctx, "workflow_id": workflow.get("id"), "workflow_name": workflow["name"]}
         out.append({"message_id": ctx.get("id"), "action_item_id": r["id"],
                     "text": str(ctx["item_title"])[:200], **_would(workflow, ctx)})
     return out
@@ -403,21 +403,23 @@ def _dry_schedule(conn: Conn, workflow: dict[str, Any], last: int) -> list[dict[
     for due in schedule.next_due(str(workflow["trigger"]["cron"]), tz, now, min(last, 20)):
         ctx, _ = build_context(conn, {"kind": "schedule", "due": due.isoformat()})
         assert ctx is not None
-        ctx = {**ctx, "workflow_id": workflow["id"], "workflow_name": workflow["name"]}
+        ctx = {**ctx, "workflow_id": workflow.get("id"), "workflow_name": workflow["name"]}
         out.append({"message_id": None, "due_at": due.isoformat(),
                     "text": f"due {due.astimezone(schedule.zone(tz)).isoformat()}",
                     **_would(workflow, ctx)})
     return out
 
 
-def dry_run(db: Database, p: Principal, workflow_id: int, message_id: int | None,
-            last: int) -> dict[str, Any]:
+def dry_run(db: Database, p: Principal, workflow_id: int | None, message_id: int | None,
+            last: int, definition: dict[str, Any] | None = None) -> dict[str, Any]:
     """What the workflow would do, reading only: on one message or the last N inbound ones
     (message and conversation triggers), the last N action items (item triggers), or the
-    next due minutes (schedule)."""
+    next due minutes (schedule). Without a workflow_id, runs `definition` (an unsaved,
+    validated workflow: name, trigger, conditions, actions)."""
     with db.tenant(p.tenant_id, p.user_id) as conn:
         conn.execute(Q.read_only)
-        workflow = workflows.get_row(conn, workflow_id)
+        workflow = (workflows.get_row(conn, workflow_id) if workflow_id is not None
+                    else dict(definition or {}))
         kind = workflow["trigger"].get("type")
         if kind == "schedule" and message_id is None:
             return {"workflow_id": workflow_id, "dry_run": True,

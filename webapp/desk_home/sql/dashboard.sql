@@ -8,7 +8,10 @@ select t.timezone,
        (((now() at time zone t.timezone)::date - %(days_back)s::int)::timestamp
            at time zone t.timezone) as start,
        now() as "end",
-       (now() at time zone t.timezone)::date as today
+       (now() at time zone t.timezone)::date as today,
+       (now() at time zone t.timezone)::date - %(days_back)s::int as start_day,
+       ((now() at time zone t.timezone)::date::timestamp at time zone t.timezone)
+           as today_start
 from tenants t where t.id = mf_current_tenant()
 
 -- name: select_counters
@@ -43,8 +46,57 @@ cross join (
           group by a.status) s) act
 
 -- name: select_messages
--- The window's messages read once (index-only, 0037's covering time index, bounded by the
--- window's parameters): how many came in and went out, and agents' first response: per
+-- Several days (7d, 30d). Messages in and out: the window's whole days before today from the per-day rollup
+-- (message_day_counts, kept exact by triggers), today's from the messages themselves. Agents'
+-- first response: per conversation (an index probe each, migration 0034), its first inbound
+-- message of the window, and the first reply a person sent from the app after it (an outbox
+-- row with its author; simulated traffic and automatic replies have none). Seconds, median and
+-- p90.
+with counted as (
+    select coalesce(sum(d.inbound), 0) as inbound, coalesce(sum(d.outbound), 0) as outbound
+    from message_day_counts d
+    where d.tenant_id = mf_current_tenant() and d.day >= %(start_day)s and d.day < %(today)s
+    union all
+    select count(*) filter (where not m.from_me), count(*) filter (where m.from_me)
+    from messages m
+    where m.tenant_id = mf_current_tenant() and m.sent_at >= %(today_start)s
+      and m.sent_at < %(end)s
+), asked as materialized (
+    select c.id as conversation_id, f.sent_at as asked_at
+    from conversations c
+    cross join lateral (select m.sent_at from messages m
+                        where m.tenant_id = c.tenant_id and m.conversation_id = c.id
+                          and not m.from_me and m.sent_at >= %(start)s and m.sent_at < %(end)s
+                        order by m.sent_at limit 1) f
+    where c.tenant_id = mf_current_tenant()
+), authored as materialized (
+    select o.message_id from outbox o
+    where o.created_by is not null and o.created_at >= %(start)s::timestamptz - interval '1 day'
+), replies as materialized (
+    -- each reply by its primary key (offset 0 keeps the lookup from becoming a scan of the
+    -- window's messages)
+    select r.conversation_id, r.sent_at
+    from authored o
+    cross join lateral (select m.conversation_id, m.sent_at from messages m
+                        where m.id = o.message_id offset 0) r
+    where r.sent_at >= %(start)s
+), answered as (
+    select extract(epoch from min(x.sent_at) - a.asked_at) as seconds
+    from asked a
+    left join replies x on x.conversation_id = a.conversation_id and x.sent_at >= a.asked_at
+    group by a.conversation_id, a.asked_at
+)
+select (select sum(inbound) from counted)::int as inbound,
+       (select sum(outbound) from counted)::int as outbound,
+       count(seconds)::int as replied, count(*)::int as asked,
+       percentile_cont(0.5) within group (order by seconds) as median_seconds,
+       percentile_cont(0.9) within group (order by seconds) as p90_seconds
+from answered
+
+-- name: select_messages_today
+-- Today (a day's messages are few, cheaper read than probed per conversation): the window's
+-- messages read once (index-only, 0037's covering time index, bounded by the window's
+-- parameters): how many came in and went out, and agents' first response: per
 -- conversation, its first inbound message of the window and the first reply a person sent
 -- from the app after it (an outbox row with its author; simulated traffic and automatic
 -- replies have none). Seconds, median and p90.
@@ -99,4 +151,5 @@ from llm_rate_counters r
 -- The team's WhatsApp numbers and their state.
 select d.id, d.display_name, d.kind, d.status, mf_ts(d.last_seen) as last_seen, d.last_error
 from devices d
+where d.removed_at is null
 order by d.id

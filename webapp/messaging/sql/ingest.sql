@@ -109,8 +109,8 @@ update contacts set last_seen_at = greatest(last_seen_at, %(at)s)
 where phone_jid = %(jid)s or lid_jid = %(jid)s
 
 -- name: select_default_device
--- The tenant's first device.
-select id from devices order by id limit 1
+-- The tenant's first device that was not removed.
+select id from devices where removed_at is null order by id limit 1
 
 -- name: select_tenant_device
 -- The device, if it is this tenant's (RLS hides every other tenant's devices).

@@ -1,7 +1,8 @@
 // The AI section of the details panel: the conversation's latest summary and key points (with
 // "Summarise" and which provider answered), its attention score, how many messages were
 // analysed and judged important, and the action items proposed from its messages with
-// accept / reject. Live: the page calls refresh() on summary.created, conversation.scored,
+// accept / reject, and "New action item" (the create form, this conversation filled in).
+// Live: the page calls refresh() on summary.created, conversation.scored,
 // message.analyzed and action_item.* frames of this conversation.
 
 import { api } from "../core/api.js";
@@ -90,8 +91,12 @@ export function createAiPanel(options) {
           "aria-label": `Reject: ${item.title}`,
           on: { click: () => action("Reject", () => api.post(`/action-items/${item.id}/reject`)) } },
         "Reject")) : null));
+    const create = options.canAct
+      ? h("a", { class: "btn btn-sm", id: "ai-new-item",
+        href: `/app/action-items?new=1&conversation=${convId}` }, "New action item")
+      : null;
     return h("section", { class: "ai-card" },
-      h("h4", {}, "Proposed action items"),
+      h("div", { class: "contact-section-head" }, h("h4", {}, "Proposed action items"), create),
       rows.length ? h("ul", { class: "ai-items" }, rows)
         : h("p", { class: "muted small" },
           "None waiting. Items the analysis proposes from this conversation appear here."));

@@ -1,7 +1,8 @@
 // The kanban board: one column per status, cards ordered by position. Drag and drop through
 // the vendored SortableJS; the keyboard alternative: Space picks a focused card up, the arrow
 // keys move it (left/right between columns, up/down within one), Space or Enter drops it and
-// Escape puts it back. Either way onMove(id, status, index) commits the move.
+// Escape puts it back. Either way onMove(id, status, index) commits the move. A column shows its
+// first page of cards; scrolling to its end or "Load more" asks loadMore(status) for the next.
 
 import Sortable from "../../vendor/sortablejs-1.15.6/sortable.esm.js";
 import { $$, announce, h } from "../core/dom.js";
@@ -19,11 +20,13 @@ const EMPTY = {
 
 /**
  * options: root, canWrite, members, open(id), accept(item), reject(item),
- * onMove(id, status, index) -> Promise (rejects to put the card back).
+ * onMove(id, status, index) -> Promise (rejects to put the card back),
+ * loadMore(status) -> Promise (the next page of a column; the page calls setMore after it).
  */
 export function createBoard(options) {
   const { root } = options;
   const lists = new Map();
+  const more = new Map(); // status -> { button, has, loading }
   let grabbed = null; // { el, from, index } while a card is held with the keyboard
 
   for (const status of STATUSES) {
@@ -34,9 +37,17 @@ export function createBoard(options) {
     h("header", { class: "column-head" },
       h("h2", {}, STATUS_LABELS[status]), h("span", { class: "column-count" }, "0")),
     h("p", { class: "column-empty muted" }, EMPTY[status]), list);
+    const button = h("button", { type: "button", class: "btn btn-ghost btn-sm column-more",
+      hidden: true, "aria-label": `Load more: ${STATUS_LABELS[status]}`,
+      on: { click: () => loadMore(status) } }, "Load more");
+    column.append(button);
     root.append(column);
     lists.set(status, list);
+    more.set(status, { button, has: false, loading: false });
     list.addEventListener("keydown", keydown);
+    list.addEventListener("scroll", () => { // infinite scroll: near the end, fetch the next page
+      if (list.scrollTop + list.clientHeight >= list.scrollHeight - 120) loadMore(status);
+    }, { passive: true });
     if (options.canWrite) {
       Sortable.create(list, {
         group: { name: "board", put: status !== "proposed" },
@@ -49,10 +60,24 @@ export function createBoard(options) {
     }
   }
 
+  function loadMore(status) {
+    const state = more.get(status);
+    if (!state.has || state.loading || !options.loadMore) return;
+    state.loading = true;
+    state.button.disabled = true;
+    state.button.textContent = "Loading…";
+    options.loadMore(status).catch(() => {}).finally(() => {
+      state.loading = false;
+      state.button.disabled = false;
+      state.button.textContent = "Load more";
+    });
+  }
+
   function counts() {
     for (const [status, list] of lists) {
       const n = list.children.length;
-      list.closest(".column").querySelector(".column-count").textContent = String(n);
+      list.closest(".column").querySelector(".column-count").textContent = more.get(status).has
+        ? `${n}+` : String(n);
       list.closest(".column").classList.toggle("is-empty", n === 0);
     }
   }
@@ -201,5 +226,13 @@ export function createBoard(options) {
     }
   }
 
-  return { render, showColumns, isHolding: () => Boolean(grabbed) };
+  /** Whether a column has more cards to fetch (its "Load more" shows then). */
+  function setMore(status, has) {
+    const state = more.get(status);
+    state.has = has;
+    state.button.hidden = !has;
+    counts();
+  }
+
+  return { render, showColumns, setMore, isHolding: () => Boolean(grabbed) };
 }

@@ -49,16 +49,12 @@ export function queryFor(filters) {
   return query;
 }
 
-/** Every item matching the query (follows the cursor; the board shows them all). */
-export async function listAll(query, max = 1000) {
-  const items = [];
-  let cursor = null;
-  do {
-    const res = await api.get("/action-items", { ...query, order: "position", limit: 200, cursor });
-    items.push(...res.data);
-    cursor = res.next_cursor;
-  } while (cursor && items.length < max);
-  return items;
+/** Cards fetched per column and per "Load more". */
+export const PAGE_SIZE = 50;
+
+/** One page of a column in board order (keyset: pass the previous page's next_cursor). */
+export function columnPage(query, status, cursor = null, limit = PAGE_SIZE) {
+  return api.get("/action-items", { ...query, status, order: "position", limit, cursor });
 }
 
 export const itemsApi = {

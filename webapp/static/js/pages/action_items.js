@@ -7,9 +7,10 @@ import { initLayout } from "../core/layout.js";
 import * as realtime from "../core/realtime.js";
 import { allowed } from "../core/session.js";
 import { createBoard } from "../desk/board.js";
+import { attachConversationPicker } from "../desk/conversation_picker.js";
 import { createDetail } from "../desk/detail.js";
 import {
-  PRIORITIES, PRIORITY_LABELS, STATUSES, STATUS_LABELS, itemsApi, listAll, matches, queryFor, today,
+  PRIORITIES, PRIORITY_LABELS, STATUSES, STATUS_LABELS, columnPage, itemsApi, matches, queryFor, today,
 } from "../desk/items.js";
 import { createList } from "../desk/list.js";
 
@@ -22,8 +23,9 @@ function readUrl() {
   const match = window.location.pathname.match(/\/app\/action-items\/(\d+)/);
   const filters = {};
   for (const key of FILTERS) filters[key] = params.get(key) || "";
+  const conversation = Number(params.get("conversation")) || null;
   return { id: match ? Number(match[1]) : null, view: params.get("view") === "list" ? "list" : "board",
-    filters };
+    filters, create: params.get("new") === "1" ? { conversation } : null };
 }
 
 function writeUrl(ui, push = false) {
@@ -81,18 +83,52 @@ function setView(ui, view) {
   $("#board").hidden = view !== "board";
   $("#list").hidden = view !== "list";
   $("#board-help").hidden = view !== "board" || !ui.canWrite;
+  showListMore(ui);
   for (const b of $$("[data-view]")) b.setAttribute("aria-pressed", String(b.dataset.view === view));
   writeUrl(ui);
   if (ui.loaded) render(ui);
 }
 
+/** The columns the filters show: one when a status is chosen, else all. */
+function shownStatuses(ui) {
+  return ui.filters.status ? [ui.filters.status] : STATUSES;
+}
+
+function setMore(ui, status, cursor) {
+  ui.cursors.set(status, cursor);
+  ui.board.setMore(status, Boolean(cursor));
+  showListMore(ui);
+}
+
+function showListMore(ui) {
+  $("#list-more").hidden = ui.view !== "list" || ![...ui.cursors.values()].some(Boolean);
+}
+
 async function reload(ui) {
   const seq = (ui.seq || 0) + 1; // filters may change while a load is on its way: last one wins
   ui.seq = seq;
-  const items = await listAll(queryFor(ui.filters));
+  const query = queryFor(ui.filters);
+  const statuses = shownStatuses(ui);
+  const pages = await Promise.all(statuses.map((s) => columnPage(query, s)));
   if (seq !== ui.seq) return;
-  ui.items = new Map(items.map((i) => [i.id, i]));
+  ui.items = new Map(pages.flatMap((p) => p.data).map((i) => [i.id, i]));
+  ui.cursors = new Map();
+  for (const s of STATUSES) setMore(ui, s, null);
+  statuses.forEach((s, k) => setMore(ui, s, pages[k].next_cursor));
   ui.loaded = true;
+  render(ui);
+}
+
+/** The next page of one column (keyset: after its last card), added to what is shown. */
+async function loadMore(ui, status) {
+  const cursor = ui.cursors.get(status);
+  if (!cursor) return;
+  const seq = ui.seq;
+  const page = await columnPage(queryFor(ui.filters), status, cursor);
+  if (seq !== ui.seq) return; // the filters changed meanwhile
+  for (const item of page.data) if (!ui.items.has(item.id)) ui.items.set(item.id, item);
+  setMore(ui, status, page.next_cursor);
+  announce(`${page.data.length} more in ${STATUS_LABELS[status]}`);
   render(ui);
 }
 
@@ -141,17 +177,21 @@ async function openItem(ui, id, push = true) {
 function initCreate(ui) {
   const dialog = $("#create-dialog");
   const form = $("#create-form");
+  const picker = attachConversationPicker({ input: $("#c-conversation"),
+    listbox: $("#conversation-list"), chosen: $("#c-conversation-chosen") });
   fillSelect(form.elements.status, STATUSES.filter((s) => s !== "proposed" && s !== "rejected"),
     STATUS_LABELS);
   fillSelect(form.elements.priority, PRIORITIES, PRIORITY_LABELS);
   form.elements.priority.value = "normal";
-  $("#item-new").addEventListener("click", () => {
+  const openDialog = () => {
     form.reset();
+    picker.set(null);
     form.elements.priority.value = "normal";
     form.elements.due_date.min = today(); // the API takes today or later
     $("#create-error").hidden = true;
     dialog.showModal();
-  });
+  };
+  $("#item-new").addEventListener("click", openDialog);
   $("#create-cancel").addEventListener("click", () => dialog.close());
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -160,6 +200,7 @@ function initCreate(ui) {
     if (f.description.value.trim()) body.description = f.description.value.trim();
     if (f.assignee_id.value) body.assignee_id = Number(f.assignee_id.value);
     if (f.due_date.value) body.due_date = f.due_date.value;
+    if (picker.value()) body.conversation_id = picker.value();
     try {
       upsert(ui, await itemsApi.create(body));
       dialog.close();
@@ -170,6 +211,19 @@ function initCreate(ui) {
       err.hidden = false;
     }
   });
+  // From a conversation: /app/action-items?new=1&conversation=ID opens the form with it.
+  return async ({ conversation }) => {
+    if (!ui.canWrite) return;
+    openDialog();
+    if (conversation) {
+      try {
+        await picker.preset(conversation);
+      } catch (exc) {
+        toast(exc.status === 404 ? "That conversation does not exist." : exc.message, "error");
+      }
+    }
+    $("#c-title").focus();
+  };
 }
 
 function initFilters(ui) {
@@ -190,14 +244,15 @@ function initFilters(ui) {
 function build(session, members) {
   const role = session.user.role;
   const { id, view, filters } = readUrl();
-  const ui = { me: session.user, members, items: new Map(), filters, view, openId: id,
-    canWrite: may(role, PERMISSIONS.write) };
+  const ui = { me: session.user, members, items: new Map(), cursors: new Map(), filters, view,
+    openId: id, canWrite: may(role, PERMISSIONS.write) };
   const handlers = {
     canWrite: ui.canWrite, open: (id) => openItem(ui, id),
     accept: (item) => decide(ui, item, "accept"), reject: (item) => decide(ui, item, "reject"),
   };
   ui.board = createBoard({ root: $("#board"), ...handlers,
-    onMove: (id, status, index) => move(ui, id, status, index) });
+    onMove: (id, status, index) => move(ui, id, status, index),
+    loadMore: (status) => loadMore(ui, status) });
   ui.list = createList({ root: $("#list"), ...handlers });
   ui.detail = createDetail({
     me: session.user, canWrite: ui.canWrite, canComment: may(role, PERMISSIONS.comment),
@@ -247,10 +302,22 @@ async function main() {
   hideWhatRoleCannot(session.user.role);
   const ui = build(session, await loadMembers());
   subscribe(ui);
-  initCreate(ui);
+  const { create } = readUrl(); // read before setView rewrites the URL
+  const startCreate = initCreate(ui);
   initFilters(ui);
   setView(ui, ui.view);
   for (const b of $$("[data-view]")) b.addEventListener("click", () => setView(ui, b.dataset.view));
+  $("#list-more").addEventListener("click", async () => { // the list: every column's next page
+    const button = $("#list-more");
+    button.disabled = true;
+    try {
+      await Promise.all([...ui.cursors].filter(([, c]) => c).map(([s]) => loadMore(ui, s)));
+    } catch (exc) {
+      toast(exc.message, "error");
+    } finally {
+      button.disabled = false;
+    }
+  });
   window.addEventListener("popstate", () => {
     const { id } = readUrl();
     if (id && id !== ui.openId) openItem(ui, id, false);
@@ -259,6 +326,7 @@ async function main() {
   await realtime.connect();
   await reload(ui);
   if (ui.openId) await openItem(ui, ui.openId, false);
+  if (create) await startCreate(create); // the URL no longer asks: a reload shows the board
 }
 
 main().catch((exc) => {
