@@ -118,6 +118,8 @@ class Execution(BaseModel):
     error: str | None
     dry_run: bool
     created_at: str
+    attempts: int = Field(1, description="Engines that ran it: more than 1 when a stopped "
+                                         "engine's run was taken over.")
 
 
 class ExecutionPage(BaseModel):

@@ -96,7 +96,7 @@ set status = 'done', matched = %(matched)s, skipped = %(skipped)s, results = %(r
     duration_ms = %(duration_ms)s, error = %(error)s
 where id = %(id)s
 returning id, workflow_id, event_key, event_id, trigger, message_id, status, matched, skipped,
-          results, duration_ms, error, dry_run, created_at
+          results, duration_ms, error, dry_run, created_at, attempts
 
 -- name: executed_event
 -- Realtime: a workflow ran (the frame is the execution as the API shows it).

@@ -47,7 +47,7 @@ delete from workflows where id = %(id)s
 -- name: list_executions
 -- A page of a workflow's executions, newest first.
 select id, workflow_id, event_key, event_id, trigger, message_id, status, matched, skipped,
-       results, duration_ms, error, dry_run, created_at
+       results, duration_ms, error, dry_run, created_at, attempts
 from workflow_executions
 where workflow_id = %(workflow_id)s and (%(before)s::bigint is null or id < %(before)s)
 order by id desc
