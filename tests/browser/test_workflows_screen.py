@@ -73,3 +73,24 @@ def test_manager_reads_member_is_refused(
     page.context.clear_cookies()
     open_screen(page, live_server, member, PATH)
     expect(page.get_by_text("Workflows are for managers")).to_be_visible()
+
+
+def test_the_list_says_when_each_trigger_fires(
+    page: Page, errors: ConsoleWatch, live_server: LiveServer, tenant: Tenant,
+) -> None:
+    client = live_server.app.test_client()
+    for name, trigger in (
+        ("Morning digest", {"type": "schedule", "cron": "0 9 * * mon-fri"}),
+        ("Waiting too long", {"type": "conversation.unanswered", "minutes": 30,
+                              "business_hours_only": True}),
+        ("Blocked items", {"type": "action_item.status_changed", "to": "blocked"}),
+    ):
+        r = client.post("/api/v1/workflows", headers=tenant.owner.headers, json={
+            "name": name, "trigger": trigger, "conditions": {"all": []},
+            "actions": [{"type": "notify", "role": "manager", "title": name}]})
+        assert r.status_code == 201, r.get_json()
+    open_screen(page, live_server, tenant, PATH)
+    expect(page.get_by_text("When the schedule “0 9 * * mon-fri” is due")).to_be_visible()
+    expect(page.get_by_text(
+        "When a conversation waits 30 min for an answer (business hours)")).to_be_visible()
+    expect(page.get_by_text("When an action item moves to blocked")).to_be_visible()

@@ -23,8 +23,13 @@ Param = dict[str, Any]
 
 
 def _p(kind: str, required: bool, description: str, choices: list[str] | None = None,
-       max_length: int | None = None, maximum: int | None = None) -> Param:
+       max_length: int | None = None, maximum: int | None = None,
+       ref: str | None = None) -> Param:
+    """A parameter. `ref` names what an id refers to ("members", "labels", "canned",
+    "devices", "conversations", "integrations:<type>"), so a form can offer a list."""
     out: Param = {"type": kind, "required": required, "description": description}
+    if ref:
+        out["ref"] = ref
     if choices:
         out["choices"] = choices
     if max_length:
@@ -80,13 +85,14 @@ CONDITIONS: dict[str, dict[str, Any]] = {
     "sender": {"description": "The sender's WhatsApp id or phone contains this value.",
                "params": {"value": _p("string", True, "e.g. 4915112345678", max_length=100)}},
     "chat": {"description": "The message is in this conversation.",
-             "params": {"conversation_id": _p("integer", True, "conversation id")}},
+             "params": {"conversation_id": _p("integer", True, "conversation id",
+                                              ref="conversations")}},
     "is_group": {"description": "The message is in a group chat (or not).",
                  "params": {"value": _p("boolean", True, "true for groups")}},
     "device": {"description": "The message reached this WhatsApp number.",
-               "params": {"device_id": _p("integer", True, "device id")}},
+               "params": {"device_id": _p("integer", True, "device id", ref="devices")}},
     "label": {"description": "The conversation carries this label.",
-              "params": {"label_id": _p("integer", True, "label id")}},
+              "params": {"label_id": _p("integer", True, "label id", ref="labels")}},
     "priority_at_least": {"description": "The analysed priority (else the conversation's) is at "
                                          "least this.",
                           "params": {"value": _p("string", True, "priority", PRIORITIES)}},
@@ -110,7 +116,7 @@ CONDITIONS: dict[str, dict[str, Any]] = {
                     "params": {"value": _p("string", True, "status", ITEM_STATUSES)},
                     "triggers": ITEM_TRIGGERS},
     "item_assignee": {"description": "The action item is assigned to this member.",
-                      "params": {"user_id": _p("integer", True, "member id")},
+                      "params": {"user_id": _p("integer", True, "member id", ref="members")},
                       "triggers": ITEM_TRIGGERS},
     "item_is_assigned": {"description": "The action item has an assignee (or not, with false).",
                          "params": {"value": _p("boolean", True, "true: assigned")},
@@ -131,40 +137,45 @@ ACTIONS: dict[str, dict[str, Any]] = {
                                                "{{conversation.title}} are filled in",
                                max_length=200),
                    "priority": _p("string", False, "priority", PRIORITIES),
-                   "assignee_id": _p("integer", False, "member to assign")}},
+                   "assignee_id": _p("integer", False, "member to assign", ref="members")}},
     "assign_conversation": {
         "description": "Assign the conversation to a member (user_id), or round-robin over "
                        "the members with a role (role): the online ones, else all of them.",
-        "params": {"user_id": _p("integer", False, "member id (or give role)"),
+        "params": {"user_id": _p("integer", False, "member id (or give role)",
+                                   ref="members"),
                    "role": _p("string", False, "round-robin over members with this role "
                                                "(or give user_id)", ROLES)}},
     "add_label": {"description": "Put a label on the conversation.",
-                  "params": {"label_id": _p("integer", True, "label id")}},
+                  "params": {"label_id": _p("integer", True, "label id", ref="labels")}},
     "set_priority": {"description": "Set the conversation's priority.",
                      "params": {"priority": _p("string", True, "priority", PRIORITIES)}},
     "set_status": {"description": "Set the conversation's status.",
                    "params": {"status": _p("string", True, "status", STATUSES)}},
     "notify": {"description": "Notify members (by id) and/or every member of a role and up.",
-               "params": {"user_ids": _p("integer[]", False, "member ids"),
+               "params": {"user_ids": _p("integer[]", False, "member ids", ref="members"),
                           "role": _p("string", False, "role and up",
                                      ROLES),
                           "title": _p("string", True, "notification title (template)",
                                       max_length=200)}},
     "reply": {"description": "Reply on WhatsApp from a canned response or a text template "
                              "(sent as automation; never triggers message.received).",
-              "params": {"canned_response_id": _p("integer", False, "canned response id"),
+              "params": {"canned_response_id": _p("integer", False, "canned response id",
+                                                  ref="canned"),
                          "text": _p("string", False, "text template", max_length=MAX_TEXT)}},
     "send_slack": {"description": "Post to a Slack integration (through the delivery queue).",
-                   "params": {"integration_id": _p("integer", True, "Slack integration id"),
+                   "params": {"integration_id": _p("integer", True, "Slack integration id",
+                                                 ref="integrations:slack"),
                               "text": _p("string", True, "message template",
                                          max_length=MAX_TEXT)}},
     "send_email": {"description": "Send an e-mail through an e-mail integration.",
-                   "params": {"integration_id": _p("integer", True, "e-mail integration id"),
+                   "params": {"integration_id": _p("integer", True, "e-mail integration id",
+                                                 ref="integrations:email"),
                               "to": _p("string", True, "recipient address", max_length=254),
                               "subject": _p("string", True, "subject template", max_length=200),
                               "text": _p("string", True, "body template", max_length=MAX_TEXT)}},
     "call_webhook": {"description": "POST the message to a webhook integration (signed).",
-                     "params": {"integration_id": _p("integer", True, "webhook integration id")}},
+                     "params": {"integration_id": _p("integer", True, "webhook integration id",
+                                                   ref="integrations:webhook")}},
 }
 CONVERSATION_ACTIONS = ("assign_conversation", "add_label", "set_priority", "set_status", "reply")
 for _name, _spec in ACTIONS.items():

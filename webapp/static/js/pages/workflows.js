@@ -12,7 +12,19 @@ let workflows = [];
 let canManage = false;
 const runs = new Map(); // workflow id -> its last executions
 
-const TRIGGERS = { "message.received": "a message arrives", "message.analyzed": "a message is analysed" };
+const TRIGGERS = {
+  "message.received": () => "a message arrives",
+  "message.analyzed": () => "a message is analysed",
+  "action_item.created": () => "an action item is created",
+  "action_item.status_changed": (t) => `an action item moves${t.from ? ` from ${t.from.replaceAll("_", " ")}` : ""}${t.to ? ` to ${t.to.replaceAll("_", " ")}` : ""}`,
+  "conversation.unanswered": (t) => `a conversation waits ${t.minutes} min for an answer${t.business_hours_only ? " (business hours)" : ""}`,
+  "schedule": (t) => `the schedule “${t.cron}” is due`,
+};
+
+function triggerText(trigger) {
+  const text = TRIGGERS[trigger.type];
+  return text ? text(trigger) : trigger.type.replaceAll("_", " ");
+}
 
 function countConditions(c) {
   if (!c || typeof c !== "object") return 0;
@@ -24,7 +36,7 @@ function countConditions(c) {
 function summary(wf) {
   const n = countConditions(wf.conditions);
   const acts = wf.actions.map((a) => a.type.replaceAll("_", " ")).join(", ");
-  return `When ${TRIGGERS[wf.trigger.type] || wf.trigger.type}` +
+  return `When ${triggerText(wf.trigger)}` +
     (n === 1 ? ", if its condition holds" : "") +
     (n > 1 ? `, if ${wf.conditions.any ? "any" : "all"} of ${n} conditions hold` : "") +
     ` → ${acts}`;
