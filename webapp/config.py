@@ -39,6 +39,7 @@ class Settings:
     refresh_token_ttl_s: int = 30 * 86400
     rate_limit: str = "60/minute"
     auth_rate_limit: str = "10/minute"
+    media_rate_limit: str = "600/minute"
     # Failed sign-ins per account (any IP), a moving window; then 429 until the oldest ages out.
     login_failure_limit: str = "10/15minutes"
     max_body_bytes: int = 1 << 20
@@ -106,6 +107,7 @@ class Settings:
             "refresh_token_ttl_s": _int(env, "REFRESH_TOKEN_TTL", 30 * 86400),
             "rate_limit": env.get("RATE_LIMIT", "60/minute"),
             "auth_rate_limit": env.get("AUTH_RATE_LIMIT", "10/minute"),
+            "media_rate_limit": env.get("MEDIA_RATE_LIMIT", "600/minute"),
             "login_failure_limit": env.get("LOGIN_FAILURE_LIMIT", "10/15minutes"),
             "max_body_bytes": _int(env, "MAX_BODY_BYTES", 1 << 20),
             "trusted_proxies": _int(env, "TRUSTED_PROXIES", 0),

@@ -31,7 +31,7 @@ from flask_limiter.util import get_remote_address
 
 from webapp.auth.lockout import LoginLocked, LoginLockout
 from webapp.config import Settings
-from webapp.http.api import REGISTRY
+from webapp.http.api import REGISTRY, EndpointSpec
 from webapp.http.envelope import error_response
 from webapp.security.rate_store import PostgresStorage
 
@@ -95,9 +95,12 @@ def init_limits(app: Flask, settings: Settings) -> Limiter:
     # after_request hooks in reverse order).
     app.after_request(_retry_after_only_when_refused)
     uri, options = _storage_uri(settings, app)
+    content = {spec.name for spec in REGISTRY if _is_content(spec)}
     limiter = Limiter(
         key_func=_caller_key,
         application_limits=[settings.rate_limit],  # one count per caller across the API
+        # ...but files (pictures, media, QR codes) count under their own limit (below).
+        application_limits_exempt_when=lambda: request.endpoint in content,
         storage_uri=uri,
         storage_options=options,
         strategy="moving-window",
@@ -112,6 +115,14 @@ def init_limits(app: Flask, settings: Settings) -> Limiter:
         return not request.path.startswith("/api/v1/") or request.method == "OPTIONS"
 
     for spec in REGISTRY:
+        if _is_content(spec) and spec.name in app.view_functions:
+            # Pictures, media and QR codes are loaded by <img>/<audio> tags, one per row or
+            # bubble (and revalidated on every render): counted apart, under their own limit,
+            # so a long conversation list cannot spend the API's whole minute.
+            view = app.view_functions[spec.name]
+            app.view_functions[spec.name] = limiter.shared_limit(  # type: ignore[assignment]
+                settings.media_rate_limit, scope="content", key_func=_caller_key,
+                override_defaults=False)(view)
         if spec.rate_limited and spec.name in app.view_functions:
             wrapped = limiter.limit(
                 settings.auth_rate_limit, key_func=get_remote_address, override_defaults=False
@@ -121,6 +132,11 @@ def init_limits(app: Flask, settings: Settings) -> Limiter:
     app.extensions["mf_login_lockout"] = LoginLockout(
         limiter.storage, settings.login_failure_limit, settings.master_key)
     return limiter
+
+
+def _is_content(spec: EndpointSpec) -> bool:
+    """A GET answering a file (a picture, media, a QR code) rather than JSON."""
+    return spec.method == "get" and spec.media_type != "application/json"
 
 
 def _bracket_requests(app: Flask, limiter: Limiter) -> None:

@@ -37,10 +37,25 @@ REDIS_TEST_URL = "redis://127.0.0.1:6379/13"
 def limited_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     settings = make_settings(database_url, Path(tmp_path_factory.mktemp("rl")),
                              rate_limit="60/minute", auth_rate_limit="10/minute",
+                             media_rate_limit="100/minute",
                              login_failure_limit="10 per 15 minutes")
     application = create_app(settings)
     yield application
     close_app(application)
+
+
+def test_pictures_and_media_are_counted_apart_under_their_own_limit(limited_app: Flask) -> None:
+    """A list of 70 conversations loads 70 avatars: the API's 60/min stays for the API."""
+    client = limited_app.test_client()
+    carol = register_owner(client)
+    for i in range(100):
+        r = client.get(f"/api/v1/contacts/{i + 1}/avatar", headers=carol.headers)
+        assert r.status_code == 404, (i, r.status_code)  # no such picture, but not limited
+    r = client.get("/api/v1/messages/1/media", headers=carol.headers)
+    assert r.status_code == 429 and r.get_json()["error"]["code"] == "rate_limited"
+    for i in range(60):  # the API's own minute is untouched
+        assert client.get("/api/v1/auth/me", headers=carol.headers).status_code == 200, i
+    assert client.get("/api/v1/auth/me", headers=carol.headers).status_code == 429
 
 
 def test_61st_request_is_429_for_that_user_only(limited_app: Flask) -> None:
