@@ -73,7 +73,7 @@ with counted as (
     select o.message_id from outbox o
     where o.created_by is not null and o.created_at >= %(start)s::timestamptz - interval '1 day'
 ), replies as materialized (
-    -- each reply by its id, index-only (0034's covering index; offset 0 keeps the lookup from
+    -- each reply by its id, index-only (0039's covering index; offset 0 keeps the lookup from
     -- becoming a scan of the window's messages)
     select r.conversation_id, r.sent_at
     from authored o
@@ -112,7 +112,7 @@ with per_conversation as materialized (
     select o.message_id from outbox o
     where o.created_by is not null and o.created_at >= %(start)s::timestamptz - interval '1 day'
 ), replies as materialized (
-    -- each reply by its id, index-only (0034's covering index; offset 0 keeps the lookup from
+    -- each reply by its id, index-only (0039's covering index; offset 0 keeps the lookup from
     -- becoming a scan of the window's messages)
     select r.conversation_id, r.sent_at
     from authored o
