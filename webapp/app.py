@@ -37,7 +37,7 @@ from webapp.messaging.routes import bp as messaging_bp
 from webapp.notes.routes import bp as notes_bp
 from webapp.notifications.routes import bp as notifications_bp
 from webapp.password_reset.routes import bp as password_reset_bp
-from webapp.realtime.ws import init_realtime, stop_realtime
+from webapp.realtime.ws import get_hub, init_realtime, stop_realtime
 from webapp.security import outbound
 from webapp.security.crypto import SecretBox
 from webapp.tenants.routes import bp as team_bp
@@ -86,7 +86,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     if settings.delivery_worker:
         delivery_worker.start(database, delivery_worker.WorkerConfig(
             SecretBox(settings.master_key), settings.smtp_url))
-        workflow_worker.start(database)  # the workflow engine runs beside the delivery queue
+        # the workflow engine runs beside the delivery queue; round-robin reads the hub's presence
+        workflow_worker.start(database, online=lambda tenant: get_hub(app).online_users(tenant))
 
     @app.get("/api/v1/openapi.json")
     def openapi() -> Response:

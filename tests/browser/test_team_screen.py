@@ -47,8 +47,7 @@ def test_invite_change_role_remove_and_revoke(
         "email": "new.person@example.com", "password": PASSWORD, "name": "Nova Person",
         "invitation_token": token})
     assert r.status_code == 201, r.get_json()
-    page.reload()
-    expect(members).to_have_count(3)
+    expect(members).to_have_count(3)  # live, no reload
     expect(invitations.locator(".chip")).to_have_text("Accepted")
 
     page.get_by_label("Role of Member Person").select_option("manager")
@@ -86,3 +85,33 @@ def test_a_viewer_reads_the_team_only(
     expect(page.get_by_role("button", name=re.compile("^Remove"))).to_have_count(0)
     shot(page, "team-viewer-390")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_changes_by_another_admin_show_live(
+    page: Page, errors: ConsoleWatch, live_server: LiveServer, tenant: Tenant,
+) -> None:
+    admin = tenant.invite(live_server, "admin")
+    mate = tenant.invite(live_server, "member")
+    open_screen(page, live_server, admin, PATH)
+    members = page.locator("#members-body tr")
+    expect(members).to_have_count(3)
+    owner = live_server.app.test_client()
+    headers = tenant.owner.headers
+    r = owner.post("/api/v1/invitations", headers=headers,
+                   json={"email": "late.comer@example.com", "role": "viewer"})
+    assert r.status_code == 201, r.get_json()
+    invitation = page.locator("#invitations-body tr", has_text="late.comer@example.com")
+    expect(invitation.locator(".chip")).to_have_text("Pending")
+    assert owner.delete(f"/api/v1/invitations/{r.get_json()['id']}",
+                        headers=headers).status_code == 200
+    expect(invitation.locator(".chip")).to_have_text("Revoked")
+    assert owner.patch(f"/api/v1/members/{mate.user_id}", headers=headers,
+                       json={"role": "manager"}).status_code == 200
+    expect(page.get_by_label("Role of Member Person")).to_have_value("manager")
+    assert owner.delete(f"/api/v1/members/{mate.user_id}", headers=headers).status_code == 200
+    expect(members).to_have_count(2)
+    # The owner makes this admin a viewer: the screen turns read-only by itself.
+    assert owner.patch(f"/api/v1/members/{admin.user_id}", headers=headers,
+                       json={"role": "viewer"}).status_code == 200
+    expect(page.get_by_text(re.compile(r"Read only: your role \(viewer\)"))).to_be_visible()
+    expect(page.get_by_role("button", name="Invite someone")).to_be_hidden()

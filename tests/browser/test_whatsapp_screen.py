@@ -4,9 +4,10 @@ flips to connected without a reload, log out; a viewer sees the list read-only; 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.admin_support import (  # noqa: F401
     DESKTOP,
@@ -129,3 +130,35 @@ def test_a_viewer_sees_the_numbers_read_only(
     expect(page.locator("#devices-body tr", has_text="Shop")).to_be_visible()
     expect(page.get_by_role("button", name="Add number")).to_be_hidden()
     expect(page.get_by_role("button", name=re.compile("Log out"))).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile("Remove"))).to_have_count(0)
+
+
+def test_removing_a_number_logs_it_out_and_another_admin_sees_it_go(
+    page: Page, new_context: Callable[..., BrowserContext], errors: ConsoleWatch,
+    live_server: LiveServer, tenant: Tenant,
+) -> None:
+    with live_server.db.tenant(tenant.id) as conn:
+        conn.execute("insert into devices (tenant_id, kind, display_name, status) values "
+                     "(%s, 'neonize', 'Old phone', 'connected'), "
+                     "(%s, 'simulator', 'Demo', 'connected')", (tenant.id, tenant.id))
+    old = device_id(live_server, tenant, "Old phone")
+    other = new_context().new_page()  # another admin's screen, open at the same time
+    open_screen(other, live_server, tenant, PATH)
+    open_screen(page, live_server, tenant, PATH)
+    row = page.locator("#devices-body tr", has_text="Old phone")
+    shot(page, "whatsapp-remove-1280")
+    row.get_by_role("button", name="Remove Old phone").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Its conversations and messages stay")
+    dialog.get_by_role("button", name="Remove").click()
+    expect(row).to_have_count(0)
+    expect(page.locator("#devices-count")).to_have_text("1 number, 1 connected")
+    expect(other.locator("#devices-body tr", has_text="Old phone")).to_have_count(0)  # live
+    expect(other.locator("#devices-body tr", has_text="Demo")).to_be_visible()
+    with live_server.db.tenant(tenant.id) as conn:
+        assert conn.execute("select status, removed_at is not null as removed from devices "
+                            "where id = %s", (old,)).fetchone() == {
+                                "status": "logged_out", "removed": True}
+    page.reload()
+    expect(page.locator("#devices-body tr", has_text="Demo")).to_be_visible()
+    expect(page.locator("#devices-body tr", has_text="Old phone")).to_have_count(0)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from psycopg.types.json import Jsonb
+
 from webapp.actions import filters as list_filters
 from webapp.actions.filters import STATUSES
 from webapp.actions.positions import position_at
@@ -98,8 +100,9 @@ def _assigned(conn: Conn, p: Principal, item_id: int, title: str, assignee: int 
 
 
 def create_item(db: Database, p: Principal, data: dict[str, Any],
-                meta: RequestMeta | None = None) -> dict[str, Any]:
-    """A new manual action item (created by the caller); its serialized form."""
+                meta: RequestMeta | None = None, *, automation: bool = False) -> dict[str, Any]:
+    """A new manual action item (created by the caller); its serialized form. `automation`:
+    a workflow creates it (its event says so: workflows do not fire on their own items)."""
     status = data.get("status") or "todo"
     if status in ("proposed", "rejected"):
         raise _invalid("status", "a new item starts as todo, in_progress, blocked or done",
@@ -120,7 +123,8 @@ def create_item(db: Database, p: Principal, data: dict[str, Any],
         }).fetchone()
         assert row is not None
         item_id = int(row["id"])
-        conn.execute(Q.insert_event, {"type": "action_item.created", "id": item_id})
+        conn.execute(Q.insert_event, {"type": "action_item.created", "id": item_id,
+                                      "extra": Jsonb({"automation": True} if automation else {})})
         audit.activity(conn, p.user_id, "action_item.created", meta,
                        {"action_item_id": item_id, "title": data["title"], "status": status})
         _assigned(conn, p, item_id, data["title"], data.get("assignee_id"))
@@ -163,8 +167,11 @@ def update_item(db: Database, p: Principal, item_id: int, changes: dict[str, Any
                            f"this one is {before['status']}.", code="not_proposed")
         after = _apply(conn, p, before, changes)
         conn.execute(Q.update_item, {**after, "id": item_id})
-        conn.execute(Q.insert_event, {"type": "action_item.updated", "id": item_id})
         changed = {f: (before[f], after[f]) for f in FIELDS if before[f] != after[f]}
+        moved = {"status_from": before["status"], "status_to": after["status"]} \
+            if "status" in changed else {}
+        conn.execute(Q.insert_event, {"type": "action_item.updated", "id": item_id,
+                                      "extra": Jsonb(moved)})
         if "status" in changed or "position" in changed:
             audit.activity(conn, p.user_id, "action_item.moved", meta, {
                 "action_item_id": item_id, "title": after["title"],

@@ -245,7 +245,7 @@ def signed_out(db: Database, tenant_id: int, user_id: int, session_id: str) -> U
     (`membership_revoked`: the dashboard says why on the sign-in page); any other end (signed
     out here or elsewhere, password changed, expired) is `token_revoked`."""
     reason = None
-    if _is_uuid(session_id):
+    if is_session_id(session_id):
         with db.tenant(tenant_id, user_id) as conn:
             row = conn.execute(Q.select_session_end, {"sid": session_id, "uid": user_id}).fetchone()
         reason = row["revoked_reason"] if row else None
@@ -254,7 +254,8 @@ def signed_out(db: Database, tenant_id: int, user_id: int, session_id: str) -> U
     return Unauthorized("This session has been signed out.", code="token_revoked")
 
 
-def _is_uuid(value: str) -> bool:
+def is_session_id(value: str) -> bool:
+    """Whether a token's session id is well-formed (a UUID); anything else is no session."""
     try:
         uuid.UUID(value)
     except ValueError:
@@ -271,7 +272,7 @@ def select_principal(conn: Conn, session_id: str, user_id: int) -> Cursor[dict[s
 
 def load_principal(db: Database, tenant_id: int, user_id: int, session_id: str) -> Principal | None:
     """The member behind a live session (None when revoked, expired or no longer a member)."""
-    if not _is_uuid(session_id):
+    if not is_session_id(session_id):
         return None
     with db.tenant(tenant_id, user_id) as conn:
         row = select_principal(conn, session_id, user_id).fetchone()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from flask import Blueprint
+from flask import Blueprint, Response, current_app, request
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -14,10 +14,11 @@ from pydantic import (
     model_validator,
 )
 
-from webapp.contacts import service
+from webapp.contacts import pictures, service
 from webapp.http.api import Call, endpoint
 from webapp.http.context import db
 from webapp.inputs import Id, RequestModel, not_nullable
+from webapp.media import service as media
 from webapp.messaging.schemas import Conversation, Label
 from webapp.pagination import PageQuery
 
@@ -116,3 +117,19 @@ def update_contact(call: Call[ContactChange, None], contact_id: int) -> dict[str
     """Change a contact's saved name, notes, custom attributes or labels (audited)."""
     changes = call.body.model_dump(include=call.body.model_fields_set)
     return service.update(db(), call.who, contact_id, changes, call.meta)
+
+
+@endpoint(bp, "/contacts/<int:contact_id>/avatar", permission="conversations.read",
+          media_type="image/*", errors={304: "Not modified (If-None-Match)."})
+def contact_avatar(call: Call[None, None], contact_id: int) -> Response:
+    """The contact's WhatsApp profile picture as the gateway last fetched it (checked again
+    after a day); 404 when they have none, hide it, or are not this tenant's."""
+    store = media.store(current_app.extensions["mf_settings"])
+    data, key = pictures.picture(db(), store, call.who, contact_id)
+    resp = Response(data, mimetype=pictures.image_type(data))
+    resp.headers["Cache-Control"] = "private, no-cache"
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    resp.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    resp.set_etag(key)
+    resp.make_conditional(request.environ)
+    return resp

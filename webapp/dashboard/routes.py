@@ -224,6 +224,15 @@ def settings_screen(name: str) -> ResponseReturnValue:
                 analytics_url=_analytics_url())
 
 
+@bp.get("/app/settings/workflows/new")
+@bp.get("/app/settings/workflows/<int:workflow_id>")
+def workflow_builder(workflow_id: int | None = None) -> ResponseReturnValue:
+    """The workflow builder: a new workflow, or one of the team's (the API checks which)."""
+    if not has_session():
+        return _to_login()
+    return page("settings/workflow_builder.html", "workflows", workflow_id=workflow_id or "")
+
+
 # The team activity timeline is another screen's (issue 12); the Team screen links to it when
 # this app has it.
 ACTIVITY_PAGES = ("/app/activity", "/app/team/activity", "/app/timeline")

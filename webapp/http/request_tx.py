@@ -17,7 +17,6 @@ Rules that keep this safe:
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -76,14 +75,6 @@ class HeldTransaction:
             self.pool.putconn(self.conn)
 
 
-def _valid_session(session_id: str) -> bool:
-    try:
-        uuid.UUID(session_id)
-    except ValueError:
-        return False
-    return True
-
-
 def _principal(row: dict[str, Any] | None, tenant_id: int, user_id: int,
                session_id: str) -> Principal | None:
     if row is None:
@@ -100,7 +91,7 @@ def load_principal(db: Database, tenant_id: int, user_id: int, session_id: str, 
     With `hold`, a found principal's transaction stays open for the request (see
     `request_database`); otherwise it is committed at once.
     """
-    if not _valid_session(session_id):
+    if not auth.is_session_id(session_id):
         return None
     held = HeldTransaction(db, tenant_id, user_id)
     row = held.begin_and_fetch(lambda conn: auth.select_principal(conn, session_id, user_id))

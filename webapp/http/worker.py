@@ -4,13 +4,17 @@ gunicorn answers some requests itself, before the app runs: a request line longe
 limit_request_line (414), too many or too large headers (431), a malformed request line or header
 (400; e.g. a query string that is not percent-encoded, a NUL in a header). Its answer is an HTML
 page; this worker lets gunicorn decide the status (and log as usual) and sends the one JSON
-envelope instead. Started by `messageflow serve` / `up` (webapp/commands/children.py) as
-`-k webapp.http.worker.EnvelopeWorker`.
+envelope instead. Its log lines never carry an access token: the WebSocket route takes the JWT
+as `?token=`, and gunicorn's "Error handling request <uri>" and "Invalid request" warnings quote
+the raw request line, so a filter on its error log masks every `token=` value. Started by
+`messageflow serve` / `up` (webapp/commands/children.py) as `-k webapp.http.worker.EnvelopeWorker`.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import re
 import socket
 from typing import Any
 
@@ -45,8 +49,28 @@ class _Captured:
         return getattr(self._sock, name)
 
 
+_TOKEN_VALUE = re.compile(r"(token=)[^&\s'\"]+", re.IGNORECASE)
+
+
+class ScrubTokens(logging.Filter):
+    """Masks `token=<value>` in a log record's message (the record is otherwise unchanged)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the message when it quotes a token; never drops a record."""
+        message = record.getMessage()
+        scrubbed = _TOKEN_VALUE.sub(r"\1[redacted]", message)
+        if scrubbed != message:
+            record.msg, record.args = scrubbed, ()
+        return True
+
+
 class EnvelopeWorker(ThreadWorker):
     """gthread worker whose own error answers are `{"error": {"code", "message", "details"}}`."""
+
+    def init_process(self) -> None:
+        """Mask tokens in gunicorn's error log of this worker, then run as gthread does."""
+        self.log.error_log.addFilter(ScrubTokens())
+        super().init_process()
 
     def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
         """Let gunicorn pick the status and log, then answer with the envelope."""

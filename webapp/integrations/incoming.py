@@ -10,8 +10,8 @@ The body is `{"type": <kind>, ...}` in a small vocabulary (docs/architecture.md)
   action item (accepted or rejected on the board like an analysis proposal);
 - `notification`: {"title", "body"?, "link"?, "user_ids" | "role"} -> a notification for those
   members (`role`: everyone with that role or a higher one), through webapp.notifications;
-- `private_note`: documented, answered 422 `kind_unavailable` until conversation notes exist
-  (see KINDS).
+- `private_note`: {"conversation_id", "body"} -> a private note on that conversation
+  (webapp.notes; no author, @mentions notify), with its `note.created` event.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from webapp.inputs import Id, RequestModel
 from webapp.integrations import secrets as vault
 from webapp.integrations import service as integrations
 from webapp.integrations import signing
+from webapp.notes import service as notes
 from webapp.notifications import service as notifications
 from webapp.security.crypto import SecretBox
 from webapp.security.principal import RequestMeta
@@ -68,6 +69,15 @@ class NotificationRequest(RequestModel):
         if (self.user_ids is None) == (self.role is None):
             raise ValueError("give user_ids or role")
         return self
+
+
+class PrivateNoteRequest(RequestModel):
+    """Write a private note on a conversation (never sent to WhatsApp)."""
+
+    type: Literal["private_note"]
+    conversation_id: Id
+    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                           max_length=4000)]
 
 
 def _validated(model: type[RequestModel], body: dict[str, Any]) -> Any:
@@ -107,9 +117,23 @@ def _action_item(conn: Conn, body: dict[str, Any]) -> dict[str, Any]:
     return {"id": int(row["id"]), "count": 1}
 
 
+def _private_note(conn: Conn, body: dict[str, Any]) -> dict[str, Any]:
+    req: PrivateNoteRequest = _validated(PrivateNoteRequest, body)
+    tenant = conn.execute(Q.current_tenant).fetchone()
+    assert tenant is not None
+    try:
+        note = notes.create_unattributed_note(conn, int(tenant["t"]), req.conversation_id,
+                                              req.body)
+    except NotFound as exc:
+        raise NotFound("No such conversation.",
+                       details={"fields": {"conversation_id": "no such conversation"}}) from exc
+    return {"id": int(note["id"]), "count": 1}
+
+
 # kind -> handler (None: documented, its target not built yet).
 KINDS: dict[str, Callable[[Conn, dict[str, Any]], dict[str, Any]] | None] = {
-    "action_item": _action_item, "notification": _notification, "private_note": None,
+    "action_item": _action_item, "notification": _notification,
+    "private_note": _private_note,
 }
 
 

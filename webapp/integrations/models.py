@@ -201,5 +201,5 @@ class IncomingResult(BaseModel):
 
     status: str
     kind: str
-    id: int | None = Field(None, description="The created row (an action item).")
+    id: int | None = Field(None, description="The created row (an action item or a note).")
     count: int = Field(1, description="Rows created (notifications: one per recipient).")

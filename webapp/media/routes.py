@@ -16,6 +16,7 @@ from webapp.http.context import db
 from webapp.media import service, uploads
 from webapp.media.kinds import is_inline
 from webapp.media.store import MediaMissing
+from webapp.messaging.schemas import Message
 
 bp = Blueprint("media", __name__, url_prefix="/api/v1")
 # Served bytes are never a page: no scripts, no plugins, even if a browser were to render them.
@@ -92,3 +93,14 @@ def upload_media(call: Call[None, None]) -> dict[str, Any]:
     return uploads.upload(db(), service.store(settings), call.who, data,
                           filename=part.filename, declared=part.mimetype or None,
                           max_bytes=settings.media_max_bytes)
+
+
+@endpoint(bp, "/messages/<int:message_id>/media/retry", method="POST",
+          permission="messages.send", response=Message, status=202,
+          errors={409: "The download has not given up (still trying, or done), or cannot be "
+                       "retried."})
+def retry_media(call: Call[None, None], message_id: int) -> dict[str, Any]:
+    """Try a given-up media download again ("media unavailable"): the gateway starts over with
+    a fresh attempt count; the message shows "Downloading…" and turns ready (or unavailable
+    again, with the reason) live through `message.updated`."""
+    return service.retry_download(db(), call.who, message_id, call.meta)

@@ -1,15 +1,17 @@
 """Small real media files for the simulator and tests (made here, no assets, deterministic):
-a PNG photo, a WAV voice note and a one-page PDF. `ensure_samples` puts them in a store so the
-simulator's records can name them by hash and `make up` shows a photo, a playable voice note
-and a PDF."""
+a PNG photo, an Ogg/Opus voice note (WAV where libopus is missing), a one-page PDF and
+profile-picture avatars. `ensure_samples` puts them in a store so the simulator's records can
+name them by hash and `make up` shows a photo, a playable voice note and a PDF."""
 
 from __future__ import annotations
 
+import functools
 import math
 import struct
 import zlib
 from dataclasses import dataclass
 
+from webapp.media import opus
 from webapp.media.store import MediaStore, sha256_of
 
 
@@ -64,19 +66,57 @@ def png(width: int = 160, height: int = 120, hue: int = 0) -> bytes:
             + _chunk(b"IDAT", zlib.compress(b"".join(rows), 9)) + _chunk(b"IEND", b""))
 
 
-def wav(seconds: float = 2.0, rate: int = 8000) -> bytes:
-    """A short voice-note-like WAV (16-bit mono): a warbling tone that fades in and out."""
+@functools.lru_cache(maxsize=256)
+def avatar(name: str, size: int = 64) -> bytes:
+    """A small profile-picture PNG for a simulated person: a silhouette (head and shoulders)
+    on a background whose colour follows from the name."""
+    seed = zlib.crc32(name.encode("utf-8"))
+    colour = ((seed >> 16) % 160 + 40, (seed >> 8) % 160 + 40, seed % 160 + 40)
+    light = (240, 240, 236)
+    rows = []
+    for y in range(size):
+        row = bytearray(b"\x00")
+        for x in range(size):
+            head = (x - size / 2) ** 2 + (y - size * 0.38) ** 2 < (size * 0.18) ** 2
+            body = (x - size / 2) ** 2 / 1.6 + (y - size * 1.0) ** 2 < (size * 0.36) ** 2
+            row += bytes(light if head or body else colour)
+        rows.append(bytes(row))
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header)
+            + _chunk(b"IDAT", zlib.compress(b"".join(rows), 9)) + _chunk(b"IEND", b""))
+
+
+def _tone(seconds: float, rate: int) -> list[int]:
+    """A voice-like warbling tone that fades in and out: 16-bit mono samples."""
     n = int(seconds * rate)
-    frames = bytearray()
+    out = []
     for i in range(n):
         t = i / rate
         envelope = min(1.0, t * 8, (seconds - t) * 8)
         pitch = 220 + 60 * math.sin(2 * math.pi * 3 * t)
-        frames += struct.pack("<h", int(9000 * envelope * math.sin(2 * math.pi * pitch * t)))
+        out.append(int(9000 * envelope * math.sin(2 * math.pi * pitch * t)))
+    return out
+
+
+def wav(seconds: float = 2.0, rate: int = 8000) -> bytes:
+    """A short voice-note-like WAV (16-bit mono)."""
+    frames = struct.pack(f"<{int(seconds * rate)}h", *_tone(seconds, rate))
     fmt = struct.pack("<HHIIHH", 1, 1, rate, rate * 2, 2, 16)
     body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt
-    body += b"data" + struct.pack("<I", len(frames)) + bytes(frames)
+    body += b"data" + struct.pack("<I", len(frames)) + frames
     return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def ogg_opus(seconds: float = 2.0) -> bytes:
+    """The same voice note as WhatsApp sends one: Opus in Ogg, mono 48 kHz (libopus)."""
+    return opus.ogg_opus(opus.encode(_tone(seconds, opus.RATE)))
+
+
+def _voice_note() -> Sample:
+    """An Ogg/Opus voice note where libopus is installed (Chromium's dependency), else WAV."""
+    if opus.available():
+        return Sample("audio", "audio/ogg; codecs=opus", ogg_opus(), seconds=2, voice=True)
+    return Sample("audio", "audio/wav", wav(), seconds=2, voice=True)
 
 
 def pdf(title: str = "Invoice", lines: tuple[str, ...] = ()) -> bytes:
@@ -111,7 +151,7 @@ def pdf(title: str = "Invoice", lines: tuple[str, ...] = ()) -> bytes:
 
 
 PHOTOS = tuple(Sample("image", "image/png", png(hue=h * 40)) for h in range(3))
-VOICE_NOTE = Sample("audio", "audio/wav", wav(), seconds=2, voice=True)
+VOICE_NOTE = _voice_note()
 INVOICE = Sample("document", "application/pdf",
                  pdf("Invoice", ("MessageFlow demo invoice", "Amount due: see the chat",
                                  "Thank you for your business.")), filename="invoice.pdf")

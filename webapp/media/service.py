@@ -4,14 +4,16 @@ in the caller's tenant; the bytes come from the store, never from a path the cli
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from webapp.audit import service as audit
 from webapp.config import Settings
 from webapp.db import Database
 from webapp.db.queries import load
 from webapp.db.rows import fetch_one
-from webapp.errors import NotFound
+from webapp.errors import Conflict, NotFound
 from webapp.media.store import MediaStore, store_for
-from webapp.security.principal import Principal
+from webapp.security.principal import Principal, RequestMeta
 
 Q = load(__file__)
 _STORES: dict[str, MediaStore] = {}
@@ -70,3 +72,33 @@ def default_filename(row: MessageFile) -> str:
            "audio/ogg": "ogg", "audio/mpeg": "mp3", "audio/wav": "wav",
            "application/pdf": "pdf"}.get((row.mime or "").split(";")[0], "bin")
     return f"{row.type}-{row.message_id}.{ext}"
+
+
+def retry_download(db: Database, p: Principal, message_id: int,
+                   meta: RequestMeta | None = None) -> dict[str, Any]:
+    """Try a given-up download again: the attempts start over, the gateway's next media pass
+    fetches it (with the keys kept for this), the message shows "Downloading…" (a
+    message.updated event) and turns ready or unavailable live. Conflict when the download has
+    not given up (still trying, or done) or has no keys to try with."""
+    with db.tenant(p.tenant_id, p.user_id, events=True) as conn:
+        row = conn.execute(Q.lock_media_for_retry, {"id": message_id}).fetchone()
+        if row is None:
+            raise NotFound("No such message with media.", details={"message_id": message_id})
+        if row["state"] != "failed":
+            raise Conflict("This message's media has not given up: nothing to retry.",
+                           code="media_not_failed",
+                           details={"message_id": message_id, "state": row["state"]})
+        if not row["has_keys"]:
+            raise Conflict("This message's media cannot be downloaded again: WhatsApp's keys "
+                           "for it are gone.", code="media_not_retryable",
+                           details={"message_id": message_id})
+        conn.execute(Q.retry_media, {"id": message_id})
+        conn.execute(Q.show_downloading, {"id": message_id})
+        audit.record(conn, p.tenant_id, p.user_id, "media.retry", meta, target_type="message",
+                     target_id=message_id, before={"state": "failed",
+                                                   "reason": row["last_error"]},
+                     after={"state": "pending"})
+        found = conn.execute(Q.message_json, {"id": message_id}).fetchone()
+    assert found is not None
+    message: dict[str, Any] = found["message"]
+    return message

@@ -58,13 +58,15 @@ class IngestResult:
 
 
 def ingest(db: Database, tenant_id: int, records: Iterable[Record | dict[str, Any]], *,
-           device_id: int | None = None, batch_size: int = BATCH_SIZE) -> IngestResult:
+           device_id: int | None = None, batch_size: int = BATCH_SIZE,
+           history: bool = False) -> IngestResult:
     """Validate and store records for one tenant and device, in batches; idempotent.
 
     Raises NotFound when the device is not this tenant's (another tenant's, or none): each
     batch's transaction checks that first, before it writes anything, and so does a call with
     nothing valid to store. The composite foreign keys (tenant_id, device_id) of migration 0011
-    refuse such rows too; this check gives the clear error.
+    refuse such rows too; this check gives the clear error. `history`: the records come from
+    history sync (their message.created events say so; workflows do not fire on them).
     """
     total = IngestResult()
     if device_id is None:
@@ -74,7 +76,7 @@ def ingest(db: Database, tenant_id: int, records: Iterable[Record | dict[str, An
         with db.tenant(tenant_id, events=True) as conn:  # the event lock before any row lock
             require_device(conn, device_id)
             checked = True
-            total.add(ingest_batch(conn, device_id, batch))
+            total.add(ingest_batch(conn, device_id, batch, history=history))
     if not checked:
         with db.tenant(tenant_id) as conn:
             require_device(conn, device_id)
@@ -129,7 +131,8 @@ def _batches(items: Iterator[Record], size: int) -> Iterator[list[Record]]:
         yield chunk
 
 
-def ingest_batch(conn: Conn, device_id: int, batch: list[Record]) -> IngestResult:
+def ingest_batch(conn: Conn, device_id: int, batch: list[Record], *,
+                 history: bool = False) -> IngestResult:
     """Store one batch inside the caller's tenant transaction."""
     result = IngestResult()
     all_messages = [r for r in batch if isinstance(r, MessageRecord)]
@@ -146,7 +149,7 @@ def ingest_batch(conn: Conn, device_id: int, batch: list[Record]) -> IngestResul
     inserted: list[dict[str, Any]] = []
     if messages:
         chat_ids = _upsert_conversations(conn, device_id, messages, contact_ids)
-        inserted = _insert_messages(conn, device_id, messages, chat_ids, contact_ids)
+        inserted = _insert_messages(conn, device_id, messages, chat_ids, contact_ids, history)
         media = {m.id: m.media for m in messages if m.media is not None}
         registry.register(conn, device_id, [(int(r["id"]), media[r["wa_message_id"]])
                                             for r in inserted if r["wa_message_id"] in media])
@@ -237,9 +240,10 @@ def _upsert_conversations(conn: Conn, device_id: int, messages: list[MessageReco
 
 
 def _insert_messages(conn: Conn, device_id: int, messages: list[MessageRecord],
-                     chat_ids: dict[str, int], contact_ids: dict[str, int]) -> list[dict[str, Any]]:
+                     chat_ids: dict[str, int], contact_ids: dict[str, int],
+                     history: bool = False) -> list[dict[str, Any]]:
     return conn.execute(Q.insert_messages, {
-        "device_id": device_id,
+        "device_id": device_id, "history": history,
         "conversation_ids": [chat_ids[chat_key(m, contact_ids)] for m in messages],
         "wa_ids": [m.id for m in messages],
         "senders": [m.sender for m in messages],

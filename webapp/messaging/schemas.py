@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class Label(BaseModel):
@@ -69,6 +69,8 @@ class Conversation(BaseModel):
     last_message_at: str | None
     last_message: LastMessage | None
     labels: list[Label]
+    has_picture: bool = Field(description="The contact has a profile picture "
+                                          "(GET /contacts/{contact_id}/avatar).")
     created_at: str
     updated_at: str
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from random import Random
@@ -160,25 +160,46 @@ class _Person:
         return {"sender": self.phone}
 
 
+def _cast() -> list[_Person]:
+    """The customers, the same for every seed (so a simulator device's address book, which
+    knows no seed, names them): numbers in their country's format, a third also on LIDs."""
+    rng = Random(CAST_SEED)
+    people = []
+    for lang in LANGS:
+        for name in _NAMES[lang].split(","):
+            prefix, length = {"en": ("1" + rng.choice(("212", "415", "617")) + "55501", 11),
+                              "pt": ("55" + rng.choice(("11", "21", "31")) + "9", 13),
+                              "es": ("346", 11), "de": ("49151", 13)}[lang]
+            phone = prefix + "".join(str(rng.randrange(10)) for _ in range(length - len(prefix)))
+            lid = f"{rng.randrange(10**13, 10**15)}@lid" if rng.random() < 0.35 else None
+            people.append(_Person(name, lang, f"{phone}@s.whatsapp.net", lid))
+    return people
+
+
+CAST_SEED = 2026
+CAST = _cast()
+
+
+def address_book() -> list[tuple[str, str, str]]:
+    """The team phone's address book: (phone JID, the name saved on the phone, the person's
+    WhatsApp name) for every customer of the cast, whether they wrote yet or not. Saved names
+    carry the customer's site, as a desk's phone would ("Olivia Carter (North warehouse)")."""
+    rng = Random(CAST_SEED + 1)
+    return [(p.phone, f"{p.name} ({rng.choice(_SITES[p.lang].split(','))})", p.name)
+            for p in CAST]
+
+
 class _Desk:
     """The cast and the dice: builds conversations as lists of record fields (no timestamps)."""
 
     def __init__(self, seed: int, device_jid: str) -> None:
         self.rng = Random(seed)
         self.device_jid = device_jid
-        self.people = [self._person(lang, n) for lang in LANGS for n in _NAMES[lang].split(",")]
+        self.people = [replace(p) for p in CAST]  # their own conversation counters
         self.groups = [self._group(lang) for lang in _GROUPS]
 
     def _digits(self, n: int) -> str:
         return "".join(str(self.rng.randrange(10)) for _ in range(n))
-
-    def _person(self, lang: str, name: str) -> _Person:
-        prefix, length = {"en": ("1" + self.rng.choice(("212", "415", "617")) + "55501", 11),
-                          "pt": ("55" + self.rng.choice(("11", "21", "31")) + "9", 13),
-                          "es": ("346", 11), "de": ("49151", 13)}[lang]
-        phone = prefix + self._digits(length - len(prefix))
-        lid = f"{self.rng.randrange(10**13, 10**15)}@lid" if self.rng.random() < 0.35 else None
-        return _Person(name, lang, f"{phone}@s.whatsapp.net", lid)
 
     def _group(self, lang: str) -> tuple[str, str, list[_Person]]:
         members = self.rng.sample([p for p in self.people if p.lang == lang], 3)

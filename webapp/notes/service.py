@@ -72,6 +72,31 @@ def create_note(db: Database, p: Principal, conversation_id: int, body: str,
         return note
 
 
+def create_unattributed_note(conn: Conn, tenant_id: int, conversation_id: int,
+                             body: str) -> dict[str, Any]:
+    """A note written by no member (an incoming webhook), in the caller's tenant transaction;
+    the members it mentions are notified once. NotFound for another tenant's conversation."""
+    conv = _conversation(conn, conversation_id)
+    mentions = resolve_mentions(conn, tenant_id, body)
+    row = conn.execute(Q.insert_note, {
+        "conversation_id": conversation_id, "author_id": None, "body": body,
+        "mentions": Jsonb([m.as_json() for m in mentions])}).fetchone()
+    assert row is not None
+    note_id = int(row["id"])
+    conn.execute(Q.insert_note_event, {"type": "note.created", "id": note_id,
+                                       "conversation_id": conversation_id})
+    title = conv["title"] or "a conversation"
+    for m in mentions:
+        notify(conn, tenant_id=tenant_id, user_ids=[m.user_id], kind="mention",
+               title=f"An integration mentioned you in a note on {title}", body=body[:300],
+               link=f"/app/conversations/{conversation_id}#note-{note_id}",
+               dedupe_key=f"note:{note_id}:mention")
+    got = conn.execute(Q.get_note, {"id": note_id}).fetchone()
+    assert got is not None
+    note: dict[str, Any] = got["row"]
+    return note
+
+
 def delete_note(db: Database, p: Principal, note_id: int,
                 meta: RequestMeta | None = None) -> dict[str, Any]:
     """Delete a note: its author, or a manager and up (others: 403, audited)."""

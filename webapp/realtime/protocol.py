@@ -66,7 +66,8 @@ def _event_models() -> dict[str, tuple[type[BaseModel], str]]:
     from webapp.messaging.schemas import Conversation, Message
     from webapp.notes.routes import Note
     from webapp.notifications.routes import Notification
-    from webapp.whatsapp.models import Device
+    from webapp.tenants.models import TeamChange
+    from webapp.whatsapp.models import Device, DeviceTask
     from webapp.workflows.routes import Execution
 
     return {
@@ -81,6 +82,8 @@ def _event_models() -> dict[str, tuple[type[BaseModel], str]]:
                                               "/conversations/{id}/score)."),
         "whatsapp.device": (Device, "A device changed: status, pairing QR (fetch the SVG from "
                                     "/whatsapp/devices/{id}/qr), pair code, errors."),
+        "contacts.synced": (DeviceTask, "A contact sync of a device finished: done with what it "
+                                        "found, or failed with why (REST: DeviceTask)."),
         "provider.health": (ProviderHealth, "An LLM provider's health changed."),
         "action_item.created": (ActionItem, "An action item was created or proposed "
                                             "(REST: ActionItem)."),
@@ -105,6 +108,9 @@ def _event_models() -> dict[str, tuple[type[BaseModel], str]]:
                                                 "DailySummary)."),
         "workflow.executed": (Execution, "A workflow ran on an event: matched or not, each "
                                          "action's result, or the loop guard's reason."),
+        "team.changed": (TeamChange, "A member joined, changed role or was removed, or an "
+                                     "invitation was created, revoked or accepted (reload "
+                                     "GET /members or /invitations)."),
         "delivery.failed": (Delivery, "An integration's delivery failed (it is retried, or "
                                       "dead after the last attempt)."),
     }

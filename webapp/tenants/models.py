@@ -176,3 +176,12 @@ class InvitationList(BaseModel):
 
     data: list[Invitation]
     next_cursor: str | None
+
+
+class TeamChange(BaseModel):
+    """A `team.changed` event: what changed in the team (the Team screen reloads that list
+    through the API, so each reader sees only what their role may)."""
+
+    what: Literal["member", "invitation"]
+    change: Literal["joined", "role", "removed", "created", "revoked", "accepted"]
+    id: int = Field(description="the member's user id, or the invitation's id")

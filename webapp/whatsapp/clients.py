@@ -10,8 +10,11 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 
 from webapp.errors import DependencyDown
+from webapp.media import samples
 from webapp.messaging.records import MessageRecord, Record
+from webapp.messaging.simulator import address_book
 from webapp.whatsapp import devices
+from webapp.whatsapp.address_book import AddressEntry
 from webapp.whatsapp.gateway import (
     DeviceNotHere,
     DeviceUnavailable,
@@ -64,6 +67,14 @@ class Unavailable:
         raise self._refuse()
 
     def logout(self, device: str) -> None:
+        """Refuse."""
+        raise self._refuse()
+
+    def address_book(self, device: str) -> list[AddressEntry]:
+        """Refuse."""
+        raise self._refuse()
+
+    def profile_picture(self, device: str, jid: str) -> bytes | None:
         """Refuse."""
         raise self._refuse()
 
@@ -132,6 +143,9 @@ def _simulator(runner: GatewayRunner, row: devices.GatewayDevice) -> SimulatorDe
 
     jids = {str(device_id): row.jid} if row.jid else {}
     gateway = SimulatorDevice(echo, lambda _d, c: runner.report(device_id, c), device_jids=jids)
+    # The phone's address book is the simulated traffic's cast, each with a small avatar.
+    gateway.book = [AddressEntry(jid, name, push) for jid, name, push in address_book()]
+    gateway.pictures = {jid: samples.avatar(push) for jid, _name, push in address_book()}
     times = runner.config.simulated_pairing
     if times is not None and needs_pairing(row.kind, row.jid, row.status):
         gateway.pairing = SimulatedPairing(

@@ -1,5 +1,5 @@
 """Devices, a tenant's WhatsApp numbers: what the API does with them (create, list, QR, pairing
-code, log out) and what the gateway process reports about them (status, QR, pairing code,
+code, log out, remove) and what the gateway process reports about them (status, QR, pairing code,
 history-sync progress). Every change to a device row writes a `whatsapp.device` event carrying
 the device id and why it changed; the feed serializes the device with `mf_device_json`."""
 
@@ -217,3 +217,23 @@ def quoted_message(db: Database, tenant_id: int, device_id: int,
     with db.tenant(tenant_id) as conn:
         return fetch_one(conn, QuotedMessage, Q.select_quoted,
                          {"device_id": device_id, "wa_id": wa_id})
+
+
+def remove(db: Database, p: Principal, meta: RequestMeta, device_id: int) -> dict[str, Any]:
+    """Remove a number: log it out (the gateway unlinks it from the phone) and take it off the
+    team's lists. Its conversations and messages stay; the number can be paired again."""
+    with db.tenant(p.tenant_id, p.user_id, events=True) as conn:
+        before = conn.execute(Q.select_device, {"id": device_id}).fetchone()
+        if before is None:
+            raise NotFound("No such device.")
+        row = conn.execute(Q.mark_removed, {"id": device_id}).fetchone()
+        assert row is not None
+        _event(conn, device_id, {"event": "removed", "deleted": True})
+        audit.record(conn, p.tenant_id, p.user_id, "devices.delete", meta, target_type="device",
+                     target_id=device_id,
+                     before={"status": before["device"]["status"],
+                             "display_name": before["device"]["display_name"],
+                             "jid": before["device"]["jid"]},
+                     after={"status": "logged_out", "removed": True})
+    device: dict[str, Any] = row["device"]
+    return device

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Literal, Protocol
 
 from webapp.messaging.records import MessageRecord, ReceiptRecord, Record, is_group
+from webapp.whatsapp.address_book import AddressEntry
 from webapp.whatsapp.results import DeviceStatusChange
 
 RecordSink = Callable[[Record], None]
@@ -121,6 +122,8 @@ class _RecordingGateway:
         self.on_status = on_status
         self._new_id = new_id
         self._lock = threading.Lock()
+        self.book: list[AddressEntry] = []  # what address_book answers
+        self.pictures: dict[str, bytes] = {}  # profile pictures by contact JID
 
     def _set(self, device: str, change: DeviceStatusChange) -> None:
         self.states[device] = change.status
@@ -140,6 +143,21 @@ class _RecordingGateway:
     def logout(self, device: str) -> None:
         """Mark the device logged out; sends now fail with DeviceUnavailable."""
         self._set(device, DeviceStatusChange("logged_out", event="logged_out"))
+
+    def _connected(self, device: str) -> None:
+        state = self.states.get(device)
+        if state != "connected":
+            raise DeviceUnavailable(f"device {device} is {state or 'not started'}")
+
+    def address_book(self, device: str) -> list[AddressEntry]:
+        """The paired phone's address book (`book`)."""
+        self._connected(device)
+        return list(self.book)
+
+    def profile_picture(self, device: str, jid: str) -> bytes | None:
+        """A contact's profile picture (`pictures`), None when it has none."""
+        self._connected(device)
+        return self.pictures.get(jid)
 
     def _record(self, sent: SentMessage) -> str:
         state = self.states.get(sent.device)

@@ -357,7 +357,7 @@ class Intake:
         device_id, item = entry.device_id, entry.item
         if isinstance(item, HistoryBatch):
             try:
-                result = self._store(device_id, item.records)
+                result = self._store(device_id, item.records, history=True)
             except Exception as exc:
                 self._failed(device_id, entry, exc)
                 return
@@ -376,15 +376,17 @@ class Intake:
                                                                  item, self.holder))
             self._on_status(device_id, item, stored)
 
-    def _store(self, device_id: int, records: list[Record]) -> IngestResult:
+    def _store(self, device_id: int, records: list[Record], *,
+               history: bool = False) -> IngestResult:
         """Ingest (one transaction per `batch_size` records); retried while the database is
-        down; raises anything else, or IntakeClosed when stopped while it is still down."""
+        down; raises anything else, or IntakeClosed when stopped while it is still down.
+        `history`: a history-sync chunk (workflows do not fire on it)."""
         if not records:
             return IngestResult()
         tenant = self._tenant_of(device_id)
         result: IngestResult = self._until_stored(
             lambda: ingest(self.db, tenant, records, device_id=device_id,
-                           batch_size=self.batch_size))
+                           batch_size=self.batch_size, history=history))
         if result.rejected:
             log.warning("device %s: %d records rejected: %s", device_id, len(result.rejected),
                         result.rejected[:3], extra={"device_id": device_id})

@@ -52,6 +52,9 @@ class Device(BaseModel):
     has_pair_code: bool
     created_at: str
     updated_at: str | None
+    removed_at: str | None = Field(
+        description="when an admin removed the number (it is then logged out and no longer "
+                    "listed; its conversations stay); null while it is the team's")
 
 
 class DeviceList(BaseModel):
@@ -74,3 +77,26 @@ class PairingOptions(BaseModel):
 
     default_kind: Literal["neonize", "simulator"]
     kinds: list[Literal["neonize", "simulator"]]
+
+
+class SyncResult(BaseModel):
+    """What a contact sync found: the address book's contacts, how many got a saved name
+    (only those without one: a name the team edited is kept), how many were new."""
+
+    contacts: int
+    named: int
+    added: int
+
+
+class DeviceTask(BaseModel):
+    """A request to the gateway about one device (a contact sync): pending until the gateway
+    process holding the device runs it, then done (with its result) or failed (with why)."""
+
+    id: int
+    device_id: int
+    kind: Literal["sync_contacts"]
+    state: Literal["pending", "running", "done", "failed"]
+    result: SyncResult | None
+    error: str | None
+    created_at: str
+    finished_at: str | None

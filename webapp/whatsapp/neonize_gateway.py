@@ -27,7 +27,7 @@ from typing import Any
 
 from neonize.client import ClientFactory, NewClient
 from neonize.exc import NeonizeError
-from neonize.proto.Neonize_pb2 import JID, MessageInfo, MessageSource
+from neonize.proto.Neonize_pb2 import JID, GetProfilePictureParams, MessageInfo, MessageSource
 from neonize.proto.Neonize_pb2 import Message as MessageEv
 from neonize.proto.waE2E.WAWebProtobufsE2E_pb2 import ContextInfo, ExtendedTextMessage
 from neonize.proto.waE2E.WAWebProtobufsE2E_pb2 import Message as WAMessage
@@ -36,6 +36,7 @@ from neonize.utils.enum import ClientName
 
 from webapp.messaging.records import MessageRecord
 from webapp.whatsapp import media_messages
+from webapp.whatsapp.address_book import AddressEntry, from_neonize
 from webapp.whatsapp.convert import Converted, attach
 from webapp.whatsapp.devices import PairingCode, QuotedMessage
 from webapp.whatsapp.gateway import DeviceUnavailable, GatewayError, OutgoingMedia, SendFailed
@@ -101,8 +102,10 @@ class NeonizeGateway:
     """The WhatsAppGateway over neonize; `device` is the devices row id as text."""
 
     def __init__(self, store: SessionStore, sink: Sink, *, connector: Connector = real_connect,
-                 backoff: Backoff | None = None, quoted: QuotedLookup | None = None) -> None:
+                 backoff: Backoff | None = None, quoted: QuotedLookup | None = None,
+                 fetch_picture: Callable[[str], bytes] | None = None) -> None:
         self.store = store
+        self._fetch_picture = fetch_picture or fetch_url
         self._sink = sink
         self._connector = connector
         self._backoff = backoff or Backoff()
@@ -284,6 +287,29 @@ class NeonizeGateway:
             raise GatewayError("WhatsApp returned no file")
         return bytes(data)
 
+    def address_book(self, device: str) -> list[AddressEntry]:
+        """The paired phone's address book: whatsmeow's contact store, filled by the app-state
+        sync after pairing (neonize's `client.contact.get_all_contacts()`)."""
+        client = self._live(device)
+        try:
+            return from_neonize(client.contact.get_all_contacts())
+        except NeonizeError as exc:
+            raise GatewayError(f"reading the contact store failed: {exc}") from exc
+
+    def profile_picture(self, device: str, jid: str) -> bytes | None:
+        """A contact's profile picture (the preview size), where WhatsApp allows it: neonize's
+        `get_profile_picture` answers a ProfilePictureInfo whose URL is fetched through the
+        outbound policy. None when the contact has none or hides it from us."""
+        client = self._live(device)
+        try:
+            info = client.get_profile_picture(to_jid(jid), GetProfilePictureParams(Preview=True))
+        except NeonizeError as exc:  # not set, or not allowed (privacy): no picture
+            log.info("device %s: no profile picture for %s: %s", device, jid, exc)
+            return None
+        if not info.URL:
+            return None
+        return self._fetch_picture(info.URL)
+
     def logout(self, device: str) -> None:
         """Unlink the device from the phone (whatsmeow forgets the session) and stop it."""
         s = self._sessions.get(device)
@@ -308,6 +334,24 @@ class NeonizeGateway:
         text = (ref.text if ref else None) or ""
         return MessageEv(Info=MessageInfo(ID=wa_id, MessageSource=source),
                          Message=WAMessage(conversation=text))
+
+
+PICTURE_MAX_BYTES = 1024 * 1024
+
+
+def fetch_url(url: str) -> bytes:
+    """A profile picture's bytes from WhatsApp's CDN, through the outbound policy (at most
+    PICTURE_MAX_BYTES)."""
+    from webapp.security.outbound_http import policy_client
+
+    with policy_client(timeout=20.0) as http, http.stream("GET", url) as resp:
+        resp.raise_for_status()
+        data = bytearray()
+        for chunk in resp.iter_bytes():
+            data += chunk
+            if len(data) > PICTURE_MAX_BYTES:
+                raise GatewayError("the profile picture is too large")
+        return bytes(data)
 
 
 def to_jid(value: str) -> JID:

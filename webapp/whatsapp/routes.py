@@ -9,8 +9,16 @@ from flask import Blueprint, Response, current_app
 from webapp.config import Settings
 from webapp.http.api import Call, endpoint
 from webapp.http.context import db
+from webapp.whatsapp import device_requests
 from webapp.whatsapp import devices as service
-from webapp.whatsapp.models import Device, DeviceList, DeviceRequest, PairCode, PairingOptions
+from webapp.whatsapp.models import (
+    Device,
+    DeviceList,
+    DeviceRequest,
+    DeviceTask,
+    PairCode,
+    PairingOptions,
+)
 
 bp = Blueprint("whatsapp", __name__, url_prefix="/api/v1/whatsapp")
 
@@ -64,8 +72,36 @@ def device_pair_code(call: Call[None, None], device_id: int) -> dict[str, Any]:
     return service.pair_code(db(), call.who, device_id)
 
 
+@endpoint(bp, "/devices/<int:device_id>/logout", method="POST", permission="devices.manage",
+          response=Device)
+def logout_device(call: Call[None, None], device_id: int) -> dict[str, Any]:
+    """Log the device out (the gateway unlinks it from the phone); it stays listed and its
+    conversations stay. Idempotent."""
+    return service.request_logout(db(), call.who, call.meta, device_id)
+
+
 @endpoint(bp, "/devices/<int:device_id>", method="DELETE", permission="devices.manage",
           response=Device)
 def delete_device(call: Call[None, None], device_id: int) -> dict[str, Any]:
-    """Log the device out (the gateway unlinks it from the phone)."""
-    return service.request_logout(db(), call.who, call.meta, device_id)
+    """Remove the number: logged out (the gateway unlinks it from the phone) and no longer
+    listed; its conversations and messages stay. A second DELETE is a 404."""
+    return service.remove(db(), call.who, call.meta, device_id)
+
+
+@endpoint(bp, "/devices/<int:device_id>/sync-contacts", method="POST",
+          permission="devices.manage", response=DeviceTask, status=202,
+          errors={409: "The device is not connected to WhatsApp."})
+def sync_contacts(call: Call[None, None], device_id: int) -> dict[str, Any]:
+    """Read the paired phone's address book into contacts: saved names fill contacts that
+    have none (a name the team edited is never overwritten) and numbers nobody wrote from yet
+    become contacts. The gateway holding the device runs it; the outcome comes as a
+    `contacts.synced` event (and from GET /whatsapp/device-requests/{id}). Asking again while
+    one is open answers that one."""
+    return device_requests.request_sync(db(), call.who, call.meta, device_id)
+
+
+@endpoint(bp, "/device-requests/<int:request_id>", permission="conversations.read",
+          response=DeviceTask)
+def get_device_request(call: Call[None, None], request_id: int) -> dict[str, Any]:
+    """A request made of the gateway (a contact sync) and its outcome."""
+    return device_requests.get_request(db(), call.who, request_id)

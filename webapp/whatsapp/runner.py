@@ -17,6 +17,10 @@ served by exactly one process, the holder of its lease. Threads, each with one j
   (`webapp.messaging.snooze.wake_due`; safe with several processes calling it), then tells
   the assignees of action items whose due date passed (`webapp.actions.due.notify_due`, once
   per item and due date, also safe with several processes);
+- requests: every ~1 s runs what the web process asked of the devices running here
+  (`webapp.whatsapp.device_requests`: a contact sync reads the phone's address book), then
+  fetches the due profile pictures of their contacts (`webapp.contacts.pictures`, a few per
+  device every `picture_interval`, refreshed after `picture_max_age`) into the media store;
 - media: every ~1 s downloads the due incoming media of the connected neonize devices it
   holds (`webapp.media.downloads.run_due`, with neonize's download_any), into the store.
 While the database is down the callbacks wait (backpressure on WhatsApp) instead of dropping.
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,12 +39,13 @@ from typing import Any
 import psycopg
 
 from webapp.actions import due
+from webapp.contacts import pictures
 from webapp.db import Database
 from webapp.errors import DependencyDown
 from webapp.media import downloads
 from webapp.media.store import FileStore
 from webapp.messaging import snooze
-from webapp.whatsapp import devices, outbox
+from webapp.whatsapp import device_requests, devices, outbox
 from webapp.whatsapp.clients import Unavailable, default_neonize, start_client
 from webapp.whatsapp.devices import GatewayDevice, QuotedMessage
 from webapp.whatsapp.gateway import WhatsAppGateway
@@ -75,6 +81,12 @@ class RunnerConfig:
     home: Path = field(default_factory=lambda: Path(".messageflow"))
     media_dir: Path | None = None  # default: <home>/media
     media_interval: float = 1.0
+    requests_interval: float = 1.0
+    picture_max_age: float = 24 * 3600.0
+    # Profile pictures are asked of WhatsApp a few at a time, every picture_interval seconds
+    # per device (a freshly paired phone with thousands of chats must not flood WhatsApp).
+    picture_interval: float = 10.0
+    pictures_per_pass: int = 5
     media_max_bytes: int = 16 * 1024 * 1024
     media_attempts: int = 6
     media_backoff: Callable[[int], float] = downloads.default_backoff
@@ -106,6 +118,7 @@ class GatewayRunner:
         self._status: dict[int, str] = {}
         self.given_up: set[int] = set()
         self._unlink: set[int] = set()
+        self._pictures_due: dict[int, float] = {}
         self._lock = threading.RLock()
         self._stopping = threading.Event()
         self._loops = [threading.Thread(target=target, name=f"mf-gateway-{name}", daemon=True)
@@ -113,7 +126,8 @@ class GatewayRunner:
                                             ("fence", self._fence_loop),
                                             ("outbox", self._outbox_loop),
                                             ("snooze", self._snooze_loop),
-                                            ("media", self._media_loop))]
+                                            ("media", self._media_loop),
+                                            ("requests", self._requests_loop))]
 
     def start(self) -> None:
         """Start the worker, poller, fence, outbox and snooze threads."""
@@ -354,4 +368,42 @@ class GatewayRunner:
                                           max_bytes=cfg.media_max_bytes,
                                           max_attempts=cfg.media_attempts,
                                           backoff=cfg.media_backoff))
+        return done
+
+    def _requests_loop(self) -> None:
+        while not self._stopping.wait(self.config.requests_interval):
+            try:
+                self.run_requests()
+            except Exception:
+                log.exception("device requests pass failed")
+
+    def _connected_here(self) -> list[tuple[int, int, Any]]:
+        """(device id, tenant id, gateway) of the devices running and connected here."""
+        with self._lock:
+            here = [(d, self._tenants[d], g) for d, g in self._running.items()
+                    if d in self._held and self._status.get(d) == "connected"]
+        return here if self.leases.valid() else []
+
+    def run_requests(self) -> int:
+        """One pass: the due requests (contact syncs) and profile pictures of every connected
+        device held here; how many were handled."""
+        done = 0
+        for device_id, tenant, gateway in self._connected_here():
+            key = str(device_id)
+
+            def read_book(gateway: Any = gateway, key: str = key) -> list[Any]:
+                return list(gateway.address_book(key))
+
+            done += len(device_requests.run_due(self.db, tenant, device_id, read_book))
+
+            def picture(jid: str, gateway: Any = gateway, key: str = key) -> bytes | None:
+                found = gateway.profile_picture(key, jid)
+                return bytes(found) if found is not None else None
+
+            now = time.monotonic()
+            if now >= self._pictures_due.get(device_id, 0.0):
+                self._pictures_due[device_id] = now + self.config.picture_interval
+                done += pictures.refresh_due(self.db, self.media_store, tenant, device_id,
+                                             picture, max_age=self.config.picture_max_age,
+                                             limit=self.config.pictures_per_pass)
         return done

@@ -1,4 +1,5 @@
-"""Whether a message satisfies a workflow's conditions (pure functions over its context)."""
+"""Whether a run satisfies a workflow's conditions (pure functions over its context: the
+message, conversation, action item or due time it is about)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,11 @@ LEAVES: dict[str, Callable[[dict[str, Any], dict[str, Any]], bool]] = {
     "is_important": lambda c, x: bool(x.get("is_important")) == c["value"],
     "contact_attribute": _attribute,
     "within_business_hours": _business_hours,
+    "item_priority_at_least": lambda c, x: x.get("item_priority") is not None and RANK.get(
+        str(x["item_priority"]), 1) >= RANK[c["value"]],
+    "item_status": lambda c, x: bool(x.get("item_status") == c["value"]),
+    "item_assignee": lambda c, x: bool(x.get("item_assignee_id") == c["user_id"]),
+    "item_is_assigned": lambda c, x: (x.get("item_assignee_id") is not None) == c["value"],
 }
 
 

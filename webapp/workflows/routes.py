@@ -60,6 +60,18 @@ class DryRun(RequestModel):
     last: Int = Field(20, ge=1, le=200)
 
 
+class DefinitionDryRun(RequestModel):
+    """An unsaved workflow (validated like a create) and the messages to try it on: one
+    stored message (`message_id`) or the last `last` inbound messages (default 20)."""
+
+    name: str = Field("Unsaved workflow", min_length=1, max_length=100)
+    trigger: dict[str, Any]
+    conditions: dict[str, Any] = Field(default_factory=dict)
+    actions: list[Any]
+    message_id: Id | None = None
+    last: Int = Field(20, ge=1, le=200)
+
+
 class Workflow(BaseModel):
     """A workflow."""
 
@@ -116,9 +128,10 @@ class ExecutionPage(BaseModel):
 
 
 class DryRunResult(BaseModel):
-    """Per message: whether the workflow would match and what each action would do."""
+    """Per message: whether the workflow would match and what each action would do
+    (`workflow_id` is null for an unsaved definition)."""
 
-    workflow_id: int
+    workflow_id: int | None
     dry_run: bool
     data: list[dict[str, Any]]
 
@@ -186,6 +199,17 @@ def list_executions(call: Call[None, PageQuery], workflow_id: int) -> dict[str, 
           permission="workflows.manage", body=DryRun, response=DryRunResult)
 def test_workflow(call: Call[DryRun, None], workflow_id: int) -> dict[str, Any]:
     """Dry run: which stored messages would match and what each action would do (nothing is
-    written or sent)."""
+    written or sent). An action item trigger runs on the last `last` items instead, a
+    schedule on its next due minutes (`due_at`)."""
     b = call.body
     return engine.dry_run(db(), call.who, workflow_id, b.message_id, b.last)
+
+
+@endpoint(bp, "/workflows/test", method="POST", permission="workflows.manage",
+          body=DefinitionDryRun, response=DryRunResult)
+def test_definition(call: Call[DefinitionDryRun, None]) -> dict[str, Any]:
+    """Dry run of an unsaved workflow (the builder's "try it" before saving): validated like
+    a create (400 naming the path), then run like POST /workflows/:id/test."""
+    b = call.body
+    definition = service.checked_definition(b.model_dump())
+    return engine.dry_run(db(), call.who, None, b.message_id, b.last, definition)

@@ -67,6 +67,13 @@ def _params(d: dict[str, Any]) -> dict[str, Any]:
             "conditions": Jsonb(d["conditions"]), "actions": Jsonb(d["actions"])}
 
 
+def checked_definition(data: dict[str, Any]) -> dict[str, Any]:
+    """An unsaved definition validated like a create (for a dry run before saving)."""
+    checked = vocabulary.validate(data.get("trigger"), data.get("conditions"),
+                                  data.get("actions"))
+    return {"name": data.get("name") or "Unsaved workflow", **checked}
+
+
 def create(db: Database, p: Principal, data: dict[str, Any],
            meta: RequestMeta | None = None) -> dict[str, Any]:
     """A new workflow (validated against the vocabulary)."""

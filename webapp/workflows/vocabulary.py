@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from webapp.errors import ValidationFailed
-from webapp.workflows import safe_regex
+from webapp.workflows import safe_regex, schedule
 
 MAX_CONDITIONS = 50
 MAX_ACTIONS = 20
@@ -23,21 +23,52 @@ Param = dict[str, Any]
 
 
 def _p(kind: str, required: bool, description: str, choices: list[str] | None = None,
-       max_length: int | None = None) -> Param:
+       max_length: int | None = None, maximum: int | None = None) -> Param:
     out: Param = {"type": kind, "required": required, "description": description}
     if choices:
         out["choices"] = choices
     if max_length:
         out["max_length"] = max_length
+    if maximum:
+        out["maximum"] = maximum
     return out
 
 
+ITEM_STATUSES = ["proposed", "todo", "in_progress", "blocked", "done", "rejected"]
+ROLES = ["member", "manager", "admin", "owner"]
+MAX_UNANSWERED_MINUTES = 7 * 24 * 60
+
 TRIGGERS: dict[str, dict[str, Any]] = {
-    "message.received": {"description": "An inbound WhatsApp message was stored (after ingest).",
+    "message.received": {"description": "An inbound WhatsApp message was stored (after ingest; "
+                                        "messages brought by history sync do not count).",
                          "params": {}},
     "message.analyzed": {"description": "The AI analysis of an inbound message was stored.",
                          "params": {}},
+    "action_item.created": {"description": "An action item was created (by a member, an "
+                                           "incoming webhook, or proposed by the analysis). "
+                                           "Items created by workflows do not count.",
+                            "params": {}},
+    "action_item.status_changed": {
+        "description": "An action item moved to another status (optionally only from and/or "
+                       "to a given one).",
+        "params": {"from": _p("string", False, "only when it left this status", ITEM_STATUSES),
+                   "to": _p("string", False, "only when it entered this status",
+                            ITEM_STATUSES)}},
+    "conversation.unanswered": {
+        "description": "An inbound message has had no answer for N minutes (once per "
+                       "unanswered stretch; resolved conversations are left alone).",
+        "params": {"minutes": _p("integer", True, "minutes without an answer",
+                                 maximum=MAX_UNANSWERED_MINUTES),
+                   "business_hours_only": _p("boolean", False, "count only minutes within "
+                                                             "the team's business hours")}},
+    "schedule": {"description": "On a schedule: a 5-field cron expression (minute hour "
+                                "day-of-month month day-of-week) in the team's time zone.",
+                 "params": {"cron": _p("string", True, "e.g. 0 9 * * mon-fri",
+                                       max_length=100)}},
 }
+MESSAGE_TRIGGERS = ["message.received", "message.analyzed", "conversation.unanswered"]
+ITEM_TRIGGERS = ["action_item.created", "action_item.status_changed"]
+CONTEXT_TRIGGERS = MESSAGE_TRIGGERS + ITEM_TRIGGERS  # a message and/or conversation to read
 
 CONDITIONS: dict[str, dict[str, Any]] = {
     "text_contains": {"description": "The message text contains a phrase (ignoring case).",
@@ -72,7 +103,26 @@ CONDITIONS: dict[str, dict[str, Any]] = {
                           "params": {"key": _p("string", True, "attribute name", max_length=100),
                                      "value": _p("string", True, "expected value",
                                                  max_length=200)}},
+    "item_priority_at_least": {"description": "The action item's priority is at least this.",
+                               "params": {"value": _p("string", True, "priority", PRIORITIES)},
+                               "triggers": ITEM_TRIGGERS},
+    "item_status": {"description": "The action item's status (now).",
+                    "params": {"value": _p("string", True, "status", ITEM_STATUSES)},
+                    "triggers": ITEM_TRIGGERS},
+    "item_assignee": {"description": "The action item is assigned to this member.",
+                      "params": {"user_id": _p("integer", True, "member id")},
+                      "triggers": ITEM_TRIGGERS},
+    "item_is_assigned": {"description": "The action item has an assignee (or not, with false).",
+                         "params": {"value": _p("boolean", True, "true: assigned")},
+                         "triggers": ITEM_TRIGGERS},
 }
+# Which triggers each condition reads something for (the builder offers only those; using
+# another is a 400): message facts need a message or conversation (an action item's are
+# those of its source message or conversation); business hours work for every trigger (a
+# schedule's due time, an action item's event time).
+for _name, _spec in CONDITIONS.items():
+    _spec.setdefault("triggers", list(TRIGGERS) if _name == "within_business_hours"
+                     else CONTEXT_TRIGGERS)
 
 ACTIONS: dict[str, dict[str, Any]] = {
     "create_action_item": {
@@ -82,8 +132,12 @@ ACTIONS: dict[str, dict[str, Any]] = {
                                max_length=200),
                    "priority": _p("string", False, "priority", PRIORITIES),
                    "assignee_id": _p("integer", False, "member to assign")}},
-    "assign_conversation": {"description": "Assign the conversation to a member.",
-                            "params": {"user_id": _p("integer", True, "member id")}},
+    "assign_conversation": {
+        "description": "Assign the conversation to a member (user_id), or round-robin over "
+                       "the members with a role (role): the online ones, else all of them.",
+        "params": {"user_id": _p("integer", False, "member id (or give role)"),
+                   "role": _p("string", False, "round-robin over members with this role "
+                                               "(or give user_id)", ROLES)}},
     "add_label": {"description": "Put a label on the conversation.",
                   "params": {"label_id": _p("integer", True, "label id")}},
     "set_priority": {"description": "Set the conversation's priority.",
@@ -93,7 +147,7 @@ ACTIONS: dict[str, dict[str, Any]] = {
     "notify": {"description": "Notify members (by id) and/or every member of a role and up.",
                "params": {"user_ids": _p("integer[]", False, "member ids"),
                           "role": _p("string", False, "role and up",
-                                     ["member", "manager", "admin", "owner"]),
+                                     ROLES),
                           "title": _p("string", True, "notification title (template)",
                                       max_length=200)}},
     "reply": {"description": "Reply on WhatsApp from a canned response or a text template "
@@ -112,6 +166,10 @@ ACTIONS: dict[str, dict[str, Any]] = {
     "call_webhook": {"description": "POST the message to a webhook integration (signed).",
                      "params": {"integration_id": _p("integer", True, "webhook integration id")}},
 }
+CONVERSATION_ACTIONS = ("assign_conversation", "add_label", "set_priority", "set_status", "reply")
+for _name, _spec in ACTIONS.items():
+    _spec.setdefault("triggers", CONTEXT_TRIGGERS if _name in CONVERSATION_ACTIONS
+                     else list(TRIGGERS))
 
 
 def vocabulary() -> dict[str, Any]:
@@ -128,6 +186,12 @@ def vocabulary() -> dict[str, Any]:
 class _Check:
     def __init__(self) -> None:
         self.fields: dict[str, str] = {}
+        self.trigger: str | None = None  # the (valid) trigger type, when known
+
+    def fits(self, path: str, kind: str, spec: dict[str, Any]) -> None:
+        """Refuse a condition or action the trigger gives nothing to work on."""
+        if self.trigger is not None and self.trigger not in spec["triggers"]:
+            self.bad(f"{path}.type", f"{kind} does not apply to trigger {self.trigger}")
 
     def bad(self, path: str, problem: str) -> None:
         self.fields.setdefault(path, problem)
@@ -151,20 +215,27 @@ class _Check:
         return out
 
 
+def _string_problem(p: Param, value: Any) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return "must be a non-empty string"
+    if "\x00" in value:
+        return "cannot contain NUL"
+    if p.get("max_length") and len(value) > p["max_length"]:
+        return f"at most {p['max_length']} characters"
+    if p.get("choices") and value not in p["choices"]:
+        return "one of: " + ", ".join(p["choices"])
+    return None
+
+
 def _type_problem(p: Param, value: Any) -> str | None:
     kind = p["type"]
     if kind == "string":
-        if not isinstance(value, str) or not value.strip():
-            return "must be a non-empty string"
-        if "\x00" in value:
-            return "cannot contain NUL"
-        if p.get("max_length") and len(value) > p["max_length"]:
-            return f"at most {p['max_length']} characters"
-        if p.get("choices") and value not in p["choices"]:
-            return "one of: " + ", ".join(p["choices"])
-    elif kind == "integer":
+        return _string_problem(p, value)
+    if kind == "integer":
         if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
             return "must be a positive integer"
+        if p.get("maximum") and value > p["maximum"]:
+            return f"at most {p['maximum']}"
     elif kind == "boolean":
         if not isinstance(value, bool):
             return "must be true or false"
@@ -199,6 +270,7 @@ def _condition(c: _Check, path: str, item: Any, depth: int) -> dict[str, Any] | 
         c.bad(f"{path}.type", f"unknown condition {name!r}" if name is not None else "required")
         return None
     out = c.params(path, CONDITIONS[name], item)
+    c.fits(path, name, CONDITIONS[name])
     if name == "text_matches" and isinstance(out.get("pattern"), str):
         problem = safe_regex.problem(out["pattern"])
         if problem:
@@ -239,6 +311,9 @@ def _actions(c: _Check, actions: Any) -> list[dict[str, Any]]:
             c.bad(f"{path}.type", f"unknown action {name!r}" if name is not None else "required")
             continue
         act = c.params(path, ACTIONS[name], item)
+        c.fits(path, name, ACTIONS[name])
+        if name == "assign_conversation" and ("user_id" in act) == ("role" in act):
+            c.bad(path, "give user_id or role")
         if name == "reply" and ("canned_response_id" in act) == ("text" in act):
             c.bad(path, "give canned_response_id or text")
         if name == "notify" and not act.get("user_ids") and "role" not in act:
@@ -263,6 +338,11 @@ def validate(trigger: Any, conditions: Any, actions: Any) -> dict[str, Any]:
         c.bad("trigger.type", f"unknown trigger {trigger.get('type')!r}")
     else:
         out_trigger = c.params("trigger", TRIGGERS[trigger["type"]], trigger)
+        c.trigger = str(trigger["type"])
+        if c.trigger == "schedule" and isinstance(out_trigger.get("cron"), str):
+            problem = schedule.problem(out_trigger["cron"])
+            if problem:
+                c.bad("trigger.cron", problem)
     out_conditions: dict[str, Any] = {}
     if conditions not in (None, {}):
         if isinstance(conditions, dict):

@@ -100,7 +100,7 @@ def test_every_module_import_resolves() -> None:
 
 SETTINGS_PATHS = ["/app/settings/whatsapp", "/app/settings/team", "/app/settings/llm",
                   "/app/settings/labels", "/app/settings/audit", "/app/settings/tenant",
-                  "/app/profile"]
+                  "/app/profile", "/app/settings/workflows/new", "/app/settings/workflows/7"]
 
 
 @pytest.mark.parametrize("path", SETTINGS_PATHS)

@@ -40,7 +40,7 @@ def _wait_healthy(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def port(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+def web(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
     """The web child of `messageflow serve` (one worker) over the module's database."""
     home = tmp_path_factory.mktemp("gunicorn")
     settings = make_settings(database_url, home)
@@ -55,7 +55,7 @@ def port(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         proc = subprocess.Popen(child.argv, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         _wait_healthy(number, proc, log)
-        yield number
+        yield number, log
     finally:
         proc.terminate()
         try:
@@ -63,6 +63,12 @@ def port(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
+
+
+@pytest.fixture(scope="module")
+def port(web: tuple[int, Path]) -> int:
+    """The port of the web child."""
+    return web[0]
 
 
 def _exchange(port: int, data: bytes) -> tuple[int, dict[str, str], Any]:
@@ -137,3 +143,18 @@ def test_the_app_guards_answer_through_gunicorn(port: int) -> None:
                                 b"Connection: close\r\nContent-Type: application/json\r\n"
                                 b"Content-Length: " + str(len(deep)).encode() + b"\r\n\r\n" + deep)
     assert status == 400 and _error(body)["code"] == "too_deep"
+
+
+def test_a_token_in_a_refused_request_line_never_reaches_the_log(web: tuple[int, Path]) -> None:
+    port, log = web
+    secret = "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXRva2Vu.c2lnbmF0dXJl"
+    # A request line without its HTTP version: gunicorn quotes the whole line in its warning.
+    line = f"GET /api/v1/ws?since=1&token={secret}\r\nHost: localhost\r\n\r\n".encode()
+    status, _, body = _exchange(port, line)
+    assert status == 400 and _error(body)["code"] == "bad_request"
+    deadline = time.monotonic() + 5
+    while "token=[redacted]" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    text = log.read_text()
+    assert "token=[redacted]" in text  # gunicorn logged the refused line, masked
+    assert secret not in text and "c2VjcmV0LXRva2Vu" not in text

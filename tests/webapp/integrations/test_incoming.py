@@ -131,7 +131,9 @@ def test_vocabulary(client: FlaskClient, admin: Member, db: Database) -> None:
             ({"type": "notification", "title": "Hi"}, 400, "body"),
             ({"type": "notification", "title": "Hi", "role": "admin", "link": "//evil.com"},
              400, "link"),
-            ({"type": "private_note", "conversation_id": 1, "text": "x"}, 422, "type")):
+            ({"type": "private_note", "conversation_id": 1, "text": "x"}, 400, "body"),
+            ({"type": "private_note", "conversation_id": 999999999, "body": "x"}, 404,
+             "conversation_id")):
         body = json.dumps(payload).encode()
         r = client.post(url, data=body, headers=signed(secret, body))
         assert r.status_code == status, (payload, r.get_json())
@@ -155,3 +157,44 @@ def test_notification_for_a_role(client: FlaskClient, admin: Member, db: Databas
     for who, expected in ((manager, ["Deploy finished"]), (member, [])):
         inbox = client.get("/api/v1/notifications", headers=who.headers).get_json()["data"]
         assert [n["title"] for n in inbox] == expected
+
+
+def test_private_note_on_a_conversation(client: FlaskClient, admin: Member,
+                                        db: Database) -> None:
+    from tests import factories as make
+    from tests.factories import add_member, msg
+    manager = add_member(client, admin, "manager")
+    [mid] = make.messages(db, admin.tenant_id, [msg("N1", "where is my parcel?", 1)],
+                          device_id=make.device(db, admin.tenant_id))
+    conversation = make.conversation_of(db, admin.tenant_id, mid)
+    h = hook(client, admin)
+    body = json.dumps({"type": "private_note", "conversation_id": conversation,
+                       "body": "Carrier says: out for delivery. @Manager Person please check"
+                       }).encode()
+    headers = signed(h["signing_secret"], body)
+    r = client.post(h["incoming_url"], data=body, headers=headers)
+    assert r.status_code == 201, r.get_json()
+    out = r.get_json()
+    assert (out["kind"], out["status"], out["count"]) == ("private_note", "created", 1)
+    notes = client.get(f"/api/v1/conversations/{conversation}/notes",
+                       headers=admin.headers).get_json()["data"]
+    assert [(n["id"], n["author_id"], n["body"][:27]) for n in notes] == [
+        (out["id"], None, "Carrier says: out for deliv")]
+    inbox = client.get("/api/v1/notifications", headers=manager.headers).get_json()["data"]
+    assert [n["kind"] for n in inbox] == ["mention"]
+    with db.tenant(admin.tenant_id) as conn:
+        audited = conn.execute("select details from audit_logs where action ="
+                               " 'integrations.incoming' and outcome = 'allowed'").fetchall()
+        events = conn.execute("select data from events where type = 'note.created'").fetchall()
+    assert [a["details"]["kind"] for a in audited] == ["private_note"]
+    assert audited[0]["details"]["id"] == out["id"]
+    assert [e["data"]["id"] for e in events] == [out["id"]]
+    r = client.post(h["incoming_url"], data=body, headers=headers)  # the same id again
+    assert r.status_code == 401
+    other = register_owner(client, "Other notes")
+    theirs = hook(client, other)
+    r = client.post(theirs["incoming_url"], data=body, headers=signed(theirs["signing_secret"],
+                                                                       body))
+    assert r.status_code == 404  # another tenant's conversation
+    assert len(client.get(f"/api/v1/conversations/{conversation}/notes",
+                          headers=admin.headers).get_json()["data"]) == 1

@@ -21,7 +21,7 @@ from webapp.db import Database
 from webapp.media import samples, service
 from webapp.messaging.service import ingest
 
-LIMIT = 40_000  # bytes: the voice note (32 kB) fits, 41 kB does not
+LIMIT = 40_000  # bytes: the voice note (14 kB Ogg/Opus, 32 kB WAV) fits, 41 kB does not
 KEYS = {"direct_path": "/v/t62.7118-24/abc", "media_key": "a2V5"}
 
 
@@ -98,7 +98,7 @@ def test_audio_answers_range_requests_with_206(client: FlaskClient, desk: Desk) 
     r = client.get(_url(desk, "VOICE"), headers={**desk.member.headers, "Range": "bytes=0-99"})
     assert r.status_code == 206 and r.data == data[:100]
     assert r.headers["Content-Range"] == f"bytes 0-99/{len(data)}"
-    assert r.headers["Content-Type"] == "audio/wav"
+    assert r.headers["Content-Type"] == samples.VOICE_NOTE.mime  # audio/ogg; codecs=opus
     assert r.headers["Content-Disposition"].startswith("inline;")
     r = client.get(_url(desk, "VOICE"), headers={**desk.member.headers, "Range": "bytes=-10"})
     assert r.status_code == 206 and r.data == data[-10:]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from webapp.media import samples
+from webapp.media import opus, samples
 from webapp.media.kinds import is_inline, sniff
 from webapp.media.store import FileStore, MediaMissing, sha256_of
 from webapp.media.uploads import clean_filename
@@ -35,7 +35,8 @@ def test_file_store_is_content_addressed_and_idempotent(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("data", "declared", "mime"), [
     (samples.PHOTOS[0].data, None, "image/png"),
     (b"\xff\xd8\xff\xe0" + b"\x00" * 20, None, "image/jpeg"),
-    (samples.VOICE_NOTE.data, "audio/ogg", "audio/wav"),
+    (samples.wav(), "audio/ogg", "audio/wav"),
+    (samples.VOICE_NOTE.data, None, samples.VOICE_NOTE.mime.split(";")[0]),
     (b"OggS\x00\x02" + b"\x00" * 30, None, "audio/ogg"),
     (b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 8, None, "video/mp4"),
     (samples.INVOICE.data, "image/png", "application/pdf"),
@@ -70,7 +71,7 @@ def test_samples_are_real_files() -> None:
     assert (width, height) == (160, 120) and len(raw) == height * (1 + 3 * width)
     assert len({s.sha256 for s in samples.PHOTOS}) == 3
 
-    wav = samples.VOICE_NOTE.data
+    wav = samples.wav()
     assert wav[:4] == b"RIFF" and wav[8:16] == b"WAVEfmt "
     assert struct.unpack("<I", wav[4:8])[0] == len(wav) - 8
     channels, rate = struct.unpack("<HI", wav[22:28])
@@ -89,3 +90,42 @@ def test_ensure_samples_puts_them_in_the_store(tmp_path: Path) -> None:
     assert samples.ensure_samples(store) == len(samples.ALL)
     assert all(store.exists(s.sha256) for s in samples.ALL)
     assert samples.INVOICE.media("here")["sha256"] == samples.INVOICE.sha256
+
+
+def _ogg_pages(data: bytes) -> list[tuple[int, int, list[bytes]]]:
+    """(flags, granule, packets) of each Ogg page, every checksum verified."""
+    pages, at = [], 0
+    while at < len(data):
+        assert data[at:at + 4] == b"OggS"
+        flags, granule, _serial, _seq, crc, count = struct.unpack("<BqIIIB", data[at + 5:at + 27])
+        lacing = data[at + 27:at + 27 + count]
+        end = at + 27 + count + sum(lacing)
+        page = bytearray(data[at:end])
+        struct.pack_into("<I", page, 22, 0)
+        assert opus.ogg_crc(bytes(page)) == crc
+        packets, body, current = [], at + 27 + count, b""
+        for lace in lacing:
+            current += data[body:body + lace]
+            body += lace
+            if lace < 255:
+                packets.append(current)
+                current = b""
+        pages.append((flags, granule, packets))
+        at = end
+    return pages
+
+
+@pytest.mark.skipif(not opus.available(), reason="libopus is not installed: WAV voice notes")
+def test_the_voice_note_is_ogg_opus_like_whatsapps() -> None:
+    note = samples.VOICE_NOTE
+    assert note.mime == "audio/ogg; codecs=opus" and note.voice and note.seconds == 2
+    pages = _ogg_pages(note.data)
+    head, tags = pages[0][2][0], pages[1][2][0]
+    assert pages[0][0] == 0x02 and head[:8] == b"OpusHead"
+    version, channels, pre_skip, rate = struct.unpack("<BBHI", head[8:16])
+    assert (version, channels, rate) == (1, 1, 48_000)
+    assert tags[:8] == b"OpusTags"
+    audio = [p for page in pages[2:] for p in page[2]]
+    assert len(audio) == 100 and all(p and len(p) < 400 for p in audio)  # 20 ms frames
+    assert pages[-1][0] == 0x04 and (pages[-1][1] - pre_skip) / 48_000 == 2.0
+    assert len(note.data) < 20_000

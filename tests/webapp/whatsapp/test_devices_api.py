@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 
 from tests.factories import Member, add_member, register_owner
 from webapp.db import Database
+from webapp.messaging.ingest import ingest
 from webapp.whatsapp import devices
 from webapp.whatsapp.devices import PairingCode
 from webapp.whatsapp.results import DeviceStatusChange
@@ -82,7 +83,7 @@ def test_another_tenants_device_is_404_everywhere(client: FlaskClient) -> None:
     device_id = create(client, a).get_json()["id"]
     base = f"/api/v1/whatsapp/devices/{device_id}"
     for method, path in (("get", base), ("get", f"{base}/qr"), ("get", f"{base}/pair-code"),
-                         ("delete", base)):
+                         ("delete", base), ("post", f"{base}/logout")):
         r = getattr(client, method)(path, headers=b.headers)
         assert r.status_code == 404 and r.get_json()["error"]["code"] == "not_found", path
     assert client.get("/api/v1/whatsapp/devices", headers=b.headers).get_json()["data"] == []
@@ -124,12 +125,13 @@ def test_pairing_by_phone_code(client: FlaskClient, db: Database) -> None:
     assert (shown["status"], shown["has_pair_code"]) == ("pairing", True)
 
 
-def test_delete_marks_logged_out_for_the_gateway(client: FlaskClient, db: Database) -> None:
+def test_logout_marks_logged_out_for_the_gateway(client: FlaskClient, db: Database) -> None:
     owner = register_owner(client)
     device_id = create(client, owner).get_json()["id"]
     devices.apply_status(db, owner.tenant_id, device_id, pairing_qr(QR))
     assert device_id in {d.id for d in devices.gateway_devices(db)}
-    r = client.delete(f"/api/v1/whatsapp/devices/{device_id}", headers=owner.headers)
+    url = f"/api/v1/whatsapp/devices/{device_id}/logout"
+    r = client.post(url, headers=owner.headers)
     assert r.status_code == 200
     assert (r.get_json()["status"], r.get_json()["has_qr"]) == ("logged_out", False)
     assert device_id not in {d.id for d in devices.gateway_devices(db)}
@@ -137,8 +139,53 @@ def test_delete_marks_logged_out_for_the_gateway(client: FlaskClient, db: Databa
     assert device_events(db, owner.tenant_id, device_id)[-1]["event"] == "logout_requested"
     late = DeviceStatusChange("connected", None, None, "connected")  # a racing gateway report
     assert devices.apply_status(db, owner.tenant_id, device_id, late) is None
-    assert client.delete(f"/api/v1/whatsapp/devices/{device_id}",
-                         headers=owner.headers).status_code == 200  # idempotent
+    assert client.post(url, headers=owner.headers).status_code == 200  # idempotent
+    listed = client.get("/api/v1/whatsapp/devices", headers=owner.headers).get_json()["data"]
+    assert [(d["id"], d["status"]) for d in listed] == [(device_id, "logged_out")]  # still listed
+
+
+def test_remove_logs_out_unlists_and_keeps_the_conversations(
+    client: FlaskClient, db: Database,
+) -> None:
+    owner = register_owner(client)
+    jid = "5511999990009:3@s.whatsapp.net"
+    device_id = create(client, owner).get_json()["id"]
+    devices.apply_status(db, owner.tenant_id, device_id,
+                         DeviceStatusChange("connected", jid, None, "connected"))
+    stored = ingest(db, owner.tenant_id, [{
+        "kind": "message", "id": "RM-1", "chat": "5511999990001@s.whatsapp.net",
+        "sender": "5511999990001@s.whatsapp.net", "sender_name": "Ana", "from_me": False,
+        "timestamp": "2026-12-01T10:00:00+00:00", "text": "still here after removal"}],
+        device_id=device_id)
+    assert not stored.rejected
+
+    url = f"/api/v1/whatsapp/devices/{device_id}"
+    r = client.delete(url, headers=owner.headers)
+    assert r.status_code == 200, r.get_json()
+    removed = r.get_json()
+    assert removed["status"] == "logged_out" and removed["removed_at"] is not None
+    # The gateway unlinks it (a logged-out row) and no list shows it any more.
+    assert device_id not in {d.id for d in devices.gateway_devices(db)}
+    assert client.get("/api/v1/whatsapp/devices", headers=owner.headers).get_json()["data"] == []
+    assert client.get(url, headers=owner.headers).status_code == 404
+    assert client.delete(url, headers=owner.headers).status_code == 404
+    assert client.post(f"{url}/logout", headers=owner.headers).status_code == 404
+    home = client.get("/api/v1/dashboard", headers=owner.headers).get_json()
+    assert home["devices"] == []
+    # Live: the screen drops it.
+    last = device_events(db, owner.tenant_id, device_id)[-1]
+    assert (last["event"], last["deleted"]) == ("removed", True)
+    # Audited with what it was.
+    entry = audit(client, owner)[0]
+    assert (entry["action"], entry["before"]["jid"], entry["after"]["removed"]) == (
+        "devices.delete", jid, True)
+    # Its conversation and message stay.
+    convs = client.get("/api/v1/conversations", headers=owner.headers).get_json()["data"]
+    assert len(convs) == 1 and convs[0]["device_id"] == device_id
+    # The same number can be paired again as a new device.
+    again = create(client, owner).get_json()["id"]
+    connected = DeviceStatusChange("connected", jid, None, "connected")
+    assert devices.apply_status(db, owner.tenant_id, again, connected) == "connected"
 
 
 @pytest.mark.parametrize(("body", "field"), [

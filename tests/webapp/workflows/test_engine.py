@@ -267,3 +267,44 @@ def test_within_business_hours_in_the_tenant_time_zone(
     runs = executions(client, admin, wid)
     assert sorted((texts[r["message_id"]], r["matched"]) for r in runs) == [
         ("evening", True), ("morning", False)]
+
+
+def test_dry_run_of_an_unsaved_definition(
+        client: FlaskClient, db: Database, desk: tuple[Member, Member, int]) -> None:
+    owner, admin, device = desk
+    ingest(db, owner.tenant_id, [msg("U1", "urgent: roof leak", 1),
+                                 msg("U2", "thanks!", 2)], device_id=device)
+    definition = {"trigger": {"type": "message.received"},
+                  "conditions": {"all": [{"type": "text_contains", "value": "urgent"}]},
+                  "actions": [{"type": "create_action_item", "title": "Fix: {{message.text}}"}]}
+    count_q = ("select (select count(*) from workflows) w, (select count(*) from action_items) a,"
+               " (select count(*) from workflow_executions) x, (select count(*) from audit_logs) l")
+    before = rows(db, owner.tenant_id, count_q)
+    r = client.post("/api/v1/workflows/test", headers=admin.headers,
+                    json={**definition, "last": 5})
+    assert r.status_code == 200, r.get_json()
+    body = r.get_json()
+    assert body["workflow_id"] is None and body["dry_run"] is True
+    assert [(d["text"], d["matched"]) for d in body["data"]] == [("thanks!", False),
+                                                                 ("urgent: roof leak", True)]
+    assert "Fix: urgent: roof leak" in body["data"][1]["actions"][0]["would"]
+    one = rows(db, owner.tenant_id, "select id from messages where wa_message_id = 'U1'")[0]
+    r = client.post("/api/v1/workflows/test", headers=admin.headers,
+                    json={**definition, "message_id": one["id"]})
+    assert [d["matched"] for d in r.get_json()["data"]] == [True]
+    assert rows(db, owner.tenant_id, count_q) == before  # nothing saved, nothing done
+
+    # Validated like a create: the 400 names the path of what is outside the vocabulary.
+    r = client.post("/api/v1/workflows/test", headers=admin.headers, json={
+        **definition, "actions": [{"type": "create_action_item"}, {"type": "explode"}]})
+    assert r.status_code == 400
+    assert set(r.get_json()["error"]["details"]["fields"]) == {"actions[0].title",
+                                                                "actions[1].type"}
+    # Managers read workflows but do not run them; another team's message is not found.
+    manager = add_member(client, owner, "manager")
+    assert client.post("/api/v1/workflows/test", headers=manager.headers,
+                       json=definition).status_code == 403
+    other = register_owner(client, "Other desk")
+    r = client.post("/api/v1/workflows/test", headers=other.headers,
+                    json={**definition, "message_id": one["id"]})
+    assert r.status_code == 404

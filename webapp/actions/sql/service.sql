@@ -51,9 +51,11 @@ where id = %(id)s
 delete from action_items where id = %(id)s
 
 -- name: insert_event
--- Realtime: action_item.created / action_item.updated (the frame reads the row).
+-- Realtime: action_item.created / action_item.updated (the frame reads the row). `extra`:
+-- a status change's status_from/status_to, `automation` for a workflow's item (read by the
+-- workflow engine).
 insert into events (tenant_id, type, data)
-values (mf_current_tenant(), %(type)s, jsonb_build_object('id', %(id)s::bigint))
+values (mf_current_tenant(), %(type)s, jsonb_build_object('id', %(id)s::bigint) || %(extra)s)
 
 -- name: insert_deleted_event
 -- Realtime: action_item.deleted carries what the client needs to drop it.

@@ -151,4 +151,5 @@ from llm_rate_counters r
 -- The team's WhatsApp numbers and their state.
 select d.id, d.display_name, d.kind, d.status, mf_ts(d.last_seen) as last_seen, d.last_error
 from devices d
+where d.removed_at is null
 order by d.id

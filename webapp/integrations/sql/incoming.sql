@@ -27,3 +27,7 @@ returning id
 -- name: insert_action_item_event
 insert into events (tenant_id, type, data)
 values (mf_current_tenant(), 'action_item.created', jsonb_build_object('id', %(id)s::bigint))
+
+-- name: current_tenant
+-- The transaction's tenant.
+select mf_current_tenant() as t

@@ -31,14 +31,16 @@ where c.id = u.id and c.is_group
 
 -- name: insert_messages
 -- New messages (ones already stored for the device are skipped), each with its
--- message.created event (ids only; frames are built by mf_event_frame).
+-- message.created event (ids only; frames are built by mf_event_frame; `history` marks a
+-- message brought by history sync, which workflows leave alone).
 with inserted as (
 insert into messages (tenant_id, device_id, conversation_id, wa_message_id, sender_jid,
                       sender_contact_id, sender_name, from_me, sent_at, original_text, text,
-                      media, quoted_wa_id, forwarded, status)
+                      media, quoted_wa_id, forwarded, status, history)
 select mf_current_tenant(), %(device_id)s, u.conversation_id, u.wa_id, u.sender_jid,
        u.sender_contact_id, u.sender_name, u.from_me, u.sent_at, u.body, u.body, u.media,
-       u.quoted, u.forwarded, case when u.from_me then 'sent' else 'received' end
+       u.quoted, u.forwarded, case when u.from_me then 'sent' else 'received' end,
+       %(history)s::boolean
 from unnest(%(conversation_ids)b::bigint[], %(wa_ids)b::text[], %(senders)b::text[],
             %(sender_contacts)b::bigint[], %(sender_names)b::text[], %(from_me)b::boolean[],
             %(sent_at)b::timestamptz[], %(bodies)b::text[], %(medias)b::jsonb[],
@@ -51,6 +53,8 @@ returning id, wa_message_id, conversation_id, from_me, sent_at
     insert into events (tenant_id, type, data)
     select mf_current_tenant(), 'message.created',
            jsonb_build_object('id', i.id, 'conversation_id', i.conversation_id)
+           || case when %(history)s::boolean then '{"history": true}'::jsonb
+                   else '{}'::jsonb end
     from inserted i order by i.id
 )
 select * from inserted order by id
@@ -105,8 +109,8 @@ update contacts set last_seen_at = greatest(last_seen_at, %(at)s)
 where phone_jid = %(jid)s or lid_jid = %(jid)s
 
 -- name: select_default_device
--- The tenant's first device.
-select id from devices order by id limit 1
+-- The tenant's first device that was not removed.
+select id from devices where removed_at is null order by id limit 1
 
 -- name: select_tenant_device
 -- The device, if it is this tenant's (RLS hides every other tenant's devices).

@@ -5,12 +5,12 @@ values (mf_current_tenant(), %(kind)s, %(display_name)s, %(pair_phone)s, 'pendin
 returning id, mf_device_json(devices) as device
 
 -- name: list_devices
--- The current tenant's devices, oldest first.
-select mf_device_json(d) as device from devices d order by d.id
+-- The current tenant's devices, oldest first (removed ones are not the team's any more).
+select mf_device_json(d) as device from devices d where d.removed_at is null order by d.id
 
 -- name: select_device
--- One device of the current tenant, serialized.
-select mf_device_json(d) as device from devices d where d.id = %(id)s
+-- One device of the current tenant, serialized (not a removed one).
+select mf_device_json(d) as device from devices d where d.id = %(id)s and d.removed_at is null
 
 -- name: select_qr
 -- The pairing QR payload of a device still pairing.
@@ -21,6 +21,14 @@ where id = %(id)s and qr_payload is not null and status in ('pending', 'pairing'
 -- The phone-number pairing code of a device still pairing.
 select pair_code, pair_phone from devices
 where id = %(id)s and pair_code is not null and status in ('pending', 'pairing')
+
+-- name: mark_removed
+-- An admin removed the number: logged out (the gateway unlinks it) and out of the lists.
+update devices
+set status = 'logged_out', qr_payload = null, pair_code = null, removed_at = now(),
+    updated_at = now()
+where id = %(id)s and removed_at is null
+returning mf_device_json(devices) as device
 
 -- name: mark_logged_out
 -- An admin removed the device: the gateway logs it out when it next looks.

@@ -36,7 +36,8 @@ set name = %(name)s, trigger = %(trigger)s, conditions = %(conditions)s,
     actions = %(actions)s, enabled = %(enabled)s, updated_at = now(),
     since_event_id = case when %(enabled)s and not enabled
         then coalesce((select max(id) from events where tenant_id = mf_current_tenant()), 0)
-        else since_event_id end
+        else since_event_id end,
+    since_at = case when %(enabled)s and not enabled then now() else since_at end
 where id = %(id)s
 
 -- name: delete_workflow

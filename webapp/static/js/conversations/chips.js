@@ -12,12 +12,19 @@ export function conversationName(conv) {
   return /^\d+$/.test(user) ? `+${user}` : "Unknown";
 }
 
-/** Round avatar with initials (a group icon for groups). */
+/** Round avatar: the contact's profile picture, else initials (a group icon for groups). */
 export function avatar(conv, cls = "") {
   const el = h("span", { class: `avatar avatar-c${colorSlot(conv.id)} ${cls}`.trim(),
     "aria-hidden": "true" });
   if (conv.is_group) el.append(icon("users"));
   else el.textContent = initials(conversationName(conv));
+  if (!conv.is_group && conv.has_picture && conv.contact_id) {
+    // The contact's WhatsApp picture over the initials (which stay if it cannot load).
+    el.classList.add("avatar-has-photo");
+    el.append(h("img", { src: `/api/v1/contacts/${conv.contact_id}/avatar`, alt: "",
+      loading: "lazy", decoding: "async",
+      on: { error: (ev) => { el.classList.remove("avatar-has-photo"); ev.target.remove(); } } }));
+  }
   return el;
 }
 

@@ -36,9 +36,22 @@ function pending(media) {
     media.size ? h("span", { class: "media-size" }, bytes(media.size)) : null);
 }
 
-function unavailable(media) {
+let retryHandler = null; // set for members and up: (msg, button) => Promise
+
+/** Offer "Retry" on media the gateway gave up on (members and up; viewers see no button). */
+export function setMediaRetry(handler) {
+  retryHandler = handler;
+}
+
+function unavailable(msg, media) {
+  const retry = retryHandler ? h("button", {
+    class: "btn btn-sm media-retry", type: "button", title: "Ask the gateway to download it again",
+    "aria-label": "Retry the download",
+    on: { click: (ev) => retryHandler(msg, ev.currentTarget) },
+  }, "Retry") : null;
   return h("div", { class: "msg-media media-state media-unavailable" },
-    icon("alert"), h("span", {}, `Media unavailable: ${media.reason || "not downloaded"}`));
+    icon("alert"), h("span", {}, `Media unavailable: ${media.reason || "not downloaded"}`),
+    retry);
 }
 
 function image(msg, media, cls) {
@@ -80,7 +93,7 @@ export function mediaBlock(msg) {
   const media = msg.media;
   if (!media) return null;
   if (media.state === "downloading") return pending(media);
-  if (media.state === "unavailable") return unavailable(media);
+  if (media.state === "unavailable") return unavailable(msg, media);
   if (media.state !== "ready") return summary(media);  // from before files were kept
   if (media.type === "image") return image(msg, media, "media-thumb");
   if (media.type === "sticker") return image(msg, media, "media-sticker");

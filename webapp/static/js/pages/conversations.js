@@ -11,6 +11,7 @@ import { createComposer } from "../conversations/composer.js";
 import { createAiPanel } from "../conversations/aipanel.js";
 import { createContactPanel } from "../conversations/contactpanel.js";
 import { openLabelMenu, teamLabels } from "../conversations/labelmenu.js";
+import { setMediaRetry } from "../conversations/media.js";
 import { setMe } from "../conversations/message.js";
 import { createShortcuts } from "../conversations/shortcuts.js";
 import { createHeader } from "../conversations/header.js";
@@ -109,6 +110,18 @@ function build(session, members) {
       ui.thread.upsert(await api.post("/messages/reply", body));
     },
   });
+  if (canSend) {
+    setMediaRetry(async (msg, button) => {
+      button.disabled = true;
+      try {
+        ui.thread.upsert(await api.post(`/messages/${msg.id}/media/retry`, {}));
+        announce("Downloading the media again");
+      } catch (exc) {
+        button.disabled = false;
+        toast(`Could not retry: ${exc.message}`, "error");
+      }
+    });
+  }
   ui.thread = createThread({
     canReply: canSend, onReply: (msg) => ui.composer.quote(msg),
     canLabel: allowed(role, "labels.apply"),

@@ -1,9 +1,11 @@
 // Team: members with their role and last activity (change role, remove), invitations (create:
 // the link is shown once; revoke a pending one). Viewers and members read the list only.
+// Live: another admin's changes (`team.changed`) reload the list they touch.
 
 import { api } from "../core/api.js";
 import { $, clear, h, toast } from "../core/dom.js";
 import { fullTime, titleCase } from "../core/format.js";
+import * as realtime from "../core/realtime.js";
 import {
   ago, applyPermissions, can, confirmAction, formError, readOnlyNote, startPage,
 } from "../settings/common.js";
@@ -175,7 +177,35 @@ startPage(async (session) => {
   applyPermissions(session);
   if (!state.canManage) $("#team-readonly").replaceWith(readOnlyNote(session, "invite, change roles or remove people"));
   if (can(session, "invitations.manage")) wireInvite();
+  await loadMembers();
+  await loadInvitations();
+  realtime.subscribe("team.changed", onTeamChanged);
+  realtime.onState((st, info) => {
+    if (st === "open" && info.resumed) Promise.all([loadMembers(), loadInvitations()]).catch(() => {});
+  });
+});
+
+async function loadMembers() {
   state.members = (await api.get("/members")).data;
   renderMembers();
-  await loadInvitations();
-});
+}
+
+// Several events can come at once (an accepted invitation also adds a member): one reload each.
+const pending = new Map();
+function reloadSoon(key, load) {
+  if (pending.has(key)) return;
+  pending.set(key, window.setTimeout(() => {
+    pending.delete(key);
+    load().catch((exc) => toast(exc.message, "error"));
+  }, 150));
+}
+
+function onTeamChanged(change) {
+  if (!change) return;
+  if (change.what === "member" && change.id === state.session.user.id && change.change === "role") {
+    window.location.reload(); // my own role changed: the page's controls follow the new one
+    return;
+  }
+  if (change.what === "member") reloadSoon("members", loadMembers);
+  else reloadSoon("invitations", loadInvitations);
+}

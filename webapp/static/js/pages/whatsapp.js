@@ -8,6 +8,7 @@ import * as realtime from "../core/realtime.js";
 import {
   ago, applyPermissions, can, confirmAction, formError, readOnlyNote, startPage,
 } from "../settings/common.js";
+import { syncButton, syncResult, watchSyncs } from "../settings/contact_sync.js";
 
 const STATUS = {
   pending: ["Starting", "chip-info"],
@@ -47,10 +48,18 @@ function row(d) {
       on: { click: () => logOut(d) },
     }, "Log out"));
   }
+  if (canManage) {
+    actions.append(h("button", {
+      class: "btn btn-sm btn-danger-ghost", type: "button", "aria-label": `Remove ${d.display_name}`,
+      on: { click: () => remove(d) },
+    }, "Remove"));
+  }
+  if (canManage && d.status === "connected") actions.prepend(syncButton(d));
   return h("tr", { dataset: { deviceId: d.id } },
     h("td", { "data-label": "Name" },
       h("span", { class: "device-name" }, d.display_name), " ",
-      d.simulated || d.kind === "simulator" ? h("span", { class: "chip chip-sim", title: "Simulated traffic, no phone" }, "Simulated") : null),
+      d.simulated || d.kind === "simulator" ? h("span", { class: "chip chip-sim", title: "Simulated traffic, no phone" }, "Simulated") : null,
+      syncResult(d)),
     statusCell(d),
     h("td", { "data-label": "Phone" }, phoneOfDevice(d) || h("span", { class: "muted" }, "not linked yet")),
     h("td", { "data-label": "Last seen", title: fullTime(d.last_seen) }, ago(d.last_seen)),
@@ -75,9 +84,29 @@ async function logOut(d) {
   });
   if (!ok) return;
   try {
-    devices.set(d.id, await api.del(`/whatsapp/devices/${d.id}`));
+    devices.set(d.id, await api.post(`/whatsapp/devices/${d.id}/logout`));
     render();
     toast(`${d.display_name} is logged out.`);
+  } catch (exc) {
+    toast(exc.message, "error");
+  }
+}
+
+async function remove(d) {
+  const ok = await confirmAction({
+    title: `Remove ${d.display_name}?`,
+    text: d.status === "logged_out"
+      ? "It leaves this list. Its conversations and messages stay, and the number can be paired again later."
+      : "The number is logged out (unlinked from the phone) and leaves this list. Its conversations and messages stay, and it can be paired again later.",
+    confirm: "Remove",
+  });
+  if (!ok) return;
+  try {
+    await api.del(`/whatsapp/devices/${d.id}`);
+    devices.delete(d.id);
+    if (pairing && pairing.id === d.id) showPairForm(false);
+    render();
+    toast(`${d.display_name} is removed.`);
   } catch (exc) {
     toast(exc.message, "error");
   }
@@ -166,7 +195,12 @@ function updatePairing(d) {
 
 function onDevice(d) {
   if (!d || !Number.isInteger(d.id)) return;
-  if (d.deleted) devices.delete(d.id);
+  if (d.deleted || d.removed_at) {
+    devices.delete(d.id);
+    if (pairing && pairing.id === d.id) showPairForm(false);
+    render();
+    return;
+  }
   else devices.set(d.id, { ...(devices.get(d.id) || {}), ...d });
   render();
   updatePairing(devices.get(d.id) || d);
@@ -185,7 +219,7 @@ startPage(async (session) => {
   applyPermissions(session);
   if (!canManage) {
     const note = $("#wa-readonly");
-    note.replaceWith(readOnlyNote(session, "add or log out numbers"));
+    note.replaceWith(readOnlyNote(session, "add, log out or remove numbers"));
   }
   $("#add-number").addEventListener("click", () => showPairForm(true));
   $("#pair-cancel").addEventListener("click", () => showPairForm(false));
@@ -202,6 +236,7 @@ startPage(async (session) => {
     if (options.default_kind === "simulator") defaultMethod = "simulator";
   } catch { /* an older server: pair real numbers by default */ }
   realtime.subscribe("whatsapp.device", onDevice);
+  watchSyncs();
   realtime.onState((state, info) => { if (state === "open" && info.resumed) load().catch(() => {}); });
   await load();
 });

@@ -1,5 +1,6 @@
 // Workflows: the team's rules with an on/off switch (admins) and their last runs, live on
-// `workflow.executed`. Managers read; members and viewers are told who may open the screen.
+// `workflow.executed`; each opens in the builder, "New workflow" starts one (admins). Managers
+// read; members and viewers are told who may open the screen.
 
 import { api } from "../core/api.js";
 import { $, clear, h, toast } from "../core/dom.js";
@@ -63,7 +64,7 @@ function card(wf) {
   const last = runs.get(wf.id) || [];
   return h("li", { class: "wf-card", dataset: { workflowId: wf.id } },
     h("div", { class: "wf-card-head" },
-      h("h3", {}, wf.name),
+      h("h3", {}, h("a", { href: `/app/settings/workflows/${wf.id}` }, wf.name)),
       h("label", { class: "switch" }, input, h("span", {}, wf.enabled ? "On" : "Off"))),
     h("p", { class: "wf-summary" }, summary(wf)),
     h("p", { class: "wf-summary" }, `Last run ${ago(wf.last_executed_at)}`),
@@ -91,6 +92,7 @@ startPage(async (session) => {
   }
   canManage = can(session, "workflows.manage");
   if (!canManage) $("#wf-readonly").replaceWith(readOnlyNote(session, "turn workflows on or off"));
+  $("#wf-new").hidden = !canManage;
   subscribe("workflow.executed", (run) => {
     const wf = workflows.find((w) => w.id === run.workflow_id);
     if (!wf) return;
