@@ -1393,6 +1393,7 @@ create table public.messages (
 );
 CREATE INDEX messages_conversation_idx ON public.messages USING btree (tenant_id, conversation_id, id DESC);
 CREATE INDEX messages_conversation_time_idx ON public.messages USING btree (tenant_id, conversation_id, sent_at DESC, id DESC);
+CREATE INDEX messages_id_cover_idx ON public.messages USING btree (id) INCLUDE (tenant_id, conversation_id, sent_at);
 CREATE INDEX messages_inbound_conversation_idx ON public.messages USING btree (tenant_id, conversation_id, sent_at) WHERE (NOT from_me);
 CREATE INDEX messages_tenant_search_idx ON public.messages USING gin (tenant_id, search);
 CREATE INDEX messages_tenant_sent_at_cover_idx ON public.messages USING btree (tenant_id, sent_at) INCLUDE (from_me, conversation_id);
