@@ -399,7 +399,7 @@ def test_the_create_form_links_a_conversation(
     pick_conversation(page, dialog, "rita", "Rita Lobo")
     expect(dialog.locator("#conversation-list")).to_be_hidden()
     page.screenshot(path="/tmp/create-picker.png")
-    dialog.get_by_role("button", name="Remove conversation Rita Lobo").click()  # change it
+    dialog.get_by_role("button", name="Change conversation: Rita Lobo").click()
     expect(field).to_be_focused()
     pick_conversation(page, dialog, "Rui", "Rui Gomes")
     dialog.get_by_role("button", name="Create").click()

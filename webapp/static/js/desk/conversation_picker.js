@@ -66,7 +66,7 @@ export function attachConversationPicker({ input, listbox, chosen }) {
     if (!picked) { clear(chosen); return; }
     clear(chosen).append(h("span", { class: "chip" }, label(picked)),
       h("button", { type: "button", class: "btn btn-ghost btn-sm",
-        "aria-label": `Remove conversation ${label(picked)}`,
+        "aria-label": `Change conversation: ${label(picked)}`,
         on: { click: () => { set(null); input.focus(); } } }, "Change"));
   }
 
