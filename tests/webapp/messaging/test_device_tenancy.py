@@ -117,8 +117,8 @@ def test_every_reference_to_devices_is_tenant_scoped(database_url: str) -> None:
             "select conrelid::regclass::text, array_length(conkey, 1), confdeltype "
             "from pg_constraint where contype = 'f' and confrelid = 'devices'::regclass "
             "order by 1").fetchall()
-    assert [r[0] for r in rows] == ["conversations", "device_leases", "message_ops", "messages",
-                                    "outbox"]
+    assert [r[0] for r in rows] == ["conversations", "device_leases", "device_requests",
+                                    "message_ops", "messages", "outbox"]
     assert all(r[1] == 2 and r[2] == "c" for r in rows), rows  # (tenant_id, id), cascade kept
 
 

@@ -149,10 +149,17 @@ def test_logging_out_during_pairing_stops_it(sim_app: Flask, runner: GatewayRunn
     did = client.post(DEVICES, headers=owner.headers,
                       json={"display_name": "Spare"}).get_json()["id"]
     wait_for(lambda: _device(client, owner, did)["status"] == "pairing")
-    assert client.delete(f"{DEVICES}/{did}", headers=owner.headers).status_code == 200
+    assert client.post(f"{DEVICES}/{did}/logout", headers=owner.headers).status_code == 200
+    # Removed while pairing, the other one never comes back either.
+    other = client.post(DEVICES, headers=owner.headers,
+                        json={"display_name": "Spare 2"}).get_json()["id"]
+    wait_for(lambda: _device(client, owner, other)["status"] == "pairing")
+    assert client.delete(f"{DEVICES}/{other}", headers=owner.headers).status_code == 200
     time.sleep(1.6)  # past the pairing time
     gone = _device(client, owner, did)
     assert (gone["status"], gone["jid"]) == ("logged_out", None)
+    listed = client.get(DEVICES, headers=owner.headers).get_json()["data"]
+    assert [d["id"] for d in listed] == [did]
 
 
 def test_kind_and_roles(sim_app: Flask, client: FlaskClient) -> None:

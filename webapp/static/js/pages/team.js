@@ -119,7 +119,14 @@ function invitationRow(inv) {
 
 async function loadInvitations() {
   if (!can(state.session, "invitations.manage")) return;
-  const { data } = await api.get("/invitations");
+  let data;
+  try {
+    ({ data } = await api.get("/invitations"));
+  } catch (exc) {
+    if (exc.status !== 403) throw exc;
+    window.location.reload(); // my role changed meanwhile: the page follows the new one
+    return;
+  }
   clear($("#invitations-body")).append(...data.map(invitationRow));
   $("#invitations-table").hidden = data.length === 0;
   $("#invitations-empty").hidden = data.length > 0;
@@ -181,9 +188,20 @@ startPage(async (session) => {
   await loadInvitations();
   realtime.subscribe("team.changed", onTeamChanged);
   realtime.onState((st, info) => {
-    if (st === "open" && info.resumed) Promise.all([loadMembers(), loadInvitations()]).catch(() => {});
+    if (st === "open" && info.resumed) resync().catch(() => {});
   });
 });
+
+// After a reconnect (e.g. the server closed the socket because my role changed): if my role
+// is not what the page was built for, rebuild the page; else reload both lists.
+async function resync() {
+  const me = await api.get("/auth/me");
+  if (me.user.role !== state.session.user.role) {
+    window.location.reload();
+    return;
+  }
+  await Promise.all([loadMembers(), loadInvitations()]);
+}
 
 async function loadMembers() {
   state.members = (await api.get("/members")).data;
