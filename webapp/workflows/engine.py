@@ -442,5 +442,10 @@ def dry_run(db: Database, p: Principal, workflow_id: int | None, message_id: int
                 out.append({"message_id": mid, "matched": False, "actions": [],
                             "skipped": "not an inbound message (loop guard for automation)"})
                 continue
+            if ctx["history"]:
+                out.append({"message_id": mid, "text": ctx["text"][:200], "matched": False,
+                            "actions": [], "skipped": "brought by history sync: workflows "
+                                                      "never run on these"})
+                continue
             out.append({"message_id": mid, "text": ctx["text"][:200], **_would(workflow, ctx)})
     return {"workflow_id": workflow_id, "dry_run": True, "data": out}

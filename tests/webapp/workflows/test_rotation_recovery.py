@@ -183,3 +183,18 @@ def test_history_messages_analysed_later_fire_no_analysed_workflow(
     engine.run_pending(db)
     [new] = rows(db, owner.tenant_id, "select id from messages where wa_message_id = 'NEW1'")
     assert [r["message_id"] for r in executions(client, admin, wid)] == [new["id"]]
+
+
+def test_a_dry_run_says_history_messages_never_run_workflows(
+        client: FlaskClient, db: Database, desk: tuple[Member, Member, int]) -> None:
+    owner, admin, device = desk
+    wid = create(client, admin, {}, [{"type": "set_priority", "priority": "high"}])
+    ingest(db, owner.tenant_id, [msg("OLD2", "URGENT from last month", 1)], device_id=device,
+           history=True)
+    ingest(db, owner.tenant_id, [msg("NEW2", "URGENT now", 2)], device_id=device)
+    r = client.post(f"/api/v1/workflows/{wid}/test", headers=admin.headers, json={"last": 5})
+    assert r.status_code == 200, r.get_json()
+    got = {row["text"]: (row["matched"], row["skipped"]) for row in r.get_json()["data"]}
+    assert got["URGENT now"] == (True, None)
+    assert got["URGENT from last month"][0] is False
+    assert "history sync" in got["URGENT from last month"][1]
