@@ -49,26 +49,10 @@ def create_note(db: Database, p: Principal, conversation_id: int, body: str,
                 meta: RequestMeta | None = None) -> dict[str, Any]:
     """A new note by the caller; the members it mentions are notified once."""
     with db.tenant(p.tenant_id, p.user_id, events=True) as conn:
-        conv = _conversation(conn, conversation_id)
-        mentions = resolve_mentions(conn, p.tenant_id, body)
-        row = conn.execute(Q.insert_note, {
-            "conversation_id": conversation_id, "author_id": p.user_id, "body": body,
-            "mentions": Jsonb([m.as_json() for m in mentions])}).fetchone()
-        assert row is not None
-        note_id = int(row["id"])
-        conn.execute(Q.insert_note_event, {"type": "note.created", "id": note_id,
-                                           "conversation_id": conversation_id})
+        note = _write(conn, p.tenant_id, conversation_id, body, author_id=p.user_id,
+                      who=p.name)
         audit.activity(conn, p.user_id, "note.created", meta,
-                       {"conversation_id": conversation_id, "note_id": note_id})
-        title = conv["title"] or "a conversation"
-        for m in mentions:
-            notify(conn, tenant_id=p.tenant_id, user_ids=[m.user_id], kind="mention",
-                   title=f"{p.name} mentioned you in a note on {title}", body=body[:300],
-                   link=f"/app/conversations/{conversation_id}#note-{note_id}",
-                   dedupe_key=f"note:{note_id}:mention", actor_id=p.user_id)
-        got = conn.execute(Q.get_note, {"id": note_id}).fetchone()
-        assert got is not None
-        note: dict[str, Any] = got["row"]
+                       {"conversation_id": conversation_id, "note_id": note["id"]})
         return note
 
 
@@ -76,10 +60,16 @@ def create_unattributed_note(conn: Conn, tenant_id: int, conversation_id: int,
                              body: str) -> dict[str, Any]:
     """A note written by no member (an incoming webhook), in the caller's tenant transaction;
     the members it mentions are notified once. NotFound for another tenant's conversation."""
+    return _write(conn, tenant_id, conversation_id, body, author_id=None, who="An integration")
+
+
+def _write(conn: Conn, tenant_id: int, conversation_id: int, body: str, *,
+           author_id: int | None, who: str) -> dict[str, Any]:
+    """Store a note with its mentions, its event and one notification per mentioned member."""
     conv = _conversation(conn, conversation_id)
     mentions = resolve_mentions(conn, tenant_id, body)
     row = conn.execute(Q.insert_note, {
-        "conversation_id": conversation_id, "author_id": None, "body": body,
+        "conversation_id": conversation_id, "author_id": author_id, "body": body,
         "mentions": Jsonb([m.as_json() for m in mentions])}).fetchone()
     assert row is not None
     note_id = int(row["id"])
@@ -88,9 +78,9 @@ def create_unattributed_note(conn: Conn, tenant_id: int, conversation_id: int,
     title = conv["title"] or "a conversation"
     for m in mentions:
         notify(conn, tenant_id=tenant_id, user_ids=[m.user_id], kind="mention",
-               title=f"An integration mentioned you in a note on {title}", body=body[:300],
+               title=f"{who} mentioned you in a note on {title}", body=body[:300],
                link=f"/app/conversations/{conversation_id}#note-{note_id}",
-               dedupe_key=f"note:{note_id}:mention")
+               dedupe_key=f"note:{note_id}:mention", actor_id=author_id)
     got = conn.execute(Q.get_note, {"id": note_id}).fetchone()
     assert got is not None
     note: dict[str, Any] = got["row"]
