@@ -7,19 +7,27 @@ reply in 20 sent from the app (outbox rows with their author, for the first-resp
 with a bare psycopg loop running the same queries at the same concurrency in the same run.
 
 Paced: every client pauses a random 0.5x-1.5x BENCH_THINK_MS (default 150 ms) between
-requests. Parameters (environment): BENCH_MESSAGES, BENCH_CONVERSATIONS, BENCH_TENANTS,
+requests. While the API is measured, a writer ingests BENCH_WRITES_PER_S (default 2) inbound
+messages a second, each into a random tenant, through the real ingest path: every write moves
+that tenant's event watermark, so the dashboard's cached counters (webapp/db/watermark_cache.py)
+are recomputed as they would be on working desks. The bare loop has no cache.
+Parameters (environment): BENCH_MESSAGES, BENCH_CONVERSATIONS, BENCH_TENANTS,
 BENCH_CLIENTS, BENCH_SECONDS, BENCH_WORKERS, BENCH_THREADS, BENCH_THINK_MS, BENCH_ACTION_ITEMS,
-BENCH_NOTIFICATIONS. Target: p99 <= 50 ms (reported, not asserted: it depends on the machine).
+BENCH_NOTIFICATIONS, BENCH_WRITES_PER_S. Target: p99 <= 50 ms (reported, not asserted: it
+depends on the machine).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import os
 import random
 import re
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +38,11 @@ from bench import test_read_api as read
 from bench.conftest import record
 from webapp.db import Database
 from webapp.desk_home import dashboard
+from webapp.messaging.ingest import ingest
 from webapp.tenants.service import add_user, create_tenant
 
 ACTION_ITEMS = int(os.environ.get("BENCH_ACTION_ITEMS", "100000"))
+WRITES_PER_S = float(os.environ.get("BENCH_WRITES_PER_S", "2"))
 NOTIFICATIONS = int(os.environ.get("BENCH_NOTIFICATIONS", "200000"))
 Work = Callable[[random.Random], Any]
 
@@ -191,12 +201,57 @@ def api_get(port: int, data: dict[str, Any], path: str) -> Callable[[int], Work]
     return make
 
 
+@contextmanager
+def writing(dsn: str, data: dict[str, Any], written: list[int]) -> Iterator[None]:
+    """Ingest WRITES_PER_S inbound messages a second into random tenants (the real ingest path:
+    rows, conversation, per-day counts, event) until the block ends; counts them in `written`."""
+    stop = threading.Event()
+    db = Database(dsn, min_size=1, max_size=1)
+    db.open()
+    devices = {}
+    for tenant in data["tenants"]:  # the bench tenants' devices, one each
+        with db.tenant(tenant) as conn:
+            row = conn.execute("select id from devices limit 1").fetchone()
+            assert row is not None
+            devices[tenant] = row["id"]
+
+    def loop() -> None:
+        rng, n = random.Random(7), 0
+        while not stop.wait(1 / WRITES_PER_S):
+            tenant = rng.choice(data["tenants"])
+            n += 1
+            jid = f"5511{rng.randrange(10**9):09d}@s.whatsapp.net"
+            ingest(db, tenant, [{"kind": "message", "id": f"BENCH-W{time.time_ns()}-{n}",
+                                 "chat": jid, "sender": jid, "text": "Any news on my order?",
+                                 "timestamp": dt.datetime.now(dt.UTC).isoformat()}],
+                   device_id=devices[tenant])
+            written[0] += 1
+
+    thread = threading.Thread(target=loop, daemon=True)
+    if WRITES_PER_S > 0:
+        thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        if thread.is_alive():
+            thread.join(timeout=30)
+        db.close()
+
+
 def compare(api: Callable[[int], Work], bare: Callable[[list[Any]], Callable[[int], Work]],
-            ) -> dict[str, Any]:
-    """The API and the bare loop, paced, at the same concurrency in the same run."""
+            dsn: str = "", data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The API (while the writer ingests, when given the data) and the bare loop, paced, at the
+    same concurrency in the same run."""
     loadavg = os.getloadavg()[0]
-    api_figures = read.summary(read.run_clients(api, read.CLIENTS, read.SECONDS, read.THINK_MS),
-                               read.SECONDS)
+    written = [0]
+    if data is not None:
+        with writing(dsn, data, written):
+            api_latencies = read.run_clients(api, read.CLIENTS, read.SECONDS, read.THINK_MS)
+    else:
+        api_latencies = read.run_clients(api, read.CLIENTS, read.SECONDS, read.THINK_MS)
+    api_figures = read.summary(api_latencies, read.SECONDS)
+    api_figures["messages_ingested_meanwhile"] = written[0]
     opened: list[psycopg.Connection[Any]] = []
     bare_figures = read.summary(read.run_clients(bare(opened), read.CLIENTS, read.SECONDS,
                                                  read.THINK_MS), read.SECONDS)
@@ -217,6 +272,7 @@ def test_desk_home_latency(database_url: str, tmp_path: Path) -> None:
         "messages": read.MESSAGES, "conversations": read.CONVERSATIONS,
         "tenants": read.TENANTS, **data["figures"], "clients": read.CLIENTS,
         "seconds_per_run": read.SECONDS, "think_ms": read.THINK_MS,
+        "writes_per_s_during_api_runs": WRITES_PER_S,
         "load_s": round(time.perf_counter() - started, 1),
         "server": f"gunicorn gthread -w {read.WORKERS} --threads {read.THREADS}",
         "cpus": os.cpu_count(), "loadavg_before": os.getloadavg()[0]}
@@ -230,7 +286,8 @@ def test_desk_home_latency(database_url: str, tmp_path: Path) -> None:
             read.run_clients(api_get(port, data, path), read.CLIENTS, 3)  # warm-up
             figures[f"dashboard_{window}"] = compare(
                 api_get(port, data, path),
-                functools.partial(bare_dashboard, database_url, data, window))
+                functools.partial(bare_dashboard, database_url, data, window),
+                database_url, data)
         status, _ = read.http_json(port, "GET", "/api/v1/action-items?limit=1",
                                    token=data["tokens"][data["tenants"][0]])
         if status == 200:
@@ -238,7 +295,8 @@ def test_desk_home_latency(database_url: str, tmp_path: Path) -> None:
             read.run_clients(api_get(port, data, path), read.CLIENTS, 3)  # warm-up
             figures["action_items_list"] = compare(
                 api_get(port, data, path),
-                functools.partial(bare_action_items, database_url, data))
+                functools.partial(bare_action_items, database_url, data),
+                database_url, data)
         else:
             figures["action_items_list"] = f"GET /api/v1/action-items answers {status} here"
     figures["loadavg_after"] = os.getloadavg()[0]

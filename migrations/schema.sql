@@ -686,6 +686,7 @@ create table public.events (
     constraint events_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenants(id) ON DELETE CASCADE,
     constraint events_pkey PRIMARY KEY (id)
 );
+CREATE INDEX events_action_item_mark_idx ON public.events USING btree (tenant_id, id) WHERE (type ~~ 'action_item.%'::text);
 CREATE INDEX events_for_user_idx ON public.events USING btree (tenant_id, for_user_id, id) WHERE (for_user_id IS NOT NULL);
 CREATE INDEX events_tenant_idx ON public.events USING btree (tenant_id, id);
 alter table public.events enable row level security;

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 from webapp.config import Settings
@@ -199,3 +200,11 @@ def provider(db: Database, tenant_id: int, name: str, *, kind: str = "openai",
             (name, kind, model, budget)).fetchone()
     assert row is not None
     return int(row["id"])
+
+
+def forget_cached_reads(app: Flask) -> None:
+    """Drop the app's cached reads (webapp/db/watermark_cache.py), for a test that changes rows
+    in SQL without the event a product write commits with (the cache would keep its figures up
+    to its max age, as it does for such changes in production)."""
+    caches: dict[str, Any] = app.extensions.get("mf_read_caches", {})
+    caches.clear()

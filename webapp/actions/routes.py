@@ -18,7 +18,7 @@ from pydantic import (
 from webapp.actions import comments, service
 from webapp.actions.filters import ItemFilters
 from webapp.http.api import Call, endpoint
-from webapp.http.context import db
+from webapp.http.context import db, read_cache
 from webapp.inputs import Day, Id, IdOrZero, RequestModel, not_nullable
 from webapp.pagination import PageQuery
 
@@ -123,11 +123,11 @@ class Deleted(BaseModel):
 
 
 @endpoint(bp, "/action-items", permission="actions.read", query=ItemFilters,
-          response=ActionItemList)
+          response=ActionItemList, reuse_transaction=True)
 def list_items(call: Call[None, ItemFilters]) -> dict[str, Any]:
     """Action items, newest first or in column order (`order=position`); filters `status`
     (comma-separated), `assignee` (id, me, none), `due_before`, `conversation_id`, `origin`."""
-    return service.list_items(db(), call.who, call.query)
+    return service.list_items(db(), call.who, call.query, read_cache("action_items"))
 
 
 @endpoint(bp, "/action-items", method="POST", permission="actions.write",

@@ -22,6 +22,7 @@ from webapp.audit import service as audit
 from webapp.db import Database
 from webapp.db.pool import Conn
 from webapp.db.queries import load
+from webapp.db.watermark_cache import WatermarkCache
 from webapp.errors import Conflict, NotFound, ValidationFailed
 from webapp.notifications.service import notify
 from webapp.security.principal import Principal, RequestMeta
@@ -75,12 +76,24 @@ def _links(conn: Conn, conversation_id: int | None,
     return conversation_id, message_id
 
 
-def list_items(db: Database, p: Principal, query: list_filters.ItemFilters) -> dict[str, Any]:
-    """A page of the tenant's action items (filters and order as the query gives them)."""
+def list_items(db: Database, p: Principal, query: list_filters.ItemFilters,
+               cache: WatermarkCache[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A page of the tenant's action items (filters and order as the query gives them). With a
+    cache, a page is reused while no action-item event came after it (every write to an item
+    or its comments has one); names of people and conversations shown on it may lag a rename
+    by the cache's max age."""
     statement, params = list_filters.compose(query, p.user_id)
     with db.tenant(p.tenant_id, p.user_id) as conn:
-        rows = conn.execute(statement, params).fetchall()
-    return list_filters.page_of(rows, query)
+
+        def page() -> dict[str, Any]:
+            return list_filters.page_of(conn.execute(statement, params).fetchall(), query)
+
+        if cache is None:
+            return page()
+        mark = conn.execute(Q.select_items_mark).fetchone()
+        assert mark is not None
+        return cache.get_or_compute(p.tenant_id, (p.user_id, query.model_dump_json()),
+                                    mark["mark"], page)
 
 
 def get_item(db: Database, p: Principal, item_id: int) -> dict[str, Any]:

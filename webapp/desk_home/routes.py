@@ -20,7 +20,7 @@ from webapp.desk_home.models import (
     ImportantQuery,
 )
 from webapp.http.api import Call, endpoint
-from webapp.http.context import base_db, db, llm_context
+from webapp.http.context import base_db, db, llm_context, read_cache
 from webapp.llm.routing import LLMContext
 from webapp.security import rbac
 
@@ -84,4 +84,5 @@ def list_daily_summaries(call: Call[None, DailySummaryListQuery]) -> dict[str, A
 def get_dashboard(call: Call[None, DashboardQuery]) -> dict[str, Any]:
     """Counters of the window (today, 7d, 30d) and the desk's current state."""
     return dashboard.dashboard(db(), call.who, call.query.window,
-                               with_costs=rbac.allowed(call.who.role, "costs.read"))
+                               with_costs=rbac.allowed(call.who.role, "costs.read"),
+                               cache=read_cache("dashboard"))

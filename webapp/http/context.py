@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import current_app, g, request
 
 from webapp.audit import service as audit
 from webapp.db import Database
+from webapp.db.watermark_cache import WatermarkCache
 from webapp.llm.routing import LLMContext
 from webapp.security.crypto import SecretBox
 from webapp.security.principal import Principal, RequestMeta
@@ -37,6 +39,13 @@ def llm_context() -> LLMContext:
     if box is None:
         box = ext["mf_llm_box"] = SecretBox(ext["mf_settings"].master_key)
     return LLMContext(db(), box)
+
+
+def read_cache(name: str) -> WatermarkCache[Any]:
+    """This app's cache for one kind of read (see webapp/db/watermark_cache.py)."""
+    caches: dict[str, WatermarkCache[Any]] = current_app.extensions.setdefault(
+        "mf_read_caches", {})
+    return caches.setdefault(name, WatermarkCache())
 
 
 def base_db() -> Database:

@@ -63,3 +63,9 @@ insert into events (tenant_id, type, data)
 values (mf_current_tenant(), 'action_item.deleted',
         jsonb_build_object('id', %(id)s::bigint, 'status', %(status)s::text,
                            'conversation_id', %(conversation_id)s::bigint))
+
+-- name: select_items_mark
+-- The tenant's newest action-item event: the watermark a cached page of the list is valid for
+-- (webapp/db/watermark_cache.py; partial index of migration 0048).
+select coalesce(max(e.id), 0) as mark from events e
+where e.tenant_id = mf_current_tenant() and e.type like 'action_item.%'

@@ -3,7 +3,8 @@
 -- (0: today) and ends now.
 
 -- name: select_window
--- The window in the team's zone: local midnight %(days_back)s days ago (0: today) until now.
+-- The window in the team's zone: local midnight %(days_back)s days ago (0: today) until now,
+-- and the tenant's event watermark.
 select t.timezone,
        (((now() at time zone t.timezone)::date - %(days_back)s::int)::timestamp
            at time zone t.timezone) as start,
@@ -11,7 +12,11 @@ select t.timezone,
        (now() at time zone t.timezone)::date as today,
        (now() at time zone t.timezone)::date - %(days_back)s::int as start_day,
        ((now() at time zone t.timezone)::date::timestamp at time zone t.timezone)
-           as today_start
+           as today_start,
+       -- the tenant's newest event: the watermark the cached counters are valid for
+       -- (webapp/db/watermark_cache.py); RLS keeps it to this tenant's events
+       (select coalesce(max(e.id), 0) from events e where e.tenant_id = mf_current_tenant())
+           as mark
 from tenants t where t.id = mf_current_tenant()
 
 -- name: select_counters

@@ -1,0 +1,129 @@
+"""The dashboard's counters are reused while the tenant's event watermark stays put, and every
+write that comes with an event (ingest, a reply, an action item, a status change) is seen on
+the very next request; tenants never share an entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests import factories as make
+from tests.factories import Member, register_owner
+from tests.webapp.desk_home.conftest import ANA
+from webapp.db import Database
+from webapp.db.watermark_cache import WatermarkCache
+
+API = "/api/v1/dashboard"
+
+
+def cache_of(app: Flask) -> WatermarkCache[object]:
+    cache: WatermarkCache[object] = app.extensions["mf_read_caches"]["dashboard"]
+    return cache
+
+
+def counters(client: FlaskClient, who: Member, window: str = "30d") -> dict[str, object]:
+    r = client.get(f"{API}?window={window}", headers=who.headers)
+    assert r.status_code == 200, r.get_json()
+    body: dict[str, object] = r.get_json()
+    return body
+
+
+def inbound(client: FlaskClient, who: Member) -> int:
+    messages = counters(client, who)["messages"]
+    assert isinstance(messages, dict)
+    return int(messages["inbound"])
+
+
+def ingest(db: Database, tenant_id: int, device: int, wa_id: str) -> None:
+    at = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    make.messages(db, tenant_id, [{"kind": "message", "id": wa_id, "chat": ANA, "sender": ANA,
+                                   "text": "Any news on my order?", "timestamp": at.isoformat()}],
+                  device_id=device)
+
+
+@pytest.fixture
+def owner_with_device(client: FlaskClient, db: Database) -> tuple[Member, int]:
+    owner = register_owner(client, "Cached desk")
+    return owner, make.device(db, owner.tenant_id, name="Front desk")
+
+
+def test_a_second_read_is_served_from_the_cache(app: Flask, client: FlaskClient,
+                                                owner_with_device: tuple[Member, int],
+                                                db: Database) -> None:
+    owner, device = owner_with_device
+    ingest(db, owner.tenant_id, device, "CACHE-1")
+    first = counters(client, owner)
+    hits = cache_of(app).hits
+    second = counters(client, owner)
+    assert cache_of(app).hits == hits + 1
+    assert {k: v for k, v in second.items() if k != "window_end"} == {
+        k: v for k, v in first.items() if k != "window_end"}
+    assert second["window_end"] >= first["window_end"]  # type: ignore[operator]
+
+
+def test_ingest_is_seen_on_the_next_request(client: FlaskClient,
+                                            owner_with_device: tuple[Member, int],
+                                            db: Database) -> None:
+    owner, device = owner_with_device
+    ingest(db, owner.tenant_id, device, "CACHE-2")
+    assert inbound(client, owner) == 1
+    assert inbound(client, owner) == 1  # cached
+    ingest(db, owner.tenant_id, device, "CACHE-3")
+    assert inbound(client, owner) == 2
+
+
+def test_action_items_and_status_changes_are_seen(client: FlaskClient,
+                                                 owner_with_device: tuple[Member, int],
+                                                 db: Database) -> None:
+    owner, device = owner_with_device
+    ingest(db, owner.tenant_id, device, "CACHE-4")
+    before = counters(client, owner)
+    assert before["action_items"] == {"by_status": {}, "overdue": 0, "mine": 0}
+    r = client.post("/api/v1/action-items", headers=owner.headers,
+                    json={"title": "Call Ana back", "assignee_id": owner.user_id})
+    assert r.status_code == 201, r.get_json()
+    item = r.get_json()["id"]
+    after = counters(client, owner)["action_items"]
+    assert after == {"by_status": {"todo": 1}, "overdue": 0, "mine": 1}
+    r = client.patch(f"/api/v1/action-items/{item}", headers=owner.headers,
+                     json={"status": "done"})
+    assert r.status_code == 200, r.get_json()
+    assert counters(client, owner)["action_items"] == {
+        "by_status": {"done": 1}, "overdue": 0, "mine": 0}
+    conversation = make.conversation(db, owner.tenant_id)
+    assert counters(client, owner)["conversations"]["open"] == 1  # type: ignore[index]
+    r = client.patch(f"/api/v1/conversations/{conversation}", headers=owner.headers,
+                     json={"status": "resolved"})
+    assert r.status_code == 200, r.get_json()
+    assert counters(client, owner)["conversations"]["resolved"] == 1  # type: ignore[index]
+
+
+def test_tenants_never_share_an_entry(client: FlaskClient, db: Database) -> None:
+    a, b = register_owner(client, "Desk A"), register_owner(client, "Desk B")
+    make.messages(db, a.tenant_id, [{"kind": "message", "id": "CACHE-A", "chat": ANA,
+                                     "sender": ANA, "text": "Hello",
+                                     "timestamp": dt.datetime.now(dt.UTC).isoformat()}],
+                  device_id=make.device(db, a.tenant_id))
+    assert inbound(client, a) == 1
+    assert inbound(client, b) == 0 and inbound(client, a) == 1 and inbound(client, b) == 0
+
+
+def test_entries_expire_and_never_go_back_in_time() -> None:
+    now = [100.0]
+    cache: WatermarkCache[str] = WatermarkCache(max_entries=2, max_age=30.0,
+                                                clock=lambda: now[0])
+    cache.put(1, "k", 5, "at five")
+    assert cache.get(1, "k", 5) == "at five"
+    assert cache.get(1, "k", 6) is None  # the tenant wrote something since
+    assert cache.get(2, "k", 5) is None  # another tenant
+    cache.put(1, "k", 4, "at four")  # a slower request that read an older watermark
+    assert cache.get(1, "k", 5) == "at five"
+    now[0] += 31
+    assert cache.get(1, "k", 5) is None  # too old: a change without an event is seen
+    cache.put(1, "a", 1, "a")
+    cache.put(1, "b", 1, "b")
+    cache.put(1, "c", 1, "c")
+    assert cache.get(1, "a", 1) is None and cache.get(1, "c", 1) == "c"  # bounded, LRU
