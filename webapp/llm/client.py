@@ -1,11 +1,12 @@
 """The one adapter between MessageFlow and model providers: one call, one CallResult.
 
-This is the only module that imports litellm, and only inside `load_litellm()`: importing it
-costs ~5 s and ~200 MB, so CLI commands and tests that never call a model stay fast. Loading it
-also routes every litellm request through the outbound policy (webapp.llm.transport). Retries,
-routing and fallback belong to the caller (litellm runs with num_retries=0); every outcome,
-failures included, comes back as a CallResult ready for the usage ledger, its error reported as
-a class and a short message of our own, never the provider's response body.
+litellm is imported only through `load_litellm()` (webapp.llm.litellm_loader, which pricing uses
+too): importing it costs ~5 s and ~200 MB, so CLI commands and tests that never call a model stay
+fast. Loading it also routes every litellm request through the outbound policy
+(webapp.llm.transport). Retries, routing and fallback belong to the caller (litellm runs with
+num_retries=0); every outcome, failures included, comes back as a CallResult ready for the usage
+ledger, its error reported as a class and a short message of our own, never the provider's
+response body.
 """
 
 from __future__ import annotations
