@@ -28,7 +28,7 @@ CONFIG = Path(__file__).with_name("schemathesis.toml")
 # Operations the pass does not call: signing out (here, everywhere, or by switching tenant)
 # would end the session every other request
 # uses (tests/webapp/auth covers it), and the socket needs a WebSocket client (tests/webapp/
-# realtime; its plain-HTTP answers, 426/401/400, are in tests/webapp/http/test_fuzz.py).
+# realtime; its plain-HTTP answers, 426/401/400/403, are in tests/webapp/realtime/test_feed.py).
 EXCLUDED_OPERATIONS = ("auth_logout", "auth_logout_all", "auth_switch_tenant",
                        "realtime_realtime_socket")
 # What every pass checks: no 5xx, every status declared, every body matching its schema and

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import subprocess
 import sys
 from decimal import Decimal
@@ -81,3 +82,41 @@ def test_dagster_passthrough_sees_the_same_instance(database_url: str, tmp_path:
     out = messageflow("dagster", "instance", "info", home=tmp_path, database_url=database_url)
     assert out.returncode == 0, out.stderr
     assert str(tmp_path / "dagster") in out.stdout
+
+
+def test_backfill_on_the_embedded_default_with_nothing_exported(tmp_path: Path) -> None:
+    """The issue's setup: no DATABASE_URL, no DAGSTER_PG_URL, no DAGSTER_HOME, the embedded
+    PostgreSQL that `up` started (and left running) under MESSAGEFLOW_HOME. The README's command
+    backfills, and its runs go to the `dagster` database on that server (what the UI shows)."""
+    from webapp.db.embedded import ensure_server
+    from webapp.db.migrate import migrate
+
+    home = Path("/tmp") / f"mf-backfill-embedded-{os.getpid()}"  # short: postgres reaches it
+    shutil.rmtree(home, ignore_errors=True)
+    server = ensure_server(home / "pg")  # as `up` leaves it: running, migrated
+    try:
+        migrate(server.dsn())
+        db = Database(server.dsn(), min_size=1, max_size=2)
+        db.open()
+        try:
+            tenant = create_tenant(db, "Embedded Co")
+        finally:
+            db.close()
+        day = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=2)
+        _usage(server.dsn(), tenant, dt.datetime.combine(day, dt.time(12), dt.UTC), "4.25")
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "MESSAGEFLOW_HOME": str(home),
+               "LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_OFFLINE_MODE": "true"}
+        out = subprocess.run([sys.executable, "-m", "webapp.cli", "backfill", "llm_cost_daily",
+                              "--from", day.isoformat(), "--tenant", str(tenant)],
+                             capture_output=True, text=True, env=env, cwd=REPO, timeout=240)
+        assert out.returncode == 0, out.stderr[-3000:]
+        assert "using the running embedded PostgreSQL" in out.stderr
+        assert f"llm_cost_daily {day}: ok in " in out.stdout
+        assert as_owner(server.dsn(), "select day, calls, cost_usd from llm_cost_daily where "
+                        "tenant_id = %s", (tenant,)) == [(day, 1, Decimal("4.25"))]
+        runs = as_owner(server.dsn("dagster"), "select status, partition from runs")
+        assert runs == [("SUCCESS", day.isoformat())]
+        assert not (home / "dagster" / "history").exists()  # no SQLite storage beside it
+    finally:
+        server.stop()
+        shutil.rmtree(home, ignore_errors=True)
