@@ -120,3 +120,26 @@ def test_backfill_on_the_embedded_default_with_nothing_exported(tmp_path: Path) 
     finally:
         server.stop()
         shutil.rmtree(home, ignore_errors=True)
+
+
+def test_backfill_on_a_database_never_migrated_says_so_in_one_line(pg_admin_dsn: str,
+                                                                    tmp_path: Path) -> None:
+    """A home where neither `up` nor `migrate` ran: one line naming the command to run, before
+    any Dagster run starts (they would each fail with a traceback)."""
+    import uuid
+
+    from tests.conftest import create_db, drop_db, dsn_for
+
+    name = f"mf_unmigrated_{uuid.uuid4().hex[:8]}"
+    create_db(pg_admin_dsn, name)
+    try:
+        out = messageflow("backfill", "llm_cost_daily", "--from", "2026-11-01",
+                          home=tmp_path, database_url=dsn_for(pg_admin_dsn, name))
+        assert out.returncode == 1
+        assert out.stderr.strip().splitlines() == [
+            "Error: the database has "
+            f"{len(list((REPO / 'migrations').glob('[0-9]*.sql')))} migration(s) to apply:"
+            " run `messageflow migrate` (or `make up`) first"]
+        assert "Traceback" not in out.stderr and out.stdout == ""
+    finally:
+        drop_db(pg_admin_dsn, name)

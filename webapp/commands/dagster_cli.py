@@ -17,11 +17,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import click
+import psycopg
 
 from webapp.commands import dagster_home
 from webapp.commands.children import child_env
 from webapp.commands.common import load_settings, resolve_database
 from webapp.commands.dagster_home import REPO_ROOT
+from webapp.db.migrate import pending
 
 
 @contextmanager
@@ -31,6 +33,7 @@ def dagster_env() -> Iterator[dict[str, str]]:
     settings = load_settings()
     dsn, server = resolve_database(settings)
     try:
+        _require_migrated(dsn)
         try:
             home = dagster_home.prepare(settings.home, os.environ, server)
         except FileNotFoundError as exc:
@@ -41,6 +44,17 @@ def dagster_env() -> Iterator[dict[str, str]]:
     finally:
         if server is not None:
             server.stop()
+
+
+def _require_migrated(dsn: str) -> None:
+    """Refuse in one line when the database has not been migrated (a home where neither `up`
+    nor `migrate` ran): the Dagster runs would fail one by one with a traceback."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        waiting = pending(conn)
+    if waiting:
+        raise click.ClickException(
+            f"the database has {len(waiting)} migration(s) to apply: run `messageflow migrate`"
+            " (or `make up`) first")
 
 
 def _run(argv: Sequence[str], env: dict[str, str]) -> int:
