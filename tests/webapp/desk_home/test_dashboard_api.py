@@ -16,6 +16,7 @@ from tests.webapp.desk_home.conftest import ANA, BRUNO, error_of
 from webapp.db import Database
 
 API = "/api/v1/dashboard"
+ZONE_AFTER_MIDNIGHT = "Etc/GMT-2"  # UTC+2 (POSIX signs are inverted)
 
 
 def action_item(db: Database, tenant_id: int, status: str, *, due: dt.date | None = None,
@@ -37,6 +38,10 @@ def team(client_module: FlaskClient, db: Database) -> tuple[Member, Member]:
     device = make.device(db, tid, name="Front desk")
     make.device(db, tid, name="Spare phone", status="disconnected")
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    if now.hour == 0:  # in UTC, ten minutes ago may be yesterday: the team lives at UTC+2
+        with db.tenant(tid) as conn:
+            conn.execute("update tenants set timezone = %s where id = mf_current_tenant()",
+                         (ZONE_AFTER_MIDNIGHT,))
     ids = make.messages(db, tid, [
         *make.chat(["Where is my order?"], chat=ANA, start=now - dt.timedelta(minutes=10)),
         *make.chat(["Hello?"], chat=BRUNO, start=now - dt.timedelta(minutes=5)),
@@ -75,7 +80,9 @@ def test_today(client: FlaskClient, team: tuple[Member, Member]) -> None:
     r = client.get(API, headers=owner.headers)
     assert r.status_code == 200, r.get_json()
     d = r.get_json()
-    assert d["window"] == "today" and d["timezone"] == "UTC"
+    zone = ZONE_AFTER_MIDNIGHT if dt.datetime.fromisoformat(
+        d["window_end"]).hour == 0 else "UTC"  # see the fixture
+    assert d["window"] == "today" and d["timezone"] == zone
     assert d["messages"] == {"inbound": 2, "outbound": 2}  # the reply and the automatic one
     assert d["conversations"]["open"] == 2 and d["conversations"]["unassigned"] == 2
     assert d["action_items"]["by_status"] == {"proposed": 1, "in_progress": 2, "done": 1}
