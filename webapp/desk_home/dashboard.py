@@ -60,18 +60,18 @@ def _state(conn: Conn, w: dict[str, Any], window: str, user_id: int) -> State:
 
 
 def read(conn: Conn, window: str, user_id: int, *, with_costs: bool,
-         cache: WatermarkCache[State] | None = None, tenant_id: int = 0) -> Reads:
+         cache: WatermarkCache[State] | None = None) -> Reads:
     """Run the dashboard's statements in the caller's tenant transaction (dict rows); the
     benchmark's bare-SQL baseline calls this too (without a cache). With a cache, the counters
-    and messages are reused while the tenant's event watermark and local day stay the same;
-    the window, spend and devices are always read."""
+    and messages are reused while the tenant's event watermark and local day stay the same
+    (keyed by the transaction's own tenant); the window, spend and devices are always read."""
     w = conn.execute(Q.select_window, {"days_back": DAYS_BACK[window]}).fetchone()
     assert w is not None  # the tenant of the transaction sees itself
     if cache is None:
         c, frt = _state(conn, w, window, user_id)
     else:
         c, frt = cache.get_or_compute(
-            tenant_id, ("dashboard", window, user_id, w["today"]), w["mark"],
+            w["tenant_id"], ("dashboard", window, user_id, w["today"]), w["mark"],
             lambda: _state(conn, w, window, user_id))
     spend = conn.execute(Q.select_spend).fetchone() if with_costs else None
     return Reads(w, c, frt, spend, conn.execute(Q.select_devices).fetchall())
@@ -81,8 +81,7 @@ def dashboard(db: Database, p: Principal, window: str, *, with_costs: bool,
               cache: WatermarkCache[State] | None = None) -> dict[str, Any]:
     """The dashboard body for a window (with the app's cache, see webapp/db/watermark_cache.py)."""
     with db.tenant(p.tenant_id, p.user_id) as conn:
-        r = read(conn, window, p.user_id, with_costs=with_costs, cache=cache,
-                 tenant_id=p.tenant_id)
+        r = read(conn, window, p.user_id, with_costs=with_costs, cache=cache)
     w, c, frt, spend, devices = r.window, r.counters, r.messages, r.spend, r.devices
     llm = None
     if spend is not None:

@@ -5,7 +5,7 @@
 -- name: select_window
 -- The window in the team's zone: local midnight %(days_back)s days ago (0: today) until now,
 -- and the tenant's event watermark.
-select t.timezone,
+select t.id as tenant_id, t.timezone,
        (((now() at time zone t.timezone)::date - %(days_back)s::int)::timestamp
            at time zone t.timezone) as start,
        now() as "end",
