@@ -66,6 +66,17 @@ def read_message_stats_from_pg(
     return _fetch(conn, Q.select_message_stats_day, params, MESSAGE_STATS)
 
 
+def read_day_active_from_pg(
+    conn: PgConn, tenant_id: int, start: dt.datetime, end: dt.datetime,
+) -> bool:
+    """Whether the tenant had traffic or LLM calls in its local day [start, end) (the UTC
+    bounds of `webapp.tenants.days.window`)."""
+    _check_context(conn, check_tenant(tenant_id))
+    row = conn.cursor(row_factory=tuple_row).execute(
+        Q.select_day_active, {"start": start, "end": end}).fetchone()
+    return bool(row and row[0])
+
+
 def read_budgets_from_pg(conn: PgConn, tenant_id: int) -> pl.DataFrame:
     """The tenant's providers and monthly budgets (provider_id, names, monthly_budget_usd)."""
     _check_context(conn, check_tenant(tenant_id))

@@ -1,16 +1,12 @@
 """Batch analysis on Dagster: a sensor notices queued work, a job drains the queue.
 
-The queue is PostgreSQL (migration 0005): `analysis_jobs` of `analysis_job_items`, one item per
-message, filled by the batch-analyze API and, for new inbound messages, by
-`mf_enqueue_new_messages` (migration 0008). That function queues the inbound text messages after
-a global watermark into each tenant's open automatic job (`scope = {"source": "auto"}`), skipping
-tenants whose `analysis_settings.auto_analyze` is off and every message that already has an
-analysis or a queue item, so no message is queued twice; the newest SETTLE_S seconds of messages
-stay in the scanned range, so a late-committing insert is not skipped; calls are serialised by
-the watermark row lock, and a call with nothing new is one indexed range scan.
+The queue and its work are `webapp.analysis.jobs`: `enqueue_new_messages` queues the new inbound
+messages of tenants with automatic analysis on (`mf_enqueue_new_messages`, migration 0008: after
+a global watermark, each message once), `due_items` counts due items (`mf_analysis_due`),
+`drain_until_empty` drains in rounds and `usage_totals` sums the ledger rows of a drain's calls.
 
-`analysis_sensor` (every SENSOR_INTERVAL_S seconds) enqueues new messages, then counts due items
-(`mf_analysis_due`), and batches: it requests a run of `analysis_job` once work has been waiting
+`analysis_sensor` (every SENSOR_INTERVAL_S seconds) enqueues new messages, then counts due items,
+and batches: it requests a run of `analysis_job` once work has been waiting
 MAX_WAIT_S since the first tick that saw it (kept in the sensor's cursor), or at once when
 BATCH_SIZE items are due, and never while a run of the job is queued or in flight (so runs do
 not pile up), with a run key unique to the tick. The waiting clock restarts with each request,
@@ -39,27 +35,24 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import dagster as dg
 
 from pipelines.resources import PostgresResource
 from webapp.analysis import importance as llm_analysis
-from webapp.analysis.jobs import DrainStats, drain_stats
-from webapp.db import Database
-from webapp.db.queries import load
-from webapp.db.rows import fetch_all, fetch_one
-from webapp.security.crypto import SecretBox
-
-Q = load(__file__)
+from webapp.analysis.jobs import (
+    DrainStats,
+    drain_until_empty,
+    due_items,
+    enqueue_new_messages,
+    usage_totals,
+)
+from webapp.analysis.rows import DrainUsage
 
 SENSOR_INTERVAL_S = 10
 MAX_WAIT_S = 50  # oldest work waits this long (from the tick that first saw it) before a run
 BATCH_SIZE = 200  # ...unless this many items are due (one drain round's claim): run at once
-ENQUEUE_LIMIT = 5000  # new messages queued per call (the rest on the next call)
-SETTLE_S = 60  # how long a message stays in the rescanned range after its insert began
-DUE_CAP = 100_000
 IN_FLIGHT = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED,
              dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
 
@@ -70,75 +63,6 @@ class DrainConfig(dg.Config):
     limit: int = 200
     batch_size: int = llm_analysis.BATCH_SIZE
     time_cap_s: float = 240.0
-
-
-@dataclass(frozen=True, slots=True)
-class Enqueued:
-    """New messages queued into one tenant's automatic job (mf_enqueue_new_messages)."""
-
-    tenant_id: int
-    job_id: int
-    queued: int
-
-
-@dataclass(frozen=True, slots=True)
-class DrainUsage:
-    """Calls, failed and unpriced calls, tokens and cost of the ledger rows a drain wrote."""
-
-    calls: int
-    failed_calls: int
-    unpriced_calls: int
-    input_tokens: int
-    output_tokens: int
-    cost_usd: Decimal
-
-
-def enqueue_new_messages(db: Database, *, limit: int = ENQUEUE_LIMIT,
-                         settle_s: int = SETTLE_S) -> list[Enqueued]:
-    """Queue new inbound messages into automatic jobs; one row per tenant served."""
-    with db.system() as conn:
-        return fetch_all(conn, Enqueued, Q.analysis_enqueue_new_messages,
-                         {"limit": limit, "settle_s": settle_s})
-
-
-def due_items(db: Database, cap: int = DUE_CAP) -> int:
-    """Queue items a drain would claim now, counted up to `cap`."""
-    with db.system() as conn:
-        row = conn.execute(Q.analysis_due_items, {"cap": cap}).fetchone()
-    return int(row["due"]) if row else 0
-
-
-def drain_until_empty(db: Database, box: SecretBox, config: DrainConfig) -> tuple[DrainStats, int]:
-    """Drain rounds until a round claims nothing, the time cap passes, or a round only retried
-    (nothing succeeded: the next attempt waits for the next run, a sensor interval later,
-    instead of burning through MAX_ATTEMPTS in a second); stats and rounds."""
-    total, rounds = DrainStats(), 0
-    deadline = time.monotonic() + config.time_cap_s
-    while True:
-        stats = drain_stats(db, config.limit, box=box, batch_size=config.batch_size)
-        rounds += 1
-        total.add(stats)
-        stalled = stats.retried > 0 and stats.done + stats.failed == 0
-        if stats.claimed == 0 or stalled or time.monotonic() >= deadline:
-            return total, rounds
-
-
-def usage_totals(db: Database, stats: DrainStats) -> DrainUsage:
-    """Calls, failed calls, tokens and cost of the ledger rows a drain wrote (all tenants)."""
-    rows: list[DrainUsage] = []
-    for tenant_id, ids in stats.usage_log_ids.items():
-        if not ids:
-            continue
-        with db.tenant(tenant_id) as conn:
-            row = fetch_one(conn, DrainUsage, Q.analysis_usage_totals, {"ids": ids})
-        assert row is not None
-        rows.append(row)
-    return DrainUsage(calls=sum(r.calls for r in rows),
-                      failed_calls=sum(r.failed_calls for r in rows),
-                      unpriced_calls=sum(r.unpriced_calls for r in rows),
-                      input_tokens=sum(r.input_tokens for r in rows),
-                      output_tokens=sum(r.output_tokens for r in rows),
-                      cost_usd=sum((r.cost_usd for r in rows), Decimal(0)))
 
 
 def run_metadata(stats: DrainStats, usage: DrainUsage, rounds: int,
@@ -172,7 +96,9 @@ def drain_analysis_queue(context: dg.OpExecutionContext, config: DrainConfig,
     """Drain; the run's metadata and tags sum what it did."""
     started = time.monotonic()
     with pg.database(name="mf-dagster-analysis") as db:
-        stats, rounds = drain_until_empty(db, pg.secret_box(), config)
+        stats, rounds = drain_until_empty(db, pg.secret_box(), limit=config.limit,
+                                          batch_size=config.batch_size,
+                                          time_cap_s=config.time_cap_s)
         usage = usage_totals(db, stats)
     meta = run_metadata(stats, usage, rounds, queued)
     meta["seconds"] = round(time.monotonic() - started, 3)

@@ -1,18 +1,14 @@
-"""The daily Parquet export: ledger, cost rollup and message statistics per tenant-day.
+"""Dagster wiring of the daily Parquet export: ledger, cost rollup and message statistics per
+tenant-day.
 
 For partition day D, every tenant whose local day D is over gets its `llm_usage`,
-`llm_cost_daily` and `message_stats` partitions written by `analytics.export.export_day` under
-`$ANALYTICS_DIR/<dataset>/tenant_id=<id>/date=<D>/` (atomic write-then-rename; a re-run
-replaces the partition). Tenant-days with no traffic and no LLM calls are skipped unless an
-earlier export left partitions there, which are then replaced (with empty ones), so idle
-tenants do not accumulate empty files and stale partitions never survive a re-run.
-
-Each tenant-day written records a manifest (analytics.freshness: when, and a fingerprint of its
-source rows read just before). After partition D, a run re-exports the tenant's earlier days whose
-rows no longer match their manifest (back-dated traffic into an idle or exported day, deleted
-rows, days exported before manifests existed), newest first, at most CATCH_UP_DAYS per tenant
-and run (the rest at the next run). Without this, traffic replayed or imported for an older day
-never reached the analytics: only each tenant's previous day was ever exported.
+`llm_cost_daily` and `message_stats` partitions written under
+`$ANALYTICS_DIR/<dataset>/tenant_id=<id>/date=<D>/` by `analytics.day_export.export_tenant_day`
+(atomic write-then-rename, a re-run replaces the partition, idle tenant-days are skipped unless
+an earlier export left partitions there; each tenant-day written records a manifest). After
+partition D, a run re-exports the tenant's earlier days whose rows no longer match their manifest
+(`analytics.day_export.catch_up`: newest first, at most CATCH_UP_DAYS per tenant and run, the
+rest at the next run).
 
 After each tenant-day is written, the tenant's month of that day is compacted again
 (`analytics.compact.compact_month`): the month's `llm_cost_daily` partitions are copied into one
@@ -28,14 +24,12 @@ from typing import Any
 import dagster as dg
 
 from analytics.compact import compact_month
-from analytics.export import WrittenPartition, export_day
-from analytics.freshness import Fingerprint, changed_days, day_fingerprints, write_manifest
-from analytics.schema import DATASETS, partition_dir
+from analytics.day_export import catch_up, export_tenant_day
+from analytics.export import WrittenPartition
+from analytics.schema import DATASETS
 from pipelines.daily import (
     DAILY,
     START_DATE,
-    Tenant,
-    TenantDay,
     TenantDayConfig,
     partition_day,
     select_tenants,
@@ -44,12 +38,6 @@ from pipelines.daily import (
 )
 from pipelines.resources import PostgresResource
 from webapp.config import resolve_analytics_dir
-from webapp.db import Database
-from webapp.db.queries import load
-
-Q = load(__file__)
-
-CATCH_UP_DAYS = 14  # changed earlier days re-exported per tenant and run
 
 
 class ExportConfig(TenantDayConfig):
@@ -58,48 +46,9 @@ class ExportConfig(TenantDayConfig):
     analytics_dir: str = ""
 
 
-_EMPTY = Fingerprint()
-_T0 = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # window bounds unused where only the day matters
-
-
 def analytics_root(override: str = "") -> Path:
     """The run's override, else ANALYTICS_DIR as webapp.config resolves it for every reader."""
     return Path(override) if override else resolve_analytics_dir(os.environ)
-
-
-def _has_partitions(root: Path, day: TenantDay) -> bool:
-    return any(partition_dir(root, d, day.tenant_id, day.day).is_dir() for d in DATASETS)
-
-
-def export_tenant_day(db: Database, root: Path, day: TenantDay) -> list[WrittenPartition] | None:
-    """Export one tenant-day and record its manifest (None when it is idle and was never
-    exported)."""
-    with db.tenant(day.tenant_id) as conn:
-        row = conn.execute(Q.select_export_day_activity,
-                           {"start": day.start, "end": day.end}).fetchone()
-        if not (row and row["active"]) and not _has_partitions(root, day):
-            return None
-        # Read before the rows: a row landing in between shows as a change next time.
-        fingerprint = day_fingerprints(conn, day.tenant_id, day.day, day.day, day.timezone)
-        parts = export_day(conn, root, day.tenant_id, day.day, tz=day.timezone)
-    write_manifest(root, day.tenant_id, day.day, fingerprint.get(day.day, _EMPTY))
-    return parts
-
-
-def stale_days(db: Database, root: Path, tenant: Tenant, before: dt.date) -> list[dt.date]:
-    """The tenant's days before `before` whose rows changed since their export, newest first,
-    at most CATCH_UP_DAYS."""
-    first = dt.date.fromisoformat(START_DATE)
-    last = before - dt.timedelta(days=1)
-    if last < first:
-        return []
-    with db.tenant(tenant.id) as conn:
-        now = day_fingerprints(conn, tenant.id, first, last, tenant.timezone)
-
-    def has_files(day: dt.date) -> bool:
-        return _has_partitions(root, TenantDay(tenant.id, day, tenant.timezone, _T0, _T0))
-
-    return changed_days(root, tenant.id, now, first, last, has_files)[:CATCH_UP_DAYS]
 
 
 @dg.asset(partitions_def=DAILY, group_name="daily", kinds={"parquet"},
@@ -110,6 +59,7 @@ def analytics_parquet_export(context: dg.AssetExecutionContext, config: ExportCo
                              pg: PostgresResource) -> dg.MaterializeResult[Any]:
     """Export partition day D for every ready tenant (or the configured ones)."""
     day = partition_day(context)
+    first = dt.date.fromisoformat(START_DATE)  # the earliest day a catch-up looks at
     root = analytics_root(config.analytics_dir)
     written: list[WrittenPartition] = []
     compacted: set[Path] = set()
@@ -125,7 +75,8 @@ def analytics_parquet_export(context: dg.AssetExecutionContext, config: ExportCo
                 exported += 1
                 written += parts
                 compacted |= _compact(root, tenant.id, [day])
-            again = _catch_up(db, root, tenant, day, written)
+            again, redone = catch_up(db, root, tenant, day, first)
+            written += redone
             if again:
                 caught_up[tenant.id] = [d.isoformat() for d in again]
                 compacted |= _compact(root, tenant.id, again)
@@ -144,18 +95,6 @@ def analytics_parquet_export(context: dg.AssetExecutionContext, config: ExportCo
         "rows": sum(p.rows for p in written),
         **{f"rows_{d}": n for d, n in rows_by_dataset.items()},
     })
-
-
-def _catch_up(db: Database, root: Path, tenant: Tenant, day: dt.date,
-              written: list[WrittenPartition]) -> list[dt.date]:
-    """Re-export the tenant's changed days before `day`; the days re-exported."""
-    done = []
-    for stale in stale_days(db, root, tenant, day):
-        parts = export_tenant_day(db, root, window(db, tenant.id, stale, tenant.timezone))
-        if parts is not None:
-            written += parts
-            done.append(stale)
-    return done
 
 
 def _compact(root: Path, tenant_id: int, days: list[dt.date]) -> set[Path]:

@@ -65,6 +65,15 @@ select v.hour, v.inbound, v.outbound, v.conversations, coalesce(s.responses, 0) 
 from volume v left join speed s using (hour)
 order by v.hour
 
+-- name: select_day_active
+-- Whether the tenant had traffic or LLM calls in its local day [start, end) (the export skips
+-- idle days).
+select exists (select 1 from messages m
+               where m.sent_at >= %(start)s and m.sent_at < %(end)s)
+       or exists (select 1 from llm_usage_logs u
+                  where u.tenant_id = mf_current_tenant()
+                    and u.created_at >= %(start)s and u.created_at < %(end)s) as active
+
 -- name: select_provider_budgets
 -- The tenant's providers (not deleted) with their monthly budgets (for budget burn).
 select id as provider_id, name as provider_name, kind as provider_kind, model,

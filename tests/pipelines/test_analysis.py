@@ -240,13 +240,13 @@ def test_the_automatic_analysis_switch_through_the_api(client: FlaskClient,
     assert off["auto_analyze"] is False and off["updated_by"] == owner.user_id
     seed_messages(_db(client), owner.tenant_id, ["not for the provider"])
     with pg.database() as db:  # settle_s=0: the watermark passes it now, not a minute later
-        served = analysis.enqueue_new_messages(db, settle_s=0)
+        served = jobs.enqueue_new_messages(db, settle_s=0)
     assert owner.tenant_id not in {r.tenant_id for r in served}
     _ok(client.put("/api/v1/analysis-settings", headers=owner.headers,
                    json={"auto_analyze": True}))
     later = seed_messages(_db(client), owner.tenant_id, ["this one may go"])
     with pg.database() as db:
-        served = analysis.enqueue_new_messages(db)
+        served = jobs.enqueue_new_messages(db)
     assert [r.queued for r in served if r.tenant_id == owner.tenant_id] == [1]
     with _db(client).tenant(owner.tenant_id) as conn:
         queued = [r["message_id"] for r in conn.execute(

@@ -1,6 +1,6 @@
 """Exactly once under concurrency: two analysis runs at the same time over one queue analyse each
-message once (one provider call per batch, one claim per item), and two enqueuers at the same
-time queue each new message once."""
+message once (one provider call per batch, one claim per item). Two enqueuers at the same time:
+tests/webapp/analysis/test_queue.py."""
 
 from __future__ import annotations
 
@@ -83,28 +83,3 @@ def test_two_concurrent_runs_analyse_each_message_exactly_once(
     status = jobs.job_status(platform_db, p, job["job_id"])
     assert (status["status"], status["done"], status["failed"]) == ("done", MESSAGES, 0)
 
-
-def test_two_concurrent_enqueuers_queue_each_new_message_once(platform_db: Database) -> None:
-    p = owner_principal(platform_db, "Two enqueuers")
-    ids = seed_messages(platform_db, p.tenant_id, [f"question {i}?" for i in range(40)])
-    start = threading.Barrier(4)
-
-    def one(_: int) -> int:
-        start.wait()
-        return sum(r.queued for r in analysis.enqueue_new_messages(platform_db, limit=7)
-                   if r.tenant_id == p.tenant_id)
-
-    queued = 0
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        while True:  # pages of 7 until nothing is left
-            got = sum(pool.map(one, range(4)))
-            queued += got
-            if got == 0:
-                break
-    with platform_db.tenant(p.tenant_id) as conn:
-        items = conn.execute("select message_id from analysis_job_items order by message_id"
-                             ).fetchall()
-        jobs_ = conn.execute("select total from analysis_jobs").fetchall()
-    assert queued == len(ids) == 40
-    assert [i["message_id"] for i in items] == ids
-    assert [j["total"] for j in jobs_] == [40]  # one open automatic job collects them

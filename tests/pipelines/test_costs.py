@@ -5,6 +5,7 @@ threshold per month with exactly one provider.budget event each."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,11 +17,12 @@ import pytest
 
 from analytics.export import rollup_cost_daily
 from analytics.live import read_usage_from_pg
-from pipelines.costs import check_budgets, llm_budget_alerts, llm_cost_daily
+from pipelines.costs import llm_budget_alerts, llm_cost_daily
 from pipelines.resources import PostgresResource
 from tests import factories as make
-from tests.webapp.llm.test_support import as_owner
+from tests.webapp.llm.test_support import add_usage as ledger_row
 from webapp.db import Database
+from webapp.llm.costs import check_budgets
 from webapp.realtime.service import events_since
 from webapp.tenants.service import create_tenant
 
@@ -46,20 +48,7 @@ def _at(day: int, hour: int, minute: int = 0) -> dt.datetime:
 @pytest.fixture(scope="module")
 def add_usage(database_url: str) -> Ledger:
     """Append a ledger row as the owner (a chosen time, cost and status)."""
-
-    def add(tenant_id: int, provider_id: int | None, at: dt.datetime, *,
-            cost: Decimal | None = Decimal("1"), status: str = "ok", latency: float = 100,
-            feature: str = "summarization", tokens: tuple[int, int] = (100, 20)) -> None:
-        kind, model = ("openai", "gpt-4-turbo") if provider_id else ("local", "heuristic")
-        as_owner(database_url,
-                 "insert into llm_usage_logs (tenant_id, provider_id, provider_kind, model, "
-                 "feature, input_tokens, output_tokens, cost_usd, unpriced, latency_ms, status, "
-                 "valid_output, created_at) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-                 "%s, %s)",
-                 (tenant_id, provider_id, kind, model, feature, tokens[0], tokens[1], cost,
-                  cost is None, latency, status, status == "ok", at))
-
-    return add
+    return functools.partial(ledger_row, database_url)
 
 
 @pytest.fixture(scope="module")
@@ -198,23 +187,3 @@ def test_hourly_check_covers_the_current_month(platform_db: Database, pg: Postgr
     assert _run(pg, llm_budget_alerts, day=None)["alerts_raised"] == 0
     assert len(_budget_frames(platform_db, tenant)) == 2
 
-
-def test_budget_alerts_notify_admins_and_owners_once(platform_db: Database,
-                                                     add_usage: Ledger) -> None:
-    tenant = create_tenant(platform_db, "Budget notifications")
-    owner, admin, member = (make.user(platform_db, tenant, role)
-                            for role in ("owner", "admin", "member"))
-    provider = make.provider(platform_db, tenant, "Watched", budget=Decimal("10"))
-    add_usage(tenant, provider, dt.datetime(2026, 10, 2, 9, tzinfo=UTC), cost=Decimal("10"))
-    month = dt.date(2026, 10, 1)
-    assert [a.threshold for a in check_budgets(platform_db, tenant, month)] == [80, 100]
-    assert check_budgets(platform_db, tenant, month) == []
-    rows = _select(platform_db, tenant, "select user_id, kind, title, dedupe_key "
-                                        "from notifications order by user_id, id")
-    assert [(r["user_id"], r["kind"]) for r in rows] == [
-        (owner, "budget"), (owner, "budget"), (admin, "budget"), (admin, "budget")]
-    assert member not in {r["user_id"] for r in rows}
-    assert rows[0]["title"] == "LLM budget 80% reached: Watched"
-    pushed = [f for f in events_since(platform_db, tenant, 0, 1000, user_id=admin)
-              if f["type"] == "notification.created"]
-    assert len(pushed) == 2 and pushed[0]["data"]["kind"] == "budget"

@@ -11,10 +11,10 @@ from typing import Any
 import dagster as dg
 import pytest
 
+from analytics import day_export
 from analytics.freshness import Fingerprint, read_manifest
 from analytics.queries import traffic
 from analytics.views import connect
-from pipelines import exports
 from pipelines.exports import analytics_parquet_export
 from pipelines.resources import PostgresResource
 from tests.webapp.llm.test_support import seed_messages
@@ -80,7 +80,7 @@ def test_catch_up_is_bounded_per_run_newest_first(
     platform_db: Database, pg: PostgresResource, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(exports, "CATCH_UP_DAYS", 2)
+    monkeypatch.setattr(day_export, "CATCH_UP_DAYS", 2)
     tenant = create_tenant(platform_db, "Back-dated many")
     today = dt.datetime.now(UTC).date()
     days = [today - dt.timedelta(days=n) for n in (3, 4, 5)]

@@ -58,6 +58,59 @@ def test_no_sql_built_by_string_formatting() -> None:
     assert offenders == []
 
 
+SQL_MODULES = {"webapp.db.queries", "webapp.db.rows", "psycopg"}
+SQL_CALLS = {"execute", "executemany", "fetch_all", "fetch_one"}
+
+
+def _sql_uses(path: Path) -> list[str]:
+    """Where a module reaches SQL itself: imports of the query loader (`load`), the row readers
+    or psycopg, and calls of execute / executemany / fetch_all / fetch_one."""
+    tree = ast.parse(path.read_text())
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names
+                      if a.name in SQL_MODULES or a.name.split(".")[0] in SQL_MODULES]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+            found += sorted(n for n in names
+                            if n in SQL_MODULES or n.split(".")[0] in SQL_MODULES)[:1]
+        elif isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in SQL_CALLS:
+                found.append(f"line {node.lineno}: {ast.unparse(func)}(...)")
+    return found
+
+
+def test_pipelines_hold_dagster_wiring_and_no_sql() -> None:
+    """pipelines/ is Dagster wiring only (assets, jobs, schedules, sensors, resources, run
+    metadata): no sql/ folder, no .sql file, and no module that loads named queries or runs a
+    statement. The work, and its SQL, live in the domain that owns it (webapp/<domain>/,
+    analytics/)."""
+    pipelines = REPO / "pipelines"
+    assert not (pipelines / "sql").exists()
+    assert sorted(str(p.relative_to(REPO)) for p in pipelines.rglob("*.sql")) == []
+    offenders = {str(p.relative_to(REPO)): uses for p in sorted(pipelines.rglob("*.py"))
+                 if (uses := _sql_uses(p))}
+    assert offenders == {}
+
+
+def test_the_pipelines_sql_check_finds_sql(tmp_path: Path) -> None:
+    module = tmp_path / "costs.py"
+    module.write_text("from webapp.db.queries import load\nQ = load(__file__)\n"
+                      "def run(conn):\n    conn.execute(Q.insert_cost_day)\n")
+    assert _sql_uses(module) == ["webapp.db.queries", "line 4: conn.execute(...)"]
+    other = tmp_path / "exports.py"
+    other.write_text("from webapp.db import queries\nimport psycopg.rows\n")
+    assert _sql_uses(other) == ["webapp.db.queries", "psycopg.rows"]
+    clean = tmp_path / "assets.py"
+    clean.write_text("import json\nfrom webapp.llm.costs import rebuild_cost_day\n"
+                     "def run(db, day):\n    json.load(open('x'))\n"
+                     "    return rebuild_cost_day(db, day)\n")
+    assert _sql_uses(clean) == []
+
+
 PACKAGES = ("webapp", "pipelines", "analytics", "streamlit_app")
 
 

@@ -1,21 +1,35 @@
 """The analysis queue: jobs of message items, drained by `drain(db, limit)` from any process.
 
+The queue is PostgreSQL (migration 0005): `analysis_jobs` of `analysis_job_items`, one item per
+message, filled by the batch-analyze API (`create_job`) and, for new inbound messages, by
+`enqueue_new_messages` (`mf_enqueue_new_messages`, migration 0008). That function queues the
+inbound text messages after a global watermark into each tenant's open automatic job
+(`scope = {"source": "auto"}`), skipping tenants whose `analysis_settings.auto_analyze` is off
+and every message that already has an analysis or a queue item, so no message is queued twice;
+the newest SETTLE_S seconds of messages stay in the scanned range, so a late-committing insert is
+not skipped; calls are serialised by the watermark row lock, and a call with nothing new is one
+indexed range scan. `due_items` counts what a drain would claim now (`mf_analysis_due`).
+
 drain() is Flask-free so a scheduler can own it (the Dagster `analysis_job` in
 pipelines/analysis.py, or the in-process worker of webapp/analysis/worker.py when ANALYSIS_RUNNER is
 `inline`): it claims due items of every tenant through `mf_claim_analysis_items` (FOR UPDATE SKIP
 LOCKED, with a lease so a crashed worker's items come back), analyses them per tenant in batches
 on a few threads, and marks them done, re-queued (with the error) or dead after MAX_ATTEMPTS. A
 batch that raises is retried item by item at once, so one poisonous message only fails itself.
-drain_stats() returns what a drain did (the Dagster run's metadata); drain() just the count.
+drain_stats() returns what a drain did (the Dagster run's metadata); drain() just the count;
+drain_until_empty() repeats drain rounds under a time cap, and usage_totals() sums the ledger
+rows of a drain's calls.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -23,13 +37,13 @@ from pydantic import StrictBool
 
 from webapp.analysis import importance
 from webapp.analysis.models import BatchAnalyzeRequest
-from webapp.analysis.rows import ItemFate, QueueItem
+from webapp.analysis.rows import DrainUsage, Enqueued, ItemFate, QueueItem
 from webapp.analysis.summaries import find_conversation
 from webapp.audit import service as audit
 from webapp.db import Database
 from webapp.db.pool import Conn
 from webapp.db.queries import load
-from webapp.db.rows import fetch_all
+from webapp.db.rows import fetch_all, fetch_one
 from webapp.errors import NotFound
 from webapp.inputs import RequestModel
 from webapp.llm.errors import scrub
@@ -44,6 +58,9 @@ MAX_JOB_MESSAGES = 5000
 MAX_ATTEMPTS = 3
 LEASE_S = 600
 WORKERS = 4
+ENQUEUE_LIMIT = 5000  # new messages queued per call (the rest on the next call)
+SETTLE_S = 60  # how long a message stays in the rescanned range after its insert began
+DUE_CAP = 100_000
 
 
 def _scope_ids(conn: Conn, body: BatchAnalyzeRequest) -> list[int]:
@@ -239,6 +256,56 @@ def drain(db: Database, limit: int = 200, *, box: SecretBox | None = None,
           batch_size: int = importance.BATCH_SIZE, workers: int = WORKERS) -> int:
     """Claim up to `limit` due items of any tenant and analyse them; returns how many."""
     return drain_stats(db, limit, box=box, batch_size=batch_size, workers=workers).claimed
+
+
+def enqueue_new_messages(db: Database, *, limit: int = ENQUEUE_LIMIT,
+                         settle_s: int = SETTLE_S) -> list[Enqueued]:
+    """Queue new inbound messages into automatic jobs; one row per tenant served."""
+    with db.system() as conn:
+        return fetch_all(conn, Enqueued, Q.enqueue_new_messages,
+                         {"limit": limit, "settle_s": settle_s})
+
+
+def due_items(db: Database, cap: int = DUE_CAP) -> int:
+    """Queue items a drain would claim now, counted up to `cap`."""
+    with db.system() as conn:
+        row = conn.execute(Q.count_due_items, {"cap": cap}).fetchone()
+    return int(row["due"]) if row else 0
+
+
+def drain_until_empty(db: Database, box: SecretBox, *, limit: int = 200,
+                      batch_size: int = importance.BATCH_SIZE,
+                      time_cap_s: float = 240.0) -> tuple[DrainStats, int]:
+    """Drain rounds until a round claims nothing, the time cap passes, or a round only retried
+    (nothing succeeded: the next attempt waits for the next run, a sensor interval later,
+    instead of burning through MAX_ATTEMPTS in a second); stats and rounds."""
+    total, rounds = DrainStats(), 0
+    deadline = time.monotonic() + time_cap_s
+    while True:
+        stats = drain_stats(db, limit, box=box, batch_size=batch_size)
+        rounds += 1
+        total.add(stats)
+        stalled = stats.retried > 0 and stats.done + stats.failed == 0
+        if stats.claimed == 0 or stalled or time.monotonic() >= deadline:
+            return total, rounds
+
+
+def usage_totals(db: Database, stats: DrainStats) -> DrainUsage:
+    """Calls, failed calls, tokens and cost of the ledger rows a drain wrote (all tenants)."""
+    rows: list[DrainUsage] = []
+    for tenant_id, ids in stats.usage_log_ids.items():
+        if not ids:
+            continue
+        with db.tenant(tenant_id) as conn:
+            row = fetch_one(conn, DrainUsage, Q.select_drain_usage, {"ids": ids})
+        assert row is not None
+        rows.append(row)
+    return DrainUsage(calls=sum(r.calls for r in rows),
+                      failed_calls=sum(r.failed_calls for r in rows),
+                      unpriced_calls=sum(r.unpriced_calls for r in rows),
+                      input_tokens=sum(r.input_tokens for r in rows),
+                      output_tokens=sum(r.output_tokens for r in rows),
+                      cost_usd=sum((r.cost_usd for r in rows), Decimal(0)))
 
 
 def default_box() -> SecretBox:

@@ -35,6 +35,27 @@ class QueueItem:
 
 
 @dataclass(frozen=True, slots=True)
+class Enqueued:
+    """New messages queued into one tenant's automatic job (mf_enqueue_new_messages)."""
+
+    tenant_id: int
+    job_id: int
+    queued: int
+
+
+@dataclass(frozen=True, slots=True)
+class DrainUsage:
+    """Calls, failed and unpriced calls, tokens and cost of the ledger rows a drain wrote."""
+
+    calls: int
+    failed_calls: int
+    unpriced_calls: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class ItemFate:
     """Where a failed item went: back to the queue (`queued`) or given up (`dead`)."""
 

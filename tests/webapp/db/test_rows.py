@@ -10,8 +10,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from pipelines.analysis import Enqueued
-from webapp.analysis.rows import QueueItem
+from webapp.analysis.rows import Enqueued, QueueItem
 from webapp.db.rows import fetch_all, fetch_one
 from webapp.llm.health_checks import CheckCandidate
 from webapp.llm.rows import HealthWindow, ProviderRow, ProviderState, RouteCandidate

@@ -6,6 +6,7 @@ Imported by the other platform test modules and by bench/test_llm_*.py.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
@@ -71,6 +72,20 @@ def as_owner(database_url: str, sql: str, params: Sequence[Any] = ()) -> list[tu
     with psycopg.connect(database_url, autocommit=True) as conn:
         cur = conn.execute(sql, params)  # type: ignore[arg-type]
         return cur.fetchall() if cur.description else []
+
+
+def add_usage(database_url: str, tenant_id: int, provider_id: int | None, at: dt.datetime, *,
+              cost: Decimal | None = Decimal("1"), status: str = "ok", latency: float = 100,
+              feature: str = "summarization", tokens: tuple[int, int] = (100, 20)) -> None:
+    """Append a ledger row as the owner (a chosen time, cost and status; no provider: local)."""
+    kind, model = ("openai", "gpt-4-turbo") if provider_id else ("local", "heuristic")
+    as_owner(database_url,
+             "insert into llm_usage_logs (tenant_id, provider_id, provider_kind, model, "
+             "feature, input_tokens, output_tokens, cost_usd, unpriced, latency_ms, status, "
+             "valid_output, created_at) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+             "%s, %s)",
+             (tenant_id, provider_id, kind, model, feature, tokens[0], tokens[1], cost,
+              cost is None, latency, status, status == "ok", at))
 
 
 def ledger(db: Database, tenant_id: int) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
--- Cost rollups and budget alerts (pipelines/costs.py), in the tenant's transaction (RLS).
+-- Cost rollups and budget alerts (webapp/llm/costs.py), in the tenant's transaction (RLS).
 
 -- name: lock_cost_day
 -- Serialise rebuilds of one tenant-day (a scheduled run and a backfill of the same day).
