@@ -4,7 +4,8 @@ Each operation gets its success schema from `response=` and the error statuses i
 from `error_statuses(spec)`: those that follow from the declaration (a path id can be unknown,
 a body or query can be invalid, a signed-in route can be refused...) plus the ones the endpoint
 names with `errors=`. There is no `default` response: a status not listed is a defect (the
-schemathesis pass in tests/webapp/http/test_fuzz.py fails on it).
+schemathesis pass in tests/webapp/http/test_fuzz.py fails on it). A JSON success answer carries
+the example stored for its operation id (webapp/http/examples: captured from the running app).
 """
 
 from __future__ import annotations
