@@ -4,7 +4,8 @@ Each operation gets its success schema from `response=` and the error statuses i
 from `error_statuses(spec)`: those that follow from the declaration (a path id can be unknown,
 a body or query can be invalid, a signed-in route can be refused...) plus the ones the endpoint
 names with `errors=`. There is no `default` response: a status not listed is a defect (the
-schemathesis pass in tests/webapp/http/test_fuzz.py fails on it).
+schemathesis pass in tests/webapp/http/test_fuzz.py fails on it). A JSON success answer carries
+the example stored for its operation id (webapp/http/examples: captured from the running app).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from webapp.http.api import REGISTRY, EndpointSpec
+from webapp.http.examples import success_examples
 from webapp.inputs import INT64_MAX
 from webapp.realtime.protocol import REALTIME_TAG, realtime_components
 
@@ -119,7 +121,21 @@ def _error_response(status: int, text: str) -> dict[str, Any]:
         "example": {"error": {"code": code, "message": message, "details": {}}}}}}
 
 
-def _success(spec: EndpointSpec, components: dict[str, Any]) -> dict[str, Any]:
+def operation_id(spec: EndpointSpec) -> str:
+    """The operation's id in the document (also the key of its success example)."""
+    return spec.name.replace(".", "_")
+
+
+def success_example(spec: EndpointSpec, status: int) -> Any:
+    """The example of a success answer: one for this status ("<operation id> <status>") or the
+    operation's (webapp/http/examples); None when there is none."""
+    examples = success_examples()
+    op_id = operation_id(spec)
+    return examples.get(f"{op_id} {status}", examples.get(op_id))
+
+
+def _success(spec: EndpointSpec, components: dict[str, Any],
+             status: int | None = None) -> dict[str, Any]:
     ok: dict[str, Any] = {"description": "Success"}
     if spec.status == 101:
         ok["description"] = ("Switching protocols: the WebSocket is open. Frames: "
@@ -130,6 +146,9 @@ def _success(spec: EndpointSpec, components: dict[str, Any]) -> dict[str, Any]:
     elif isinstance(spec.response, type) and issubclass(spec.response, BaseModel):
         ok["content"] = {"application/json": {
             "schema": _schema(spec.response, components, "serialization")}}
+        example = success_example(spec, status or spec.status)
+        if example is not None:
+            ok["content"]["application/json"]["example"] = example
     else:
         ok["content"] = {"application/json": {"schema": {"type": "object"}}}
     return ok
@@ -137,7 +156,7 @@ def _success(spec: EndpointSpec, components: dict[str, Any]) -> dict[str, Any]:
 
 def _operation(spec: EndpointSpec, components: dict[str, Any]) -> dict[str, Any]:
     summary, description = _summary_and_description(spec.summary)
-    op: dict[str, Any] = {"operationId": spec.name.replace(".", "_"), "summary": summary,
+    op: dict[str, Any] = {"operationId": operation_id(spec), "summary": summary,
                           "tags": list(spec.tags)}
     if description:
         op["description"] = description
@@ -161,7 +180,8 @@ def _operation(spec: EndpointSpec, components: dict[str, Any]) -> dict[str, Any]
     op["responses"] = {str(spec.status): _success(spec, components)}
     for status, text in error_statuses(spec).items():
         if 200 <= status < 300:  # another success (e.g. 202 while a job runs): same body model
-            op["responses"][str(status)] = {**_success(spec, components), "description": text}
+            op["responses"][str(status)] = {**_success(spec, components, status),
+                                            "description": text}
         else:
             op["responses"][str(status)] = _error_response(status, text)
     if spec.auth:

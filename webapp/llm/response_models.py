@@ -123,13 +123,31 @@ class Fallback(BaseModel):
     local: str
 
 
+class ChainStep(BaseModel):
+    """One step of what a call of the feature tries, in order: an active provider of its
+    route, the default provider, the built-in analyser (`provider_id` null)."""
+
+    source: Literal["route", "default", "local"]
+    provider_id: int | None
+    name: str
+    kind: str
+    model: str | None
+    gate: Literal["go", "probe", "cooling_down", "probe_in_flight"] = Field(
+        description="The provider's circuit breaker: `go`, `probe` (one trial call), "
+                    "`cooling_down` or `probe_in_flight` (skipped).")
+    available: bool = Field(description="Whether the step can take a call now.")
+
+
 class Feature(BaseModel):
-    """A feature and its route, in order."""
+    """A feature and its route, in order; `effective` is the step a call would use now (the
+    first available one of `chain`)."""
 
     name: str
     prompt_version: str
     providers: list[RouteEntry]
     fallback: Fallback
+    effective: ChainStep
+    chain: list[ChainStep]
 
 
 class FeatureList(BaseModel):
@@ -206,6 +224,11 @@ class ProviderComparison(ProviderStats):
     month_to_date_unpriced_requests: int
     monthly_budget_usd: str | None
     budget_used_pct: float | None
+    important_flagged: int = Field(description="Messages it flagged important in the range.")
+    important_reviewed: int = Field(description="Of those, how many a person reviewed.")
+    important_overridden: int = Field(description="Of those, how many a person overrode.")
+    override_rate: float | None = Field(
+        description="important_overridden / important_reviewed; null before any review.")
 
 
 class Comparison(BaseModel):

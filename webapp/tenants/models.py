@@ -164,6 +164,7 @@ class InvitationCreated(BaseModel):
     id: int
     email: str
     role: Role
+    status: Literal["pending"]
     expires_at: dt.datetime
     created_at: dt.datetime
     token: str

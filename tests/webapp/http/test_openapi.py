@@ -5,11 +5,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import jsonschema
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
+from tests.openapi_examples import NOT_CAPTURED, capture, json_operations
+from webapp.http import examples
 from webapp.http.api import REGISTRY, EndpointSpec
+from webapp.http.openapi import operation_id, success_example
 
 
 def test_every_api_route_is_documented(app: Flask, client: FlaskClient) -> None:
@@ -165,3 +170,86 @@ def test_examples_are_valid_for_their_models() -> None:
             model.model_validate(example)
             checked += 1
     assert checked >= 5
+
+
+def _json_successes(doc: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """(method, path, status, content) of every 2xx answer that is a JSON body."""
+    return [(method, path, code, r["content"]["application/json"])
+            for (method, path), op in _operations(doc).items()
+            for code, r in op["responses"].items()
+            if code.startswith("2") and "application/json" in r.get("content", {})]
+
+
+def test_every_json_success_response_has_an_example(client: FlaskClient) -> None:
+    """Issue 10, 3.2: each success answer shows an integrator what it looks like; every
+    example is kept under a current operation id (none left behind by a removed one)."""
+    doc = client.get("/api/v1/openapi.json").get_json()
+    successes = _json_successes(doc)
+    assert len(successes) >= 130
+    missing = [f"{status} {method.upper()} {path}" for method, path, status, content in successes
+               if "example" not in content]
+    assert missing == [], "run `python -m tests.openapi_examples` (tests/openapi_examples.py)"
+    ids = {operation_id(s) for s in REGISTRY}
+    stored = set(examples.load(examples.CAPTURED)) | set(examples.load(examples.HANDWRITTEN))
+    assert {key.split(" ")[0] for key in stored} <= ids
+    assert set(examples.load(examples.HANDWRITTEN)) == set(NOT_CAPTURED)
+
+
+def _unknown_keys(example: Any, dumped: Any, at: str = "") -> list[str]:
+    """Where the example has a key its model does not (the model dropped it on validation)."""
+    if isinstance(example, dict) and isinstance(dumped, dict):
+        return [f"{at}/{k}" for k in example if k not in dumped] + [
+            bad for k in example if k in dumped
+            for bad in _unknown_keys(example[k], dumped[k], f"{at}/{k}")]
+    if isinstance(example, list) and isinstance(dumped, list):
+        return [bad for i, (e, d) in enumerate(zip(example, dumped, strict=False))
+                for bad in _unknown_keys(e, d, f"{at}/{i}")]
+    return []
+
+
+def test_success_examples_are_valid_for_their_models(client: FlaskClient) -> None:
+    """Each success example validates against its response model (no field it lacks, none it
+    does not know) and against the schema the document publishes for it, so an example cannot
+    go stale silently."""
+    doc = client.get("/api/v1/openapi.json").get_json()
+    by_key = {_spec_key(s): s for s in REGISTRY}
+    checked = 0
+    for method, path, status, content in _json_successes(doc):
+        spec = by_key[(method, path)]
+        example = content["example"]
+        dumped = spec.response.model_validate(example).model_dump(mode="json", by_alias=True)
+        assert _unknown_keys(example, dumped) == [], (status, method, path)
+        validator = jsonschema.Draft202012Validator(
+            {**content["schema"], "components": doc["components"]},
+            format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+        errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+                  for e in validator.iter_errors(example)]
+        assert errors == [], (status, method, path, errors)
+        checked += 1
+    assert checked == len(_json_successes(doc))
+
+
+def test_a_stale_example_is_caught() -> None:
+    """The check above fails on an example its model no longer describes."""
+    spec = next(s for s in REGISTRY if operation_id(s) == "labels_create_label")
+    example = dict(success_example(spec, spec.status))
+    dumped = spec.response.model_validate(example).model_dump(mode="json", by_alias=True)
+    assert _unknown_keys(example, dumped) == []
+    assert _unknown_keys({**example, "colour": "red"}, dumped) == ["/colour"]
+    del example["id"]
+    with pytest.raises(ValidationError):
+        spec.response.model_validate(example)
+
+
+def test_examples_are_captured_from_the_running_app(app: Flask) -> None:
+    """The generator of the stored examples still runs: every JSON operation (but the few with
+    hand-written examples) answers its declared status in the scripted tour, and what it
+    answers now is valid for its model and has the shape of the stored example."""
+    fresh = capture(app, app.extensions["mf_db"])
+    assert set(fresh) | set(NOT_CAPTURED) >= json_operations()
+    stored = examples.load(examples.CAPTURED)
+    assert set(fresh) == set(stored)
+    by_id = {operation_id(s): s for s in REGISTRY}
+    for key, body in fresh.items():
+        by_id[key.split(" ")[0]].response.model_validate(body)
+        assert set(body) == set(stored[key]), key
