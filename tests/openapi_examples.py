@@ -5,12 +5,12 @@ and calls every JSON operation once with the Flask test client, in an order wher
 what it needs; it keeps each answer, trimmed (`trim`: lists cut to two items, long texts
 shortened, tokens and secrets replaced by placeholders), under the operation's id. The few
 operations it cannot reach this way have hand-written examples in
-webapp/http/examples/handwritten.json. tests/webapp/http/test_openapi.py runs the capture
+webapp/http/openapi_examples/handwritten.json. tests/webapp/http/test_openapi.py runs the capture
 against the test app (every operation answers with its declared status) and checks that each
 stored example is valid for its model; to refresh the stored ones:
 
     TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test \\
-        .venv/bin/python -m tests.openapi_examples     # writes webapp/http/examples/captured.json
+        .venv/bin/python -m tests.openapi_examples  # writes openapi_examples/captured.json
 """
 
 from __future__ import annotations

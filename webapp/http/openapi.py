@@ -5,7 +5,7 @@ from `error_statuses(spec)`: those that follow from the declaration (a path id c
 a body or query can be invalid, a signed-in route can be refused...) plus the ones the endpoint
 names with `errors=`. There is no `default` response: a status not listed is a defect (the
 schemathesis pass in tests/webapp/http/test_fuzz.py fails on it). A JSON success answer carries
-the example stored for its operation id (webapp/http/examples: captured from the running app).
+the example stored for its operation id (webapp/http/examples.py: captured from the running app).
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ def operation_id(spec: EndpointSpec) -> str:
 
 def success_example(spec: EndpointSpec, status: int) -> Any:
     """The example of a success answer: one for this status ("<operation id> <status>") or the
-    operation's (webapp/http/examples); None when there is none."""
+    operation's (webapp/http/examples.py); None when there is none."""
     examples = success_examples()
     op_id = operation_id(spec)
     return examples.get(f"{op_id} {status}", examples.get(op_id))

@@ -1,6 +1,6 @@
 """Examples of the success answers, attached to the OpenAPI document by operation id.
 
-captured.json holds answers of the running app, trimmed (written by `python -m
+openapi_examples/captured.json holds answers of the running app, trimmed (written by `python -m
 tests.openapi_examples`); handwritten.json the few an automated pass cannot reach. A key is an
 operation id (`<blueprint>_<view>`); tests/webapp/http/test_openapi.py checks that every JSON
 success answer has one and that each is valid for its model.
@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent / "openapi_examples"  # data only, not a package
 CAPTURED = HERE / "captured.json"
 HANDWRITTEN = HERE / "handwritten.json"
 
