@@ -11,6 +11,7 @@ from webapp.http.api import Call, endpoint
 from webapp.http.context import db
 from webapp.inputs import NON_BLANK, Id, IdOrZero, Instant, RequestModel, not_nullable
 from webapp.messaging import conversations, search, sending
+from webapp.messaging.rows import ConversationJson
 from webapp.messaging.schemas import (
     Conversation,
     ConversationList,
@@ -134,7 +135,7 @@ def list_conversations(call: Call[None, ConversationQuery]) -> Response:
 
 @endpoint(bp, "/conversations/<int:conversation_id>", permission="conversations.read",
           response=Conversation, reuse_transaction=True)
-def get_conversation(call: Call[None, None], conversation_id: int) -> dict[str, Any]:
+def get_conversation(call: Call[None, None], conversation_id: int) -> ConversationJson:
     """One conversation."""
     return conversations.get_conversation(db(), call.who, conversation_id)
 
@@ -144,7 +145,7 @@ def get_conversation(call: Call[None, None], conversation_id: int) -> dict[str, 
           errors={404: "No such conversation, or the assignee is not a member of the team."},
           reuse_transaction=True)
 def update_conversation(call: Call[ConversationChange, None],
-                        conversation_id: int) -> dict[str, Any]:
+                        conversation_id: int) -> ConversationJson:
     """Change status, assignee (a member of the team), priority or snooze time.
 
     Send at least one of `status`, `assignee_id`, `priority`, `snoozed_until` (an empty body
@@ -160,7 +161,7 @@ def update_conversation(call: Call[ConversationChange, None],
 
 @endpoint(bp, "/conversations/<int:conversation_id>/read", method="POST",
           permission="conversations.read", response=Conversation, reuse_transaction=True)
-def mark_read(call: Call[None, None], conversation_id: int) -> dict[str, Any]:
+def mark_read(call: Call[None, None], conversation_id: int) -> ConversationJson:
     """Mark the conversation read (unread count back to zero)."""
     return conversations.mark_read(db(), call.who, conversation_id)
 
