@@ -11,7 +11,7 @@ from webapp.http.api import Call, endpoint
 from webapp.http.context import db
 from webapp.inputs import NON_BLANK, Id, IdOrZero, Instant, RequestModel, not_nullable
 from webapp.messaging import conversations, search, sending
-from webapp.messaging.rows import ConversationJson
+from webapp.messaging.rows import ConversationJson, MessageJson
 from webapp.messaging.schemas import (
     Conversation,
     ConversationList,
@@ -190,7 +190,7 @@ def search_messages(call: Call[None, SearchQuery]) -> Response:
           response=Message, status=202,
           errors={404: "No such conversation or quoted message.",
                   409: "The conversation's number cannot send now."})
-def reply(call: Call[ReplyRequest, None]) -> dict[str, Any]:
+def reply(call: Call[ReplyRequest, None]) -> MessageJson:
     """Queue a reply; the gateway sends it (state queued -> sending -> sent/failed).
 
     The message's `wa_message_id` in this 202 response is provisional: when the send succeeds
@@ -206,7 +206,7 @@ def reply(call: Call[ReplyRequest, None]) -> dict[str, Any]:
           body=ForwardRequest, response=Message, status=202,
           errors={404: "No such message or conversation.",
                   409: "The message was deleted for everyone, or the number cannot send."})
-def forward(call: Call[ForwardRequest, None]) -> dict[str, Any]:
+def forward(call: Call[ForwardRequest, None]) -> MessageJson:
     """Queue a forward of a message to another conversation of the team.
 
     As with replies, the `wa_message_id` in this 202 response is provisional: when the send
