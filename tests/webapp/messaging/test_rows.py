@@ -18,6 +18,7 @@ from webapp.db import Database
 from webapp.labels import messages as message_labels
 from webapp.labels import service as labels
 from webapp.messaging import conversations, rows, schemas, search, sending
+from webapp.messaging.records import Media, MediaKeys
 
 
 def problems(value: Any, hint: Any, where: str = "$") -> list[str]:
@@ -154,3 +155,14 @@ def test_the_check_finds_what_does_not_fit(served: dict[str, Any]) -> None:
     (schemas.MessageAnalysis, rows.MessageAnalysisJson)])
 def test_the_response_models_have_the_same_keys(model: type[BaseModel], typed: Any) -> None:
     assert list(model.model_fields) == list(get_type_hints(typed))
+
+
+def test_a_records_media_shows_only_media_json_keys() -> None:
+    # records.Media.public casts its model_dump to MediaJson: its fields must be MediaJson's.
+    shown = set(Media.model_fields) - {"download", "sha256"}
+    assert shown <= set(get_type_hints(rows.MediaJson))
+    public = Media(type="audio", mime="audio/ogg", seconds=3, voice=True,
+                   download=MediaKeys(direct_path="/v/t62/x", media_key="a2V5")).public()
+    assert problems(public, rows.MediaJson) == []
+    assert public == {"type": "audio", "mime": "audio/ogg", "seconds": 3, "voice": True,
+                      "state": "downloading"}
