@@ -1,4 +1,5 @@
-"""mypy --strict holds for the database layer, the LLM layer, analysis and the pipelines.
+"""mypy --strict holds for the database layer, the LLM layer, analysis, messaging and the
+pipelines.
 
 Read with mypy's own config parser, as `make lint` reads pyproject.toml: every flag --strict
 stands for is on for those packages, and only for them (`strict = true` in an override would
@@ -26,7 +27,8 @@ STRICT_PER_MODULE = {
 STRICT_GLOBAL = ("warn_unused_ignores", "warn_redundant_casts")
 STRICT_MODULES = ("webapp.db", "webapp.db.pool", "webapp.db.rows", "webapp.llm",
                   "webapp.llm.routing", "webapp.llm.local.analyzer", "webapp.analysis",
-                  "webapp.analysis.jobs", "pipelines", "pipelines.analysis",
+                  "webapp.analysis.jobs", "webapp.messaging", "webapp.messaging.ingest",
+                  "webapp.messaging.rows", "pipelines", "pipelines.analysis",
                   "pipelines.definitions")
 
 
@@ -52,6 +54,6 @@ def test_the_strict_packages_get_every_strict_flag() -> None:
 def test_strict_stays_within_those_packages() -> None:
     options, strict_asked = _options()
     assert strict_asked == []  # `strict = true` anywhere applies to every module of the run
-    for module in ("webapp.messaging.ingest", "webapp.whatsapp.devices", "analytics",
+    for module in ("webapp.labels.service", "webapp.whatsapp.devices", "analytics",
                    "streamlit_app.app", "webapp.dbx"):
         assert _flags(options.clone_for_module(module)) != STRICT_PER_MODULE, module

@@ -16,6 +16,7 @@ from webapp.db import Database
 from webapp.db.pool import Conn
 from webapp.db.queries import load
 from webapp.errors import NotFound
+from webapp.messaging.rows import ConversationJson
 from webapp.pagination import bad_cursor, decode_cursor, encode_cursor
 from webapp.security.principal import Principal, RequestMeta
 
@@ -60,8 +61,9 @@ def get(db: Database, p: Principal, contact_id: int) -> dict[str, Any]:
     with db.tenant(p.tenant_id, p.user_id) as conn:
         row = _one(conn, contact_id)
         row.pop("sort_name")
-        row["conversations"] = [r["row"] for r in conn.execute(Q.contact_conversations,
-                                                                 {"id": contact_id})]
+        conversations: list[ConversationJson] = [
+            r["row"] for r in conn.execute(Q.contact_conversations, {"id": contact_id})]
+        row["conversations"] = conversations
         return row
 
 

@@ -3,12 +3,11 @@ messages; each change appends a `message.updated` event so open threads redraw t
 
 from __future__ import annotations
 
-from typing import Any
-
 from webapp.db import Database
 from webapp.db.pool import Conn
 from webapp.db.queries import load
 from webapp.errors import NotFound
+from webapp.messaging.rows import MessageJson
 from webapp.security.principal import Principal
 
 Q = load(__file__)
@@ -22,15 +21,15 @@ def _check(conn: Conn, message_id: int, label_id: int) -> None:
         raise NotFound("No such label.", details={"fields": {"label_id": "no such label"}})
 
 
-def _message(conn: Conn, message_id: int) -> dict[str, Any]:
+def _message(conn: Conn, message_id: int) -> MessageJson:
     row = conn.execute(Q.message_json, {"id": message_id}).fetchone()
     assert row is not None
-    out: dict[str, Any] = row["row"]
+    out: MessageJson = row["row"]
     return out
 
 
 def change(db: Database, p: Principal, message_id: int, label_id: int, *,
-           on: bool) -> dict[str, Any]:
+           on: bool) -> MessageJson:
     """Put the label on the message (`on`) or take it off; already so: nothing changes. The
     message as the API shows it."""
     with db.tenant(p.tenant_id, p.user_id, events=True) as conn:

@@ -21,6 +21,7 @@ from webapp.http.api import Call, endpoint
 from webapp.http.context import db
 from webapp.inputs import NON_BLANK, SPACES, Id, RequestModel, not_nullable
 from webapp.labels import messages, service
+from webapp.messaging.rows import ConversationJson, MessageJson
 from webapp.messaging.schemas import Conversation, Message
 
 bp = Blueprint("labels", __name__, url_prefix="/api/v1")
@@ -147,21 +148,22 @@ def delete_label(call: Call[None, None], label_id: int) -> dict[str, Any]:
 
 @endpoint(bp, "/conversations/<int:conversation_id>/labels", method="POST",
           permission="labels.apply", body=LabelAttach, response=Conversation)
-def attach_label(call: Call[LabelAttach, None], conversation_id: int) -> dict[str, Any]:
+def attach_label(call: Call[LabelAttach, None], conversation_id: int) -> ConversationJson:
     """Put a label on a conversation (idempotent); the updated conversation."""
     return service.attach_label(db(), call.who, conversation_id, call.body.label_id)
 
 
 @endpoint(bp, "/conversations/<int:conversation_id>/labels/<int:label_id>", method="DELETE",
           permission="labels.apply", response=Conversation)
-def detach_label(call: Call[None, None], conversation_id: int, label_id: int) -> dict[str, Any]:
+def detach_label(call: Call[None, None], conversation_id: int,
+                 label_id: int) -> ConversationJson:
     """Take a label off a conversation (idempotent); the updated conversation."""
     return service.detach_label(db(), call.who, conversation_id, label_id)
 
 
 @endpoint(bp, "/messages/<int:message_id>/labels", method="POST", permission="labels.apply",
           body=LabelAttach, response=Message)
-def attach_message_label(call: Call[LabelAttach, None], message_id: int) -> dict[str, Any]:
+def attach_message_label(call: Call[LabelAttach, None], message_id: int) -> MessageJson:
     """Put a label on a message (idempotent); the updated message."""
     return messages.change(db(), call.who, message_id, call.body.label_id, on=True)
 
@@ -169,6 +171,6 @@ def attach_message_label(call: Call[LabelAttach, None], message_id: int) -> dict
 @endpoint(bp, "/messages/<int:message_id>/labels/<int:label_id>", method="DELETE",
           permission="labels.apply", response=Message)
 def detach_message_label(call: Call[None, None], message_id: int, label_id: int,
-                         ) -> dict[str, Any]:
+                         ) -> MessageJson:
     """Take a label off a message (idempotent); the updated message."""
     return messages.change(db(), call.who, message_id, label_id, on=False)

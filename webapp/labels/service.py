@@ -18,6 +18,7 @@ from webapp.db.pool import Conn
 from webapp.db.queries import load
 from webapp.errors import Conflict, NotFound
 from webapp.messaging.conversations import conversation_row
+from webapp.messaging.rows import ConversationJson
 from webapp.security.principal import Principal, RequestMeta
 
 Q = load(__file__)
@@ -103,7 +104,7 @@ def _check_both(conn: Conn, conversation_id: int, label_id: int) -> None:
 
 
 def attach_label(db: Database, p: Principal, conversation_id: int,
-                 label_id: int) -> dict[str, Any]:
+                 label_id: int) -> ConversationJson:
     """Put a label on a conversation (already there: nothing changes); the conversation."""
     with db.tenant(p.tenant_id, p.user_id, events=True) as conn:
         _check_both(conn, conversation_id, label_id)
@@ -114,7 +115,7 @@ def attach_label(db: Database, p: Principal, conversation_id: int,
 
 
 def detach_label(db: Database, p: Principal, conversation_id: int,
-                 label_id: int) -> dict[str, Any]:
+                 label_id: int) -> ConversationJson:
     """Take a label off a conversation (not there: nothing changes); the conversation."""
     with db.tenant(p.tenant_id, p.user_id, events=True) as conn:
         _check_both(conn, conversation_id, label_id)

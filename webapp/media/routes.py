@@ -16,6 +16,7 @@ from webapp.http.context import db
 from webapp.media import service, uploads
 from webapp.media.kinds import is_inline
 from webapp.media.store import MediaMissing
+from webapp.messaging.rows import MessageJson
 from webapp.messaging.schemas import Message
 
 bp = Blueprint("media", __name__, url_prefix="/api/v1")
@@ -99,7 +100,7 @@ def upload_media(call: Call[None, None]) -> dict[str, Any]:
           permission="messages.send", response=Message, status=202,
           errors={409: "The download has not given up (still trying, or done), or cannot be "
                        "retried."})
-def retry_media(call: Call[None, None], message_id: int) -> dict[str, Any]:
+def retry_media(call: Call[None, None], message_id: int) -> MessageJson:
     """Try a given-up media download again ("media unavailable"): the gateway starts over with
     a fresh attempt count; the message shows "Downloading…" and turns ready (or unavailable
     again, with the reason) live through `message.updated`."""

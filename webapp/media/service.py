@@ -4,7 +4,6 @@ in the caller's tenant; the bytes come from the store, never from a path the cli
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from webapp.audit import service as audit
 from webapp.config import Settings
@@ -13,6 +12,7 @@ from webapp.db.queries import load
 from webapp.db.rows import fetch_one
 from webapp.errors import Conflict, NotFound
 from webapp.media.store import MediaStore, store_for
+from webapp.messaging.rows import MessageJson
 from webapp.security.principal import Principal, RequestMeta
 
 Q = load(__file__)
@@ -75,7 +75,7 @@ def default_filename(row: MessageFile) -> str:
 
 
 def retry_download(db: Database, p: Principal, message_id: int,
-                   meta: RequestMeta | None = None) -> dict[str, Any]:
+                   meta: RequestMeta | None = None) -> MessageJson:
     """Try a given-up download again: the attempts start over, the gateway's next media pass
     fetches it (with the keys kept for this), the message shows "Downloading…" (a
     message.updated event) and turns ready or unavailable live. Conflict when the download has
@@ -100,5 +100,5 @@ def retry_download(db: Database, p: Principal, message_id: int,
                      after={"state": "pending"})
         found = conn.execute(Q.message_json, {"id": message_id}).fetchone()
     assert found is not None
-    message: dict[str, Any] = found["message"]
+    message: MessageJson = found["message"]
     return message

@@ -2,7 +2,9 @@
 assignment/status/priority changes and mark-as-read (Flask-free).
 
 Every row is built by the SQL serializers (mf_conversation_json, mf_message_json), so the REST
-API and the realtime feed show one shape. Lists are keyset-paginated with opaque cursors.
+API and the realtime feed show one shape (typed as webapp/messaging/rows.py's ConversationJson
+and MessageJson). Lists are keyset-paginated with opaque cursors; their lines are read with
+`class_row` and keep the JSON as text, sent on without re-encoding.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from psycopg import sql
 
@@ -19,8 +21,10 @@ from webapp.audit import service as audit
 from webapp.db import Database
 from webapp.db.pool import Conn
 from webapp.db.queries import load
+from webapp.db.rows import fetch_all, fetch_one
 from webapp.errors import NotFound, ValidationFailed
 from webapp.inputs import INT64_MAX
+from webapp.messaging.rows import ConversationJson
 from webapp.notifications.service import notify
 from webapp.pagination import bad_cursor, cursor_int, decode_cursor, encode_cursor
 from webapp.security.principal import Principal
@@ -79,14 +83,67 @@ class JsonPage:
                 + json.dumps(self.next_cursor) + "}")
 
 
-def make_page(rows: list[dict[str, Any]], limit: int,
-              cursor_of: Callable[[dict[str, Any]], dict[str, Any]]) -> JsonPage:
-    """A page from limit+1 rows with a `row` column (null ids, from an empty join, dropped)."""
-    rows = [r for r in rows if r["id"] is not None]
-    more = len(rows) > limit
-    rows = rows[:limit]
-    nxt = encode_cursor(cursor_of(rows[-1])) if more and rows else None
-    return JsonPage([r["row"] for r in rows], nxt)
+class JsonLine(Protocol):
+    """A line of a list query: the row's id and its JSON text (both null on the one line an
+    empty left join gives)."""
+
+    @property
+    def id(self) -> int | None:
+        """The row's id (its keyset position with the cursor's other columns)."""
+
+    @property
+    def row(self) -> str | None:
+        """The row as the API shows it, JSON text from a SQL serializer."""
+
+
+L = TypeVar("L", bound=JsonLine)
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationLine:
+    """A line of list_conversations: its keyset position and its mf_conversation_json text."""
+
+    id: int
+    last_message_at: dt.datetime | None
+    row: str
+
+
+@dataclass(frozen=True, slots=True)
+class MessageLine:
+    """A line of list_messages (all null when the conversation has no message on the page)."""
+
+    id: int | None
+    sent_at: dt.datetime | None
+    row: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CatchUpLine:
+    """A line of list_messages_after (null when nothing arrived after the id)."""
+
+    id: int | None
+    row: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationChange:
+    """What update_conversation changed: the status and the assignee before and after."""
+
+    id: int
+    title: str
+    assignee_id: int | None
+    status: str
+    old_assignee_id: int | None
+    old_status: str
+
+
+def make_page(lines: list[L], limit: int, cursor_of: Callable[[L], dict[str, Any]]) -> JsonPage:
+    """A page from limit+1 lines (null ids, from an empty join, dropped)."""
+    lines = [line for line in lines if line.id is not None]
+    more = len(lines) > limit
+    lines = lines[:limit]
+    nxt = encode_cursor(cursor_of(lines[-1])) if more and lines else None
+    return JsonPage([line.row for line in lines if line.row is not None], nxt)
 
 
 def like_pattern(text: str) -> str:
@@ -144,25 +201,25 @@ def list_conversations(db: Database, p: Principal, filters: ConversationFilters,
     params = {**filter_params(filters, p.user_id), **_after_conversation(cursor),
               "limit": limit + 1}
     with db.tenant(p.tenant_id, p.user_id) as conn:
-        rows = conn.execute(conversations_query(params), params).fetchall()
+        lines = fetch_all(conn, ConversationLine, conversations_query(params), params)
 
-    def cursor_of(r: dict[str, Any]) -> dict[str, Any]:
-        at = r["last_message_at"]
-        return {"at": at.isoformat() if at is not None else None, "id": r["id"]}
+    def cursor_of(line: ConversationLine) -> dict[str, Any]:
+        at = line.last_message_at
+        return {"at": at.isoformat() if at is not None else None, "id": line.id}
 
-    return make_page(rows, limit, cursor_of)
+    return make_page(lines, limit, cursor_of)
 
 
-def conversation_row(conn: Conn, conversation_id: int) -> dict[str, Any]:
+def conversation_row(conn: Conn, conversation_id: int) -> ConversationJson:
     """The serialized conversation, or NotFound (also for another tenant's id)."""
     row = conn.execute(Q.get_conversation, {"id": conversation_id}).fetchone()
     if row is None:
         raise NotFound("No such conversation.")
-    result: dict[str, Any] = row["row"]
+    result: ConversationJson = row["row"]
     return result
 
 
-def get_conversation(db: Database, p: Principal, conversation_id: int) -> dict[str, Any]:
+def get_conversation(db: Database, p: Principal, conversation_id: int) -> ConversationJson:
     """One conversation."""
     with db.tenant(p.tenant_id, p.user_id) as conn:
         return conversation_row(conn, conversation_id)
@@ -198,13 +255,20 @@ def list_messages(db: Database, p: Principal, conversation_id: int, *, limit: in
         position["after_id"] = after_id
     params = {"conversation_id": conversation_id, "limit": limit + 1, **position}
     catch_up = params["after_id"] is not None
+    query = messages_query(params)
     with db.tenant(p.tenant_id, p.user_id) as conn:
-        rows = conn.execute(messages_query(params), params).fetchall()
-    if not rows:
+        caught = fetch_all(conn, CatchUpLine, query, params) if catch_up else []
+        lines = [] if catch_up else fetch_all(conn, MessageLine, query, params)
+    if not caught and not lines:
         raise NotFound("No such conversation.")
     if catch_up:
-        return make_page(rows, limit, lambda r: {"after_id": r["id"]})
-    return make_page(rows, limit, lambda r: {"at": r["sent_at"].isoformat(), "id": r["id"]})
+        return make_page(caught, limit, lambda line: {"after_id": line.id})
+    return make_page(lines, limit, _message_cursor)
+
+
+def _message_cursor(line: MessageLine) -> dict[str, Any]:
+    assert line.sent_at is not None  # make_page passes on only lines with a message
+    return {"at": line.sent_at.isoformat(), "id": line.id}
 
 
 def check_changes(changes: dict[str, Any], now: dt.datetime | None = None) -> dict[str, Any]:
@@ -230,7 +294,7 @@ def check_changes(changes: dict[str, Any], now: dt.datetime | None = None) -> di
 
 
 def update_conversation(db: Database, p: Principal, conversation_id: int,
-                        changes: dict[str, Any]) -> dict[str, Any]:
+                        changes: dict[str, Any]) -> ConversationJson:
     """Change status, assignee (a member of the tenant, or None), priority or snooze time."""
     changes = check_changes(dict(changes))
     params: dict[str, Any] = {"id": conversation_id}
@@ -244,34 +308,34 @@ def update_conversation(db: Database, p: Principal, conversation_id: int,
             raise NotFound(  # an unknown id, like every other reference (was a 400)
                 "assignee_id must be a member of this team.", code="assignee_not_found",
                 details={"fields": {"assignee_id": "not a member of this tenant"}})
-        row = conn.execute(Q.update_conversation, params).fetchone()
-        if row is None:
+        change = fetch_one(conn, ConversationChange, Q.update_conversation, params)
+        if change is None:
             raise NotFound("No such conversation.")
         conn.execute(Q.insert_conversation_event, {"id": conversation_id})
-        _record_changes(conn, p, row)
+        _record_changes(conn, p, change)
         return conversation_row(conn, conversation_id)
 
 
-def _record_changes(conn: Conn, p: Principal, row: dict[str, Any]) -> None:
+def _record_changes(conn: Conn, p: Principal, change: ConversationChange) -> None:
     """Team activity for an assignment or a status change; the new assignee is notified once."""
-    cid, title = int(row["id"]), row["title"] or "a conversation"
-    if row["status"] != row["old_status"]:
+    cid, title = change.id, change.title or "a conversation"
+    if change.status != change.old_status:
         audit.activity(conn, p.user_id, "conversation.status_changed", None,
-                       {"conversation_id": cid, "title": title, "from": row["old_status"],
-                        "to": row["status"]})
-    if row["assignee_id"] != row["old_assignee_id"]:
+                       {"conversation_id": cid, "title": title, "from": change.old_status,
+                        "to": change.status})
+    if change.assignee_id != change.old_assignee_id:
         audit.activity(conn, p.user_id, "conversation.assigned", None,
                        {"conversation_id": cid, "title": title,
-                        "assignee_id": row["assignee_id"]})
-        if row["assignee_id"] is not None:
-            notify(conn, tenant_id=p.tenant_id, user_ids=[row["assignee_id"]],
+                        "assignee_id": change.assignee_id})
+        if change.assignee_id is not None:
+            notify(conn, tenant_id=p.tenant_id, user_ids=[change.assignee_id],
                    kind="assignment", title=f"Conversation assigned to you: {title}",
                    link=f"/app/conversations/{cid}",
-                   dedupe_key=f"conversation:{cid}:assigned:{row['assignee_id']}",
+                   dedupe_key=f"conversation:{cid}:assigned:{change.assignee_id}",
                    actor_id=p.user_id)
 
 
-def mark_read(db: Database, p: Principal, conversation_id: int) -> dict[str, Any]:
+def mark_read(db: Database, p: Principal, conversation_id: int) -> ConversationJson:
     """Unread count back to zero, with a conversation.updated event when it changed."""
     with db.tenant(p.tenant_id, p.user_id, events=True) as conn:
         if conn.execute(Q.mark_conversation_read, {"id": conversation_id}).fetchone():

@@ -15,6 +15,7 @@ from psycopg.types.json import Jsonb
 from webapp.db import Database
 from webapp.db.pool import Conn
 from webapp.db.queries import load
+from webapp.db.rows import fetch_all
 from webapp.errors import NotFound
 from webapp.media import registry
 from webapp.messaging import contacts
@@ -55,6 +56,17 @@ class IngestResult:
         self.presence += other.presence
         self.pending_operations += other.pending_operations
         self.message_ids += other.message_ids
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    """A message a batch stored (insert_messages; a duplicate is not returned)."""
+
+    id: int
+    wa_message_id: str
+    conversation_id: int
+    from_me: bool
+    sent_at: dt.datetime
 
 
 def ingest(db: Database, tenant_id: int, records: Iterable[Record | dict[str, Any]], *,
@@ -146,28 +158,28 @@ def ingest_batch(conn: Conn, device_id: int, batch: list[Record], *,
                for m in messages if not m.chat.endswith("@g.us")]
     resolved = contacts.resolve(conn, people)
     contact_ids = resolved.ids
-    inserted: list[dict[str, Any]] = []
+    inserted: list[StoredMessage] = []
     if messages:
         chat_ids = _upsert_conversations(conn, device_id, messages, contact_ids)
         inserted = _insert_messages(conn, device_id, messages, chat_ids, contact_ids, history)
         media = {m.id: m.media for m in messages if m.media is not None}
-        registry.register(conn, device_id, [(int(r["id"]), media[r["wa_message_id"]])
-                                            for r in inserted if r["wa_message_id"] in media])
+        registry.register(conn, device_id, [(r.id, media[r.wa_message_id])
+                                            for r in inserted if r.wa_message_id in media])
     result.ingested = len(inserted)
     result.duplicates = len(all_messages) - len(inserted)
     result.presence = _count_presence(conn, batch)
-    result.message_ids = [int(r["id"]) for r in inserted]
-    touched = _apply_ops(conn, device_id, ops, [r["wa_message_id"] for r in inserted], result)
+    result.message_ids = [r.id for r in inserted]
+    touched = _apply_ops(conn, device_id, ops, [r.wa_message_id for r in inserted], result)
     if inserted:
         conn.execute(Q.bump_conversations, {
-            "conversation_ids": [r["conversation_id"] for r in inserted],
+            "conversation_ids": [r.conversation_id for r in inserted],
             "ids": result.message_ids,
-            "sent_at": [r["sent_at"] for r in inserted],
-            "from_me": [r["from_me"] for r in inserted]})
+            "sent_at": [r.sent_at for r in inserted],
+            "from_me": [r.from_me for r in inserted]})
     updated = sorted(touched - set(result.message_ids))
     if updated:
         conn.execute(Q.insert_message_update_events, {"ids": updated})
-    conversations = sorted({int(r["conversation_id"]) for r in inserted}
+    conversations = sorted({r.conversation_id for r in inserted}
                            | set(resolved.retitled))
     if conversations:
         conn.execute(Q.insert_conversation_events, {"ids": conversations})
@@ -241,8 +253,8 @@ def _upsert_conversations(conn: Conn, device_id: int, messages: list[MessageReco
 
 def _insert_messages(conn: Conn, device_id: int, messages: list[MessageRecord],
                      chat_ids: dict[str, int], contact_ids: dict[str, int],
-                     history: bool = False) -> list[dict[str, Any]]:
-    return conn.execute(Q.insert_messages, {
+                     history: bool = False) -> list[StoredMessage]:
+    return fetch_all(conn, StoredMessage, Q.insert_messages, {
         "device_id": device_id, "history": history,
         "conversation_ids": [chat_ids[chat_key(m, contact_ids)] for m in messages],
         "wa_ids": [m.id for m in messages],
@@ -255,7 +267,7 @@ def _insert_messages(conn: Conn, device_id: int, messages: list[MessageRecord],
         "medias": [None if m.media is None else Jsonb(m.media.public()) for m in messages],
         "quoted": [m.quoted_id for m in messages],
         "forwarded": [m.forwarded for m in messages],
-    }).fetchall()
+    })
 
 
 def _op_rows(ops: list[OpRecord]) -> list[tuple[str, str, str, str]]:

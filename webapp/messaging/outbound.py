@@ -12,7 +12,6 @@ import dataclasses
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from webapp.db import Database
 from webapp.db.pool import Conn
@@ -20,6 +19,7 @@ from webapp.db.queries import load
 from webapp.db.rows import fetch_all, fetch_one
 from webapp.messaging.operations import apply_pending
 from webapp.messaging.records import Media, MessageRecord
+from webapp.messaging.rows import MediaJson
 
 Q = load(__file__)
 LEASE_SECONDS = 60
@@ -46,7 +46,7 @@ class ForwardSource:
     from_me: bool
     sent_at: dt.datetime
     text: str | None
-    media: dict[str, Any] | None
+    media: MediaJson | None
     revoked_at: dt.datetime | None
     chat_jid: str
 
@@ -67,7 +67,7 @@ class OutboxJob:
     sender_name: str | None
     sent_at: dt.datetime
     text: str | None
-    media: dict[str, Any] | None
+    media: MediaJson | None
     quoted_wa_id: str | None
     chat_jid: str
     device_id: int

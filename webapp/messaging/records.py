@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import (
     AfterValidator,
@@ -41,6 +41,8 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+
+from webapp.messaging.rows import MediaJson
 
 MAX_TEXT_CHARS = 65_536
 MAX_LINE_CHARS = 8 * 1024 * 1024
@@ -171,14 +173,16 @@ class Media(BaseModel):
     sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
 
     @classmethod
-    def from_public(cls, shown: dict[str, Any]) -> Media:
+    def from_public(cls, shown: MediaJson) -> Media:
         """A message JSON's media (what `public` showed) as metadata again."""
         return cls.model_validate({k: v for k, v in shown.items()
                                    if k in cls.model_fields and k not in ("download", "sha256")})
 
-    def public(self) -> dict[str, Any]:
+    def public(self) -> MediaJson:
         """What the message JSON shows: no keys, no hash, plus the download state."""
-        shown = self.model_dump(exclude_none=True, exclude={"download", "sha256"})
+        # model_dump's keys are this model's fields (those MediaJson has, given, not None).
+        shown = cast(MediaJson, self.model_dump(exclude_none=True,
+                                                exclude={"download", "sha256"}))
         if self.sha256 is not None:
             shown["state"] = "ready"
         elif self.download is not None:

@@ -11,6 +11,7 @@ from webapp.http.api import Call, endpoint
 from webapp.http.context import db
 from webapp.inputs import NON_BLANK, Id, IdOrZero, Instant, RequestModel, not_nullable
 from webapp.messaging import conversations, search, sending
+from webapp.messaging.rows import ConversationJson, MessageJson
 from webapp.messaging.schemas import (
     Conversation,
     ConversationList,
@@ -134,7 +135,7 @@ def list_conversations(call: Call[None, ConversationQuery]) -> Response:
 
 @endpoint(bp, "/conversations/<int:conversation_id>", permission="conversations.read",
           response=Conversation, reuse_transaction=True)
-def get_conversation(call: Call[None, None], conversation_id: int) -> dict[str, Any]:
+def get_conversation(call: Call[None, None], conversation_id: int) -> ConversationJson:
     """One conversation."""
     return conversations.get_conversation(db(), call.who, conversation_id)
 
@@ -144,7 +145,7 @@ def get_conversation(call: Call[None, None], conversation_id: int) -> dict[str, 
           errors={404: "No such conversation, or the assignee is not a member of the team."},
           reuse_transaction=True)
 def update_conversation(call: Call[ConversationChange, None],
-                        conversation_id: int) -> dict[str, Any]:
+                        conversation_id: int) -> ConversationJson:
     """Change status, assignee (a member of the team), priority or snooze time.
 
     Send at least one of `status`, `assignee_id`, `priority`, `snoozed_until` (an empty body
@@ -160,7 +161,7 @@ def update_conversation(call: Call[ConversationChange, None],
 
 @endpoint(bp, "/conversations/<int:conversation_id>/read", method="POST",
           permission="conversations.read", response=Conversation, reuse_transaction=True)
-def mark_read(call: Call[None, None], conversation_id: int) -> dict[str, Any]:
+def mark_read(call: Call[None, None], conversation_id: int) -> ConversationJson:
     """Mark the conversation read (unread count back to zero)."""
     return conversations.mark_read(db(), call.who, conversation_id)
 
@@ -189,7 +190,7 @@ def search_messages(call: Call[None, SearchQuery]) -> Response:
           response=Message, status=202,
           errors={404: "No such conversation or quoted message.",
                   409: "The conversation's number cannot send now."})
-def reply(call: Call[ReplyRequest, None]) -> dict[str, Any]:
+def reply(call: Call[ReplyRequest, None]) -> MessageJson:
     """Queue a reply; the gateway sends it (state queued -> sending -> sent/failed).
 
     The message's `wa_message_id` in this 202 response is provisional: when the send succeeds
@@ -205,7 +206,7 @@ def reply(call: Call[ReplyRequest, None]) -> dict[str, Any]:
           body=ForwardRequest, response=Message, status=202,
           errors={404: "No such message or conversation.",
                   409: "The message was deleted for everyone, or the number cannot send."})
-def forward(call: Call[ForwardRequest, None]) -> dict[str, Any]:
+def forward(call: Call[ForwardRequest, None]) -> MessageJson:
     """Queue a forward of a message to another conversation of the team.
 
     As with replies, the `wa_message_id` in this 202 response is provisional: when the send

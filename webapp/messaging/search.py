@@ -4,14 +4,27 @@ are ignored on both sides (the `mf_search` text search configuration, migration 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from webapp.db import Database
 from webapp.db.queries import load
+from webapp.db.rows import fetch_all
 from webapp.errors import ValidationFailed
 from webapp.messaging.conversations import JsonPage, make_page
 from webapp.pagination import cursor_int, cursor_number, decode_cursor
 from webapp.security.principal import Principal
 
 Q = load(__file__)
+
+
+@dataclass(frozen=True, slots=True)
+class HitLine:
+    """A line of search_messages: the hit's rank and the message's JSON text with
+    `conversation_title` and `rank` (mf_message_json plus two keys)."""
+
+    id: int
+    rank: float
+    row: str
 
 
 def search_messages(db: Database, p: Principal, q: str, *, limit: int,
@@ -29,5 +42,5 @@ def search_messages(db: Database, p: Principal, q: str, *, limit: int,
         after_rank = cursor_number(after, "rank")
     params = {"q": q, "after_id": after_id, "after_rank": after_rank, "limit": limit + 1}
     with db.tenant(p.tenant_id, p.user_id) as conn:
-        rows = conn.execute(Q.search_messages, params).fetchall()
-    return make_page(rows, limit, lambda r: {"rank": r["rank"], "id": r["id"]})
+        lines = fetch_all(conn, HitLine, Q.search_messages, params)
+    return make_page(lines, limit, lambda line: {"rank": line.rank, "id": line.id})

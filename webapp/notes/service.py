@@ -7,6 +7,7 @@ member is notified once; a name that is not a member's stays plain text and noti
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -15,6 +16,7 @@ from webapp.audit import service as audit
 from webapp.db import Database
 from webapp.db.pool import Conn
 from webapp.db.queries import load
+from webapp.db.rows import fetch_one
 from webapp.errors import Forbidden, NotFound
 from webapp.notifications.mentions import resolve_mentions
 from webapp.notifications.service import notify
@@ -25,8 +27,16 @@ from webapp.security.principal import Principal, RequestMeta
 Q = load(__file__)
 
 
-def _conversation(conn: Conn, conversation_id: int) -> dict[str, Any]:
-    row = conn.execute(Q.find_conversation, {"id": conversation_id}).fetchone()
+@dataclass(frozen=True, slots=True)
+class NotedConversation:
+    """The conversation a note is on (find_conversation): its title names it in mentions."""
+
+    id: int
+    title: str
+
+
+def _conversation(conn: Conn, conversation_id: int) -> NotedConversation:
+    row = fetch_one(conn, NotedConversation, Q.find_conversation, {"id": conversation_id})
     if row is None:
         raise NotFound("No such conversation.", details={"conversation_id": conversation_id})
     return row
@@ -75,7 +85,7 @@ def _write(conn: Conn, tenant_id: int, conversation_id: int, body: str, *,
     note_id = int(row["id"])
     conn.execute(Q.insert_note_event, {"type": "note.created", "id": note_id,
                                        "conversation_id": conversation_id})
-    title = conv["title"] or "a conversation"
+    title = conv.title or "a conversation"
     for m in mentions:
         notify(conn, tenant_id=tenant_id, user_ids=[m.user_id], kind="mention",
                title=f"{who} mentioned you in a note on {title}", body=body[:300],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from webapp.db import Database
 from webapp.db.queries import load
@@ -13,7 +13,14 @@ EVENTS_CHANNEL = "mf_events"
 EPHEMERAL_CHANNEL = "mf_ephemeral"
 REVOCATIONS_CHANNEL = "mf_revocations"  # sent by triggers on auth_sessions and memberships
 
-Frame = dict[str, Any]
+class Frame(TypedDict):
+    """An event as sockets receive it. `data` is what mf_event_frame serialized: a message.*
+    event carries the message (webapp.messaging.rows.MessageJson), a conversation.* event the
+    conversation (ConversationJson), other events their own JSON."""
+
+    id: int
+    type: str
+    data: Any
 
 
 def _frame(row: dict[str, Any]) -> Frame:

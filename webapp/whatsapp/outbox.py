@@ -134,10 +134,11 @@ def _attachment(db: Database, job: OutboxJob,
             data = handle.read()
     except MediaMissing:
         return None, "the attachment's file is missing from the media store"
-    media = job.media or {}
+    media = job.media
     return OutgoingMedia(type=file.type, mime=file.mime or "application/octet-stream",
-                         data=data, filename=file.filename, caption=media.get("caption"),
-                         voice=bool(media.get("voice")),
+                         data=data, filename=file.filename,
+                         caption=media.get("caption") if media else None,
+                         voice=bool(media.get("voice")) if media else False,
                          forwarded=job.kind == "forward"), None
 
 
