@@ -1,14 +1,16 @@
 """Altair charts for the pages; each takes a query's frame and returns a chart.
 
-Numbers read as people read them: money as $1,234.56 (sub-dollar scales with up to four
-decimals, never a row of zeros), shares as 12.5%, days as "Nov 2". Daily charts put one band per
-day of the chosen range on an ordinal axis: one tick per day, no duplicate or future ticks, days
-without data left empty, and a single day drawn as a bar of normal width, not across the chart.
+Numbers read as people read them: money as $1,234.56 (sub-dollar scales keep the cents and
+show up to four decimals: $0.10, $0.0125, never a row of zeros, $0.1 or $0), shares as 12.5%,
+days as "Nov 2". Daily charts put one band per day of the chosen range on an ordinal axis: one
+tick per day, no duplicate or future ticks, days without data left empty, and a single day drawn
+as a bar of normal width, not across the chart.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import altair as alt
 import polars as pl
@@ -19,15 +21,41 @@ NARROW_DAYS = 7  # ranges shorter than this get bars of a fixed width (a band wo
 BAR_PX = 36
 MONEY_COLUMNS = ("cost_usd", "spend_usd", "projected_usd", "monthly_budget_usd",
                  "cost_per_1k_messages")
+# Category labels ("Conversation summaries") in full: Streamlit's theme cuts them at 100 px.
+LABEL_PX = 240
+# Axes and legends of counts: whole numbers, one tick per value at most (a scale up to 4 calls
+# would otherwise tick every 0.5 and label 0, 1, 1, 2, 2, ...).
+COUNT: dict[str, Any] = {"format": ",.0f", "tickMinStep": 1}
+
+
+# Below a dollar the ticks may be $0.005 apart, so the axis format keeps up to four decimals
+# and trims trailing zeros ($0.0125, $0.005); this puts the cents back where trimming took them
+# ($0.1 -> $0.10, $0 -> $0.00). Vega evaluates it on each label (datum.label is the formatted
+# tick).
+KEEP_CENTS = ("indexof(datum.label, '.') < 0 ? datum.label + '.00' : "
+              "length(datum.label) - indexof(datum.label, '.') == 2 ? datum.label + '0' : "
+              "datum.label")
 
 
 def money_format(values: pl.Series | None = None) -> str:
-    """A d3 format for US dollars: cents from $1 up, up to four decimals (trailing zeros
-    trimmed) below, where cents would round everything to $0.00."""
+    """A d3 format for US dollars: cents from $1 up (and for nothing but zeros), up to four
+    decimals (trailing zeros trimmed) below, where cents would round everything to $0.00."""
     top = None if values is None else values.drop_nulls().abs().max()
-    if top is not None and float(top) < 1:  # type: ignore[arg-type]
+    if top is not None and 0 < float(top) < 1:  # type: ignore[arg-type]
         return "$,.4~f"
     return "$,.2f"
+
+
+def money_labels(values: pl.Series | None = None) -> dict[str, Any]:
+    """Axis or legend options for money: money_format, plus KEEP_CENTS when it trims."""
+    number = money_format(values)
+    return {"format": number, "labelExpr": KEEP_CENTS} if "~" in number else {"format": number}
+
+
+def money_tooltip(values: pl.Series | None = None) -> str:
+    """A tooltip's exact amount: $1,234.56, or four decimals below a dollar ($0.0600), as the
+    tables show it."""
+    return money_format(values).replace("~", "")
 
 
 def day_labels(start: dt.date, end: dt.date) -> list[str]:
@@ -60,18 +88,18 @@ def _bar(data: pl.DataFrame, start: dt.date, end: dt.date) -> alt.Chart:
 
 def cost_per_1k(comparison: pl.DataFrame) -> alt.Chart:
     """What 1,000 analysed messages cost with each provider."""
-    money = money_format(comparison["cost_per_1k_messages"])
+    per_1k = comparison["cost_per_1k_messages"]
     return alt.Chart(comparison).mark_bar(cornerRadiusEnd=3).encode(
         x=alt.X("cost_per_1k_messages:Q", title="Cost per 1,000 messages",
-                axis=alt.Axis(format=money)),
+                axis=alt.Axis(**money_labels(per_1k))),
         y=alt.Y("provider_name:N", sort="x", title=None),
         color=alt.Color("provider_name:N", legend=None),
         tooltip=[alt.Tooltip("provider_name:N", title="Provider"),
                  alt.Tooltip("cost_per_1k_messages:Q", title="Per 1,000 messages",
-                             format=money),
+                             format=money_tooltip(per_1k)),
                  alt.Tooltip("messages:Q", title="Messages", format=","),
-                 alt.Tooltip("cost_usd:Q", title="Cost", format=money_format(
-                     comparison["cost_usd"]))],
+                 alt.Tooltip("cost_usd:Q", title="Cost",
+                             format=money_tooltip(comparison["cost_usd"]))],
     ).properties(height=HEIGHT)
 
 
@@ -96,22 +124,24 @@ def quality_vs_speed(comparison: pl.DataFrame) -> alt.Chart:
 def daily_stacked(frame: pl.DataFrame, dimension: str, value: str, title: str,
                   start: dt.date, end: dt.date) -> alt.Chart:
     """A value per day of start..end stacked by a dimension (provider, feature or model)."""
-    number = money_format(frame.group_by("date").agg(pl.col(value).sum())[value]) \
-        if value in MONEY_COLUMNS else ",.0f"
+    money = value in MONEY_COLUMNS
+    daily = frame.group_by("date").agg(pl.col(value).sum())[value]  # the stacks' heights
+    labels = money_labels(daily) if money else COUNT
     return _bar(with_day(frame, start, end), start, end).encode(
         x=day_axis(start, end),
-        y=alt.Y(f"sum({value}):Q", title=title, axis=alt.Axis(format=number)),
+        y=alt.Y(f"sum({value}):Q", title=title, axis=alt.Axis(**labels)),
         color=alt.Color(f"{dimension}:N", title=dimension.title()),
         tooltip=[alt.Tooltip("day:O", title="Day"),
                  alt.Tooltip(f"{dimension}:N", title=dimension.title()),
-                 alt.Tooltip(f"sum({value}):Q", title=title, format=number)],
+                 alt.Tooltip(f"sum({value}):Q", title=title,
+                             format=money_tooltip(daily) if money else ",.0f")],
     ).properties(height=HEIGHT)
 
 
 def budget_burn(burn: pl.DataFrame) -> alt.LayerChart:
     """Month-to-date spend as a share of each provider's budget, with 80% and 100% marks."""
     budgeted = burn.filter(pl.col("burn_pct").is_not_null())
-    money = money_format(budgeted["monthly_budget_usd"])
+    money = money_tooltip(budgeted["monthly_budget_usd"])
     bars = alt.Chart(budgeted).mark_bar(cornerRadiusEnd=3).encode(
         x=alt.X("burn_pct:Q", title="Share of the monthly budget spent",
                 axis=alt.Axis(labelExpr="datum.value + '%'")),
@@ -133,16 +163,19 @@ def budget_burn(burn: pl.DataFrame) -> alt.LayerChart:
 
 def heatmap(frame: pl.DataFrame, x: str, y: str, value: str, title: str) -> alt.Chart:
     """A value by two categories as coloured cells."""
-    number = money_format(frame[value]) if value in MONEY_COLUMNS else ",.0f"
+    money = value in MONEY_COLUMNS
+    cells = frame.group_by(x, y).agg(pl.col(value).sum())[value]  # the cells' sums
     names = {"provider_name": "Provider", "feature": "Feature", "model": "Model"}
     return alt.Chart(frame).mark_rect().encode(
         x=alt.X(f"{x}:O", title=names.get(x, x.replace("_", " ").capitalize())),
-        y=alt.Y(f"{y}:N", title=names.get(y, y.replace("_", " ").capitalize())),
+        y=alt.Y(f"{y}:N", title=names.get(y, y.replace("_", " ").capitalize()),
+                axis=alt.Axis(labelLimit=LABEL_PX)),
         color=alt.Color(f"sum({value}):Q", title=title, scale=alt.Scale(scheme="blues"),
-                        legend=alt.Legend(format=number)),
+                        legend=alt.Legend(**(money_labels(cells) if money else COUNT))),
         tooltip=[alt.Tooltip(f"{x}:O", title=names.get(x, x)),
                  alt.Tooltip(f"{y}:N", title=names.get(y, y)),
-                 alt.Tooltip(f"sum({value}):Q", title=title, format=number)],
+                 alt.Tooltip(f"sum({value}):Q", title=title,
+                             format=money_tooltip(cells) if money else ",.0f")],
     ).properties(height=HEIGHT)
 
 
@@ -150,10 +183,10 @@ def traffic_lines(days: pl.DataFrame, start: dt.date, end: dt.date) -> alt.Chart
     """Inbound and outbound messages per day of start..end."""
     long = with_day(days, start, end).unpivot(
         index="day", on=["inbound", "outbound"], variable_name="direction",
-        value_name="messages")
+        value_name="messages").with_columns(direction=pl.col("direction").str.to_titlecase())
     return alt.Chart(long).mark_line(point=True).encode(
         x=day_axis(start, end),
-        y=alt.Y("messages:Q", title="Messages", axis=alt.Axis(format=",.0f")),
+        y=alt.Y("messages:Q", title="Messages", axis=alt.Axis(**COUNT)),
         color=alt.Color("direction:N", title=None),
         tooltip=[alt.Tooltip("day:O", title="Day"), alt.Tooltip("direction:N", title="Direction"),
                  alt.Tooltip("messages:Q", title="Messages", format=",")],
@@ -167,7 +200,8 @@ def weekday_hour(cells: pl.DataFrame) -> alt.Chart:
     return alt.Chart(named).mark_rect().encode(
         x=alt.X("hour:O", title="Hour of day"),
         y=alt.Y("day:N", sort=WEEKDAYS, title=None),
-        color=alt.Color("inbound:Q", title="Inbound", scale=alt.Scale(scheme="oranges")),
+        color=alt.Color("inbound:Q", title="Inbound", scale=alt.Scale(scheme="oranges"),
+                        legend=alt.Legend(**COUNT)),
         tooltip=[alt.Tooltip("day:N", title="Day"), alt.Tooltip("hour:O", title="Hour"),
                  alt.Tooltip("inbound:Q", title="Inbound", format=","),
                  alt.Tooltip("outbound:Q", title="Outbound", format=","),

@@ -7,6 +7,7 @@ import re
 
 import polars as pl
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from streamlit_app import data
 from streamlit_app.session import record_export
@@ -62,6 +63,7 @@ HEADERS = {
     "first_response_p50_s": "First response, p50", "first_response_p90_s": "First response, p90",
     "success_rate": "Success", "invalid_output_rate": "Invalid output",
     "human_override_rate": "Human override", "cost_per_1k_messages": "Per 1,000 messages",
+    "first_call_at": "First call", "last_call_at": "Last call",
 }
 MONEY = ("cost_usd", "spend_usd", "projected_usd", "monthly_budget_usd", "cost_per_1k_messages")
 PERCENT_0_100 = ("burn_pct", "projected_pct")
@@ -70,15 +72,44 @@ SECONDS = ("first_response_avg_s", "first_response_p50_s", "first_response_p90_s
 IDS = ("provider_id", "conversation_id")
 
 
+# Features as the web app names them (its routing screen, webapp/static/js/llm/routing.js);
+# the ledger's ids (importance_detection) are for machines.
+FEATURE_NAMES = {
+    "importance_detection": "Importance detection", "action_extraction": "Action extraction",
+    "summarization": "Conversation summaries", "daily_summary": "Daily summary",
+    "conversation_scoring": "Conversation scoring", "health_check": "Health checks",
+}
+
+
+def feature_name(feature: str) -> str:
+    """A feature's name in words (an id missing from FEATURE_NAMES gets spaces)."""
+    return FEATURE_NAMES.get(feature, feature.replace("_", " ").capitalize())
+
+
+def readable(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with feature ids in words: the `feature` column and the `features` lists
+    ("importance_detection, summarization"), for charts, metrics, tables and downloads."""
+    named = []
+    if "feature" in frame.columns:
+        named.append(pl.col("feature").map_elements(feature_name, return_dtype=pl.String))
+    if "features" in frame.columns:
+        named.append(pl.col("features").map_elements(
+            lambda ids: ", ".join(feature_name(f) for f in ids.split(", ")),
+            return_dtype=pl.String))
+    return frame.with_columns(named) if named else frame
+
+
 def header(name: str) -> str:
     """A column's human header."""
     return HEADERS.get(name, name.replace("_", " ").capitalize())
 
 
 def money_column_format(values: pl.Series) -> str:
-    """$1,234.56, or four decimals when every amount is under a dollar (cents would read $0.00)."""
+    """$1,234.56, or four decimals when every amount is under a dollar (cents would read $0.00);
+    a column of nothing but zeros reads $0.00, not $0.0000."""
     top = values.drop_nulls().abs().max()
-    return "$%.4f" if top is not None and float(top) < 1 else "dollar"  # type: ignore[arg-type]
+    small = top is not None and 0 < float(top) < 1  # type: ignore[arg-type]
+    return "$%.4f" if small else "dollar"
 
 
 def _column(frame: pl.DataFrame, name: str) -> object:
@@ -95,6 +126,11 @@ def _column(frame: pl.DataFrame, name: str) -> object:
         return st.column_config.NumberColumn(f"{label} (s)", format="%.0f")
     if name in IDS:
         return st.column_config.NumberColumn(label, format="%d")
+    if isinstance(frame.schema[name], pl.Datetime):  # Nov 3, 2026, 08:00 (UTC)
+        zone = frame.schema[name].time_zone  # type: ignore[attr-defined]
+        zone = "UTC" if zone in ("Etc/UTC", "Etc/UCT", "UCT") else zone  # DuckDB's Etc/UTC
+        return st.column_config.DatetimeColumn(f"{label} ({zone})" if zone else label,
+                                               format="MMM D, YYYY, HH:mm")
     if frame.schema[name].is_numeric():
         integer = frame.schema[name].is_integer()
         return st.column_config.NumberColumn(label, format="localized" if integer else "%.1f")
@@ -199,6 +235,28 @@ def usd(value: float | None) -> str:
     if value is None:
         return "—"
     return f"${value:,.4f}" if 0 < abs(value) < 0.01 else f"${value:,.2f}"
+
+
+COMPACT_FROM = 100_000  # a quarter-width metric holds $99,999.99 whole at 1280 px
+
+
+def usd_short(value: float | None) -> str:
+    """Money for a metric: usd() below $100,000, else $123.5K, $2.00M, $1.50B (the metric's
+    large digits would be cut off with an ellipsis)."""
+    if value is None or abs(value) < COMPACT_FROM:
+        return usd(value)
+    for size, unit in ((1e9, "B"), (1e6, "M")):
+        if abs(value) >= size:
+            return f"${value / size:,.2f}{unit}"
+    return f"${value / 1e3:,.1f}K"
+
+
+def money_metric(where: DeltaGenerator, label: str, value: float | None,
+                 help: str | None = None) -> None:
+    """A metric of money: usd_short, with the exact amount in its help when shortened."""
+    shown, exact = usd_short(value), usd(value)
+    notes = [note for note in (exact if shown != exact else None, help) if note]
+    where.metric(label, shown, help=". ".join(notes) or None)
 
 
 def pct(value: float | None) -> str:

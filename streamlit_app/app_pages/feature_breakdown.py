@@ -15,7 +15,7 @@ def render() -> None:
     st.title("Feature breakdown")
     start, end = ui.date_range()
     providers = ui.provider_filter(user, start, end, key="providers_features")
-    frame = data.cost_breakdown(user, start, end, providers)
+    frame = ui.readable(data.cost_breakdown(user, start, end, providers))
     if frame.is_empty():
         ui.no_data("LLM calls")
     ui.freshness_caption(user, start, end)
@@ -24,8 +24,10 @@ def render() -> None:
     spent = ui.total(frame, "cost_usd") > 0
     a, b, c = st.columns(3)
     a.metric("Features in use", f"{by_feature.height}")
-    b.metric("Costliest feature", top["feature"] if spent else "—",
-             help=ui.usd(top["cost_usd"]) if spent else "Nothing has cost anything yet.")
+    if spent:  # the name as the label: a metric's large value cuts "Conversation summaries"
+        ui.money_metric(b, f"Costliest: {top['feature']}", top["cost_usd"])
+    else:
+        b.metric("Costliest feature", "—", help="Nothing has cost anything yet.")
     c.metric("Failed calls", f"{int(frame['failures'].sum()):,}")
     if not ui.no_spend(frame):
         left, right = st.columns(2)
@@ -38,7 +40,7 @@ def render() -> None:
     ui.table(frame, "breakdown_table")
     ui.download(user, frame, "cost breakdown", start, end)
     st.subheader("Top conversations by cost")
-    conversations = data.top_conversations(user, start, end, providers)
+    conversations = ui.readable(data.top_conversations(user, start, end, providers))
     ui.table(conversations, "top_table")
     ui.download(user, conversations, "top conversations", start, end)
 

@@ -24,13 +24,13 @@ def _headline(frame: pl.DataFrame) -> None:
     left, mid, right, far = st.columns(4)
     left.metric("Requests", f"{requests:,.0f}")
     mid.metric("Success rate", ui.pct(ok / requests if requests else None))
-    right.metric("Spend", ui.usd(ui.total(frame, "cost_usd")))
+    ui.money_metric(right, "Spend", ui.total(frame, "cost_usd"))
     if priced.is_empty():
         far.metric("Cheapest per 1k messages", "—")
         return
     best = priced.sort("cost_per_1k_messages").row(0, named=True)
-    far.metric("Cheapest per 1k messages", ui.usd(best["cost_per_1k_messages"]),
-               help=f"{best['provider_name']}, over {best['messages']:,} messages")
+    ui.money_metric(far, "Cheapest per 1k messages", best["cost_per_1k_messages"],
+                    help=f"{best['provider_name']}, over {best['messages']:,} messages")
 
 
 def render() -> None:

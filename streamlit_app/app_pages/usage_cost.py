@@ -20,18 +20,20 @@ def _month(user: Principal, end: dt.date, providers: tuple[int, ...] | None) -> 
     month = data.month_to_date(user, end, providers)
     spent, projected = ui.total(month, "spend_usd"), ui.total(month, "projected_usd")
     left, right = st.columns(2)
-    left.metric(f"Month to date (to {end:%b} {end.day})", ui.usd(spent))
-    right.metric("Projected month end", ui.usd(projected),
-                 help="Spend so far / days elapsed x days in the month.")
+    ui.money_metric(left, f"Month to date (to {end:%b} {end.day})", spent)
+    ui.money_metric(right, "Projected month end", projected,
+                    help="Spend so far / days elapsed x days in the month.")
 
 
 def _budgets(user: Principal, end: dt.date, start: dt.date) -> None:
     """Budget burn per provider: chart and table."""
     st.subheader("Budget burn")
     burn = data.budget_burn(user, end)
-    if burn.filter(pl.col("burn_pct").is_not_null()).is_empty():
+    budgeted = burn.filter(pl.col("burn_pct").is_not_null())
+    if budgeted.is_empty():
         st.caption("No provider has a monthly budget yet.")
-    else:
+    elif not ui.no_spend(budgeted, "spend_usd", f"Nothing spent against a budget in {end:%B} "
+                         "yet: every budgeted provider is at 0%."):
         st.altair_chart(charts.budget_burn(burn), width="stretch")
     ui.table(burn, "burn_table")
     ui.download(user, burn, "budget burn", start, end)
@@ -46,13 +48,13 @@ def render() -> None:
     providers = ui.provider_filter(user, start, end, key="providers_usage")
     label = st.radio("Split by", list(DIMENSIONS), horizontal=True, key="usage_split")
     by = DIMENSIONS[label or "Provider"]
-    daily = data.spend_by_day(user, start, end, providers, by)
+    daily = ui.readable(data.spend_by_day(user, start, end, providers, by))
     if daily.is_empty():
         ui.no_data("LLM calls")
     ui.freshness_caption(user, start, end)
     a, b, c, d = st.columns(4)
     tokens = ui.total(daily, "input_tokens") + ui.total(daily, "output_tokens")
-    a.metric("Spend in range", ui.usd(ui.total(daily, "cost_usd")))
+    ui.money_metric(a, "Spend in range", ui.total(daily, "cost_usd"))
     b.metric("Calls", f"{ui.total(daily, 'calls'):,.0f}")
     c.metric("Tokens", f"{tokens:,.0f}")
     d.metric("Unpriced calls", f"{ui.total(daily, 'unpriced_calls'):,.0f}",

@@ -53,7 +53,10 @@ def test_daily_charts_have_one_band_per_day_and_money_axes(world: World) -> None
     days = [(week[0] + dt.timedelta(days=n)).strftime("%b %-d") for n in range(7)]
     assert x["type"] == "ordinal" and x["scale"]["domain"] == days  # before: temporal ticks
     assert spend["mark"] == {"type": "bar", "width": {"band": 0.8}}
-    assert spend["encoding"]["y"]["axis"]["format"] == "$,.4~f"  # before: 0.000000
+    assert spend["encoding"]["y"]["axis"] == {"format": "$,.4~f",  # before: 0.000000
+                                              "labelExpr": charts.KEEP_CENTS}  # $0.10, not $0.1
+    calls = specs(at)[1]["encoding"]["y"]["axis"]
+    assert calls == {"format": ",.0f", "tickMinStep": 1}  # before: 0, 1, 1, 2, 2, ...
     one_day = specs(app_as(world, "manager", "usage_cost", days=(TUE, TUE)))[0]
     assert one_day["encoding"]["x"]["scale"]["domain"] == [TUE.strftime("%b %-d")]
     assert one_day["mark"] == {"type": "bar", "size": charts.BAR_PX}  # not the whole width
@@ -80,6 +83,26 @@ def test_no_spend_says_so_instead_of_a_chart(world: World) -> None:
                for s in specs(at))
 
 
+def test_no_budget_spend_says_so_instead_of_a_chart(world: World) -> None:
+    today = dt.date.today()  # nothing spent this month: the exports are of an earlier month
+    at = app_as(world, "owner", "usage_cost", days=(MON, today))
+    assert not at.exception
+    assert any(f"Nothing spent against a budget in {today:%B} yet" in info.value
+               for info in at.info)
+    assert all(s.get("layer") is None for s in specs(at))  # the burn chart is the layered one
+
+
+def test_feature_ids_and_times_read_as_words(world: World) -> None:
+    at = app_as(world, "owner", "feature_breakdown")
+    assert not at.exception
+    assert set(at.dataframe[0].value["feature"]) == {"Importance detection",
+                                                     "Conversation summaries"}
+    top = columns(at, 1)
+    assert top["first_call_at"] == {"label": "First call (UTC)", "type_config": {
+        "type": "datetime", "format": "MMM D, YYYY, HH:mm"}}  # before: 2026-11-03 08:00:00+00:00
+    assert at.dataframe[1].value["features"][0] == "Importance detection, Conversation summaries"
+
+
 def test_the_page_says_which_days_are_exported(world: World) -> None:
     at = app_as(world, "owner", "queue_health")
     assert not at.exception
@@ -90,9 +113,17 @@ def test_the_page_says_which_days_are_exported(world: World) -> None:
 def test_formatting_helpers() -> None:
     assert charts.money_format(pl.Series([0.0012, 0.5])) == "$,.4~f"
     assert charts.money_format(pl.Series([0.5, 1234.5])) == "$,.2f"
+    assert charts.money_format(pl.Series([0.0, None])) == "$,.2f"  # $0.00, not $0.0000
+    assert charts.money_tooltip(pl.Series([0.06, 0.1])) == "$,.4f"
     assert ui.money_column_format(pl.Series([12.0, None])) == "dollar"
+    assert ui.money_column_format(pl.Series([0.0, 0.0])) == "dollar"
+    assert ui.money_column_format(pl.Series([0.0, 0.043])) == "$%.4f"
+    assert ui.feature_name("summarization") == "Conversation summaries"
+    assert ui.feature_name("new_feature") == "New feature"
     assert ui.header("first_response_p50_s") == "First response, p50"
     assert ui.header("some_new_column") == "Some new column"
     days = [dt.date(2026, 11, d) for d in (2, 3, 4, 8)]
     assert ui.days_text(days) == "Nov 2 – Nov 4, Nov 8"
     assert ui.usd(0.0012) == "$0.0012" and ui.usd(1234.5) == "$1,234.50"
+    assert ui.usd_short(99_999.99) == "$99,999.99" and ui.usd_short(123_456) == "$123.5K"
+    assert ui.usd_short(1_998_000) == "$2.00M"  # a metric's digits would be cut off

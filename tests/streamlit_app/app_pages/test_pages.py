@@ -65,8 +65,8 @@ def test_usage_and_cost(world: World) -> None:
 def test_feature_breakdown(world: World) -> None:
     at = app_as(world, "owner", "feature_breakdown")
     assert not at.exception
-    assert metrics(at) == {"Features in use": "2", "Costliest feature": "summarization",
-                           "Failed calls": "2"}
+    assert metrics(at) == {"Features in use": "2", "Costliest: Conversation summaries": "$0.15",
+                           "Failed calls": "2"}  # summarization: 0.035 + 0.12
     breakdown, top = at.dataframe[0].value, at.dataframe[1].value
     assert len(breakdown) == 7 and breakdown["calls"].sum() == 8
     assert list(top["conversation_id"][:2]) == [102, 100]
