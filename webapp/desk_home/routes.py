@@ -85,4 +85,7 @@ def get_dashboard(call: Call[None, DashboardQuery]) -> dict[str, Any]:
     """Counters of the window (today, 7d, 30d) and the desk's current state."""
     return dashboard.dashboard(db(), call.who, call.query.window,
                                with_costs=rbac.allowed(call.who.role, "costs.read"),
-                               cache=read_cache("dashboard"))
+                               caches=dashboard.Caches(
+                                   read_cache("dashboard"),
+                                   read_cache("dashboard_first_response",
+                                              max_age=dashboard.FIRST_RESPONSE_MAX_AGE)))

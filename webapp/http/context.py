@@ -41,11 +41,15 @@ def llm_context() -> LLMContext:
     return LLMContext(db(), box)
 
 
-def read_cache(name: str) -> WatermarkCache[Any]:
-    """This app's cache for one kind of read (see webapp/db/watermark_cache.py)."""
+def read_cache(name: str, max_age: float = 30.0) -> WatermarkCache[Any]:
+    """This app's cache for one kind of read (see webapp/db/watermark_cache.py); `max_age`
+    applies when the first call creates it."""
     caches: dict[str, WatermarkCache[Any]] = current_app.extensions.setdefault(
         "mf_read_caches", {})
-    return caches.setdefault(name, WatermarkCache())
+    cache = caches.get(name)
+    if cache is None:
+        cache = caches.setdefault(name, WatermarkCache(max_age=max_age))
+    return cache
 
 
 def base_db() -> Database:

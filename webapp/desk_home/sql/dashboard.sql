@@ -51,12 +51,9 @@ cross join (
           group by a.status) s) act
 
 -- name: select_messages
--- Several days (7d, 30d). Messages in and out: the window's whole days before today from the per-day rollup
--- (message_day_counts, kept exact by triggers), today's from the messages themselves. Agents'
--- first response: per conversation (an index probe each, migration 0034), its first inbound
--- message of the window, and the first reply a person sent from the app after it (an outbox
--- row with its author; simulated traffic and automatic replies have none). Seconds, median and
--- p90.
+-- Several days (7d, 30d): messages in and out, the window's whole days before today from the
+-- per-day rollup (message_day_counts, kept exact by triggers), today's from the messages
+-- themselves.
 with counted as (
     select coalesce(sum(d.inbound), 0) as inbound, coalesce(sum(d.outbound), 0) as outbound
     from message_day_counts d
@@ -66,7 +63,15 @@ with counted as (
     from messages m
     where m.tenant_id = mf_current_tenant() and m.sent_at >= %(today_start)s
       and m.sent_at < %(end)s
-), asked as materialized (
+)
+select sum(inbound)::int as inbound, sum(outbound)::int as outbound from counted
+
+-- name: select_first_response
+-- Several days (7d, 30d): agents' first response. Per conversation (an index probe each,
+-- migration 0034), its first inbound message of the window, and the first reply a person sent
+-- from the app after it (an outbox row with its author; simulated traffic and automatic replies
+-- have none). Seconds, median and p90.
+with asked as materialized (
     select c.id as conversation_id, f.sent_at as asked_at
     from conversations c
     cross join lateral (select m.sent_at from messages m
@@ -91,9 +96,7 @@ with counted as (
     left join replies x on x.conversation_id = a.conversation_id and x.sent_at >= a.asked_at
     group by a.conversation_id, a.asked_at
 )
-select (select sum(inbound) from counted)::int as inbound,
-       (select sum(outbound) from counted)::int as outbound,
-       count(seconds)::int as replied, count(*)::int as asked,
+select count(seconds)::int as replied, count(*)::int as asked,
        percentile_cont(0.5) within group (order by seconds) as median_seconds,
        percentile_cont(0.9) within group (order by seconds) as p90_seconds
 from answered
