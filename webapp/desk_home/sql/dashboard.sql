@@ -51,9 +51,9 @@ cross join (
           group by a.status) s) act
 
 -- name: select_messages
--- Several days (7d, 30d): messages in and out, the window's whole days before today from the
+-- Messages in and out: the window's whole days before today (none for `today`) from the
 -- per-day rollup (message_day_counts, kept exact by triggers), today's from the messages
--- themselves.
+-- themselves (index-only, 0037's covering time index).
 with counted as (
     select coalesce(sum(d.inbound), 0) as inbound, coalesce(sum(d.outbound), 0) as outbound
     from message_day_counts d
@@ -102,12 +102,12 @@ select count(seconds)::int as replied, count(*)::int as asked,
 from answered
 
 -- name: select_messages_today
--- Today (a day's messages are few, cheaper read than probed per conversation): the window's
--- messages read once (index-only, 0037's covering time index, bounded by the window's
--- parameters): how many came in and went out, and agents' first response: per
--- conversation, its first inbound message of the window and the first reply a person sent
--- from the app after it (an outbox row with its author; simulated traffic and automatic
--- replies have none). Seconds, median and p90.
+-- Agents' first response today (a day's messages are few, cheaper read than probed per
+-- conversation): the window's messages read once (index-only, 0037's covering time index,
+-- bounded by the window's parameters): per conversation, its first inbound message of the
+-- window and the first reply a person sent from the app after it (an outbox row with its
+-- author; simulated traffic and automatic replies have none). Seconds, median and p90 (and how
+-- many came in and went out, which the dashboard takes from select_messages).
 with per_conversation as materialized (
     select m.conversation_id,
            count(*) filter (where not m.from_me) as inbound,
