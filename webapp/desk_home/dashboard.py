@@ -79,7 +79,7 @@ def _state(conn: Conn, w: dict[str, Any], user_id: int) -> State:
 def _first_response(conn: Conn, w: dict[str, Any], window: str) -> dict[str, Any]:
     """Agents' first response in the window (today's messages are few: read once; over
     several days, one probe per conversation)."""
-    row = conn.execute(Q.select_messages_today if window == "today"
+    row = conn.execute(Q.select_first_response_today if window == "today"
                        else Q.select_first_response, _params(w, 0)).fetchone()
     assert row is not None
     return {k: row[k] for k in FIRST_RESPONSE}

@@ -101,17 +101,14 @@ select count(seconds)::int as replied, count(*)::int as asked,
        percentile_cont(0.9) within group (order by seconds) as p90_seconds
 from answered
 
--- name: select_messages_today
+-- name: select_first_response_today
 -- Agents' first response today (a day's messages are few, cheaper read than probed per
 -- conversation): the window's messages read once (index-only, 0037's covering time index,
 -- bounded by the window's parameters): per conversation, its first inbound message of the
 -- window and the first reply a person sent from the app after it (an outbox row with its
--- author; simulated traffic and automatic replies have none). Seconds, median and p90 (and how
--- many came in and went out, which the dashboard takes from select_messages).
+-- author; simulated traffic and automatic replies have none). Seconds, median and p90.
 with per_conversation as materialized (
     select m.conversation_id,
-           count(*) filter (where not m.from_me) as inbound,
-           count(*) filter (where m.from_me) as outbound,
            min(m.sent_at) filter (where not m.from_me) as asked_at
     from messages m
     where m.sent_at >= %(start)s and m.sent_at < %(end)s
@@ -134,9 +131,7 @@ with per_conversation as materialized (
     where a.asked_at is not null
     group by a.conversation_id, a.asked_at
 )
-select (select coalesce(sum(inbound), 0) from per_conversation)::int as inbound,
-       (select coalesce(sum(outbound), 0) from per_conversation)::int as outbound,
-       count(seconds)::int as replied, count(*)::int as asked,
+select count(seconds)::int as replied, count(*)::int as asked,
        percentile_cont(0.5) within group (order by seconds) as median_seconds,
        percentile_cont(0.9) within group (order by seconds) as p90_seconds
 from answered
