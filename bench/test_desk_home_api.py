@@ -154,7 +154,7 @@ def bare_dashboard(dsn: str, data: dict[str, Any], window: str,
             tenant = rng.choice(data["tenants"])
             with conn.transaction():
                 conn.execute("select set_config('app.tenant_id', %s, true)", (str(tenant),))
-                return dashboard.read(conn, window, data["users"][tenant], with_costs=True)
+                return dashboard.read(conn, window, data["users"][tenant])
         return work
 
     return make

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests import factories as make
-from tests.factories import Member, register_owner
+from tests.factories import Member, add_member, register_owner
 from tests.webapp.desk_home.conftest import ANA
 from webapp.db import Database
 from webapp.db.watermark_cache import WatermarkCache
@@ -100,6 +100,50 @@ def test_action_items_and_status_changes_are_seen(client: FlaskClient,
                      json={"status": "resolved"})
     assert r.status_code == 200, r.get_json()
     assert counters(client, owner)["conversations"]["resolved"] == 1  # type: ignore[index]
+
+
+def items_cache_of(app: Flask) -> WatermarkCache[object]:
+    cache: WatermarkCache[object] = app.extensions["mf_read_caches"]["dashboard_items"]
+    return cache
+
+
+def test_a_message_recounts_the_desk_but_not_the_action_items(
+        app: Flask, client: FlaskClient, owner_with_device: tuple[Member, int],
+        db: Database) -> None:
+    """Messages are most of the writes: they move the desk's counters, which are recounted at
+    once, but not the action-item counters, which only an action-item event recounts (and
+    which every window shares)."""
+    owner, device = owner_with_device
+    r = client.post("/api/v1/action-items", headers=owner.headers,
+                    json={"title": "Refund order 7", "assignee_id": owner.user_id})
+    assert r.status_code == 201, r.get_json()
+    assert counters(client, owner, "today")["action_items"]["mine"] == 1  # type: ignore[index]
+    items = items_cache_of(app)
+    hits, misses = items.hits, items.misses
+    ingest(db, owner.tenant_id, device, "CACHE-ITEMS-1")
+    d = counters(client, owner, "30d")
+    assert d["messages"]["inbound"] == 1  # type: ignore[index]
+    assert d["conversations"]["open"] == 1  # type: ignore[index]
+    assert d["action_items"] == {"by_status": {"todo": 1}, "overdue": 0, "mine": 1}
+    assert (items.hits, items.misses) == (hits + 1, misses)  # reused across the message
+    r = client.post("/api/v1/action-items", headers=owner.headers,
+                    json={"title": "Call the courier"})
+    assert r.status_code == 201, r.get_json()
+    assert counters(client, owner, "30d")["action_items"] == {
+        "by_status": {"todo": 2}, "overdue": 0, "mine": 1}
+    assert items.misses == misses + 1
+
+
+def test_mine_is_each_members_own(client: FlaskClient,
+                                  owner_with_device: tuple[Member, int]) -> None:
+    owner, _ = owner_with_device
+    agent = add_member(client, owner, "member")
+    r = client.post("/api/v1/action-items", headers=owner.headers,
+                    json={"title": "Chase the supplier", "assignee_id": agent.user_id})
+    assert r.status_code == 201, r.get_json()
+    assert counters(client, owner)["action_items"]["mine"] == 0  # type: ignore[index]
+    assert counters(client, agent)["action_items"]["mine"] == 1  # type: ignore[index]
+    assert counters(client, owner)["action_items"]["mine"] == 0  # type: ignore[index]
 
 
 def test_tenants_never_share_an_entry(client: FlaskClient, db: Database) -> None:

@@ -3,8 +3,8 @@
 -- (0: today) and ends now.
 
 -- name: select_window
--- The window in the team's zone: local midnight %(days_back)s days ago (0: today) until now,
--- and the tenant's event watermark.
+-- What every request reads: the window in the team's zone (local midnight %(days_back)s days
+-- ago, 0: today, until now), the tenant's event watermarks, the devices and the LLM spend.
 select t.id as tenant_id, t.timezone,
        (((now() at time zone t.timezone)::date - %(days_back)s::int)::timestamp
            at time zone t.timezone) as start,
@@ -16,16 +16,43 @@ select t.id as tenant_id, t.timezone,
        -- the tenant's newest event: the watermark the cached counters are valid for
        -- (webapp/db/watermark_cache.py); RLS keeps it to this tenant's events
        (select coalesce(max(e.id), 0) from events e where e.tenant_id = mf_current_tenant())
-           as mark
-from tenants t where t.id = mf_current_tenant()
+           as mark,
+       -- its newest action-item event (0048's partial index, one probe): the action-item
+       -- counters change only with one of these
+       (select coalesce(max(e.id), 0) from events e
+        where e.tenant_id = mf_current_tenant() and e.type like 'action_item.%%')
+           as items_mark,
+       -- the team's WhatsApp numbers and their state, read on every request (their status
+       -- changes without a desk event)
+       (select coalesce(jsonb_agg(jsonb_build_object(
+                   'id', d.id, 'display_name', d.display_name, 'kind', d.kind,
+                   'status', d.status, 'last_seen', mf_ts(d.last_seen),
+                   'last_error', d.last_error) order by d.id), '[]'::jsonb)
+        from devices d where d.removed_at is null) as devices,
+       -- LLM spend today and this month (UTC, the periods budgets are enforced on) per the
+       -- counters every settled call maintains, against the active providers' monthly budgets
+       -- (returned only to roles that may read costs)
+       spend.today_usd, spend.month_to_date_usd,
+       (select sum(p.monthly_budget_usd) from llm_providers p
+        where p.deleted_at is null and p.active) as monthly_budget_usd
+from tenants t
+cross join (
+    select coalesce(sum(r.spent_usd) filter (
+               where r.period = 'day' and r.period_start = (now() at time zone 'UTC')::date),
+               0) as today_usd,
+           coalesce(sum(r.spent_usd) filter (
+               where r.period = 'month'
+                 and r.period_start = date_trunc('month', now() at time zone 'UTC')::date), 0)
+               as month_to_date_usd
+    from llm_rate_counters r) spend
+where t.id = mf_current_tenant()
 
 -- name: select_counters
--- Every counter of the desk but the messages' in one statement. Overdue and mine count the
--- action items still to do (not proposed, done, rejected or dismissed).
+-- The conversation and important-message counters in one statement (the window's start bounds
+-- the "new" ones).
 select conv.open, conv.pending, conv.resolved, conv.snoozed, conv.unassigned,
        conv.new_conversations,
-       imp.important_open, imp.important_flagged,
-       act.by_status, act.overdue, act.mine
+       imp.important_open, imp.important_flagged
 from (
     select (count(*) filter (where c.status = 'open'))::int as open,
            (count(*) filter (where c.status = 'pending'))::int as pending,
@@ -39,16 +66,19 @@ cross join (
     select (count(*) filter (where i.status = 'open'))::int as important_open,
            (count(*) filter (where i.created_at >= %(start)s))::int as important_flagged
     from important_messages i) imp
-cross join (
-    select coalesce(jsonb_object_agg(s.status, s.n), '{}'::jsonb) as by_status,
-           coalesce(sum(s.overdue), 0)::int as overdue, coalesce(sum(s.mine), 0)::int as mine
-    from (select a.status, count(*) as n,
-                 count(*) filter (where a.due_date < %(today)s
-                                    and a.status <> all (%(closed)s::text[])) as overdue,
-                 count(*) filter (where a.assignee_id = %(user_id)s
-                                    and a.status <> all (%(closed)s::text[])) as mine
-          from action_items a
-          group by a.status) s) act
+
+-- name: select_item_counters
+-- Action items by status, and the overdue and mine among those still to do (not proposed,
+-- done, rejected or dismissed); the same for every window (index-only, 0038's dashboard index).
+select coalesce(jsonb_object_agg(s.status, s.n), '{}'::jsonb) as by_status,
+       coalesce(sum(s.overdue), 0)::int as overdue, coalesce(sum(s.mine), 0)::int as mine
+from (select a.status, count(*) as n,
+             count(*) filter (where a.due_date < %(today)s
+                                and a.status <> all (%(closed)s::text[])) as overdue,
+             count(*) filter (where a.assignee_id = %(user_id)s
+                                and a.status <> all (%(closed)s::text[])) as mine
+      from action_items a
+      group by a.status) s
 
 -- name: select_messages
 -- Messages in and out: the window's whole days before today (none for `today`) from the
@@ -135,24 +165,3 @@ select count(seconds)::int as replied, count(*)::int as asked,
        percentile_cont(0.5) within group (order by seconds) as median_seconds,
        percentile_cont(0.9) within group (order by seconds) as p90_seconds
 from answered
-
--- name: select_spend
--- LLM spend today and this month (UTC, the periods budgets are enforced on) per the counters
--- every settled call maintains, against the active providers' monthly budgets.
-select coalesce(sum(r.spent_usd) filter (where r.period = 'day'
-                                          and r.period_start = (now() at time zone 'UTC')::date),
-                0) as today_usd,
-       coalesce(sum(r.spent_usd) filter (
-           where r.period = 'month'
-             and r.period_start = date_trunc('month', now() at time zone 'UTC')::date), 0)
-           as month_to_date_usd,
-       (select sum(p.monthly_budget_usd) from llm_providers p
-        where p.deleted_at is null and p.active) as monthly_budget_usd
-from llm_rate_counters r
-
--- name: select_devices
--- The team's WhatsApp numbers and their state.
-select d.id, d.display_name, d.kind, d.status, mf_ts(d.last_seen) as last_seen, d.last_error
-from devices d
-where d.removed_at is null
-order by d.id
