@@ -6,6 +6,15 @@ reply in 20 sent from the app (outbox rows with their author, for the first-resp
 100,000 action items and, when the notifications table exists, 200,000 notifications; compared
 with a bare psycopg loop running the same queries at the same concurrency in the same run.
 
+The floor: the cheapest authenticated request, GET /api/v1/auth/me (token check, rate-limit
+check, the principal and one small read), measured the same way in the same run, shows what
+any API request costs on this machine at this concurrency before the endpoint does anything.
+
+This machine's PostgreSQL runs with autovacuum off (a CI setting); a deployment keeps it on.
+The rate-limit store (migration 0020) inserts and deletes a row per request, so before each
+measured phase the benchmark vacuums its two tables, as autovacuum would have, instead of
+letting their dead rows pile up over the run.
+
 Paced: every client pauses a random 0.5x-1.5x BENCH_THINK_MS (default 150 ms) between
 requests. While the API is measured, a writer ingests BENCH_WRITES_PER_S (default 2) inbound
 messages a second, each into a random tenant, through the real ingest path: every write moves
@@ -114,6 +123,9 @@ def load(dsn: str) -> dict[str, Any]:
         figures["notifications"] = insert_notifications(conn, len(ids))
         for statement in read.FINISH:
             conn.execute(statement)
+        # Write the load's ~2 GB of dirty pages out now: otherwise the checkpoint that follows
+        # a bulk load spreads them over the next minutes, i.e. over the measured phases.
+        conn.execute("checkpoint")
     return {"tenants": ids, "emails": emails, "figures": figures}
 
 
@@ -239,19 +251,27 @@ def writing(dsn: str, data: dict[str, Any], written: list[int]) -> Iterator[None
         db.close()
 
 
-def compare(api: Callable[[int], Work], bare: Callable[[list[Any]], Callable[[int], Work]],
-            dsn: str = "", data: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The API (while the writer ingests, when given the data) and the bare loop, paced, at the
-    same concurrency in the same run."""
-    loadavg = os.getloadavg()[0]
+RATE_TABLES = "vacuum mf_rate_hits, mf_rate_keys"
+
+
+def api_run(api: Callable[[int], Work], dsn: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The API, paced, while the writer ingests (the rate-limit store vacuumed first)."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(RATE_TABLES)
     written = [0]
-    if data is not None:
-        with writing(dsn, data, written):
-            api_latencies = read.run_clients(api, read.CLIENTS, read.SECONDS, read.THINK_MS)
-    else:
-        api_latencies = read.run_clients(api, read.CLIENTS, read.SECONDS, read.THINK_MS)
-    api_figures = read.summary(api_latencies, read.SECONDS)
-    api_figures["messages_ingested_meanwhile"] = written[0]
+    with writing(dsn, data, written):
+        latencies = read.run_clients(api, read.CLIENTS, read.SECONDS, read.THINK_MS)
+    figures: dict[str, Any] = read.summary(latencies, read.SECONDS)
+    figures["messages_ingested_meanwhile"] = written[0]
+    return figures
+
+
+def compare(api: Callable[[int], Work], bare: Callable[[list[Any]], Callable[[int], Work]],
+            dsn: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The API (while the writer ingests) and the bare loop, paced, at the same concurrency in
+    the same run."""
+    loadavg = os.getloadavg()[0]
+    api_figures = api_run(api, dsn, data)
     opened: list[psycopg.Connection[Any]] = []
     bare_figures = read.summary(read.run_clients(bare(opened), read.CLIENTS, read.SECONDS,
                                                  read.THINK_MS), read.SECONDS)
@@ -281,6 +301,10 @@ def test_desk_home_latency(database_url: str, tmp_path: Path) -> None:
             "email": email, "password": read.PASSWORD})[1] for t, email in data["emails"].items()}
         data["tokens"] = {t: body["access_token"] for t, body in logins.items()}
         data["users"] = {t: body["user"]["id"] for t, body in logins.items()}
+        read.run_clients(api_get(port, data, "/api/v1/auth/me"), read.CLIENTS, 3)  # warm-up
+        figures["floor_auth_me"] = {"loadavg_1m_at_start": round(os.getloadavg()[0], 2),
+                                    "api": api_run(api_get(port, data, "/api/v1/auth/me"),
+                                                   database_url, data)}
         for window in ("today", "30d"):
             path = f"/api/v1/dashboard?window={window}"
             read.run_clients(api_get(port, data, path), read.CLIENTS, 3)  # warm-up

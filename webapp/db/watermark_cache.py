@@ -7,7 +7,9 @@ a tenant can see (of every type, or of the types a read depends on) is a waterma
 computed after reading watermark W holds every change up to W and stays right until the
 watermark moves. Entries also expire after `max_age` seconds, so that what changes without such
 an event (a user's display name, a retention job, a hand-made SQL fix) is seen within that
-bound.
+bound. Each entry's age limit is drawn between 3/4 of `max_age` and `max_age`: entries stored
+together (a worker's first minute, every tenant's first request) would otherwise all expire in
+the same second, and every tenant's recomputation would land at once, once per `max_age`.
 
 Users: the dashboard (webapp/desk_home/dashboard.py, every event) and the action-item list
 (webapp/actions/service.py, action-item and comment events). One cache per app and read (tenant
@@ -17,6 +19,7 @@ tenant id is the first part of every key, so nothing crosses tenants.
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections import OrderedDict
@@ -27,10 +30,14 @@ from typing import Generic, TypeVar
 V = TypeVar("V")
 
 
+# Each entry lives between (1 - EXPIRY_SPREAD) * max_age and max_age seconds.
+EXPIRY_SPREAD = 0.25
+
+
 @dataclass(frozen=True)
 class _Entry(Generic[V]):
     mark: int
-    stored: float
+    expires: float
     value: V
 
 
@@ -44,6 +51,7 @@ class WatermarkCache(Generic[V]):
         self._max_entries = max_entries
         self._max_age = max_age
         self._clock = clock
+        self._spread = random.Random()
         self.hits = 0
         self.misses = 0
 
@@ -52,8 +60,7 @@ class WatermarkCache(Generic[V]):
         full = (tenant_id, key)
         with self._lock:
             entry = self._entries.get(full)
-            if (entry is None or entry.mark != mark
-                    or self._clock() - entry.stored > self._max_age):
+            if entry is None or entry.mark != mark or self._clock() > entry.expires:
                 self.misses += 1
                 return None
             self._entries.move_to_end(full)
@@ -68,7 +75,8 @@ class WatermarkCache(Generic[V]):
             old = self._entries.get(full)
             if old is not None and old.mark > mark:
                 return
-            self._entries[full] = _Entry(mark, self._clock(), value)
+            age = self._max_age * (1 - EXPIRY_SPREAD * self._spread.random())
+            self._entries[full] = _Entry(mark, self._clock() + age, value)
             self._entries.move_to_end(full)
             while len(self._entries) > self._max_entries:
                 self._entries.popitem(last=False)

@@ -174,6 +174,25 @@ def test_entries_expire_and_never_go_back_in_time() -> None:
     assert cache.get(1, "a", 1) is None and cache.get(1, "c", 1) == "c"  # bounded, LRU
 
 
+def test_entries_stored_together_do_not_expire_together() -> None:
+    """Every tenant's entries are stored in a worker's first seconds; were they all to expire
+    in the same second, every tenant's recomputation would land at once."""
+    now = [0.0]
+    cache: WatermarkCache[int] = WatermarkCache(max_age=40.0, clock=lambda: now[0])
+    for tenant in range(200):
+        cache.put(tenant, "k", 1, tenant)
+
+    def alive() -> int:
+        return sum(cache.get(tenant, "k", 1) is not None for tenant in range(200))
+
+    now[0] = 29.9  # within 3/4 of the max age: every one
+    assert alive() == 200
+    now[0] = 35.0  # spread over the last quarter: some, not all
+    assert 20 < alive() < 180
+    now[0] = 40.1  # never beyond the max age
+    assert alive() == 0
+
+
 def test_first_response_lags_at_most_its_max_age(
         app: Flask, client: FlaskClient, owner_with_device: tuple[Member, int],
         db: Database) -> None:
