@@ -47,9 +47,13 @@ class Reads:
 
 
 State = tuple[dict[str, Any], dict[str, Any]]  # the counters and the messages in and out
-# Agents' first response is recomputed at most this often (seconds): it moves slowly, it is most
-# of the dashboard's cost, and every message would otherwise recompute it.
-FIRST_RESPONSE_MAX_AGE = 60.0
+# Agents' first response is recomputed at most this often (seconds), per window: it moves slowly
+# (a median over days hardly moves in minutes), it is most of the dashboard's cost, and every
+# message would otherwise recompute it.
+FIRST_RESPONSE_MAX_AGE = {"today": 60.0, "7d": 300.0, "30d": 300.0}
+# The action-item counters are exact at every action-item event; this bounds only what changes
+# without one (a hand-made SQL fix). They carry no names, so nothing else goes stale.
+ITEMS_MAX_AGE = 300.0
 FIRST_RESPONSE = ("asked", "replied", "median_seconds", "p90_seconds")
 
 
@@ -59,7 +63,7 @@ class Caches:
     important-message counters and the messages in and out (per window, for the whole team),
     exact at every change (the tenant's event watermark); the action-item counters (per user),
     exact at every action-item change (the tenant's newest `action_item.*` event); and agents'
-    first response, at most FIRST_RESPONSE_MAX_AGE seconds old."""
+    first response for the window read, at most FIRST_RESPONSE_MAX_AGE[window] seconds old."""
 
     counters: WatermarkCache[State]
     items: WatermarkCache[dict[str, Any]]
@@ -103,7 +107,7 @@ def read(conn: Conn, window: str, user_id: int, caches: Caches | None = None) ->
     the window, the watermarks, the devices and the spend, every time. With caches, the desk's
     counters and messages are reused while the tenant's event watermark and local day stay the
     same (keyed by the transaction's own tenant), the action-item counters while its newest
-    action-item event does, the first response for up to FIRST_RESPONSE_MAX_AGE seconds."""
+    action-item event does, the first response for up to FIRST_RESPONSE_MAX_AGE[window] s."""
     w = conn.execute(Q.select_window, {"days_back": DAYS_BACK[window]}).fetchone()
     assert w is not None  # the tenant of the transaction sees itself
     tenant, today = w["tenant_id"], w["today"]

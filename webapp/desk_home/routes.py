@@ -86,6 +86,8 @@ def get_dashboard(call: Call[None, DashboardQuery]) -> dict[str, Any]:
     return dashboard.dashboard(db(), call.who, call.query.window,
                                with_costs=rbac.allowed(call.who.role, "costs.read"),
                                caches=dashboard.Caches(
-                                   read_cache("dashboard"), read_cache("dashboard_items"),
-                                   read_cache("dashboard_first_response",
-                                              max_age=dashboard.FIRST_RESPONSE_MAX_AGE)))
+                                   read_cache("dashboard"),
+                                   read_cache("dashboard_items", max_age=dashboard.ITEMS_MAX_AGE),
+                                   read_cache(f"dashboard_first_response_{call.query.window}",
+                                              max_age=dashboard.FIRST_RESPONSE_MAX_AGE[
+                                                  call.query.window])))
