@@ -11,6 +11,7 @@ audited.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -77,16 +78,18 @@ def _links(conn: Conn, conversation_id: int | None,
 
 
 def list_items(db: Database, p: Principal, query: list_filters.ItemFilters,
-               cache: WatermarkCache[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """A page of the tenant's action items (filters and order as the query gives them). With a
-    cache, a page is reused while no action-item event came after it (every write to an item
-    or its comments has one); names of people and conversations shown on it may lag a rename
-    by the cache's max age."""
+               encode: Callable[[dict[str, Any]], bytes],
+               cache: WatermarkCache[bytes] | None = None) -> bytes:
+    """A page of the tenant's action items (filters and order as the query gives them), as the
+    response body `encode` makes of it. With a cache, the body is reused while no action-item
+    event came after it (every write to an item or its comments has one), so a reused page
+    costs neither the statement nor the encoding; names of people and conversations shown on it
+    may lag a rename by the cache's max age."""
     statement, params = list_filters.compose(query, p.user_id)
     with db.tenant(p.tenant_id, p.user_id) as conn:
 
-        def page() -> dict[str, Any]:
-            return list_filters.page_of(conn.execute(statement, params).fetchall(), query)
+        def page() -> bytes:
+            return encode(list_filters.page_of(conn.execute(statement, params).fetchall(), query))
 
         if cache is None:
             return page()
