@@ -24,10 +24,10 @@ select t.id as tenant_id, t.timezone,
            as items_mark,
        -- the team's WhatsApp numbers and their state, read on every request (their status
        -- changes without a desk event)
-       (select coalesce(jsonb_agg(jsonb_build_object(
+       (select coalesce(json_agg(json_build_object(
                    'id', d.id, 'display_name', d.display_name, 'kind', d.kind,
                    'status', d.status, 'last_seen', mf_ts(d.last_seen),
-                   'last_error', d.last_error) order by d.id), '[]'::jsonb)
+                   'last_error', d.last_error) order by d.id), '[]'::json)
         from devices d where d.removed_at is null) as devices,
        -- LLM spend today and this month (UTC, the periods budgets are enforced on) per the
        -- counters every settled call maintains, against the active providers' monthly budgets
