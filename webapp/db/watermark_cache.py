@@ -8,7 +8,7 @@ computed after reading watermark W holds every change up to W and stays right un
 watermark moves. Entries also expire after `max_age` seconds, so that what changes without such
 an event (a user's display name, a retention job, a hand-made SQL fix) is seen within that
 bound. Each entry's age limit is drawn between 3/4 of `max_age` and `max_age`: entries stored
-together (a worker's first minute, every tenant's first request) would otherwise all expire in
+together (a worker's first requests, one for every tenant) would otherwise all expire in
 the same second, and every tenant's recomputation would land at once, once per `max_age`.
 
 Users: the dashboard (webapp/desk_home/dashboard.py, every event) and the action-item list
