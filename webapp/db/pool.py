@@ -17,6 +17,13 @@ APP_ROLE = "messageflow_app"
 Conn = Connection[DictRow]
 
 
+# Transaction control sent as statements, where a transaction opens and closes inside one pipelined
+# round trip (webapp/http/request_tx.py, webapp/security/rate_store.py) rather than through
+# psycopg's Transaction object.
+BEGIN = "begin"
+COMMIT = "commit"
+ROLLBACK = "rollback"
+
 SET_TENANT = ("select set_config('app.tenant_id', %s, true), "
               "set_config('app.user_id', %s, true)")
 # A writer's form, still one round trip: the settings (a FROM subquery, evaluated first and never

@@ -31,7 +31,9 @@ from flask_limiter.util import get_remote_address
 
 from webapp.auth.lockout import LoginLocked, LoginLockout
 from webapp.config import Settings
+from webapp.http import request_tx
 from webapp.http.api import REGISTRY, EndpointSpec
+from webapp.http.context import base_db
 from webapp.http.envelope import error_response
 from webapp.security.rate_store import PostgresStorage
 
@@ -40,12 +42,7 @@ KEY_PREFIX = "mf-rl"
 
 def _caller_key() -> str:
     """The signed-in user (from a valid access token) or else the client IP."""
-    token = None
-    header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        token = header[7:]
-    else:
-        token = request.cookies.get("access_token_cookie")
+    token = request_tx.request_token()
     if token:
         try:
             claims = decode_token(token)
@@ -140,19 +137,26 @@ def _is_content(spec: EndpointSpec) -> bool:
 
 
 def _bracket_requests(app: Flask, limiter: Limiter) -> None:
-    """Let the PostgreSQL store remember this request's windows for the response headers.
+    """Let the PostgreSQL store remember this request's windows for the response headers, and
+    send the principal's statements in the round trip of the request's check.
 
     Registered before Limiter.init_app, so it runs before the Limiter's own check."""
+    authenticated = {spec.name: spec.reuse_transaction for spec in REGISTRY if spec.auth}
 
     @app.before_request
     def _begin() -> None:
         if isinstance(limiter.storage, PostgresStorage):
-            limiter.storage.begin_request()
+            hold = authenticated.get(request.endpoint or "")
+            companion = None
+            if hold is not None and request.path.startswith("/api/v1/"):
+                companion = request_tx.prefetch(base_db(), hold)
+            limiter.storage.begin_request(companion)
 
     @app.teardown_request
-    def _end(_: BaseException | None) -> None:
+    def _end(exc: BaseException | None) -> None:
         if isinstance(limiter.storage, PostgresStorage):
             limiter.storage.end_request()
+        request_tx.release(exc)  # a transaction the view never ran to end (a 429, a bad token)
 
 
 def _init_refusals(app: Flask, limiter: Limiter) -> None:

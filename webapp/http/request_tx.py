@@ -6,42 +6,64 @@ BEGIN, the tenant settings and the principal select go out as one pipelined roun
 routes declared with `reuse_transaction=True` that transaction stays open: the view's first
 `db.tenant()` for the same tenant continues it (query, COMMIT) on the same connection.
 
+With the rate limits in PostgreSQL, that round trip is also the rate-limit check's: the web
+edge hands a `PrincipalPrefetch` to the store before Flask-Limiter checks the request
+(webapp/http/limits.py), the store sends the check (in a transaction of its own) and then these
+statements on the same connection, and the principal is read from there when the token has been
+verified (`load_principal`). Nothing is granted by the prefetch: the token is verified (CSRF
+included) by flask-jwt-extended as before, and a principal is only used for the very session
+the verified token names.
+
 Rules that keep this safe:
 - only the first `tenant()` call of the request, for the principal's tenant, continues it (with
   the caller's user id set again when it differs); the transaction then commits or rolls back at
   the end of that `with` block exactly as a fresh one would;
 - any other database use (another tenant, `system()`) first ends the held transaction, so a
   request never holds two connections because of it;
-- the endpoint wrapper ends it in every case when the view returns or raises.
+- the endpoint wrapper ends it in every case when the view returns or raises, and the request's
+  teardown ends it when the view never ran (a 429, a failed token check before the view).
+
+The held transaction is opened and closed with BEGIN / COMMIT / ROLLBACK statements (it may open
+inside the rate-limit check's pipeline, where psycopg's Transaction object cannot); a view's own
+`conn.transaction()` inside it is a savepoint, as before.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
-from flask import g
-from psycopg import Cursor, Transaction
+from flask import g, request
+from flask_jwt_extended import decode_token
+from psycopg import Cursor
+from psycopg.pq import TransactionStatus
 
 from webapp.auth import service as auth
 from webapp.db import Database, set_tenant
 from webapp.db.errors import translate_errors
-from webapp.db.pool import Conn
+from webapp.db.pool import BEGIN, COMMIT, ROLLBACK, Conn
 from webapp.http.context import REQUEST_DB as G_KEY
 from webapp.security.principal import Principal
 
+PREFETCHED = "mf_prefetched_principal"
+OPEN = (TransactionStatus.INTRANS, TransactionStatus.INERROR)
+
 
 class HeldTransaction:
-    """An open tenant transaction on a connection checked out of the pool."""
+    """An open tenant transaction on a connection checked out of the pool (or handed over with
+    `conn`, its transaction already begun)."""
 
-    def __init__(self, db: Database, tenant_id: int, user_id: int) -> None:
+    def __init__(self, db: Database, tenant_id: int, user_id: int,
+                 conn: Conn | None = None) -> None:
         self.pool = db.pool
         self.tenant_id = tenant_id
         self.user_id = user_id
-        with translate_errors():
-            self.conn: Conn = db.pool.getconn()
-        self.tx = Transaction(self.conn)
+        if conn is None:
+            with translate_errors():
+                conn = db.pool.getconn()
+        self.conn: Conn = conn
         self.done = False
 
     def begin_and_fetch(self, send: Callable[[Conn], Cursor[dict[str, Any]]]
@@ -50,7 +72,7 @@ class HeldTransaction:
         try:
             with translate_errors():
                 with self.conn.pipeline():
-                    self.tx.__enter__()
+                    self.conn.execute(BEGIN)
                     set_tenant(self.conn, self.tenant_id, self.user_id)
                     cur = send(self.conn)
                 row: dict[str, Any] | None = cur.fetchone()
@@ -65,14 +87,23 @@ class HeldTransaction:
             return
         self.done = True
         try:
-            if self.tx.status == Transaction.Status.ACTIVE:
-                with translate_errors():
-                    if exc is None:
-                        self.tx.__exit__(None, None, None)
-                    else:
-                        self.tx.__exit__(type(exc), exc, exc.__traceback__)
+            status = self.conn.info.transaction_status
+            if status in OPEN:
+                commit = exc is None and status == TransactionStatus.INTRANS
+                if commit:
+                    with translate_errors():
+                        self.conn.execute(COMMIT)
+                else:
+                    self._roll_back()
         finally:
             self.pool.putconn(self.conn)
+
+    def _roll_back(self) -> None:
+        """ROLLBACK; a connection too broken for it is left to the pool's check."""
+        try:
+            self.conn.execute(ROLLBACK)
+        except Exception:  # noqa: BLE001 - the original error is the one to report
+            pass
 
 
 def _principal(row: dict[str, Any] | None, tenant_id: int, user_id: int,
@@ -89,19 +120,102 @@ def load_principal(db: Database, tenant_id: int, user_id: int, session_id: str, 
     """The member behind a live session (None when revoked, expired or no longer a member).
 
     With `hold`, a found principal's transaction stays open for the request (see
-    `request_database`); otherwise it is committed at once.
+    `request_database`); otherwise it is committed at once. When this request's rate-limit check
+    already loaded it for the same session (`PrincipalPrefetch`), that is the answer.
     """
+    prefetched: Prefetched | None = g.pop(PREFETCHED, None)
+    if prefetched is not None:
+        if prefetched.session == (tenant_id, user_id, session_id):
+            return prefetched.principal
+        release()  # not this token's session (cannot happen with one token per request)
     if not auth.is_session_id(session_id):
         return None
     held = HeldTransaction(db, tenant_id, user_id)
     row = held.begin_and_fetch(lambda conn: auth.select_principal(conn, session_id, user_id))
     principal = _principal(row, tenant_id, user_id, session_id)
+    _keep_or_end(db, held, principal, hold)
+    return principal
+
+
+def _keep_or_end(db: Database, held: HeldTransaction, principal: Principal | None,
+                 hold: bool) -> None:
+    """Hold the transaction for the request's view, or end it now."""
     if hold and principal is not None:
         release()
         g.setdefault(G_KEY, RequestDatabase(db, held))
     else:
         held.end()
-    return principal
+
+
+@dataclass(frozen=True)
+class Prefetched:
+    """A principal loaded before its token was verified: (tenant, user, session) it is for."""
+
+    session: tuple[int, int, str]
+    principal: Principal | None
+
+
+class PrincipalPrefetch:
+    """The principal's statements, sent in the rate-limit check's round trip (a companion of
+    webapp.security.rate_store.PostgresStorage)."""
+
+    def __init__(self, db: Database, tenant_id: int, user_id: int, session_id: str,
+                 hold: bool) -> None:
+        self.db = db
+        self.session = (tenant_id, user_id, session_id)
+        self.hold = hold
+        self._cursor: Cursor[dict[str, Any]] | None = None
+
+    def send(self, conn: Conn) -> None:
+        """BEGIN, the tenant settings and the principal select (queued in the pipeline)."""
+        tenant_id, user_id, session_id = self.session
+        conn.execute(BEGIN)
+        set_tenant(conn, tenant_id, user_id)
+        self._cursor = auth.select_principal(conn, session_id, user_id)
+
+    def received(self, conn: Conn) -> None:
+        """Keep the answer for `load_principal`, and the transaction when the route holds it."""
+        tenant_id, user_id, session_id = self.session
+        held = HeldTransaction(self.db, tenant_id, user_id, conn=conn)
+        try:
+            assert self._cursor is not None
+            row = self._cursor.fetchone()
+        except BaseException as exc:
+            held.end(exc)
+            raise
+        principal = _principal(row, tenant_id, user_id, session_id)
+        _keep_or_end(self.db, held, principal, self.hold)
+        g.setdefault(PREFETCHED, Prefetched(self.session, principal))
+
+
+def request_token() -> str | None:
+    """The request's access token: the Bearer header, else the access cookie."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return header[7:]
+    token: str | None = request.cookies.get("access_token_cookie")
+    return token
+
+
+def prefetch(db: Database, hold: bool) -> PrincipalPrefetch | None:
+    """The principal's statements for this request's access token, when it carries a valid
+    one (signature and expiry; flask-jwt-extended verifies it again, CSRF included, before the
+    principal is used)."""
+    token = request_token()
+    if not token:
+        return None
+    try:
+        claims = decode_token(token)
+    except Exception:  # noqa: BLE001 - an invalid token is answered by the view's check
+        return None
+    session_id = str(claims.get("sid", ""))
+    if claims.get("type") != "access" or not auth.is_session_id(session_id):
+        return None
+    try:
+        tenant_id, user_id = int(claims["tid"]), int(claims["sub"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return PrincipalPrefetch(db, tenant_id, user_id, session_id, hold)
 
 
 def release(exc: BaseException | None = None) -> None:

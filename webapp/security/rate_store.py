@@ -9,6 +9,12 @@ Flask-free. Two additions to the `limits` storage contract, both for the web edg
 - `begin_request()` / `end_request()` bracket one request on its thread: while open, the window
   a check returned is remembered, so the X-RateLimit-* headers Flask-Limiter reads after the
   view cost no second round trip (and show the window as this request left it).
+- A request may bring a companion (`begin_request(companion)`): statements that go out in the
+  same round trip as its first check, on the same connection, once the check has committed. The
+  web edge sends the principal's tenant transaction this way (webapp/http/request_tx.py), so an
+  API request pays one round trip, not two, before its view runs. The check still commits on
+  its own (BEGIN, check, COMMIT inside the pipeline), so the key's row lock is never held for
+  the rest of the request.
 - After a connection failure the storage fails fast for `DOWN_FOR_S` instead of making every
   request wait for the pool again; the web edge swallows the error (see webapp/http/limits.py).
 """
@@ -18,12 +24,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 from limits.storage import MovingWindowSupport, Storage
+from psycopg.pq import TransactionStatus
 
 from webapp.db import Database
+from webapp.db.pool import BEGIN, COMMIT, ROLLBACK, Conn
 from webapp.db.queries import load
 from webapp.errors import ConfigError
 
@@ -39,10 +47,22 @@ class StorageUnavailable(Exception):
     """PostgreSQL could not be reached for a rate-limit check (recently, or just now)."""
 
 
+class Companion(Protocol):
+    """Statements that ride along with a request's first check, in its round trip."""
+
+    def send(self, conn: Conn) -> None:
+        """Queue the statements on `conn` (in pipeline mode, after the check's COMMIT)."""
+
+    def received(self, conn: Conn) -> None:
+        """Read their results; from now on `conn` is the companion's to give back."""
+
+
 class _Memo(threading.local):
-    """Per thread: the windows checked during the current request (None outside a request)."""
+    """Per thread: the windows checked during the current request (None outside a request),
+    and the companion of its first check."""
 
     windows: dict[str, tuple[float, int]] | None = None
+    companion: Companion | None = None
 
 
 class PostgresStorage(Storage, MovingWindowSupport):
@@ -70,20 +90,27 @@ class PostgresStorage(Storage, MovingWindowSupport):
 
     # -- the request bracket -------------------------------------------------------------------
 
-    def begin_request(self) -> None:
-        """Start remembering the windows checked on this thread (one request)."""
+    def begin_request(self, companion: Companion | None = None) -> None:
+        """Start remembering the windows checked on this thread (one request); `companion`
+        rides along with its first check."""
         self._memo.windows = {}
+        self._memo.companion = companion
 
     def end_request(self) -> None:
         """Forget them: the next request reads the shared state again."""
         self._memo.windows = None
+        self._memo.companion = None
 
     # -- moving window -------------------------------------------------------------------------
 
     def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
         """Record `amount` hits unless that would pass `limit` within `expiry` seconds."""
-        row = self._one(Q.acquire_window, {"key": key, "limit": limit, "expiry": expiry,
-                                           "amount": amount})
+        params = {"key": key, "limit": limit, "expiry": expiry, "amount": amount}
+        companion, self._memo.companion = self._memo.companion, None
+        if companion is None:
+            row = self._one(Q.acquire_window, params)
+        else:
+            row = self._check_with(companion, params)
         windows = self._memo.windows
         if windows is not None:
             windows[key] = (float(row["oldest"]), int(row["hits"]))
@@ -147,6 +174,46 @@ class PostgresStorage(Storage, MovingWindowSupport):
             raise StorageUnavailable("PostgreSQL is unreachable") from exc
         assert row is not None
         return row
+
+    def _check_with(self, companion: Companion, params: dict[str, Any]) -> dict[str, Any]:
+        """The check in a transaction of its own, then the companion's statements, on one
+        connection in one round trip; the connection is then the companion's."""
+        if time.monotonic() < self._down_until:
+            raise StorageUnavailable("PostgreSQL was unreachable a moment ago")
+        try:
+            conn = self._db.pool.getconn()
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            self._down_until = time.monotonic() + DOWN_FOR_S
+            raise StorageUnavailable("PostgreSQL is unreachable") from exc
+        handed = False
+        try:
+            with conn.pipeline():
+                conn.execute(BEGIN)
+                cur = conn.execute(Q.acquire_window, params)
+                conn.execute(COMMIT)
+                companion.send(conn)
+            row = cur.fetchone()
+            handed = True
+            companion.received(conn)
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            self._down_until = time.monotonic() + DOWN_FOR_S
+            raise StorageUnavailable("PostgreSQL is unreachable") from exc
+        finally:
+            if not handed:
+                self._give_back(conn)
+        assert row is not None
+        return row
+
+    def _give_back(self, conn: Conn) -> None:
+        """Return a connection whose pipeline failed, rolled back if a transaction is open."""
+        try:
+            if conn.info.transaction_status in (TransactionStatus.INTRANS,
+                                                TransactionStatus.INERROR):
+                conn.execute(ROLLBACK)
+        except psycopg.Error:
+            pass  # a broken connection: the pool checks it and replaces it
+        finally:
+            self._db.pool.putconn(conn)
 
     def _transaction(self, queries: tuple[Any, ...], params: dict[str, Any]) -> int:
         """Several statements in one transaction; the first one's row count."""

@@ -57,9 +57,11 @@ def test_a_read_uses_one_connection(app: Flask, client: FlaskClient, desk: dict[
     before = _checkouts(app)
     r = client.get(path.format(conv=desk["conv"]), headers=desk["viewer"].headers)
     assert r.status_code == 200, r.get_json()
-    # The rate-limit check (one statement, its connection given back at once: migration 0020),
-    # then principal and page: one checkout, one transaction.
-    assert _checkouts(app) - before == 2
+    # The rate-limit check (its own transaction: migration 0020), then principal and page on
+    # the same connection: one checkout; the check's statements and the principal's in one
+    # round trip (webapp/security/rate_store.py, companion).
+    assert _checkouts(app) - before == 1
+    assert int(r.headers["X-RateLimit-Remaining"]) < int(r.headers["X-RateLimit-Limit"])
     assert _pool_idle(app)
 
 

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -168,6 +169,71 @@ def test_a_request_remembers_its_windows(pools: list[Database]) -> None:
     assert other.get_moving_window(k, 10, 60)[1] == 2  # never bracketed: always read
 
 
+class HoldingCompanion:
+    """Rides along with a check: opens a transaction and keeps its connection, as the web
+    edge's principal prefetch does for a route that holds its transaction."""
+
+    def __init__(self, statement: str = "select txid_current() as tx") -> None:
+        self.statement = statement
+        self.conn: psycopg.Connection[Any] | None = None
+        self.row: dict[str, Any] | None = None
+        self.cursor: psycopg.Cursor[Any] | None = None
+
+    def send(self, conn: psycopg.Connection[Any]) -> None:
+        conn.execute("begin")
+        self.cursor = conn.execute(self.statement)
+
+    def received(self, conn: psycopg.Connection[Any]) -> None:
+        assert self.cursor is not None
+        self.row = self.cursor.fetchone()
+        self.conn = conn
+
+
+def test_a_companion_rides_in_the_check_round_trip_after_it_commits(
+        pools: list[Database], database_url: str) -> None:
+    """The companion's statements share the check's connection, but the check committed first:
+    while the companion's transaction stays open, another process checks the same key at once
+    (no wait on the key's row lock) and sees the first hit."""
+    mine = PostgresStorage(database=pools[0])
+    k = key()
+    companion = HoldingCompanion()
+    mine.begin_request(companion)
+    checkouts = pools[0].pool.get_stats().get("requests_num", 0)
+    assert mine.acquire_entry(k, 10, 60)
+    assert pools[0].pool.get_stats().get("requests_num", 0) - checkouts == 1
+    assert companion.conn is not None and companion.row is not None
+    assert companion.conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+    try:
+        with psycopg.connect(database_url, autocommit=True) as other:
+            other.execute("set lock_timeout = '2s'")  # a held row lock fails this, not hangs
+            hits = other.execute("select hits from mf_rate_acquire(%s, 10, 60, 1)",
+                                 (k,)).fetchone()
+        assert hits == (2,)
+        # only the request's first check carries the companion
+        assert mine.acquire_entry(k, 10, 60) and companion.conn is not None
+        assert mine.get_moving_window(k, 10, 60)[1] == 3
+    finally:
+        companion.conn.execute("commit")
+        pools[0].pool.putconn(companion.conn)
+        mine.end_request()
+
+
+def test_a_failing_companion_gives_the_connection_back(pools: list[Database]) -> None:
+    """The companion's statement fails: the error reaches the caller (Flask-Limiter logs and
+    swallows it), the connection goes back to the pool rolled back, the hit stays counted."""
+    mine = PostgresStorage(database=pools[0])
+    k = key()
+    companion = HoldingCompanion("select 1 / 0")
+    mine.begin_request(companion)
+    with pytest.raises(psycopg.errors.DivisionByZero):
+        mine.acquire_entry(k, 10, 60)
+    mine.end_request()
+    assert companion.conn is None
+    stats = pools[0].pool.get_stats()
+    assert stats.get("pool_available", 0) == stats.get("pool_size", 0)
+    assert mine.get_moving_window(k, 10, 60)[1] == 1
+
+
 def refuse_connections(database_url: str, refused: bool, end: str | None = None) -> None:
     """Make the module's database refuse new connections (as a server that is down would), or
     accept them again; `end`: also end that application's open connections."""
@@ -270,3 +336,21 @@ def test_storage_failure_is_no_500(limited_app: Flask, database_url: str) -> Non
         statuses.append(r.status_code)
         assert time.monotonic() < deadline
     assert statuses[-1] == 200
+
+
+def test_a_refused_request_ends_the_transaction_loaded_with_its_check(
+        limited_app: Flask, database_url: str) -> None:
+    """The principal is loaded in the check's round trip and, for a route that holds it, kept
+    open for the view; a 429 never reaches the view, and the transaction still ends."""
+    client = limited_app.test_client()
+    user = register_owner(client)
+    statuses = Counter(client.get("/api/v1/conversations", headers=user.headers).status_code
+                       for _ in range(61))
+    assert statuses == Counter({200: 60, 429: 1})
+    stats = limited_app.extensions["mf_db"].pool.get_stats()
+    assert stats.get("pool_available", 0) == stats.get("pool_size", 0)
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        idle = admin.execute("select count(*) from pg_stat_activity where datname = "
+                             "current_database() and application_name = 'mf-rl-app' "
+                             "and state like 'idle in transaction%'").fetchone()
+    assert idle == (0,)
