@@ -338,19 +338,29 @@ def test_storage_failure_is_no_500(limited_app: Flask, database_url: str) -> Non
     assert statuses[-1] == 200
 
 
+@pytest.fixture
+def own_limited_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """An app of its own (60/minute): no other test's outage has marked its store down."""
+    settings = make_settings(make_conninfo(database_url, application_name="mf-rl-own"),
+                             tmp_path, rate_limit="60/minute")
+    application = create_app(settings)
+    yield application
+    close_app(application)
+
+
 def test_a_refused_request_ends_the_transaction_loaded_with_its_check(
-        limited_app: Flask, database_url: str) -> None:
+        own_limited_app: Flask, database_url: str) -> None:
     """The principal is loaded in the check's round trip and, for a route that holds it, kept
     open for the view; a 429 never reaches the view, and the transaction still ends."""
-    client = limited_app.test_client()
+    client = own_limited_app.test_client()
     user = register_owner(client)
     statuses = Counter(client.get("/api/v1/conversations", headers=user.headers).status_code
                        for _ in range(61))
     assert statuses == Counter({200: 60, 429: 1})
-    stats = limited_app.extensions["mf_db"].pool.get_stats()
+    stats = own_limited_app.extensions["mf_db"].pool.get_stats()
     assert stats.get("pool_available", 0) == stats.get("pool_size", 0)
     with psycopg.connect(database_url, autocommit=True) as admin:
         idle = admin.execute("select count(*) from pg_stat_activity where datname = "
-                             "current_database() and application_name = 'mf-rl-app' "
+                             "current_database() and application_name = 'mf-rl-own' "
                              "and state like 'idle in transaction%'").fetchone()
     assert idle == (0,)
