@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import psycopg
 from psycopg import Connection, sql
+from psycopg.pq import TransactionStatus
 from psycopg.rows import DictRow, dict_row
 
 from webapp.db.errors import translate_errors
@@ -23,6 +25,17 @@ Conn = Connection[DictRow]
 BEGIN = "begin"
 COMMIT = "commit"
 ROLLBACK = "rollback"
+OPEN = (TransactionStatus.INTRANS, TransactionStatus.INERROR)
+
+
+def roll_back_if_open(conn: Connection[DictRow]) -> None:
+    """ROLLBACK when a transaction is open on `conn` (begun with BEGIN, or failed); a connection
+    too broken for it is left to the pool's check on its next checkout."""
+    try:
+        if conn.info.transaction_status in OPEN:
+            conn.execute(ROLLBACK)
+    except psycopg.Error:
+        pass
 
 SET_TENANT = ("select set_config('app.tenant_id', %s, true), "
               "set_config('app.user_id', %s, true)")

@@ -43,12 +43,11 @@ from psycopg.pq import TransactionStatus
 from webapp.auth import service as auth
 from webapp.db import Database, set_tenant
 from webapp.db.errors import translate_errors
-from webapp.db.pool import BEGIN, COMMIT, ROLLBACK, Conn
+from webapp.db.pool import BEGIN, COMMIT, Conn, roll_back_if_open
 from webapp.http.context import REQUEST_DB as G_KEY
 from webapp.security.principal import Principal
 
 PREFETCHED = "mf_prefetched_principal"
-OPEN = (TransactionStatus.INTRANS, TransactionStatus.INERROR)
 
 
 class HeldTransaction:
@@ -87,23 +86,13 @@ class HeldTransaction:
             return
         self.done = True
         try:
-            status = self.conn.info.transaction_status
-            if status in OPEN:
-                commit = exc is None and status == TransactionStatus.INTRANS
-                if commit:
-                    with translate_errors():
-                        self.conn.execute(COMMIT)
-                else:
-                    self._roll_back()
+            if exc is None and self.conn.info.transaction_status == TransactionStatus.INTRANS:
+                with translate_errors():
+                    self.conn.execute(COMMIT)
+            else:
+                roll_back_if_open(self.conn)
         finally:
             self.pool.putconn(self.conn)
-
-    def _roll_back(self) -> None:
-        """ROLLBACK; a connection too broken for it is left to the pool's check."""
-        try:
-            self.conn.execute(ROLLBACK)
-        except Exception:  # noqa: BLE001 - the original error is the one to report
-            pass
 
 
 def _principal(row: dict[str, Any] | None, tenant_id: int, user_id: int,

@@ -28,10 +28,9 @@ from typing import Any, Protocol
 
 import psycopg
 from limits.storage import MovingWindowSupport, Storage
-from psycopg.pq import TransactionStatus
 
 from webapp.db import Database
-from webapp.db.pool import BEGIN, COMMIT, ROLLBACK, Conn
+from webapp.db.pool import BEGIN, COMMIT, Conn, roll_back_if_open
 from webapp.db.queries import load
 from webapp.errors import ConfigError
 
@@ -41,6 +40,7 @@ log = logging.getLogger("webapp.security.rate_store")
 PRUNE_EVERY_S = 60.0  # per process; `mf_rate_prune` lets one pruner run at a time
 PRUNE_BATCH = 5000
 DOWN_FOR_S = 2.0
+UNREACHABLE = (psycopg.OperationalError, psycopg.InterfaceError)
 
 
 class StorageUnavailable(Exception):
@@ -164,27 +164,33 @@ class PostgresStorage(Storage, MovingWindowSupport):
 
     def _one(self, query: Any, params: dict[str, Any]) -> dict[str, Any]:
         """One statement on a pooled connection (autocommit: one round trip)."""
-        if time.monotonic() < self._down_until:
-            raise StorageUnavailable("PostgreSQL was unreachable a moment ago")
+        self._fail_fast()
         try:
             with self._db.pool.connection() as conn:
                 row = conn.execute(query, params).fetchone()
-        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
-            self._down_until = time.monotonic() + DOWN_FOR_S
-            raise StorageUnavailable("PostgreSQL is unreachable") from exc
+        except UNREACHABLE as exc:
+            raise self._unreachable() from exc
         assert row is not None
         return row
+
+    def _fail_fast(self) -> None:
+        """Raise at once while PostgreSQL was unreachable a moment ago."""
+        if time.monotonic() < self._down_until:
+            raise StorageUnavailable("PostgreSQL was unreachable a moment ago")
+
+    def _unreachable(self) -> StorageUnavailable:
+        """A connection failed: fail fast for DOWN_FOR_S; the error to raise."""
+        self._down_until = time.monotonic() + DOWN_FOR_S
+        return StorageUnavailable("PostgreSQL is unreachable")
 
     def _check_with(self, companion: Companion, params: dict[str, Any]) -> dict[str, Any]:
         """The check in a transaction of its own, then the companion's statements, on one
         connection in one round trip; the connection is then the companion's."""
-        if time.monotonic() < self._down_until:
-            raise StorageUnavailable("PostgreSQL was unreachable a moment ago")
+        self._fail_fast()
         try:
             conn = self._db.pool.getconn()
-        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
-            self._down_until = time.monotonic() + DOWN_FOR_S
-            raise StorageUnavailable("PostgreSQL is unreachable") from exc
+        except UNREACHABLE as exc:
+            raise self._unreachable() from exc
         handed = False
         try:
             with conn.pipeline():
@@ -195,25 +201,14 @@ class PostgresStorage(Storage, MovingWindowSupport):
             row = cur.fetchone()
             handed = True
             companion.received(conn)
-        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
-            self._down_until = time.monotonic() + DOWN_FOR_S
-            raise StorageUnavailable("PostgreSQL is unreachable") from exc
+        except UNREACHABLE as exc:
+            raise self._unreachable() from exc
         finally:
-            if not handed:
-                self._give_back(conn)
+            if not handed:  # the pipeline failed: rolled back, the connection goes back
+                roll_back_if_open(conn)
+                self._db.pool.putconn(conn)
         assert row is not None
         return row
-
-    def _give_back(self, conn: Conn) -> None:
-        """Return a connection whose pipeline failed, rolled back if a transaction is open."""
-        try:
-            if conn.info.transaction_status in (TransactionStatus.INTRANS,
-                                                TransactionStatus.INERROR):
-                conn.execute(ROLLBACK)
-        except psycopg.Error:
-            pass  # a broken connection: the pool checks it and replaces it
-        finally:
-            self._db.pool.putconn(conn)
 
     def _transaction(self, queries: tuple[Any, ...], params: dict[str, Any]) -> int:
         """Several statements in one transaction; the first one's row count."""
